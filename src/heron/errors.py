@@ -1,0 +1,90 @@
+"""Heron's one exception hierarchy.
+
+Every error Heron raises on purpose derives from :class:`HeronError`, carries the
+HTTP status a server would answer with, and a message that is safe to show a user
+and says what to do next. The remote backend (a later issue) re-raises the same
+classes from problem JSON, so local and remote fail alike.
+
+    HeronError
+    ├── InvalidInput            (400)  bad key, bad value, bad name, bad filter
+    │   ├── InvalidKey          (400)  also a ValueError
+    │   ├── InvalidValue        (400)  also a TypeError (wrong type for a metric)
+    │   ├── FilterSyntaxError   (400)  says where and what was expected
+    │   └── UnsafePath          (400)  artifact path escapes the store
+    ├── NotFound                (404)  run, project, artifact, alias
+    ├── Conflict                (409)  a state change that is not allowed
+    ├── StoreError              (500)  the store cannot be opened / migrated
+    └── DigestMismatch          (500)  a blob's bytes do not match its digest
+"""
+
+from __future__ import annotations
+
+
+class HeronError(Exception):
+    """Base class of every error Heron raises on purpose."""
+
+    status_code: int = 500
+    title: str = "Heron error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_problem(self) -> dict[str, object]:
+        """RFC 7807 problem JSON for this error."""
+        return {
+            "type": f"https://heron.dev/errors/{type(self).__name__}",
+            "title": self.title,
+            "status": self.status_code,
+            "detail": self.message,
+        }
+
+
+class InvalidInput(HeronError, ValueError):
+    status_code = 400
+    title = "Invalid input"
+
+
+class InvalidKey(InvalidInput):
+    title = "Invalid key"
+
+
+class InvalidValue(HeronError, TypeError):
+    status_code = 400
+    title = "Invalid value"
+
+
+class FilterSyntaxError(InvalidInput):
+    title = "Filter syntax error"
+
+    def __init__(self, message: str, text: str = "", position: int = 0) -> None:
+        if text:
+            pointer = " " * position + "^"
+            message = f"{message}\n  {text}\n  {pointer}"
+        super().__init__(message)
+        self.text = text
+        self.position = position
+
+
+class UnsafePath(InvalidInput):
+    title = "Unsafe path"
+
+
+class NotFound(HeronError, LookupError):
+    status_code = 404
+    title = "Not found"
+
+
+class Conflict(HeronError):
+    status_code = 409
+    title = "Conflict"
+
+
+class StoreError(HeronError):
+    status_code = 500
+    title = "Store error"
+
+
+class DigestMismatch(HeronError):
+    status_code = 500
+    title = "Digest mismatch"

@@ -1,0 +1,104 @@
+"""Validation of every name a user gives Heron: metric keys, projects, tags, artifact
+names and artifact paths. One place, so the SDK, the store and the server agree.
+
+Metric keys (also summary and config keys)
+    1-256 characters: letters and digits (any script), ``_ - . / : ( ) [ ] @ = , +``
+    and spaces; ``/`` separates namespaces (``train/loss``) and may not start or end
+    the key or repeat (``a//b``). Keys starting with ``system/`` are written by the
+    system metrics sampler; ``_`` starts reserved names (``_time``, ``_step``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+
+from heron.errors import InvalidKey, UnsafePath
+
+MAX_KEY_LENGTH = 256
+MAX_NAME_LENGTH = 128
+MAX_PATH_LENGTH = 1024
+
+_KEY_CHARS = re.compile(r"^[\w\-./:()\[\]@=,+ ]+$")
+_NAME = re.compile(r"^[\w][\w\-.]*$")  # projects, artifact names, aliases
+_TAG = re.compile(r"^[^\x00-\x1f\x7f]+$")
+
+
+def key_problem(key: object) -> str | None:
+    """Why ``key`` is not a valid metric key, or None when it is."""
+    if not isinstance(key, str):
+        return f"metric keys are strings, got {type(key).__name__} {key!r}"
+    if not key:
+        return "metric key is empty"
+    if len(key) > MAX_KEY_LENGTH:
+        return f"metric key is {len(key)} characters long; the limit is {MAX_KEY_LENGTH}"
+    if not _KEY_CHARS.match(key):
+        bad = sorted({c for c in key if not _KEY_CHARS.match(c)})
+        return (
+            f"metric key {key!r} contains {''.join(bad)!r}; use letters, digits, "
+            "spaces and _ - . / : ( ) [ ] @ = , +"
+        )
+    if key.startswith("/") or key.endswith("/") or "//" in key:
+        return f"metric key {key!r}: '/' separates namespaces and cannot lead, trail or repeat"
+    if key != key.strip():
+        return f"metric key {key!r} has leading or trailing spaces"
+    return None
+
+
+def check_key(key: object) -> str:
+    problem = key_problem(key)
+    if problem:
+        raise InvalidKey(problem)
+    assert isinstance(key, str)
+    return key
+
+
+def check_name(name: object, what: str = "name") -> str:
+    """Project names, artifact names and aliases: ``[\\w][\\w-.]*``, at most 128 chars."""
+    if not isinstance(name, str) or not name:
+        raise InvalidKey(f"{what} must be a non-empty string, got {name!r}")
+    if len(name) > MAX_NAME_LENGTH or not _NAME.match(name):
+        raise InvalidKey(
+            f"{what} {name!r} is not valid: use up to {MAX_NAME_LENGTH} letters, digits, "
+            "'_', '-' and '.', starting with a letter, digit or '_'"
+        )
+    return name
+
+
+def check_tag(tag: object) -> str:
+    if not isinstance(tag, str) or not tag.strip():
+        raise InvalidKey(f"tags are non-empty strings, got {tag!r}")
+    if len(tag) > 256 or not _TAG.match(tag):
+        raise InvalidKey(f"tag {tag!r} is too long (256 max) or has control characters")
+    return tag
+
+
+def check_artifact_path(path: object) -> str:
+    """A path inside an artifact or a run's files, normalised to ``a/b/c``.
+
+    Rejects anything that could escape the folder it is stored under: absolute
+    paths, drive letters, ``..`` segments, backslashes, NUL and control characters,
+    and names that only differ by Unicode normalisation tricks.
+    """
+    if not isinstance(path, str) or not path:
+        raise UnsafePath(f"artifact paths are non-empty strings, got {path!r}")
+    if len(path) > MAX_PATH_LENGTH:
+        raise UnsafePath(f"artifact path is longer than {MAX_PATH_LENGTH} characters")
+    if any(ord(c) < 32 or ord(c) == 0x7F for c in path):
+        raise UnsafePath(f"artifact path {path!r} contains a NUL or control character")
+    if "\\" in path:
+        raise UnsafePath(f"artifact path {path!r} contains a backslash; use '/'")
+    normal = unicodedata.normalize("NFC", path)
+    if normal.startswith("/") or re.match(r"^[A-Za-z]:", normal):
+        raise UnsafePath(f"artifact path {path!r} is absolute; give a relative path")
+    parts = normal.split("/")
+    if any(p in ("..", ".") for p in parts) or "" in parts[:-1]:
+        raise UnsafePath(
+            f"artifact path {path!r} has '.', '..' or empty segments; "
+            "give a plain relative path such as 'models/best.pt'"
+        )
+    clean = posixpath.normpath(normal)
+    if clean.startswith("..") or clean.startswith("/"):
+        raise UnsafePath(f"artifact path {path!r} escapes the artifact")
+    return clean

@@ -1,0 +1,110 @@
+"""Every environment variable Heron reads, declared once, with a type and a default.
+
+Nothing else in the package reads ``os.environ`` for configuration; callers build a
+:class:`Settings` (``Settings.from_env()``) and pass it down. ``docs/configuration.md``
+lists the same variables, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from heron.errors import InvalidInput
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise InvalidInput(f"expected a boolean (true/false), got {text!r}")
+
+
+def _mode(text: str) -> str:
+    lowered = text.strip().lower()
+    if lowered not in {"online", "offline", "disabled"}:
+        raise InvalidInput(f"HERON_MODE must be online, offline or disabled, got {text!r}")
+    return lowered
+
+
+def _setting(env: str, parse: Callable[[str], Any], doc: str, default: Any) -> Any:
+    return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Heron's configuration. Build one with :meth:`from_env`, or directly in tests."""
+
+    dir: Path = _setting(
+        "HERON_DIR", Path, "Folder of the embedded store (SQLite + blobs).", Path("heron-runs")
+    )
+    url: str | None = _setting(
+        "HERON_URL", str, "URL of a Heron server; when set, runs log there.", None
+    )
+    mode: str = _setting(
+        "HERON_MODE",
+        _mode,
+        "online (ship as you go), offline (spool only; `heron sync` later), disabled.",
+        "online",
+    )
+    project: str | None = _setting(
+        "HERON_PROJECT", str, "Default project for heron.init() when none is given.", None
+    )
+    system_metrics_interval: float = _setting(
+        "HERON_SYSTEM_METRICS_INTERVAL",
+        float,
+        "Seconds between system metric samples; 0 turns the sampler off.",
+        10.0,
+    )
+    heartbeat_interval: float = _setting(
+        "HERON_HEARTBEAT_INTERVAL", float, "Seconds between run heartbeats.", 5.0
+    )
+    crash_after: float = _setting(
+        "HERON_CRASH_AFTER",
+        float,
+        "Seconds without a heartbeat after which a running run is marked crashed.",
+        60.0,
+    )
+    ship_interval: float = _setting(
+        "HERON_SHIP_INTERVAL",
+        float,
+        "Most seconds a logged point waits in the spool before it is shipped.",
+        1.0,
+    )
+    capture_git: bool = _setting("HERON_CAPTURE_GIT", _bool, "Record git state at init.", True)
+    capture_packages: bool = _setting(
+        "HERON_CAPTURE_PACKAGES", _bool, "Record installed distributions at init.", True
+    )
+    capture_env: bool = _setting(
+        "HERON_CAPTURE_ENV",
+        _bool,
+        "Record OS, CPU, RAM, GPU and allow-listed environment variables at init.",
+        True,
+    )
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Settings from the environment; keyword overrides win (None means unset)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            if name in env and env[name] != "":
+                try:
+                    values[f.name] = f.metadata["parse"](env[name])
+                except (ValueError, InvalidInput) as exc:
+                    raise InvalidInput(f"{name}={env[name]!r}: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, Any]]:
+        """(variable, description, default) for every setting: the docs are built from it."""
+        return [(f.metadata["env"], f.metadata["doc"], f.default) for f in fields(cls)]

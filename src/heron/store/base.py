@@ -1,0 +1,334 @@
+"""The Store contract: what every storage backend of Heron promises.
+
+Identity
+    A *project* is identified by its name (1-128 characters, see ``heron.keys``).
+    A *run* by its id: 10 characters of ``[a-z0-9]`` chosen by the client
+    (``heron.ids.new_run_id``), unique across the store. Run names are labels: the
+    store makes default names unique within a project, user names may repeat.
+    A *metric series* is identified by (run id, key). Keys follow ``heron.keys``.
+
+Steps and order
+    Points of a series are kept in the order they were logged. Steps may repeat or
+    go back; nothing is dropped or reordered. ``history`` returns them in log order.
+
+Values
+    Metric values are float64. NaN, +inf and -inf are kept exactly and come back as
+    such (in SQL columns that cannot hold NaN, the implementation encodes it; callers
+    never see the encoding). Config and summary values keep their JSON types: a
+    number filters and sorts as a number.
+
+Ingest is exactly-once
+    The SDK writes everything it logs into an append-only spool; a shipper cuts the
+    spool into :class:`Batch` es, each stamped with ``seq``, the spool position just
+    past its last record. Positions grow strictly. :meth:`Store.ingest` applies a
+    batch atomically and records ``seq`` for the run in the same transaction; a batch
+    whose ``seq`` is not beyond what the run already has is acknowledged and skipped.
+    A retry therefore never duplicates, whatever the transport.
+
+Summary
+    For every metric key the store keeps count, last value/step/time, min and max
+    (NaN ignored unless every value is NaN), and the *value* that the runs table
+    shows: ``last`` unless the key's declared goal is ``min`` or ``max``. A summary
+    override (``run.summary[k] = v``) wins over the computed value and may name a key
+    that is not a metric.
+
+Concurrency
+    Any number of processes and threads may ingest into one store at once, for
+    different runs or (via different shippers) the same run, without a "database
+    is locked" failure: writers wait for each other.
+
+Errors
+    ``NotFound`` for a missing run, project or artifact; ``InvalidInput`` for a
+    malformed argument (including a filter, see ``heron.query``); ``StoreError``
+    when the store cannot be opened or migrated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+RunState = Literal["running", "finished", "failed", "killed", "crashed"]
+RUN_STATES: tuple[RunState, ...] = ("running", "finished", "failed", "killed", "crashed")
+TERMINAL_STATES: frozenset[str] = frozenset({"finished", "failed", "killed", "crashed"})
+SummaryGoal = Literal["last", "min", "max"]
+
+Int64Array = npt.NDArray[np.int64]
+Float64Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric series (or a slice of it), columnar, in log order."""
+
+    steps: Int64Array
+    times: Float64Array  # wall time, seconds since the epoch (microsecond precision)
+    values: Float64Array
+
+    def __len__(self) -> int:
+        return int(self.steps.shape[0])
+
+    @staticmethod
+    def empty() -> Series:
+        return Series(
+            np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64)
+        )
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What the SDK knows about a run when it starts it. ``create_run`` is idempotent on ``id``."""
+
+    id: str
+    project: str
+    name: str | None = None  # None: the store picks a unique descriptive name
+    group: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+    system: dict[str, Any] = field(default_factory=dict)
+    resume_key: str | None = None  # identifies "this script" for resume="auto"
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    key: str
+    count: int
+    last: float
+    last_step: int
+    last_time: float
+    min: float
+    max: float
+    first_time: float
+    goal: SummaryGoal = "last"
+    x_axis: str | None = None  # None: step; "_time": wall time; else another metric key
+
+    @property
+    def value(self) -> float:
+        """The value the runs table shows for this key."""
+        return {"last": self.last, "min": self.min, "max": self.max}[self.goal]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    project: str
+    name: str
+    group: str | None
+    state: RunState
+    tags: tuple[str, ...]
+    notes: str
+    config: dict[str, Any]
+    system: dict[str, Any]
+    metrics: dict[str, MetricSummary]
+    summary_overrides: dict[str, Any]
+    created_at: float
+    ended_at: float | None
+    heartbeat_at: float | None
+    error: str | None
+    traceback: str | None
+    last_step: int | None
+    ingested_seq: int
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Every metric's shown value, then the overrides on top."""
+        out: dict[str, Any] = {k: m.value for k, m in self.metrics.items()}
+        out.update(self.summary_overrides)
+        return out
+
+    @property
+    def duration(self) -> float | None:
+        end = self.ended_at if self.ended_at is not None else self.heartbeat_at
+        return None if end is None else max(0.0, end - self.created_at)
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    name: str
+    run_count: int
+    created_at: float
+    last_activity: float | None
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file inside an artifact version or a run's files: a path and its blob."""
+
+    path: str  # relative, '/'-separated, validated by heron.keys.check_artifact_path
+    digest: str  # "sha256:<hex>"
+    size: int
+
+
+@dataclass(frozen=True)
+class ArtifactVersion:
+    id: int
+    project: str
+    name: str
+    version: int
+    type: str
+    digest: str  # digest of the manifest (sorted paths + digests): equal content, equal digest
+    size: int
+    files: tuple[FileEntry, ...]
+    aliases: tuple[str, ...]
+    metadata: dict[str, Any]
+    created_by: str | None
+    created_at: float
+    used_by: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}:v{self.version}"
+
+
+# ---------------------------------------------------------------------------
+# Events: everything the spool carries besides scalar points. Plain dicts with a
+# "type" field so that they serialise as JSON unchanged (spool, HTTP).
+#
+#   {"type": "create", "spec": {RunSpec fields}}
+#   {"type": "config", "patch": {...nested...}}          deep-merged into config
+#   {"type": "tags", "add": [..], "remove": [..]}
+#   {"type": "notes", "text": "..."}
+#   {"type": "summary", "set": {k: v}, "unset": [k]}
+#   {"type": "define_metric", "pattern": "val/*", "goal": "max"|None,
+#        "x_axis": "epoch"|"_time"|None}
+#   {"type": "system", "patch": {...}}                    deep-merged into system info
+#   {"type": "state", "state": "finished"|"failed"|"killed"|"running", "time": t,
+#        "error": str|None, "traceback": str|None}
+#   {"type": "file", "file": {FileEntry fields}}          a run file (unnamed artifact)
+#   {"type": "artifact", "name": .., "artifact_type": .., "files": [FileEntry..],
+#        "aliases": [..], "metadata": {..}, "time": t,
+#        "retention": {"keep_last": N, "keep_best": K, "metric": key,
+#                      "mode": "max"|"min"} | None}
+#   {"type": "use_artifact", "version_id": int, "time": t}
+# ---------------------------------------------------------------------------
+Event = dict[str, Any]
+EVENT_TYPES = frozenset(
+    {
+        "create",
+        "config",
+        "tags",
+        "notes",
+        "summary",
+        "define_metric",
+        "system",
+        "state",
+        "file",
+        "artifact",
+        "use_artifact",
+    }
+)
+
+
+@dataclass
+class Batch:
+    """A cut of one run's spool. Applied atomically and exactly once (see module doc)."""
+
+    run_id: str
+    seq: int
+    metrics: dict[str, Series] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def point_count(self) -> int:
+        return sum(len(s) for s in self.metrics.values())
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    seq: int  # the run's ingested seq after the call
+    applied: bool  # False when the batch had been applied before (a retry)
+    orphaned: frozenset[str] = frozenset()  # blob digests no longer referenced (retention)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Storage of projects, runs, metrics and artifact metadata. See the module doc."""
+
+    url: str
+
+    # --- writing -----------------------------------------------------------
+    def create_run(self, spec: RunSpec) -> RunInfo:
+        """Create the run (and its project on first use); if ``spec.id`` exists, return it."""
+        ...
+
+    def ingest(self, batch: Batch) -> IngestResult:
+        """Apply ``batch`` exactly once.
+
+        Checkpoint retention runs here; blobs it leaves unreferenced are reported in
+        ``IngestResult.orphaned`` for the caller to free in its ArtifactStore.
+
+        Raises NotFound when the run does not exist and the batch has no "create" event.
+        """
+        ...
+
+    def heartbeat(self, run_id: str, at: float) -> None:
+        """Record that the run's process is alive at ``at``."""
+        ...
+
+    def mark_crashed(self, run_id: str, at: float, reason: str) -> None:
+        """Set a ``running`` run to ``crashed`` (a no-op on a run already ended)."""
+        ...
+
+    def stale_runs(self, older_than: float) -> list[str]:
+        """Ids of ``running`` runs whose last heartbeat (or creation) is before ``older_than``."""
+        ...
+
+    def delete_runs(self, run_ids: Sequence[str]) -> int:
+        """Delete runs and everything that belongs only to them; return how many."""
+        ...
+
+    # --- reading -----------------------------------------------------------
+    def list_projects(self) -> list[ProjectInfo]: ...
+
+    def get_run(self, run_id: str) -> RunInfo:
+        """Raises NotFound."""
+        ...
+
+    def search_runs(
+        self,
+        project: str | None = None,
+        filter: str | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RunInfo]:
+        """Runs matching the filter language (``heron.query``), sorted by ``order_by``
+        terms such as ``"-metrics.val/acc"`` or ``"config.lr"`` (``-`` for descending;
+        default newest first). Raises FilterSyntaxError."""
+        ...
+
+    def count_runs(self, project: str | None = None, filter: str | None = None) -> int: ...
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> dict[str, Series]:
+        """Full series of the given keys (all keys when None), in log order."""
+        ...
+
+    def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
+        """The newest run of ``project`` with ``resume_key``, if it did not finish."""
+        ...
+
+    # --- artifacts ---------------------------------------------------------
+    def run_files(self, run_id: str) -> list[FileEntry]: ...
+
+    def artifact(self, project: str, ref: str) -> ArtifactVersion:
+        """Resolve ``name``, ``name:vN``, ``name:alias`` (``latest`` by default). NotFound."""
+        ...
+
+    def artifact_by_id(self, version_id: int) -> ArtifactVersion: ...
+
+    def artifacts(
+        self, project: str | None = None, *, created_by: str | None = None,
+        used_by: str | None = None, name: str | None = None,
+    ) -> list[ArtifactVersion]: ...
+
+    def referenced_digests(self) -> set[str]:
+        """Every blob digest some run file or artifact version still references."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,232 @@
+"""The SQL schema, one definition for SQLite and PostgreSQL (SQLAlchemy Core).
+
+Changes go through an Alembic migration in ``store/migrations/versions`` as well:
+``tests/store/test_migrations.py`` checks that the migrated schema equals this one.
+
+Layout (why, briefly):
+- ``runs`` holds config and system info as JSON text (read whole); ``run_config``
+  flattens config to one row per dotted path with a numeric and a text column, so
+  the filter language compares numbers as numbers with plain, portable SQL.
+- ``run_summary`` has one row per (run, metric key or summary override): the runs
+  table filters and sorts on ``value`` without touching metric data.
+- ``metric_chunks`` keeps series as compressed columnar chunks (``store.chunks``).
+- Artifacts: versions of named artifacts, their files (blob digests), aliases and
+  which runs used them (lineage); ``run_files`` are a run's unnamed files.
+- Floats: SQLite turns NaN into NULL. Numeric summary columns therefore read NULL
+  as NaN when the row's ``count`` is positive; ``store.sql`` does that mapping.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Keys and paths are validated before they reach the store (heron.keys).
+KEY = String(256)
+RUN_ID = String(32)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", RUN_ID, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("group_name", String(256), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("config", Text, nullable=False, default="{}"),  # JSON
+    Column("system", Text, nullable=False, default="{}"),  # JSON
+    Column("created_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("heartbeat_at", Float, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("traceback", Text, nullable=True),
+    Column("resume_key", String(128), nullable=True),
+    Column("last_step", BigInteger, nullable=True),
+    Column("ingested_seq", BigInteger, nullable=False, default=-1),
+    Index(None, "project_id", "created_at"),
+    Index(None, "project_id", "name"),
+    Index(None, "project_id", "state"),
+    Index(None, "project_id", "resume_key"),
+)
+
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(256), primary_key=True),
+    Index(None, "tag"),
+)
+
+# One row per dotted config path to a leaf (lists are leaves). vtype is one of
+# int, float, bool, str, null, list; num holds int/float/bool (bool as 0/1), text str.
+run_config = Table(
+    "run_config",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("vtype", String(8), nullable=False),
+    Column("num", Float, nullable=True),
+    Column("text", Text, nullable=True),
+    Index(None, "key", "num"),
+)
+
+run_summary = Table(
+    "run_summary",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    # What filters and sorts: the override if numeric, else last/min/max per goal.
+    Column("value", Float, nullable=True),
+    Column("override", Text, nullable=True),  # JSON of run.summary[key] = v, if set
+    Column("count", BigInteger, nullable=False, default=0),
+    Column("last", Float, nullable=True),
+    Column("last_step", BigInteger, nullable=True),
+    Column("last_time", Float, nullable=True),
+    Column("min", Float, nullable=True),
+    Column("max", Float, nullable=True),
+    Column("first_time", Float, nullable=True),
+    Column("goal", String(8), nullable=False, default="last"),
+    Column("x_axis", KEY, nullable=True),
+    Index(None, "key", "value"),
+)
+
+# Declarations from run.define_metric(pattern, goal=, x_axis=); pattern may be a glob.
+metric_definitions = Table(
+    "metric_definitions",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("pattern", KEY, primary_key=True),
+    Column("goal", String(8), nullable=True),
+    Column("x_axis", KEY, nullable=True),
+)
+
+metric_chunks = Table(
+    "metric_chunks",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("chunk", Integer, primary_key=True),  # 0, 1, 2, ... in log order
+    Column("count", Integer, nullable=False),
+    Column("step_min", BigInteger, nullable=False),
+    Column("step_max", BigInteger, nullable=False),
+    Column("time_min", Float, nullable=False),
+    Column("time_max", Float, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+run_files = Table(
+    "run_files",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("digest", String(80), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index(None, "digest"),
+)
+
+artifact_versions = Table(
+    "artifact_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("digest", String(80), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("file_count", Integer, nullable=False),
+    Column("metadata", Text, nullable=False, default="{}"),  # JSON
+    Column("created_by", RUN_ID, nullable=True),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("project_id", "name", "version"),
+    Index(None, "created_by"),
+)
+
+artifact_files = Table(
+    "artifact_files",
+    metadata,
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("path", String(1024), primary_key=True),
+    Column("digest", String(80), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Index(None, "digest"),
+)
+
+artifact_aliases = Table(
+    "artifact_aliases",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id"), primary_key=True),
+    Column("name", String(256), primary_key=True),
+    Column("alias", String(128), primary_key=True),
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+)
+
+artifact_usage = Table(
+    "artifact_usage",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("used_at", Float, nullable=False),
+)
+
+__all__ = [
+    "artifact_aliases",
+    "artifact_files",
+    "artifact_usage",
+    "artifact_versions",
+    "metadata",
+    "metric_chunks",
+    "metric_definitions",
+    "projects",
+    "run_config",
+    "run_files",
+    "run_summary",
+    "run_tags",
+    "runs",
+]
