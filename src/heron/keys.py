@@ -102,3 +102,13 @@ def check_artifact_path(path: object) -> str:
     if clean.startswith("..") or clean.startswith("/"):
         raise UnsafePath(f"artifact path {path!r} escapes the artifact")
     return clean
+
+
+def check_metric_pattern(pattern: object) -> str:
+    """A metric key, or a glob over keys (``val/*``, ``layer?/grad``) for define_metric."""
+    if not isinstance(pattern, str):
+        raise InvalidKey(f"metric patterns are strings, got {pattern!r}")
+    problem = key_problem(pattern.replace("*", "x").replace("?", "x"))
+    if problem:
+        raise InvalidKey(problem.replace("metric key", "metric pattern"))
+    return pattern

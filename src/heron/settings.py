@@ -88,9 +88,7 @@ class Settings:
     )
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from the environment; keyword overrides win (None means unset)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}

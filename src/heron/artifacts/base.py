@@ -37,11 +37,13 @@ class ArtifactStore(Protocol):
         ...
 
     def fetch(self, digest: str, dest: Path) -> Path:
-        """Write the blob to ``dest`` (atomically), checking its digest; return ``dest``."""
+        """Write the blob to ``dest`` (atomically), checking its digest; return ``dest``.
+        NotFound if absent, DigestMismatch (``dest`` untouched) if the bytes are wrong."""
         ...
 
     def local_path(self, digest: str) -> Path | None:
-        """The blob's own file when the store is on the local file system (read only!)."""
+        """Where the blob's own file is (read only!), whether or not it exists; None
+        when the store is not on the local file system."""
         ...
 
     def delete(self, digest: str) -> bool:

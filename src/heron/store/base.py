@@ -74,9 +74,7 @@ class Series:
 
     @staticmethod
     def empty() -> Series:
-        return Series(
-            np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64)
-        )
+        return Series(np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64))
 
 
 @dataclass(frozen=True)
@@ -323,8 +321,12 @@ class Store(Protocol):
     def artifact_by_id(self, version_id: int) -> ArtifactVersion: ...
 
     def artifacts(
-        self, project: str | None = None, *, created_by: str | None = None,
-        used_by: str | None = None, name: str | None = None,
+        self,
+        project: str | None = None,
+        *,
+        created_by: str | None = None,
+        used_by: str | None = None,
+        name: str | None = None,
     ) -> list[ArtifactVersion]: ...
 
     def referenced_digests(self) -> set[str]:

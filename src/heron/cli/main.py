@@ -1,0 +1,49 @@
+"""``heron``: the command line. A thin skin over :class:`heron.Api`: each command parses
+its options, calls the API and renders the result; HeronError becomes a one-line
+error and a non-zero exit status at the edge (``CliError``)."""
+
+from __future__ import annotations
+
+import platform
+
+import click
+
+import heron
+from heron.cli.context import CliState, HeronGroup
+from heron.cli.export import export
+from heron.cli.gc import gc
+from heron.cli.runs import runs
+from heron.cli.sync import sync
+
+
+@click.group(cls=HeronGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--dir",
+    "dir_",
+    metavar="PATH",
+    help="The store's folder. Default: $HERON_DIR, else ./heron-runs.",
+)
+@click.pass_context
+def cli(ctx: click.Context, dir_: str | None) -> None:
+    """Heron: an open, self-hosted experiment tracker.
+
+    Reads the store that heron.init() writes to (HERON_DIR or ./heron-runs).
+    """
+    ctx.obj = CliState(dir_)
+
+
+@cli.command()
+def version() -> None:
+    """Print Heron's version."""
+    click.echo(f"heron {heron.__version__} (Python {platform.python_version()})")
+
+
+cli.add_command(runs)
+cli.add_command(export)
+cli.add_command(sync)
+cli.add_command(gc)
+
+
+def main() -> None:
+    """The ``heron`` console script."""
+    cli(prog_name="heron")

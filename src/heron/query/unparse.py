@@ -1,0 +1,85 @@
+"""Syntax tree -> canonical filter text: ``parse(unparse(e)) == e``."""
+
+from __future__ import annotations
+
+import re
+
+from heron.query.nodes import (
+    And,
+    Compare,
+    Exists,
+    Expr,
+    Field,
+    Has,
+    In,
+    Like,
+    MatchAll,
+    Not,
+    Or,
+    Value,
+)
+
+_BARE_KEY = re.compile(r"[^\s()<>=!,\"'`]+")
+
+
+def _quote(value: str, quote: str = '"') -> str:
+    escaped = value.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    escaped = escaped.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return quote + escaped + quote
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _quote(key, "`")
+
+
+def unparse_field(f: Field) -> str:
+    if f.kind == "config":
+        return f"config.{_key(f.key)}"
+    if f.kind == "metric":
+        name = f"metrics.{_key(f.key)}"
+        return name if f.part == "value" else f"{f.part}({name})"
+    return f.key
+
+
+def format_number(x: float) -> str:
+    """``3.0`` -> ``3``, else the shortest text that reads back as the same float."""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
+
+
+def unparse_value(v: Value) -> str:
+    if v.kind == "string":
+        return _quote(str(v.value))
+    if v.kind == "number":
+        assert isinstance(v.value, float)
+        return format_number(v.value)
+    return {True: "true", False: "false", None: "null"}[v.value]  # type: ignore[index]
+
+
+def _operand(expr: Expr) -> str:
+    """An operand of and/or/not: nested and/or in parentheses, so the tree comes back."""
+    out = unparse(expr)
+    return f"({out})" if isinstance(expr, (And, Or)) else out
+
+
+def unparse(expr: Expr) -> str:
+    """Canonical text for ``expr`` (lower-case keywords, double quotes, minimal spaces)."""
+    if isinstance(expr, MatchAll):
+        return ""
+    if isinstance(expr, And):
+        return " and ".join(_operand(e) for e in expr.operands)
+    if isinstance(expr, Or):
+        return " or ".join(_operand(e) for e in expr.operands)
+    if isinstance(expr, Not):
+        return f"not {_operand(expr.operand)}"
+    name = unparse_field(expr.field)
+    not_ = "not " if getattr(expr, "negated", False) else ""
+    if isinstance(expr, Compare):
+        return f"{name} {expr.op} {unparse_value(expr.value)}"
+    if isinstance(expr, In):
+        return f"{name} {not_}in ({', '.join(unparse_value(v) for v in expr.values)})"
+    if isinstance(expr, Like):
+        return f"{name} {not_}like {unparse_value(expr.pattern)}"
+    if isinstance(expr, Has):
+        return f"{name} has {unparse_value(expr.tag)}"
+    assert isinstance(expr, Exists)
+    return f"{name} {not_}exists"

@@ -1,0 +1,317 @@
+"""``heron.init``: start (or resume) a run, and the process hooks that end it right.
+
+Hooks: ``atexit`` finishes a run the script forgot to finish; an uncaught exception
+marks it failed (with the traceback), Ctrl-C or SIGTERM marks it killed. A forked
+child (DataLoader workers) cannot log into its parent's run by accident.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import os
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+from heron.errors import InvalidInput, NotFound
+from heron.ids import is_run_id, new_run_id
+from heron.keys import check_name, check_tag
+from heron.local_dir import LocalDir
+from heron.sdk.backend import Backend, LocalBackend
+from heron.sdk.recovery import recover_all, recover_spool
+from heron.sdk.run import Run
+from heron.sdk.shipper import Shipper
+from heron.sdk.spool import SEGMENT_SHIFT, SpoolWriter
+from heron.sdk.values import expand_dotted, to_json_value
+from heron.settings import Settings
+from heron.store.base import FileEntry, RunSpec
+
+DEFAULT_PROJECT = "default"
+
+_current: Run | None = None
+_runs: weakref.WeakSet[Run] = weakref.WeakSet()
+_pending_system: dict[str, Any] = {}  # recorded before any run existed (seeds)
+_hooks_installed = False
+
+
+def current_run() -> Run | None:
+    return _current
+
+
+def init(
+    project: str | None = None,
+    *,
+    name: str | None = None,
+    config: Mapping[str, Any] | Any = None,
+    tags: Sequence[str] = (),
+    group: str | None = None,
+    notes: str = "",
+    resume: str | None = None,
+    dir: str | Path | None = None,
+    mode: str | None = None,
+    system_metrics: bool | float | None = None,
+    capture: bool = True,
+    settings: Settings | None = None,
+) -> Run:
+    """Start a run and make it the current one (``heron.log`` and ``heron.run`` use it).
+
+    ``resume``: a run id to continue (its step counter too), or ``"auto"`` for the run
+    this script last left unfinished. ``dir``: the embedded store's folder (default
+    ``HERON_DIR`` or ``./heron-runs``). ``system_metrics``: False, True, or the
+    sampling interval in seconds. ``capture=False`` skips the git/environment record.
+    """
+    global _current
+    settings = settings or Settings.from_env(dir=Path(dir) if dir else None, mode=mode)
+    project = check_name(project or settings.project or DEFAULT_PROJECT, "project")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 256):
+        raise InvalidInput(f"run name must be a non-empty string of <= 256 chars, got {name!r}")
+    if group is not None and (not isinstance(group, str) or len(group) > 256):
+        raise InvalidInput(f"group must be a string of <= 256 chars, got {group!r}")
+    clean_tags = tuple(dict.fromkeys(check_tag(t) for t in tags))
+    clean_config = _config_dict(config)
+
+    folder = LocalDir.at(settings.dir)
+    backend = LocalBackend(folder)
+    recover_all(folder.spool, backend, backend.store)
+
+    resume_key = _resume_key(project)
+    info = None
+    if resume == "auto":
+        info = backend.find_resumable(project, resume_key)
+    elif resume is not None:
+        if not is_run_id(resume):
+            raise InvalidInput(f"resume takes a run id or 'auto', got {resume!r}")
+        info = backend.get_run(resume)  # NotFound says which id
+        if info.project != project and project != DEFAULT_PROJECT:
+            raise InvalidInput(f"run {resume} belongs to project {info.project!r}, not {project!r}")
+    resumed = info is not None
+    if info is not None:
+        spool_dir = folder.spool / info.id
+        if spool_dir.exists():
+            recover_spool(spool_dir, backend, backend.store)
+            info = backend.get_run(info.id)
+        spec = None
+    else:
+        spec = RunSpec(
+            id=new_run_id(),
+            project=project,
+            name=name,
+            group=group,
+            tags=clean_tags,
+            notes=notes,
+            config=clean_config,
+            resume_key=resume_key,
+            created_at=time.time(),
+        )
+        info = backend.create_run(spec)
+
+    spool_dir = folder.spool / info.id
+    first_segment = (info.ingested_seq >> SEGMENT_SHIFT) + 1 if resumed else 0
+    writer = SpoolWriter(spool_dir, first_segment=first_segment)
+    ship_from = writer.pos  # the first batch includes the "create" / "running" record
+    if spec is not None:
+        writer.write_event(
+            {
+                "type": "create",
+                "spec": {**spec.__dict__, "name": info.name, "tags": list(spec.tags)},
+            }
+        )
+    else:
+        writer.write_event(
+            {
+                "type": "state",
+                "state": "running",
+                "time": time.time(),
+                "error": None,
+                "traceback": None,
+            }
+        )
+    shipper = None
+    if settings.mode == "online":
+        shipper = Shipper(
+            info.id,
+            spool_dir,
+            backend,
+            start=ship_from,
+            interval=settings.ship_interval,
+            heartbeat_interval=settings.heartbeat_interval,
+        )
+    start_step = 0 if info.last_step is None else info.last_step + 1
+    run = Run(
+        info,
+        backend,
+        writer,
+        shipper,
+        start_step=start_step,
+        cache_dir=folder.cache,
+        resumed=resumed,
+    )
+    if shipper is not None:
+        shipper.start()
+    if resumed:
+        if clean_config:
+            run.config.update(clean_config)
+        if clean_tags:
+            run.add_tags(*clean_tags)
+    if capture:
+        _capture(run, backend, settings, folder)
+    if _pending_system:
+        run.record_system(dict(_pending_system))
+        _pending_system.clear()
+    interval = (
+        settings.system_metrics_interval
+        if system_metrics in (None, True)
+        else (0.0 if system_metrics is False else float(system_metrics))
+    )
+    if interval > 0:
+        _start_sampler(run, interval)
+    _current = run
+    _runs.add(run)
+    _install_hooks()
+    run._on_finish.append(lambda: _forget(run))  # noqa: SLF001
+    return run
+
+
+def _config_dict(config: Any) -> dict[str, Any]:
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping):
+        if hasattr(config, "__dict__") and not isinstance(config, type):
+            config = vars(config)  # argparse.Namespace and simple objects
+        else:
+            converted = to_json_value("config", config)  # dataclasses
+            if not isinstance(converted, dict):
+                raise InvalidInput(f"config must be a mapping, got {type(config).__name__}")
+            config = converted
+    clean = to_json_value("config", dict(config))
+    result: dict[str, Any] = expand_dotted(clean)
+    return result
+
+
+def _resume_key(project: str) -> str:
+    """Identifies "this script": project, host, and the entry script's absolute path."""
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None) or (sys.argv[0] if sys.argv else "")
+    script = os.path.abspath(script) if script else f"<interactive:{os.getcwd()}>"
+    raw = f"{project}\0{socket.gethostname()}\0{script}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _capture(run: Run, backend: Backend, settings: Settings, folder: LocalDir) -> None:
+    from heron.sdk.capture import capture_all
+
+    result = capture_all(
+        git=settings.capture_git,
+        packages=settings.capture_packages,
+        env=settings.capture_env,
+        cwd=Path.cwd(),
+    )
+    run.record_system(result.system)
+    if not result.files:
+        return
+    with tempfile.TemporaryDirectory(dir=folder.cache) as tmp:
+        for rel, text in result.files.items():
+            path = Path(tmp) / "f"
+            path.write_text(text, encoding="utf-8")
+            blob = backend.put_blob(path)
+            run._event(
+                {
+                    "type": "file",  # noqa: SLF001
+                    "file": FileEntry(rel, blob.digest, blob.size).__dict__,
+                }
+            )
+
+
+def _start_sampler(run: Run, interval: float) -> None:
+    from heron.sdk.capture.system_metrics import SystemSampler
+
+    run.define_metric("system/*", x_axis="time")
+    sampler = SystemSampler(interval, run._log_system)  # noqa: SLF001
+    sampler.start()
+    run._on_finish.insert(0, sampler.stop)  # noqa: SLF001
+
+
+def _forget(run: Run) -> None:
+    global _current
+    _runs.discard(run)
+    if _current is run:
+        _current = None
+
+
+def record_system(patch: Mapping[str, Any]) -> None:
+    """Record facts into the current run, or into the next one started."""
+    if _current is not None:
+        _current.record_system(patch)
+    else:
+        _pending_system.update(patch)
+
+
+# -- process hooks ---------------------------------------------------------------
+_previous_excepthook = sys.excepthook
+_previous_sigterm: Any = None
+
+
+def _finish_all(state: str, error: str | None = None, tb: str | None = None) -> None:
+    for run in list(_runs):
+        with contextlib.suppress(Exception):
+            run.finish(state, error=error, traceback=tb)
+
+
+def _excepthook(
+    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    if issubclass(exc_type, KeyboardInterrupt):
+        _finish_all("killed", "KeyboardInterrupt")
+    else:
+        _finish_all(
+            "failed",
+            f"{exc_type.__name__}: {exc}",
+            "".join(traceback.format_exception(exc_type, exc, tb)),
+        )
+    _previous_excepthook(exc_type, exc, tb)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    _finish_all("killed", "SIGTERM")
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _after_fork_in_child() -> None:
+    global _current
+    for run in list(_runs):
+        run._disown()  # noqa: SLF001
+    _runs.clear()
+    _current = None
+
+
+def _install_hooks() -> None:
+    global _hooks_installed, _previous_sigterm
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_finish_all, "finished")
+    sys.excepthook = _excepthook
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+    if threading.current_thread() is threading.main_thread():
+        _previous_sigterm = signal.getsignal(signal.SIGTERM)
+        # Only take SIGTERM over when nobody else did: a framework's own handler wins.
+        if _previous_sigterm in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def get_run_or_raise() -> Run:
+    if _current is None:
+        raise NotFound("no current run: call heron.init() first")
+    return _current

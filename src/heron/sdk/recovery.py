@@ -1,0 +1,107 @@
+"""Shipping what dead processes left behind, and marking their runs crashed.
+
+A live writer holds its spool's file lock; a spool whose lock can be taken belongs
+to a process that is gone (killed, crashed, or an offline run that ended). Its
+records are shipped from where the store says it stopped (exactly-once by seq), the
+run is marked crashed unless its own records ended it, and the spool is removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from heron.errors import NotFound
+from heron.sdk.backend import Backend
+from heron.sdk.shipper import chunk_to_batch
+from heron.sdk.spool import SpoolReader, iter_spools, try_lock
+from heron.store.base import Store
+
+log = logging.getLogger("heron.recovery")
+
+
+@dataclass(frozen=True)
+class Recovered:
+    run_id: str
+    points: int
+    batches: int
+    crashed: bool
+
+
+Progress = Callable[[str, int], None]
+
+
+def recover_spool(
+    folder: Path, backend: Backend, store: Store, progress: Progress | None = None
+) -> Recovered | None:
+    """Ship one dead spool; None if its writer is alive (or another recoverer has it)."""
+    fd = try_lock(folder)
+    if fd is None:
+        return None
+    run_id = folder.name
+    try:
+        try:
+            start = max(0, backend.get_run(run_id).ingested_seq)
+        except NotFound:
+            start = 0  # the spool's first record creates the run
+        reader = SpoolReader(folder, start)
+        points = batches = 0
+        try:
+            while True:
+                chunk = reader.read()
+                if chunk.end == chunk.start:
+                    break
+                batch = chunk_to_batch(run_id, chunk)
+                backend.ingest(batch)
+                points += batch.point_count
+                batches += 1
+                if progress:
+                    progress(run_id, batch.point_count)
+        finally:
+            reader.close()
+        crashed = False
+        try:
+            if backend.get_run(run_id).state == "running":
+                store.mark_crashed(run_id, time.time(), "the process died (found by heron)")
+                crashed = True
+        except NotFound:
+            log.warning("heron: spool %s held no run record; removing it", folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        return Recovered(run_id, points, batches, crashed)
+    finally:
+        os.close(fd)
+
+
+def recover_all(
+    spool_root: Path, backend: Backend, store: Store, progress: Progress | None = None
+) -> list[Recovered]:
+    done = []
+    for folder in iter_spools(spool_root):
+        result = recover_spool(folder, backend, store, progress)
+        if result is not None:
+            done.append(result)
+    return done
+
+
+def reap_stale(
+    store: Store, spool_root: Path, crash_after: float, now: float | None = None
+) -> list[str]:
+    """Mark crashed the running runs whose heartbeat went stale and whose spool here
+    (if any) has no live writer."""
+    now = time.time() if now is None else now
+    reaped = []
+    for run_id in store.stale_runs(now - crash_after):
+        folder = spool_root / run_id
+        if folder.exists():
+            fd = try_lock(folder)
+            if fd is None:
+                continue  # alive, just quiet
+            os.close(fd)
+        store.mark_crashed(run_id, now, f"no heartbeat for {crash_after:.0f} s")
+        reaped.append(run_id)
+    return reaped

@@ -1,0 +1,442 @@
+"""A run: what a training script holds and logs to.
+
+``Run.log`` is the hot path: no I/O, no allocation beyond the record, one uncontended
+lock. Each scalar becomes one 32-byte record packed straight into the spool's memory
+map; the shipper thread does everything else. Every other method writes an event
+record into the same spool, so the order of what a run did is kept.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from heron.errors import HeronError, InvalidInput, InvalidKey, InvalidValue
+from heron.keys import (
+    check_artifact_path,
+    check_metric_pattern,
+    check_name,
+    check_tag,
+    key_problem,
+)
+from heron.sdk.backend import Backend
+from heron.sdk.config import Config, Summary, check_goal
+from heron.sdk.shipper import Shipper
+from heron.sdk.spool import KIND_SCALAR, SCALAR, SLOT, SpoolWriter
+from heron.sdk.values import to_float, to_json_value, to_step
+from heron.store.base import TERMINAL_STATES, ArtifactVersion, FileEntry, RunInfo
+
+_pack = SCALAR.pack_into
+_now = time.time
+
+DEFAULT_FINISH_TIMEOUT = 120.0
+LOSS_LIKE = ("loss", "err", "mae", "mse", "rmse", "perplexity", "ppl")
+
+
+class Run:
+    """One tracked run. Create it with ``heron.init(...)``; use it as a context manager."""
+
+    def __init__(
+        self,
+        info: RunInfo,
+        backend: Backend,
+        writer: SpoolWriter,
+        shipper: Shipper | None,
+        *,
+        start_step: int = 0,
+        cache_dir: Path,
+        resumed: bool = False,
+    ) -> None:
+        self.id = info.id
+        self.project = info.project
+        self.name = info.name
+        self.group = info.group
+        self.resumed = resumed
+        self._backend = backend
+        self._writer = writer
+        self._shipper = shipper
+        self._cache_dir = cache_dir
+        self._lock = threading.Lock()
+        self._step = start_step
+        self._key_ids = writer.keys
+        self._tags = list(info.tags)
+        self._notes = info.notes
+        self._closed = False
+        self.state = "running"
+        self._on_finish: list[Any] = []
+        self.config = Config(dict(info.config), self._event)
+        self.summary = Summary(self._event, self._fetch_summary)
+
+    # -- the hot path -----------------------------------------------------
+    def log(self, data: Mapping[str, Any], step: int | None = None) -> None:
+        """Record metric values at ``step`` (the next step when left out).
+
+        Values: int, float, bool, numpy scalars, 0-d tensors; NaN and ±inf are kept.
+        A bad key or value raises (InvalidKey / InvalidValue) after the rest of the
+        call is logged.
+        """
+        with self._lock:
+            if self._closed:
+                raise HeronError(f"run {self.id} is finished; start a new one with heron.init()")
+            if step is None:
+                step = self._step
+            elif type(step) is not int:
+                step = to_step(step)
+            self._step = step + 1
+            now = _now()
+            writer = self._writer
+            ids = self._key_ids
+            problems: list[HeronError] | None = None
+            try:
+                items = data.items()
+            except AttributeError:
+                raise InvalidValue(
+                    f"run.log takes a mapping of key to value, got {type(data).__name__}"
+                ) from None
+            for key, value in items:
+                key_id = ids.get(key)
+                if key_id is None:
+                    problem = key_problem(key)
+                    if problem:
+                        problems = [*(problems or []), InvalidKey(problem)]
+                        continue
+                    key_id = writer.declare_key(key)
+                if type(value) is not float:
+                    try:
+                        value = to_float(key, value)
+                    except InvalidValue as exc:
+                        problems = [*(problems or []), exc]
+                        continue
+                off = writer.off
+                if off >= writer.end - SLOT:
+                    writer.rotate()
+                    off = writer.off
+                _pack(writer.mm, off, value, step, now, key_id, KIND_SCALAR)
+                writer.off = off + SLOT
+        if problems:
+            _raise_combined(problems)
+
+    # -- events -----------------------------------------------------------
+    def _event(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            if self._closed:
+                raise HeronError(f"run {self.id} is finished; start a new one with heron.init()")
+            self._writer.write_event(event)
+
+    def _log_system(self, values: Mapping[str, float]) -> None:
+        """System metrics: their own keys and x-axis (wall time), not the user's step."""
+        with self._lock:
+            if self._closed:
+                return
+            now = _now()
+            for key, value in values.items():
+                key_id = self._key_ids.get(key)
+                if key_id is None:
+                    key_id = self._writer.declare_key(key)
+                self._writer.write_scalar(key_id, 0, now, float(value))
+
+    @property
+    def step(self) -> int:
+        """The step the next ``log`` without an explicit step will use."""
+        return self._step
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self._tags)
+
+    def add_tags(self, *tags: str) -> None:
+        clean = [check_tag(t) for t in tags]
+        self._tags.extend(t for t in clean if t not in self._tags)
+        self._event({"type": "tags", "add": clean, "remove": []})
+
+    def remove_tags(self, *tags: str) -> None:
+        self._tags = [t for t in self._tags if t not in tags]
+        self._event({"type": "tags", "add": [], "remove": list(tags)})
+
+    @property
+    def notes(self) -> str:
+        return self._notes
+
+    @notes.setter
+    def notes(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise InvalidValue(f"notes are markdown text, got {type(text).__name__}")
+        self._notes = text
+        self._event({"type": "notes", "text": text})
+
+    def define_metric(
+        self, pattern: str, *, goal: str | None = None, x_axis: str | None = None
+    ) -> None:
+        """Declare how a metric (or a glob such as ``val/*``) is summarised and plotted.
+
+        ``goal``: which summary value matters, ``"min"``, ``"max"`` or ``"last"``.
+        ``x_axis``: ``"step"`` (default), ``"time"`` or another metric key (``"epoch"``).
+        """
+        check_metric_pattern(pattern)
+        axis = {"step": None, "time": "_time", "_time": "_time"}.get(
+            x_axis if x_axis is not None else "step", x_axis
+        )
+        if axis not in (None, "_time") and key_problem(axis):
+            raise InvalidKey(f"x_axis {x_axis!r} is not a metric key")
+        self._event(
+            {"type": "define_metric", "pattern": pattern, "goal": check_goal(goal), "x_axis": axis}
+        )
+
+    def _fetch_summary(self) -> dict[str, Any]:
+        self.flush()
+        return self._backend.get_run(self.id).summary
+
+    # -- artifacts --------------------------------------------------------
+    def _put_files(self, path: str | Path, prefix: str) -> list[FileEntry]:
+        from heron.artifacts.files import collect
+
+        source = Path(path)
+        if not source.exists():
+            raise InvalidInput(f"no such file or folder: {source}")
+        entries = []
+        for rel, file in collect(source, prefix):
+            blob = self._backend.put_blob(file)
+            entries.append(FileEntry(rel, blob.digest, blob.size))
+        return entries
+
+    def save_file(self, path: str | Path, name: str | None = None) -> list[FileEntry]:
+        """Store a file or folder among the run's own files (under ``name`` or its basename)."""
+        source = Path(path)
+        target = check_artifact_path(name or source.name)
+        entries = self._put_files(source, target if source.is_dir() else "")
+        if not source.is_dir():
+            entries = [FileEntry(target, e.digest, e.size) for e in entries]
+        for entry in entries:
+            self._event({"type": "file", "file": entry.__dict__})
+        return entries
+
+    def log_artifact(
+        self,
+        path: str | Path,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str | list[FileEntry]:
+        """Store a file or folder. With ``name``: a new version of that artifact
+        (``name:v0``, ``v1``...; ``latest`` moves to it; identical content makes no new
+        version) and its ref is returned. Without: it joins the run's own files."""
+        if name is None:
+            return self.save_file(path)
+        return self._log_named(
+            path,
+            check_name(name, "artifact name"),
+            type or "artifact",
+            aliases,
+            dict(metadata or {}),
+            None,
+        )
+
+    def _log_named(
+        self,
+        path: str | Path,
+        name: str,
+        kind: str,
+        aliases: Sequence[str],
+        metadata: dict[str, Any],
+        retention: dict[str, Any] | None,
+    ) -> str:
+        source = Path(path)
+        entries = self._put_files(source, "")
+        metadata = {**to_json_value("metadata", metadata), "single_file": source.is_file()}
+        self._event(
+            {
+                "type": "artifact",
+                "name": name,
+                "artifact_type": kind,
+                "files": [e.__dict__ for e in entries],
+                "aliases": [check_name(a, "alias") for a in aliases],
+                "metadata": metadata,
+                "time": _now(),
+                "retention": retention,
+            }
+        )
+        return f"{name}:latest"
+
+    def log_checkpoint(
+        self,
+        path: str | Path,
+        step: int | None = None,
+        metrics: Mapping[str, float] | None = None,
+        *,
+        keep_last: int = 3,
+        keep_best: int = 1,
+        metric: str | None = None,
+        mode: str | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Store a checkpoint as a version of ``ckpt-<run id>`` (or ``name``) and apply
+        the retention policy: the last ``keep_last`` versions and the best ``keep_best``
+        by ``metric`` stay, the others are deleted and their bytes freed once nothing
+        else references them. ``metric`` defaults to the first of ``metrics``; ``mode``
+        to ``min`` for loss-like names (loss, err, mse...) and ``max`` otherwise."""
+        values = {k: to_float(k, v) for k, v in (metrics or {}).items()}
+        metric = metric or next(iter(values), None)
+        if mode is None:
+            mode = "min" if metric and any(w in metric.lower() for w in LOSS_LIKE) else "max"
+        if mode not in ("min", "max"):
+            raise InvalidInput(f"mode must be 'min' or 'max', got {mode!r}")
+        if keep_last < 0 or keep_best < 0 or keep_last + keep_best == 0:
+            raise InvalidInput("keep_last and keep_best must be >= 0, and not both 0")
+        ckpt_step = self._step - 1 if step is None else to_step(step)
+        retention = {
+            "keep_last": keep_last,
+            "keep_best": keep_best if metric else 0,
+            "metric": metric,
+            "mode": mode,
+        }
+        return self._log_named(
+            path,
+            check_name(name or f"ckpt-{self.id}", "artifact name"),
+            "checkpoint",
+            (),
+            {"step": ckpt_step, "metrics": values},
+            retention,
+        )
+
+    def use_artifact(self, ref: str) -> Path:
+        """Record that this run uses ``ref`` (``name``, ``name:v3``, ``name:alias``) and
+        return a local path to its content (the file, for a single-file artifact)."""
+        version = self._backend.resolve_artifact(self.project, ref)
+        self._event({"type": "use_artifact", "version_id": version.id, "time": _now()})
+        return self.download(version)
+
+    def download(self, version: ArtifactVersion) -> Path:
+        dest = self._cache_dir / "artifacts" / version.digest.replace(":", "-")
+        folder = self._backend.download_artifact(version, dest)
+        if version.metadata.get("single_file") and len(version.files) == 1:
+            return folder / version.files[0].path
+        return folder
+
+    def use_dataset(self, path: str | Path, name: str | None = None) -> dict[str, Any]:
+        """Record a dataset's content hash, file count and size (cached on mtime/size)."""
+        from heron.sdk.capture.datasets import hash_dataset
+
+        record = hash_dataset(Path(path), self._cache_dir / "datasets")
+        data = record.to_dict()
+        label = name or data.get("name") or Path(path).name
+        data["name"] = label
+        self._event({"type": "system", "patch": {"datasets": {label: data}}})
+        return data
+
+    def record_system(self, patch: Mapping[str, Any]) -> None:
+        """Merge facts into the run's system record (capture, seeds, datasets...)."""
+        self._event({"type": "system", "patch": to_json_value("system", patch)})
+
+    # -- lifecycle --------------------------------------------------------
+    def flush(self, timeout: float | None = None) -> bool:
+        """Block until everything logged so far is in the store. False on timeout."""
+        with self._lock:
+            target = self._writer.pos
+        if self._shipper is None:
+            return False
+        return self._shipper.flush(target, timeout)
+
+    def finish(
+        self,
+        state: str = "finished",
+        *,
+        error: str | None = None,
+        traceback: str | None = None,
+        timeout: float | None = DEFAULT_FINISH_TIMEOUT,
+    ) -> None:
+        """End the run: record its state, ship everything, remove the spool."""
+        if state not in TERMINAL_STATES or state == "crashed":
+            raise InvalidInput(f"state must be finished, failed or killed, got {state!r}")
+        with self._lock:
+            if self._closed:
+                return
+            self._writer.write_event(
+                {
+                    "type": "state",
+                    "state": state,
+                    "time": _now(),
+                    "error": error,
+                    "traceback": traceback,
+                }
+            )
+            self._closed = True
+            self.state = state
+        for callback in self._on_finish:
+            callback()
+        shipped = False
+        if self._shipper is not None:
+            self._shipper.stop(timeout)
+            with self._lock:
+                shipped = self._shipper.acked >= self._writer.pos
+        folder = self._writer.folder
+        if shipped:
+            for segment in folder.glob("seg-*"):
+                segment.unlink(missing_ok=True)
+        self._writer.close()
+        if shipped:
+            shutil.rmtree(folder, ignore_errors=True)
+        elif self._shipper is not None:
+            warnings.warn(
+                f"heron: run {self.id} could not be fully shipped; its records are kept in "
+                f"{folder}. Run `heron sync` to ship them.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.finish()
+        elif isinstance(exc, KeyboardInterrupt):
+            self.finish("killed", error="KeyboardInterrupt")
+        else:
+            import traceback as tb_module
+
+            self.finish(
+                "failed",
+                error=f"{type(exc).__name__}: {exc}",
+                traceback="".join(tb_module.format_exception(exc_type, exc, tb)),
+            )
+
+    def _disown(self) -> None:
+        """In a forked child: this run belongs to the parent; logging here is refused."""
+        pid = os.getpid()
+
+        def refuse(*args: Any, **kwargs: Any) -> None:
+            raise HeronError(
+                f"run {self.id} belongs to the parent process; process {pid} was forked "
+                "from it. Log from the parent, or call heron.init() in this process."
+            )
+
+        self.log = refuse  # type: ignore[method-assign]
+        self._event = refuse  # type: ignore[method-assign]
+        self._closed = True
+
+    def __repr__(self) -> str:
+        return f"<heron.Run {self.id} {self.name!r} project={self.project!r} {self.state}>"
+
+
+def _raise_combined(problems: list[HeronError]) -> None:
+    message = "; ".join(p.message for p in problems)
+    if len(problems) > 1:
+        message = f"{len(problems)} values were not logged (the rest were): {message}"
+    else:
+        message = f"{message} (the other values of this call were logged)"
+    if all(isinstance(p, InvalidValue) for p in problems):
+        raise InvalidValue(message)
+    raise InvalidKey(message)

@@ -1,0 +1,176 @@
+"""The shipper: a background thread that moves spool records into the backend.
+
+It wakes every ``interval`` seconds (or at once on ``flush``), reads everything new
+from the spool, and delivers it as one :class:`Batch` per read, stamped with the
+spool position just past it. A failed delivery is retried with exponential backoff
+and jitter, forever: nothing is dropped, and the spool keeps growing on disk while
+the backend is away. Because the store applies each ``seq`` once, a retry after an
+ambiguous failure (say, a timeout after the commit) never duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from heron.errors import HeronError
+from heron.sdk.backend import Backend
+from heron.sdk.spool import SpoolChunk, SpoolReader, delete_segments_before
+from heron.store.base import Batch, Series
+
+log = logging.getLogger("heron.shipper")
+
+MAX_BACKOFF = 30.0
+
+
+def chunk_to_batch(run_id: str, chunk: SpoolChunk) -> Batch:
+    metrics = {
+        key: Series(steps, times, values) for key, (steps, times, values) in chunk.points.items()
+    }
+    return Batch(run_id=run_id, seq=chunk.end, metrics=metrics, events=chunk.events)
+
+
+def deliver(
+    backend: Backend,
+    batch: Batch,
+    should_stop: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], object] = time.sleep,
+) -> bool:
+    """Deliver with retries until it succeeds (True) or ``should_stop()`` (False).
+
+    A refusal of the batch itself (a 4xx-class HeronError) is raised at once:
+    retrying cannot help, and the records stay in the spool for ``heron sync``.
+    """
+    delay = 0.05
+    attempt = 0
+    while True:
+        try:
+            backend.ingest(batch)
+            return True
+        except Exception as exc:  # anything transient is retried; the spool keeps the data
+            if isinstance(exc, HeronError) and 400 <= exc.status_code < 500:
+                raise
+            attempt += 1
+            if attempt in (1, 10) or attempt % 100 == 0:
+                log.warning(
+                    "heron: shipping run %s failed (attempt %d), will retry: %s",
+                    batch.run_id,
+                    attempt,
+                    exc,
+                )
+        if should_stop():
+            return False
+        sleep(delay * (0.5 + random.random()))
+        delay = min(MAX_BACKOFF, delay * 2)
+
+
+class Shipper:
+    def __init__(
+        self,
+        run_id: str,
+        folder: Path,
+        backend: Backend,
+        *,
+        start: int = 0,
+        interval: float = 1.0,
+        heartbeat_interval: float = 5.0,
+    ) -> None:
+        self.run_id = run_id
+        self.folder = folder
+        self.backend = backend
+        self.interval = interval
+        self.heartbeat_interval = heartbeat_interval
+        self._reader = SpoolReader(folder, start)
+        self._acked = start
+        self._cond = threading.Condition()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._give_up = threading.Event()
+        self._last_heartbeat = 0.0
+        self.error: BaseException | None = None
+        self.batches = 0
+        self.points = 0
+        self._thread = threading.Thread(
+            target=self._main, name=f"heron-shipper-{run_id}", daemon=True
+        )
+
+    @property
+    def acked(self) -> int:
+        return self._acked
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _main(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self._wake.wait(self._next_wait())
+                self._wake.clear()
+                self._ship_available()
+                self._maybe_heartbeat()
+            self._ship_available()
+        except BaseException as exc:  # loud: flush() re-raises it in the training thread
+            self.error = exc
+            log.error("heron: shipper for run %s stopped: %r", self.run_id, exc)
+        finally:
+            self._reader.close()
+            with self._cond:
+                self._cond.notify_all()
+
+    def _next_wait(self) -> float:
+        until_heartbeat = self._last_heartbeat + self.heartbeat_interval - time.time()
+        return max(0.0, min(self.interval, until_heartbeat))
+
+    def _maybe_heartbeat(self) -> None:
+        now = time.time()
+        if now - self._last_heartbeat >= self.heartbeat_interval:
+            self._last_heartbeat = now
+            try:
+                self.backend.heartbeat(self.run_id, now)
+            except Exception as exc:
+                log.debug("heron: heartbeat failed: %s", exc)
+
+    def _ship_available(self) -> None:
+        while True:
+            chunk = self._reader.read()
+            if chunk.end == chunk.start:
+                return
+            batch = chunk_to_batch(self.run_id, chunk)
+            if not deliver(self.backend, batch, self._give_up.is_set):
+                return
+            self.batches += 1
+            self.points += batch.point_count
+            with self._cond:
+                self._acked = chunk.end
+                self._cond.notify_all()
+            delete_segments_before(self.folder, chunk.end)
+
+    def flush(self, target: int, timeout: float | None = None) -> bool:
+        """Block until everything before ``target`` is delivered; False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._wake.set()
+        with self._cond:
+            while self._acked < target:
+                if self.error is not None:
+                    raise RuntimeError(f"heron shipper failed: {self.error!r}") from self.error
+                if not self._thread.is_alive():
+                    return False
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(0.1 if remaining is None else min(remaining, 0.1))
+                self._wake.set()
+        return True
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Ship what is left, then stop. After ``timeout`` give up (the spool keeps it)."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._give_up.set()
+            self._thread.join(5.0)

@@ -1,0 +1,383 @@
+"""The spool: an append-only, memory-mapped log of everything a run records.
+
+Why: ``run.log`` must cost about a microsecond and lose nothing when the process is
+killed. Writing a record is one ``struct.pack_into`` into a shared memory map of a
+file. The kernel's page cache owns those pages, so a record that was written
+survives ``kill -9`` of the process; a shipper thread (or ``heron sync``) later reads
+the records and applies them to the store.
+
+Layout. A run's spool is a folder of segment files ``seg-<n>.bin``, each
+preallocated (``posix_fallocate``: no SIGBUS on a full disk mid-write) and made of
+32-byte slots. The last byte of a slot is its *kind*:
+
+- ``SCALAR``: one metric point: value f64, step i64, time f64, key id u32.
+- ``VAR``: a header; ``length`` payload bytes follow in the next slots. The payload
+  starts with a subtype byte: ``KEY`` (u32 id + utf-8 key name) or ``EVENT`` (JSON).
+- ``END``: the segment is full; the records go on in segment n+1.
+- ``0``: nothing written (yet).
+
+Commit order: a record's kind byte is written last (``pack_into`` writes fields in
+order, kind is the last field; a VAR header is written after its payload). A reader
+stops at the first slot of kind 0, so a record torn by ``kill -9`` is never read,
+and every record whose write returned is. Each segment starts by re-declaring every
+key, so a segment can be read without the ones before it (they are deleted once
+shipped).
+
+Positions. ``pos = segment << 32 | byte offset`` grows strictly over a run's life
+(a resumed run starts a segment past what the store has), so it serves as the
+exactly-once sequence number of a shipped batch.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import mmap
+import os
+import re
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+SLOT = 32
+KIND_SCALAR = 1
+KIND_VAR = 2
+KIND_END = 3
+SUB_KEY = 1
+SUB_EVENT = 2
+
+SEGMENT_BYTES = 16 * 1024 * 1024
+SEGMENT_SHIFT = 32
+
+SCALAR = struct.Struct("<dqdI3xB")  # value, step, time, key id, padding, kind
+VAR_HEADER = struct.Struct("<I27xB")  # payload length, padding, kind
+KEY_PREFIX = struct.Struct("<BI")  # subtype, key id
+assert SCALAR.size == SLOT and VAR_HEADER.size == SLOT
+
+SCALAR_DTYPE = np.dtype(
+    [
+        ("value", "<f8"),
+        ("step", "<i8"),
+        ("time", "<f8"),
+        ("key", "<u4"),
+        ("pad", "V3"),
+        ("kind", "u1"),
+    ]
+)
+assert SCALAR_DTYPE.itemsize == SLOT
+
+_SEGMENT_NAME = re.compile(r"^seg-(\d{8})\.bin$")
+LOCK_NAME = "lock"
+
+
+def segment_path(folder: Path, number: int) -> Path:
+    return folder / f"seg-{number:08d}.bin"
+
+
+def segment_numbers(folder: Path) -> list[int]:
+    """The segments present in a spool folder, in order."""
+    numbers = []
+    for entry in os.listdir(folder):
+        match = _SEGMENT_NAME.match(entry)
+        if match:
+            numbers.append(int(match.group(1)))
+    return sorted(numbers)
+
+
+def make_pos(segment: int, offset: int) -> int:
+    return (segment << SEGMENT_SHIFT) | offset
+
+
+def split_pos(pos: int) -> tuple[int, int]:
+    return pos >> SEGMENT_SHIFT, pos & ((1 << SEGMENT_SHIFT) - 1)
+
+
+def _slots_for(length: int) -> int:
+    return -(-length // SLOT)
+
+
+class SpoolWriter:
+    """Appends records to a run's spool. One writer per spool, held by a file lock.
+
+    Not thread-safe by itself: ``Run`` serialises calls with its own lock. The hot
+    path (``Run.log``) reads ``mm``, ``off`` and ``end`` directly and packs SCALAR
+    records itself; everything else goes through methods.
+    """
+
+    def __init__(
+        self, folder: Path, first_segment: int = 0, segment_bytes: int | None = None
+    ) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            raise RuntimeError(f"spool {folder} is in use by another process") from None
+        if segment_numbers(folder):
+            os.close(self._lock_fd)
+            raise RuntimeError(f"spool {folder} holds unshipped records: recover it first")
+        self.segment = first_segment
+        self.segment_bytes = segment_bytes or SEGMENT_BYTES
+        self.keys: dict[str, int] = {}
+        self.mm: mmap.mmap = self._open_segment(self.segment, self.segment_bytes)
+        self.off = 0
+        self.end = self.segment_bytes
+
+    # -- segments -----------------------------------------------------------
+    def _open_segment(self, number: int, size: int) -> mmap.mmap:
+        final = segment_path(self.folder, number)
+        temp = final.with_suffix(".tmp")
+        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.posix_fallocate(fd, 0, size)
+            # Publish only a fully sized file: a reader never maps a short one.
+            os.replace(temp, final)
+            return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        finally:
+            os.close(fd)
+
+    def rotate(self, need: int = SLOT) -> None:
+        """Close the current segment with END and open the next (big enough for ``need``)."""
+        if self.off < self.end:
+            VAR_HEADER.pack_into(self.mm, self.off, 0, KIND_END)
+        self.mm.close()
+        self.segment += 1
+        size = max(self.segment_bytes, need + SLOT * (len(self.keys) * 10 + 8))
+        self.mm = self._open_segment(self.segment, size)
+        self.off = 0
+        self.end = size
+        for key, key_id in self.keys.items():  # self-contained segments
+            self._write_var(KEY_PREFIX.pack(SUB_KEY, key_id) + key.encode())
+
+    @property
+    def pos(self) -> int:
+        """Position just past the last record written."""
+        return make_pos(self.segment, self.off)
+
+    # -- records ------------------------------------------------------------
+    def _write_var(self, payload: bytes) -> None:
+        need = SLOT + _slots_for(len(payload)) * SLOT
+        # Keep one slot free for END, so a reader always finds where a segment stops.
+        if self.off + need > self.end - SLOT:
+            self.rotate(need)
+        start = self.off
+        self.mm[start + SLOT : start + SLOT + len(payload)] = payload
+        VAR_HEADER.pack_into(self.mm, start, len(payload), KIND_VAR)  # commit last
+        self.off = start + need
+
+    def declare_key(self, key: str) -> int:
+        key_id = len(self.keys)
+        self.keys[key] = key_id
+        self._write_var(KEY_PREFIX.pack(SUB_KEY, key_id) + key.encode())
+        return key_id
+
+    def write_event(self, event: dict[str, Any]) -> None:
+        payload = json.dumps(event, allow_nan=True, separators=(",", ":")).encode()
+        self._write_var(bytes([SUB_EVENT]) + payload)
+
+    def write_scalar(self, key_id: int, step: int, time: float, value: float) -> None:
+        """The slow-path twin of ``Run.log``'s inlined pack (used by the system sampler)."""
+        if self.off >= self.end - SLOT:
+            self.rotate()
+        SCALAR.pack_into(self.mm, self.off, value, step, time, key_id, KIND_SCALAR)
+        self.off += SLOT
+
+    def sync(self) -> None:
+        """Ask the kernel to write dirty pages to disk (survives power loss, not only kill)."""
+        self.mm.flush()
+
+    def close(self) -> None:
+        if not self.mm.closed:
+            self.mm.close()
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = -1
+
+
+@dataclass
+class SpoolChunk:
+    """What one read returned: points grouped by key in log order, events in order."""
+
+    start: int
+    end: int  # position just past the last record read
+    points: dict[
+        str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    ] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def point_count(self) -> int:
+        return sum(len(p[0]) for p in self.points.values())
+
+
+class SpoolReader:
+    """Reads a run's spool from a position on. Safe to use while a writer appends."""
+
+    def __init__(self, folder: Path, start: int = 0) -> None:
+        self.folder = folder
+        self.pos = start
+        self._segment = -1
+        self._mm: mmap.mmap | None = None
+        self._view: npt.NDArray[np.uint8] | None = None
+        self._keys: dict[int, str] = {}
+        self._scanned = 0  # bytes of the open segment already scanned for key names
+
+    def _open(self, segment: int) -> bool:
+        self.close()
+        path = segment_path(self.folder, segment)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            size = os.fstat(fd).st_size
+            if size == 0:
+                return False
+            self._mm = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ)
+        finally:
+            os.close(fd)
+        self._view = np.frombuffer(self._mm, dtype=np.uint8)
+        self._segment = segment
+        self._keys = {}
+        self._scanned = 0
+        return True
+
+    def _locate(self) -> bool:
+        """Map the segment holding ``self.pos``; skip to the next one past an END."""
+        segment, _ = split_pos(self.pos)
+        if segment != self._segment and not self._open(segment):
+            # A segment deleted after shipping: continue at the first one present.
+            later = [n for n in segment_numbers(self.folder) if n > segment]
+            if not later or not self._open(later[0]):
+                return False
+            self.pos = make_pos(later[0], 0)
+        return True
+
+    def read(self, max_records: int = 1 << 18) -> SpoolChunk:
+        """Read up to about ``max_records`` records from ``self.pos`` and advance it."""
+        chunk = SpoolChunk(self.pos, self.pos)
+        parts: dict[str, list[npt.NDArray[Any]]] = {}  # by key name
+        budget = max_records
+        while budget > 0 and self._locate():
+            assert self._mm is not None and self._view is not None
+            segment, offset = split_pos(self.pos)
+            if self._scanned < offset:  # learn key names declared before our start
+                self._walk(self._scanned, offset, None, None)
+            new_offset, budget, at_end = self._walk(offset, len(self._mm), parts, chunk, budget)
+            self.pos = make_pos(segment, new_offset)
+            if at_end:
+                self.pos = make_pos(segment + 1, 0)
+                continue
+            break
+        chunk.end = self.pos
+        for name, arrays in parts.items():
+            merged = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+            chunk.points[name] = (
+                np.ascontiguousarray(merged["step"]),
+                np.ascontiguousarray(merged["time"]),
+                np.ascontiguousarray(merged["value"]),
+            )
+        return chunk
+
+    def _walk(
+        self,
+        offset: int,
+        limit: int,
+        parts: dict[str, list[npt.NDArray[Any]]] | None,
+        chunk: SpoolChunk | None,
+        budget: int = 1 << 62,
+    ) -> tuple[int, int, bool]:
+        """Scan records in [offset, limit); collect them unless ``parts`` is None.
+
+        Returns (offset reached, budget left, whether an END was met).
+        """
+        assert self._mm is not None and self._view is not None
+        kinds = self._view[SLOT - 1 :: SLOT]
+        while offset < limit and budget > 0:
+            slot = offset // SLOT
+            stop = min(len(kinds), slot + min(budget, 1 << 14))  # bounded scan window
+            window = kinds[slot:stop]
+            # Vectorised: run of SCALAR slots up to the first slot of another kind.
+            others = np.flatnonzero(window != KIND_SCALAR)
+            run_length = int(others[0]) if len(others) else len(window)
+            if run_length:
+                if parts is not None:
+                    records = np.frombuffer(
+                        self._mm, dtype=SCALAR_DTYPE, count=run_length, offset=offset
+                    ).copy()
+                    key_ids = np.unique(records["key"]).tolist()
+                    for key_id in key_ids:
+                        name = self._keys.get(key_id)
+                        if name is None:
+                            raise ValueError(f"spool record names undeclared key id {key_id}")
+                        part = records if len(key_ids) == 1 else records[records["key"] == key_id]
+                        parts.setdefault(name, []).append(part)
+                offset += run_length * SLOT
+                budget -= run_length
+                continue
+            if slot >= len(kinds):
+                break
+            kind = int(kinds[slot])
+            if kind == 0:
+                break
+            if kind == KIND_END:
+                self._scanned = max(self._scanned, offset)
+                return offset, budget, True
+            if kind != KIND_VAR:
+                raise ValueError(f"corrupt spool record kind {kind} at {offset} in {self.folder}")
+            (length,) = struct.unpack_from("<I", self._mm, offset)
+            payload = bytes(self._mm[offset + SLOT : offset + SLOT + length])
+            if payload[0] == SUB_KEY:
+                _, key_id = KEY_PREFIX.unpack_from(payload)
+                self._keys[key_id] = payload[KEY_PREFIX.size :].decode()
+            elif payload[0] == SUB_EVENT and chunk is not None:
+                chunk.events.append(json.loads(payload[1:]))
+            offset += SLOT + _slots_for(length) * SLOT
+            budget -= 1
+        self._scanned = max(self._scanned, offset)
+        return offset, budget, False
+
+    def close(self) -> None:
+        self._view = None
+        if self._mm is not None:
+            self._mm.close()
+            self._mm = None
+        self._segment = -1
+
+
+def delete_segments_before(folder: Path, pos: int) -> None:
+    """Remove segment files wholly before ``pos`` (already shipped and acknowledged)."""
+    segment, _ = split_pos(pos)
+    for number in segment_numbers(folder):
+        if number < segment:
+            segment_path(folder, number).unlink(missing_ok=True)
+
+
+def try_lock(folder: Path) -> int | None:
+    """Take a dead writer's lock: an fd if nobody holds it (the writer is gone), else None."""
+    try:
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def iter_spools(root: Path) -> Iterator[Path]:
+    """Every run spool folder under a spool root (``<root>/<run id>/``)."""
+    if not root.is_dir():
+        return
+    for entry in sorted(root.iterdir()):
+        if entry.is_dir() and (entry / LOCK_NAME).exists():
+            yield entry

@@ -1,0 +1,209 @@
+"""Engines and transactions for SQLite and PostgreSQL, with the retries they need.
+
+SQLite: one writer at a time for the whole file. Every write transaction starts with
+``BEGIN IMMEDIATE`` so that it takes the write lock up front (a deferred transaction
+that upgrades from read to write later can fail with "database is locked" no matter
+how long it waits); WAL lets readers carry on meanwhile. Writers of one process queue
+on a lock; writers of other processes wait in SQLite's busy handler, and the rare
+"database is locked" that escapes it is retried.
+
+PostgreSQL: READ COMMITTED; ingest serialises per run with ``SELECT ... FOR UPDATE``,
+and deadlocks or serialisation failures are retried.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from heron.errors import StoreError
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_S = 10.0
+RETRY_DEADLINE_S = 300.0  # a writer gives up only after waiting this long in total
+_RECONNECT_ATTEMPTS = 3
+_PG_RETRY_CODES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+
+
+def parse_url(url: str) -> URL:
+    """A SQLAlchemy URL; ``postgresql://`` means psycopg 3 (the driver Heron ships with)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"store URL {url!r} is not a valid database URL: {exc}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"store URL {safe_url(parsed)!r}: Heron stores runs in SQLite "
+            "(sqlite:////path/heron.db) or PostgreSQL (postgresql+psycopg://...)"
+        )
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise StoreError(
+            "an in-memory SQLite store is not supported (each connection would see its "
+            "own empty database); give a file: sqlite:////path/heron.db"
+        )
+    return parsed
+
+
+def safe_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    engine = create_engine(url, pool_size=5, max_overflow=10)
+    _dispose_after_fork(engine)
+    return engine
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    assert url.database is not None
+    try:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder of the store {url.database}: {exc}") from None
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        pool_size=5,
+        max_overflow=10,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # isolation_level None: pysqlite stops issuing its own BEGIN; we emit ours below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get("heron_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    _dispose_after_fork(engine)
+    return engine
+
+
+def _dispose_after_fork(engine: Engine) -> None:
+    """A forked child (a DataLoader worker, say) must not touch the parent's connections."""
+    ref = weakref.ref(engine)
+
+    def _after_fork() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+class Transactor:
+    """Runs a function in a transaction, retrying the failures that concurrency causes.
+
+    The function may run more than once, so it must do nothing but database work.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        # Threads of one process queue here instead of polling SQLite's busy handler.
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        return self._run(work, write=True)
+
+    def read(self, work: Callable[[Connection], T]) -> T:
+        return self._run(work, write=False)
+
+    def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
+        deadline = time.monotonic() + RETRY_DEADLINE_S
+        attempt = 0
+        while True:
+            try:
+                return self._once(work, write=write)
+            except DBAPIError as exc:
+                attempt += 1
+                # A dropped connection (a database restart) is retried a few times: every
+                # operation here is idempotent, ingest included (its seq check).
+                dropped = exc.connection_invalidated and attempt <= _RECONNECT_ATTEMPTS
+                if not (dropped or self._retryable(exc)) or time.monotonic() > deadline:
+                    raise
+            time.sleep(min(0.5, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))
+
+    def _once(self, work: Callable[[Connection], T], *, write: bool) -> T:
+        lock = self._write_lock if write else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(heron_write=write)
+                with conn.begin():
+                    return work(conn)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _retryable(self, exc: DBAPIError) -> bool:
+        if self.dialect == "sqlite":
+            text = str(exc.orig).lower()
+            return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+        return getattr(exc.orig, "sqlstate", None) in _PG_RETRY_CODES
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+    keys: Sequence[str],
+    update: Sequence[str] | None = None,
+) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE (or DO NOTHING when ``update`` is empty)."""
+    params = list(rows) if isinstance(rows, Sequence) else [rows]
+    if params:
+        stmt = _on_conflict(conn, table, keys, update)
+        conn.execute(stmt, params[0] if len(params) == 1 else params)
+
+
+def insert_if_absent(
+    conn: Connection, table: Table, row: Mapping[str, Any], keys: Sequence[str]
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row went in.
+
+    PostgreSQL reports no usable rowcount through SQLAlchemy here, so ask RETURNING.
+    """
+    stmt = _on_conflict(conn, table, keys, None)
+    if conn.dialect.name == "postgresql":
+        return conn.execute(stmt.returning(*table.primary_key.columns), row).first() is not None
+    return bool(conn.execute(stmt, row).rowcount == 1)
+
+
+def _on_conflict(
+    conn: Connection, table: Table, keys: Sequence[str], update: Sequence[str] | None
+) -> Any:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    if update:
+        return stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+        )
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))

@@ -1,0 +1,208 @@
+"""Applying a :class:`Batch` inside one write transaction, exactly once.
+
+The run row is locked first (PostgreSQL ``FOR UPDATE``; on SQLite the transaction
+already holds the database's write lock), its ``ingested_seq`` decides whether the
+batch is new, and everything the batch changes commits together with the new seq.
+Events are applied in order, then the metric points; summaries are written last, so
+a ``define_metric`` anywhere in the batch applies to the batch's own points too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from heron.errors import InvalidInput, NotFound
+from heron.keys import check_key, check_metric_pattern, check_tag
+from heron.store import artifacts_sql, create, series
+from heron.store import schema as s
+from heron.store.base import EVENT_TYPES, TERMINAL_STATES, Batch, IngestResult
+from heron.store.engine import upsert
+from heron.store.summary import RunSummaries
+from heron.store.values import deep_merge, dumps, flatten_config, loads_dict
+
+_r = s.runs.c
+_EVENT_STATES = TERMINAL_STATES | {"running"}
+
+
+def ingest(conn: Connection, batch: Batch, now: float) -> IngestResult:
+    create.check_run_id(batch.run_id)
+    run = _lock_run(conn, batch.run_id)
+    if run is None:
+        spec_event = next((e for e in batch.events if e.get("type") == "create"), None)
+        if spec_event is None:
+            raise NotFound(f"run {batch.run_id!r} does not exist and the batch does not create it")
+        create.create_run(conn, create.spec_from_event(batch.run_id, spec_event), now)
+        run = _lock_run(conn, batch.run_id)
+        assert run is not None
+    if batch.seq <= run.ingested_seq:
+        return IngestResult(seq=int(run.ingested_seq), applied=False)
+    writer = _RunWriter(conn, run, now)
+    for event in batch.events:
+        writer.apply(event)
+    writer.add_metrics(batch)
+    orphaned = writer.finish(batch.seq)
+    return IngestResult(seq=batch.seq, applied=True, orphaned=frozenset(orphaned))
+
+
+def _lock_run(conn: Connection, run_id: str) -> Row[Any] | None:
+    columns = (_r.id, _r.project_id, _r.config, _r.system, _r.last_step, _r.ingested_seq)
+    query = select(*columns).where(_r.id == run_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+class _RunWriter:
+    """The changes one batch makes to one run, gathered and then written."""
+
+    def __init__(self, conn: Connection, run: Row[Any], now: float) -> None:
+        self.conn = conn
+        self.run_id: str = run.id
+        self.project_id = int(run.project_id)
+        self.now = now
+        self.last_step: int | None = run.last_step
+        self._config_json: str = run.config
+        self._system_json: str = run.system
+        self.changes: dict[str, Any] = {}  # runs columns to update
+        self.summaries = RunSummaries(conn, self.run_id)
+        self.orphan_candidates: set[str] = set()  # digests this batch stopped referencing
+
+    # --- events -------------------------------------------------------------
+
+    def apply(self, event: Mapping[str, Any]) -> None:
+        kind = event.get("type")
+        if kind not in EVENT_TYPES:
+            raise InvalidInput(
+                f"unknown event type {kind!r}; expected one of {sorted(EVENT_TYPES)}"
+            )
+        handler = getattr(self, f"_on_{kind}")
+        try:
+            handler(event)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, InvalidInput):
+                raise
+            raise InvalidInput(f"malformed {kind!r} event {dict(event)!r}: {exc!r}") from None
+
+    def _on_create(self, event: Mapping[str, Any]) -> None:
+        pass  # handled before the run was locked; on an existing run it is a no-op
+
+    def _on_config(self, event: Mapping[str, Any]) -> None:
+        merged = deep_merge(loads_dict(self._config_json), event["patch"])
+        self._config_json = self.changes["config"] = dumps(merged)
+
+    def _on_system(self, event: Mapping[str, Any]) -> None:
+        merged = deep_merge(loads_dict(self._system_json), event["patch"])
+        self._system_json = self.changes["system"] = dumps(merged)
+
+    def _on_tags(self, event: Mapping[str, Any]) -> None:
+        add = sorted({check_tag(t) for t in event.get("add") or ()})
+        remove = sorted({str(t) for t in event.get("remove") or ()})
+        if remove:
+            self.conn.execute(
+                delete(s.run_tags).where(
+                    s.run_tags.c.run_id == self.run_id, s.run_tags.c.tag.in_(remove)
+                )
+            )
+        upsert(
+            self.conn,
+            s.run_tags,
+            [{"run_id": self.run_id, "tag": t} for t in add],
+            ["run_id", "tag"],
+        )
+
+    def _on_notes(self, event: Mapping[str, Any]) -> None:
+        self.changes["notes"] = str(event.get("text") or "")
+
+    def _on_summary(self, event: Mapping[str, Any]) -> None:
+        for key, value in (event.get("set") or {}).items():
+            self.summaries.set_override(check_key(key), value)
+        for key in event.get("unset") or ():
+            self.summaries.unset_override(str(key))
+
+    def _on_define_metric(self, event: Mapping[str, Any]) -> None:
+        x_axis = event.get("x_axis")
+        self.summaries.define(
+            check_metric_pattern(event["pattern"]),
+            event.get("goal"),
+            None if x_axis is None else str(x_axis),
+        )
+
+    def _on_state(self, event: Mapping[str, Any]) -> None:
+        state = event["state"]
+        if state not in _EVENT_STATES:
+            raise InvalidInput(f"run state must be one of {sorted(_EVENT_STATES)}, got {state!r}")
+        self.changes["state"] = state
+        self.changes["error"] = event.get("error")
+        self.changes["traceback"] = event.get("traceback")
+        if state == "running":  # a resume
+            self.changes["ended_at"] = None
+        else:
+            self.changes["ended_at"] = float(event.get("time") or self.now)
+
+    def _on_file(self, event: Mapping[str, Any]) -> None:
+        entry = artifacts_sql.file_entry(event["file"])
+        old = self.conn.execute(
+            select(s.run_files.c.digest).where(
+                s.run_files.c.run_id == self.run_id, s.run_files.c.path == entry.path
+            )
+        ).scalar()
+        if old is not None and old != entry.digest:
+            self.orphan_candidates.add(old)  # replaced: maybe nobody else needs the blob
+        upsert(
+            self.conn,
+            s.run_files,
+            {
+                "run_id": self.run_id,
+                "path": entry.path,
+                "digest": entry.digest,
+                "size": entry.size,
+                "created_at": float(event.get("time") or self.now),
+            },
+            ["run_id", "path"],
+            ["digest", "size", "created_at"],
+        )
+
+    def _on_artifact(self, event: Mapping[str, Any]) -> None:
+        self.orphan_candidates |= artifacts_sql.log_artifact(
+            self.conn, self.project_id, self.run_id, event, self.now
+        )
+
+    def _on_use_artifact(self, event: Mapping[str, Any]) -> None:
+        artifacts_sql.use_artifact(self.conn, self.run_id, event, self.now)
+
+    # --- metrics ------------------------------------------------------------
+
+    def add_metrics(self, batch: Batch) -> None:
+        ready = {}
+        for key, raw in batch.metrics.items():
+            points = series.normalise(check_key(key), raw)
+            if len(points):
+                ready[key] = points
+                self.summaries.add_points(key, points.steps, points.times, points.values)
+                top = int(points.steps.max())
+                self.last_step = top if self.last_step is None else max(self.last_step, top)
+        series.append(self.conn, self.run_id, ready)
+        if ready:
+            self.changes["last_step"] = self.last_step
+
+    # --- write --------------------------------------------------------------
+
+    def finish(self, seq: int) -> set[str]:
+        self.summaries.flush()
+        if "config" in self.changes:
+            self.conn.execute(delete(s.run_config).where(s.run_config.c.run_id == self.run_id))
+            rows = [
+                {"run_id": self.run_id, "key": k, "vtype": vt, "num": num, "text": text}
+                for k, vt, num, text in flatten_config(loads_dict(self._config_json))
+            ]
+            if rows:
+                self.conn.execute(insert(s.run_config), rows)
+        self.conn.execute(
+            update(s.runs).where(_r.id == self.run_id).values(ingested_seq=seq, **self.changes)
+        )
+        # Checked last: a later event of the batch may reference a blob again.
+        return artifacts_sql.unreferenced(self.conn, self.orphan_candidates)

@@ -1,0 +1,182 @@
+"""Reading runs and projects: RunInfo for a page of runs in three queries, no N+1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, desc, func, select
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql import ColumnElement
+
+from heron.errors import InvalidInput
+from heron.store import schema as s
+from heron.store.base import MetricSummary, ProjectInfo, RunInfo
+from heron.store.summary import SUMMARY_FIELDS, metric_summary
+from heron.store.values import loads_dict
+
+_r = s.runs.c
+_IN_BATCH = 500  # ids per IN (...) list: far below every dialect's parameter limit
+
+
+def runs_query(*columns: Any) -> Select[Any]:
+    """SELECT over runs joined with their project (what ``heron.query`` filters)."""
+    chosen = columns or _RUN_COLUMNS
+    return select(*chosen).select_from(s.runs.join(s.projects, s.projects.c.id == _r.project_id))
+
+
+def load_runs(conn: Connection, where: Sequence[ColumnElement[bool]]) -> list[RunInfo]:
+    rows = conn.execute(runs_query().where(*where)).all()
+    return build_infos(conn, rows)
+
+
+def search(
+    conn: Connection,
+    project: str | None,
+    filter: str | None,
+    order_by: Sequence[str],
+    limit: int | None,
+    offset: int,
+) -> list[RunInfo]:
+    if limit is not None and limit < 0:
+        raise InvalidInput(f"limit must be >= 0, got {limit}")
+    if offset < 0:
+        raise InvalidInput(f"offset must be >= 0, got {offset}")
+    query = _filtered(runs_query(), project, filter)
+    if order_by:
+        from heron.query import compile_order
+
+        query = query.order_by(*compile_order(order_by))
+    query = query.order_by(desc(_r.created_at), desc(_r.id))  # newest first, then stable
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return build_infos(conn, conn.execute(query).all())
+
+
+def count(conn: Connection, project: str | None, filter: str | None) -> int:
+    query = _filtered(runs_query(func.count()), project, filter)
+    return int(conn.execute(query).scalar_one())
+
+
+def _filtered(query: Select[Any], project: str | None, filter: str | None) -> Select[Any]:
+    if project is not None:
+        query = query.where(s.projects.c.name == project)
+    if filter is not None and filter.strip():
+        from heron.query import compile_filter  # another module's job; loaded on demand
+
+        query = query.where(compile_filter(filter))
+    return query
+
+
+# Columns read for RunInfo, in the order _info unpacks them (positional access to rows
+# is several times cheaper than mappings, and a page can hold thousands of runs).
+_RUN_COLUMNS = (
+    _r.id,
+    s.projects.c.name,
+    _r.name,
+    _r.group_name,
+    _r.state,
+    _r.notes,
+    _r.config,
+    _r.system,
+    _r.created_at,
+    _r.ended_at,
+    _r.heartbeat_at,
+    _r.error,
+    _r.traceback,
+    _r.last_step,
+    _r.ingested_seq,
+)
+_SUMMARY_COLUMNS = (
+    s.run_summary.c.run_id,
+    s.run_summary.c.override,
+    *(s.run_summary.c[name] for name in SUMMARY_FIELDS),
+)
+
+
+def build_infos(conn: Connection, rows: Sequence[Row[Any]]) -> list[RunInfo]:
+    """RunInfo for ``rows`` (of ``runs_query(*_RUN_COLUMNS)``), in their order."""
+    ids = [r[0] for r in rows]
+    tags: dict[str, list[str]] = {}
+    summaries: dict[str, list[Row[Any]]] = {}
+    for i in range(0, len(ids), _IN_BATCH):
+        part = ids[i : i + _IN_BATCH]
+        tag_rows = conn.execute(
+            select(s.run_tags.c.run_id, s.run_tags.c.tag)
+            .where(s.run_tags.c.run_id.in_(part))
+            .order_by(s.run_tags.c.run_id, s.run_tags.c.tag)
+        ).all()
+        for run_id, tag in tag_rows:
+            tags.setdefault(run_id, []).append(tag)
+        summary_rows = conn.execute(
+            select(*_SUMMARY_COLUMNS)
+            .where(s.run_summary.c.run_id.in_(part))
+            .order_by(s.run_summary.c.run_id, s.run_summary.c.key)
+        ).all()
+        for row in summary_rows:
+            summaries.setdefault(row[0], []).append(row)
+    return [_info(r, tags.get(r[0], ()), summaries.get(r[0], ())) for r in rows]
+
+
+def _info(row: Row[Any], tags: Sequence[str], summary_rows: Sequence[Row[Any]]) -> RunInfo:
+    metrics: dict[str, MetricSummary] = {}
+    overrides: dict[str, Any] = {}
+    for _run_id, override, *fields in summary_rows:
+        if fields[1]:  # count
+            metrics[fields[0]] = metric_summary(*fields)
+        if override is not None:
+            overrides[fields[0]] = json.loads(override)
+    (run_id, project, name, group, state, notes, config, system, created_at, ended_at,
+     heartbeat_at, error, traceback, last_step, ingested_seq) = row  # fmt: skip
+    return RunInfo(
+        id=run_id,
+        project=project,
+        name=name,
+        group=group,
+        state=state,
+        tags=tuple(tags),
+        notes=notes,
+        config=loads_dict(config),
+        system=loads_dict(system),
+        metrics=metrics,
+        summary_overrides=overrides,
+        created_at=float(created_at),
+        ended_at=ended_at,
+        heartbeat_at=heartbeat_at,
+        error=error,
+        traceback=traceback,
+        last_step=last_step,
+        ingested_seq=int(ingested_seq),
+    )
+
+
+def projects(conn: Connection) -> list[ProjectInfo]:
+    p = s.projects.c
+    query = (
+        select(
+            p.name,
+            p.created_at,
+            func.count(_r.id),
+            func.max(_r.created_at),
+            func.max(_r.heartbeat_at),
+            func.max(_r.ended_at),
+        )
+        .select_from(s.projects.outerjoin(s.runs, _r.project_id == p.id))
+        .group_by(p.id, p.name, p.created_at)
+        .order_by(p.name)
+    )
+    out = []
+    for name, created_at, run_count, *times in conn.execute(query):
+        seen = [float(t) for t in times if t is not None]
+        out.append(
+            ProjectInfo(
+                name=name,
+                run_count=int(run_count),
+                created_at=float(created_at),
+                last_activity=max(seen) if seen else None,
+            )
+        )
+    return out

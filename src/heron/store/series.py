@@ -1,0 +1,141 @@
+"""Metric series in ``metric_chunks``: appending points and reading histories.
+
+A series is a run of chunks numbered 0, 1, 2, ... in log order. Every chunk but the
+last holds exactly ``CHUNK_SIZE`` points; appending rewrites the last ("tail") chunk
+until it is full, then starts new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from heron.errors import InvalidInput
+from heron.store import chunks
+from heron.store import schema as s
+from heron.store.base import Float64Array, Series
+
+_c = s.metric_chunks.c
+# Beyond ~285 years after the epoch a float64 time has no microseconds left to round.
+_MAX_ROUNDED = 2.0**53 / 1e6
+_CHUNK_COLUMNS = ("count", "step_min", "step_max", "time_min", "time_max", "data")
+
+
+def normalise(key: str, series: Series) -> Series:
+    """Typed, equal-length columns; wall times rounded to the microseconds the store keeps."""
+    steps = np.asarray(series.steps, dtype=np.int64).reshape(-1)
+    times = np.asarray(series.times, dtype=np.float64).reshape(-1)
+    values = np.asarray(series.values, dtype=np.float64).reshape(-1)
+    if not steps.shape == times.shape == values.shape:
+        raise InvalidInput(
+            f"metric {key!r}: steps, times and values differ in length "
+            f"({steps.shape[0]}, {times.shape[0]}, {values.shape[0]})"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):  # huge/NaN times: kept as they are
+        rounded = np.round(times * 1e6) / 1e6
+    return Series(steps, np.where(np.abs(times) < _MAX_ROUNDED, rounded, times), values)
+
+
+def append(conn: Connection, run_id: str, batch: Mapping[str, Series]) -> None:
+    """Append every series of ``batch`` (key -> non-empty normalised series)."""
+    if not batch:
+        return
+    tails = _tails(conn, run_id, list(batch))
+    new_rows: list[dict[str, object]] = []
+    rewrites: list[dict[str, object]] = []
+    for key, series in batch.items():
+        tail = tails.get(key)
+        next_chunk = 0
+        pending = series
+        if tail is not None:
+            number, count, data = tail
+            next_chunk = number + 1
+            if count < chunks.CHUNK_SIZE:
+                pending = _concat(chunks.decode(data), series)
+                head = _slice(pending, 0, chunks.CHUNK_SIZE)
+                row = {f"b_{name}": v for name, v in _chunk_row(head).items()}
+                rewrites.append({"b_key": key, "b_chunk": number, **row})
+                pending = _slice(pending, chunks.CHUNK_SIZE, len(pending))
+        for start in range(0, len(pending), chunks.CHUNK_SIZE):
+            part = _slice(pending, start, start + chunks.CHUNK_SIZE)
+            new_rows.append({"run_id": run_id, "key": key, "chunk": next_chunk, **_chunk_row(part)})
+            next_chunk += 1
+    if rewrites:
+        stmt = (
+            update(s.metric_chunks)
+            .where(
+                _c.run_id == run_id,
+                _c.key == bindparam("b_key"),
+                _c.chunk == bindparam("b_chunk"),
+            )
+            .values({name: bindparam(f"b_{name}") for name in _CHUNK_COLUMNS})
+        )
+        conn.execute(stmt, rewrites)
+    if new_rows:
+        conn.execute(insert(s.metric_chunks), new_rows)
+
+
+def read(conn: Connection, run_id: str, keys: Iterable[str] | None) -> dict[str, Series]:
+    """Whole series in log order; a requested key without points gets an empty series."""
+    query = select(_c.key, _c.data).where(_c.run_id == run_id).order_by(_c.key, _c.chunk)
+    wanted = None if keys is None else list(dict.fromkeys(keys))
+    if wanted is not None:
+        if not wanted:
+            return {}
+        query = query.where(_c.key.in_(wanted))
+    parts: dict[str, list[Series]] = {}
+    for key, data in conn.execute(query):
+        parts.setdefault(key, []).append(chunks.decode(data))
+    out = {key: _concat(*pieces) for key, pieces in parts.items()}
+    if wanted is None:
+        return out
+    return {key: out.get(key, Series.empty()) for key in wanted}
+
+
+def _tails(conn: Connection, run_id: str, keys: list[str]) -> dict[str, tuple[int, int, bytes]]:
+    """key -> (chunk number, count, data) of the last chunk, for keys that have one."""
+    last = (
+        select(_c.key, func.max(_c.chunk).label("chunk"))
+        .where(_c.run_id == run_id, _c.key.in_(keys))
+        .group_by(_c.key)
+        .subquery()
+    )
+    query = select(_c.key, _c.chunk, _c.count, _c.data).join(
+        last, and_(_c.key == last.c.key, _c.chunk == last.c.chunk)
+    )
+    rows = conn.execute(query.where(_c.run_id == run_id))
+    return {key: (int(chunk), int(count), bytes(data)) for key, chunk, count, data in rows}
+
+
+def _chunk_row(part: Series) -> dict[str, object]:
+    return {
+        "count": len(part),
+        "step_min": int(part.steps.min()),
+        "step_max": int(part.steps.max()),
+        "time_min": _finite_or_zero(part.times, np.fmin),
+        "time_max": _finite_or_zero(part.times, np.fmax),
+        "data": chunks.encode_series(part),
+    }
+
+
+def _finite_or_zero(times: Float64Array, pick: np.ufunc) -> float:
+    """min/max ignoring NaN; 0.0 when all are NaN (the column is NOT NULL, SQLite has no NaN)."""
+    found = float(pick.reduce(times))
+    return 0.0 if np.isnan(found) else found
+
+
+def _slice(series: Series, start: int, stop: int) -> Series:
+    return Series(series.steps[start:stop], series.times[start:stop], series.values[start:stop])
+
+
+def _concat(*parts: Series) -> Series:
+    if len(parts) == 1:
+        return parts[0]
+    return Series(
+        np.concatenate([p.steps for p in parts]),
+        np.concatenate([p.times for p in parts]),
+        np.concatenate([p.values for p in parts]),
+    )

@@ -1,0 +1,231 @@
+"""``SqlStore``: the :class:`~heron.store.base.Store` on SQLite or PostgreSQL.
+
+This module wires the pieces together, one transaction per call: ``engine`` (engines,
+transactions, retries), ``migrate`` (schema upgrades), ``create`` (projects and runs),
+``ingest`` (batches), ``series`` (metric chunks), ``summary`` (metric summaries),
+``artifacts_sql`` and ``reads``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from heron.errors import NotFound, StoreError
+from heron.store import artifacts_sql, create, ingest, reads, series
+from heron.store import schema as s
+from heron.store.base import (
+    ArtifactVersion,
+    Batch,
+    FileEntry,
+    IngestResult,
+    ProjectInfo,
+    RunInfo,
+    RunSpec,
+    Series,
+)
+from heron.store.engine import Transactor, make_engine, parse_url, safe_url
+from heron.store.migrate import ensure_schema
+
+_r = s.runs.c
+_IN_BATCH = 500
+
+
+class SqlStore:
+    """Projects, runs, metrics and artifact metadata in one SQL database.
+
+    Thread-safe; any number of processes may open the same database. Open it with
+    :func:`heron.store.open_store`.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = parse_url(url)
+        self.dialect = parsed.get_backend_name()
+        self._engine = make_engine(parsed)
+        self._tx = Transactor(self._engine)
+        try:
+            ensure_schema(self._tx)
+        except OperationalError as exc:
+            self._engine.dispose()
+            raise StoreError(f"cannot open the store at {safe_url(parsed)}: {exc.orig}") from exc
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SqlStore({safe_url(parse_url(self.url))!r})"
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- writing -----------------------------------------------------------
+
+    def create_run(self, spec: RunSpec) -> RunInfo:
+        def work(conn: Connection) -> RunInfo:
+            create.create_run(conn, spec, time.time())
+            return _one_run(conn, spec.id)
+
+        return self._tx.write(work)
+
+    def ingest(self, batch: Batch) -> IngestResult:
+        return self._tx.write(lambda conn: ingest.ingest(conn, batch, time.time()))
+
+    def heartbeat(self, run_id: str, at: float) -> None:
+        def work(conn: Connection) -> None:
+            result = conn.execute(update(s.runs).where(_r.id == run_id).values(heartbeat_at=at))
+            if not result.rowcount:
+                raise _run_not_found(run_id)
+
+        self._tx.write(work)
+
+    def mark_crashed(self, run_id: str, at: float, reason: str) -> None:
+        def work(conn: Connection) -> None:
+            state = conn.execute(select(_r.state).where(_r.id == run_id)).scalar()
+            if state is None:
+                raise _run_not_found(run_id)
+            conn.execute(
+                update(s.runs)
+                .where(_r.id == run_id, _r.state == "running")
+                .values(state="crashed", ended_at=at, error=reason, traceback=None)
+            )
+
+        self._tx.write(work)
+
+    def stale_runs(self, older_than: float) -> list[str]:
+        last_seen = _r.heartbeat_at.is_(None) & (_r.created_at < older_than)
+        query = (
+            select(_r.id)
+            .where(_r.state == "running", (_r.heartbeat_at < older_than) | last_seen)
+            .order_by(_r.created_at, _r.id)
+        )
+        return self._tx.read(lambda conn: list(conn.execute(query).scalars()))
+
+    def delete_runs(self, run_ids: Sequence[str]) -> int:
+        ids = sorted(set(run_ids))
+
+        def work(conn: Connection) -> int:
+            deleted = 0
+            for i in range(0, len(ids), _IN_BATCH):
+                # Everything keyed by run id cascades; artifact versions stay (others use them).
+                result = conn.execute(delete(s.runs).where(_r.id.in_(ids[i : i + _IN_BATCH])))
+                deleted += int(result.rowcount)
+            return deleted
+
+        return self._tx.write(work) if ids else 0
+
+    # --- reading -----------------------------------------------------------
+
+    def list_projects(self) -> list[ProjectInfo]:
+        return self._tx.read(reads.projects)
+
+    def get_run(self, run_id: str) -> RunInfo:
+        return self._tx.read(lambda conn: _one_run(conn, run_id))
+
+    def search_runs(
+        self,
+        project: str | None = None,
+        filter: str | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RunInfo]:
+        return self._tx.read(
+            lambda conn: reads.search(conn, project, filter, order_by, limit, offset)
+        )
+
+    def count_runs(self, project: str | None = None, filter: str | None = None) -> int:
+        return self._tx.read(lambda conn: reads.count(conn, project, filter))
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> dict[str, Series]:
+        wanted = None if keys is None else list(keys)
+
+        def work(conn: Connection) -> dict[str, Series]:
+            _require_run(conn, run_id)
+            return series.read(conn, run_id, wanted)
+
+        return self._tx.read(work)
+
+    def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
+        def work(conn: Connection) -> RunInfo | None:
+            newest = conn.execute(
+                reads.runs_query(_r.id, _r.state)
+                .where(s.projects.c.name == project, _r.resume_key == resume_key)
+                .order_by(_r.created_at.desc(), _r.id.desc())
+                .limit(1)
+            ).first()
+            if newest is None or newest.state == "finished":
+                return None
+            return _one_run(conn, newest.id)
+
+        return self._tx.read(work)
+
+    # --- artifacts ---------------------------------------------------------
+
+    def run_files(self, run_id: str) -> list[FileEntry]:
+        def work(conn: Connection) -> list[FileEntry]:
+            _require_run(conn, run_id)
+            f = s.run_files.c
+            rows = conn.execute(
+                select(f.path, f.digest, f.size).where(f.run_id == run_id).order_by(f.path)
+            )
+            return [FileEntry(path, digest, int(size)) for path, digest, size in rows]
+
+        return self._tx.read(work)
+
+    def artifact(self, project: str, ref: str) -> ArtifactVersion:
+        return self._tx.read(lambda conn: artifacts_sql.resolve(conn, project, ref))
+
+    def artifact_by_id(self, version_id: int) -> ArtifactVersion:
+        return self._tx.read(lambda conn: artifacts_sql.by_id(conn, version_id))
+
+    def artifacts(
+        self,
+        project: str | None = None,
+        *,
+        created_by: str | None = None,
+        used_by: str | None = None,
+        name: str | None = None,
+    ) -> list[ArtifactVersion]:
+        v = s.artifact_versions.c
+        where: list[Any] = []
+        if project is not None:
+            where.append(s.projects.c.name == project)
+        if created_by is not None:
+            where.append(v.created_by == created_by)
+        if name is not None:
+            where.append(v.name == name)
+        if used_by is not None:
+            u = s.artifact_usage.c
+            where.append(v.id.in_(select(u.version_id).where(u.run_id == used_by)))
+        return self._tx.read(lambda conn: artifacts_sql.load(conn, where))
+
+    def referenced_digests(self) -> set[str]:
+        return self._tx.read(artifacts_sql.referenced_digests)
+
+
+def _one_run(conn: Connection, run_id: str) -> RunInfo:
+    found = reads.load_runs(conn, [_r.id == run_id])
+    if not found:
+        raise _run_not_found(run_id)
+    return found[0]
+
+
+def _require_run(conn: Connection, run_id: str) -> None:
+    if conn.execute(select(_r.id).where(_r.id == run_id)).first() is None:
+        raise _run_not_found(run_id)
+
+
+def _run_not_found(run_id: str) -> NotFound:
+    return NotFound(f"run {run_id!r} not found")

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from heron.store import chunks
+from heron.store.base import Series
+from tests.store.helpers import bits
+
+INT64 = st.integers(-(2**63), 2**63 - 1)
+FLOATS = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
+
+
+@st.composite
+def columns(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = draw(st.integers(0, 300))
+    steps = draw(
+        st.one_of(
+            arrays(np.int64, n, elements=INT64),
+            arrays(np.int64, n, elements=st.integers(-5, 5)),  # repeats, going back
+            st.builds(
+                lambda a, d: a + d * np.arange(n, dtype=np.int64),
+                st.integers(-(2**40), 2**40),
+                st.integers(-3, 3),
+            ),
+        )
+    )
+    times = draw(
+        st.one_of(
+            arrays(np.float64, n, elements=FLOATS),
+            st.builds(lambda t: np.round((1.7e9 + np.arange(n) * t) * 1e6) / 1e6, st.floats(0, 10)),
+        )
+    )
+    values = draw(
+        st.one_of(
+            arrays(np.float64, n, elements=FLOATS),
+            arrays(np.float32, n, elements=st.floats(width=32)).map(lambda a: a.astype(np.float64)),
+        )
+    )
+    return steps, times, values
+
+
+def roundtrip(steps: np.ndarray, times: np.ndarray, values: np.ndarray) -> Series:
+    out = chunks.decode(chunks.encode(steps, times, values))
+    assert out.steps.dtype == np.int64
+    assert out.times.dtype == np.float64
+    assert out.values.dtype == np.float64
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(columns())
+def test_roundtrip_is_bit_exact(cols: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    steps, times, values = cols
+    out = roundtrip(steps, times, values)
+    assert out.steps.tolist() == steps.tolist()
+    assert bits(out.times) == bits(times)
+    assert bits(out.values) == bits(values)
+
+
+def test_special_values_survive() -> None:
+    values = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-310, np.finfo(np.float64).max])
+    times = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1.5e-7, 1e300])
+    steps = np.array([2**63 - 1, -(2**63), 0, 2**63 - 1, -1, 5, 5], dtype=np.int64)
+    out = roundtrip(steps, times, values)
+    assert out.steps.tolist() == steps.tolist()
+    assert bits(out.times) == bits(times)
+    assert bits(out.values) == bits(values)
+
+
+def test_nan_payloads_keep_their_bits() -> None:
+    odd_nan = np.array([0x7FF0_0000_0000_0001, 0xFFF8_0000_0000_0000], dtype=np.uint64)
+    values = odd_nan.view(np.float64)
+    assert bits(roundtrip(np.arange(2), np.zeros(2), values).values) == bits(values)
+
+
+def test_encoding_choices() -> None:
+    def flags(steps: object, times: object, values: object) -> int:
+        data = chunks.encode(np.asarray(steps), np.asarray(times), np.asarray(values))
+        return int(struct.unpack_from("<BBI", data)[1])
+
+    assert flags([3, 5, 7], [1.0, 2.0, 3.0], [0.5, 0.25, 1.0]) == (
+        chunks.STEPS_LINEAR | chunks.TIMES_MICROS | chunks.VALUES_F32
+    )
+    assert flags([3, 5, 4], [1.0, 2.0, 1e-9], [0.1, 0.2, 0.3]) == (
+        chunks.STEPS_DELTA | chunks.TIMES_RAW | chunks.VALUES_F64
+    )
+
+
+def test_empty_and_single() -> None:
+    assert len(roundtrip(np.empty(0, np.int64), np.empty(0), np.empty(0))) == 0
+    one = roundtrip(np.array([-(2**63)]), np.array([1.7e9]), np.array([np.nan]))
+    assert one.steps.tolist() == [-(2**63)]
+    assert np.isnan(one.values[0])
+
+
+def test_rejects_mismatched_lengths() -> None:
+    with pytest.raises(ValueError, match="one length"):
+        chunks.encode(np.arange(3), np.zeros(2), np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\x01\x11",
+        struct.pack("<BBI", 9, 0x15, 1) + zlib.compress(b""),  # unknown version
+        struct.pack("<BBI", 1, 0x15, 1) + b"not zlib",
+        struct.pack("<BBI", 1, 0x15, 100) + zlib.compress(b"\x00" * 8),  # truncated
+        struct.pack("<BBI", 1, 0x00, 1) + zlib.compress(b"\x00" * 64),  # no flags
+    ],
+)
+def test_corrupt_chunks_raise(data: bytes) -> None:
+    with pytest.raises(chunks.ChunkFormatError):
+        chunks.decode(data)
+
+
+def test_trailing_bytes_raise() -> None:
+    good = chunks.encode(np.arange(3), np.zeros(3), np.zeros(3))
+    header, body = good[:6], zlib.decompress(good[6:])
+    with pytest.raises(chunks.ChunkFormatError, match="trailing"):
+        chunks.decode(header + zlib.compress(body + b"x"))
+
+
+def test_smooth_float32_curve_costs_at_most_6_bytes_per_point() -> None:
+    """A typical loss curve (float32 values, step += 1, ~10 ms between logs, jitter)."""
+    rng = np.random.default_rng(7)
+    n = 100_000
+    x = np.linspace(0.0, 1.0, n)
+    loss = 2.0 * np.exp(-5 * x) + 0.1 + 0.02 * rng.standard_normal(n)
+    values = loss.astype(np.float32).astype(np.float64)
+    times = np.round((1.7e9 + np.cumsum(rng.uniform(0.008, 0.012, n))) * 1e6) / 1e6
+    steps = np.arange(n, dtype=np.int64)
+    size = 0
+    for start in range(0, n, chunks.CHUNK_SIZE):
+        stop = start + chunks.CHUNK_SIZE
+        size += len(chunks.encode(steps[start:stop], times[start:stop], values[start:stop]))
+    assert size / n <= 6.0, f"{size / n:.2f} bytes/point"
