@@ -7,17 +7,96 @@ import secrets
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 RUN_ID_LENGTH = 10
 
-_ADJECTIVES = (
-    "amber bold brave bright calm clever crisp dapper eager fair fancy gentle glad "
-    "golden grand happy hardy jolly keen kind lively lucid merry misty noble proud "
-    "quick quiet rapid royal rustic sharp shiny silent sleek snowy solar spry steady "
-    "stellar sunny swift tidy vivid warm wild wise witty young zesty"
-).split()
-_NOUNS = (
-    "heron egret crane ibis stork falcon osprey kestrel swift wren finch robin lark "
-    "owl raven magpie plover tern gull pelican kite sparrow thrush warbler oriole "
-    "condor eagle hawk petrel puffin curlew sandpiper bittern grebe loon avocet"
-).split()
+_ADJECTIVES = [
+    "amber",
+    "bold",
+    "brave",
+    "bright",
+    "calm",
+    "clever",
+    "crisp",
+    "dapper",
+    "eager",
+    "fair",
+    "fancy",
+    "gentle",
+    "glad",
+    "golden",
+    "grand",
+    "happy",
+    "hardy",
+    "jolly",
+    "keen",
+    "kind",
+    "lively",
+    "lucid",
+    "merry",
+    "misty",
+    "noble",
+    "proud",
+    "quick",
+    "quiet",
+    "rapid",
+    "royal",
+    "rustic",
+    "sharp",
+    "shiny",
+    "silent",
+    "sleek",
+    "snowy",
+    "solar",
+    "spry",
+    "steady",
+    "stellar",
+    "sunny",
+    "swift",
+    "tidy",
+    "vivid",
+    "warm",
+    "wild",
+    "wise",
+    "witty",
+    "young",
+    "zesty",
+]
+_NOUNS = [
+    "heron",
+    "egret",
+    "crane",
+    "ibis",
+    "stork",
+    "falcon",
+    "osprey",
+    "kestrel",
+    "swift",
+    "wren",
+    "finch",
+    "robin",
+    "lark",
+    "owl",
+    "raven",
+    "magpie",
+    "plover",
+    "tern",
+    "gull",
+    "pelican",
+    "kite",
+    "sparrow",
+    "thrush",
+    "warbler",
+    "oriole",
+    "condor",
+    "eagle",
+    "hawk",
+    "petrel",
+    "puffin",
+    "curlew",
+    "sandpiper",
+    "bittern",
+    "grebe",
+    "loon",
+    "avocet",
+]
 
 
 def new_run_id() -> str:

@@ -21,7 +21,7 @@ def store_dir(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _no_leftover_runs() -> Iterator[None]:
     yield
-    for run in list(sdk_init._runs):  # noqa: SLF001 - a failed test must not leak a run
+    for run in list(sdk_init._runs):
         run.finish()
 
 

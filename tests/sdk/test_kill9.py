@@ -68,6 +68,7 @@ def test_kill_9_at_random_moments_loses_no_returned_point(tmp_path: Path) -> Non
         time.sleep(rng.uniform(0.0, 0.6))
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
+        proc.stdout.close()
         with counter_path.open("r+b") as f:
             returned = struct.unpack("<q", mmap.mmap(f.fileno(), 8)[:8])[0]
 

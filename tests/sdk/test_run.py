@@ -133,7 +133,7 @@ def test_bad_keys_and_values_raise_clearly_and_the_rest_is_logged(
         with pytest.raises(error, match=message):
             run.log({"good": 1.0, **bad, "also_good": 2.0}, step=0)  # type: ignore[dict-item]
         run.log({"good": 3.0}, step=1)
-    steps, values = history(store_dir, run.id, "good")
+    _steps, values = history(store_dir, run.id, "good")
     assert values == [1.0, 3.0]
     assert history(store_dir, run.id, "also_good")[1] == [2.0]
 
@@ -309,6 +309,7 @@ def test_sigterm_marks_the_run_killed(tmp_path: Path) -> None:
     run_id = proc.stdout.readline().split()[0]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(60) == -signal.SIGTERM
+    proc.stdout.close()
     info = stored(store_dir, run_id)
     assert info.state == "killed" and info.error == "SIGTERM"
 

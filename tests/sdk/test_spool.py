@@ -39,7 +39,9 @@ def read_all(
         if chunk.end == chunk.start:
             break
         for key, (steps, times, values) in chunk.points.items():
-            points.setdefault(key, []).extend(zip(steps.tolist(), times.tolist(), values.tolist()))
+            points.setdefault(key, []).extend(
+                zip(steps.tolist(), times.tolist(), values.tolist(), strict=False)
+            )
         events.extend(chunk.events)
     reader.close()
     return points, events, reader.pos
@@ -68,7 +70,7 @@ def test_nan_inf_negative_zero_and_int64_steps_are_exact(tmp_path: Path) -> None
     key = writer.declare_key("x")
     values = [math.nan, math.inf, -math.inf, -0.0, 5e-324, 1.7976931348623157e308]
     steps = [-(2**63), 2**63 - 1, 0, -1, 7, 7]
-    for step, value in zip(steps, values):
+    for step, value in zip(steps, values, strict=False):
         writer.write_scalar(key, step, 1.5, value)
     points, _, _ = read_all(tmp_path / "r")
     got = points["x"]

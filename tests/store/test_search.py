@@ -10,11 +10,6 @@ from heron.errors import FilterSyntaxError
 from heron.store.sql import SqlStore
 from tests.store.helpers import T0, batch, new_run
 
-# heron.query is written alongside the store; these tests wait for it.
-query = pytest.importorskip("heron.query")
-if not hasattr(query, "compile_filter") or not hasattr(query, "compile_order"):
-    pytest.skip("heron.query has no compile_filter/compile_order yet", allow_module_level=True)
-
 
 @pytest.fixture
 def runs(store: SqlStore) -> dict[str, str]:

@@ -22,7 +22,6 @@ from heron.store.base import (
     Store,
 )
 
-
 ORPHAN_GRACE_SECONDS = 60.0
 
 

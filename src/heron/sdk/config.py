@@ -63,7 +63,7 @@ class Config(ConfigView):
     def __setitem__(self, key: str, value: Any) -> None:
         self.update({key: value})
 
-    def update(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         merged = dict(values or {}, **kwargs)
         patch = expand_dotted({k: to_json_value(k, v) for k, v in merged.items()})
         self._data.update(deep_merge(self._data, patch))

@@ -169,17 +169,16 @@ def init(
     if _pending_system:
         run.record_system(dict(_pending_system))
         _pending_system.clear()
-    interval = (
-        settings.system_metrics_interval
-        if system_metrics in (None, True)
-        else (0.0 if system_metrics is False else float(system_metrics))
-    )
+    if system_metrics is None or system_metrics is True:
+        interval = settings.system_metrics_interval
+    else:
+        interval = 0.0 if system_metrics is False else float(system_metrics)
     if interval > 0:
         _start_sampler(run, interval)
     _current = run
     _runs.add(run)
     _install_hooks()
-    run._on_finish.append(lambda: _forget(run))  # noqa: SLF001
+    run._on_finish.append(lambda: _forget(run))
     return run
 
 
@@ -227,7 +226,7 @@ def _capture(run: Run, backend: Backend, settings: Settings, folder: LocalDir) -
             blob = backend.put_blob(path)
             run._event(
                 {
-                    "type": "file",  # noqa: SLF001
+                    "type": "file",
                     "file": FileEntry(rel, blob.digest, blob.size).__dict__,
                 }
             )
@@ -237,9 +236,9 @@ def _start_sampler(run: Run, interval: float) -> None:
     from heron.sdk.capture.system_metrics import SystemSampler
 
     run.define_metric("system/*", x_axis="time")
-    sampler = SystemSampler(interval, run._log_system)  # noqa: SLF001
+    sampler = SystemSampler(interval, run._log_system)
     sampler.start()
-    run._on_finish.insert(0, sampler.stop)  # noqa: SLF001
+    run._on_finish.insert(0, sampler.stop)
 
 
 def _forget(run: Run) -> None:
@@ -291,7 +290,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 def _after_fork_in_child() -> None:
     global _current
     for run in list(_runs):
-        run._disown()  # noqa: SLF001
+        run._disown()
     _runs.clear()
     _current = None
 

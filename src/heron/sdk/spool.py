@@ -325,6 +325,8 @@ class SpoolReader:
             if slot >= len(kinds):
                 break
             kind = int(kinds[slot])
+            if kind == KIND_SCALAR:
+                continue  # committed by a live writer since the window was compared
             if kind == 0:
                 break
             if kind == KIND_END:

@@ -52,12 +52,12 @@ def to_float(key: str, value: Any) -> float:
 def to_step(step: Any) -> int:
     if isinstance(step, bool) or not isinstance(step, numbers.Integral):
         if getattr(step, "ndim", None) == 0 and hasattr(step, "item"):
-            return to_step(step.item())
+            return to_step(int(step.item()))
         raise InvalidValue(f"step must be an int, got {type(step).__name__} {step!r}")
-    step = int(step)
-    if not INT64_MIN <= step <= INT64_MAX - 1:
-        raise InvalidValue(f"step {step} is outside the int64 range")
-    return step
+    number = int(step)
+    if not INT64_MIN <= number <= INT64_MAX - 1:
+        raise InvalidValue(f"step {number} is outside the int64 range")
+    return number
 
 
 def _short_repr(value: Any) -> str:

@@ -10,16 +10,16 @@ blob digests nobody references any more, for the caller to free.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, desc, insert, select, text, union
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import ColumnElement
 
+from heron.artifacts.digest import manifest_digest
 from heron.errors import InvalidInput, NotFound
 from heron.keys import check_artifact_path, check_name
 from heron.store import schema as s
@@ -31,14 +31,6 @@ LATEST = "latest"
 _VERSION_REF = re.compile(r"^v(\d+)$")
 _IN_BATCH = 500  # ids per IN (...) list: far below every dialect's parameter limit
 _v = s.artifact_versions.c
-
-
-def manifest_digest(files: Iterable[FileEntry]) -> str:
-    """sha256 of the sorted ``path\\0digest\\n`` lines: equal content, equal digest."""
-    h = hashlib.sha256()
-    for f in sorted(files, key=lambda f: f.path):
-        h.update(f"{f.path}\0{f.digest}\n".encode())
-    return "sha256:" + h.hexdigest()
 
 
 def file_entry(raw: Mapping[str, Any]) -> FileEntry:
