@@ -349,3 +349,40 @@ def test_system_metrics_are_sampled_on_their_own_axis(store_dir: Path) -> None:
     assert "system/cpu.percent" in system_keys
     assert info.metrics["system/cpu.percent"].x_axis == "_time"
     assert info.metrics["system/cpu.percent"].count >= 2
+
+
+def test_init_records_git_state_diff_packages_and_environment(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (repo / "model.py").write_text("depth = 18\n")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "first"], check=True)
+    subprocess.run(
+        [*git, "remote", "add", "origin", "https://user:s3cret@example.com/x.git"], check=True
+    )
+    (repo / "model.py").write_text("depth = 34\n")  # uncommitted change
+    (repo / "notes.txt").write_text("untracked")
+    store_dir = tmp_path / "store"
+    train = script(
+        repo,
+        f"""
+        import heron
+        with heron.init(project="p", dir={str(store_dir)!r}, system_metrics=False) as run:
+            print(run.id)
+    """,
+    )
+    run_id = run_python(train, check=True).stdout.split()[0]
+    with heron.Api(store_dir) as reader:
+        run = reader.run(run_id)
+        git_state = run.system["git"]
+        files = {f.path for f in run.files()}
+        run.download("code/diff.patch", tmp_path / "dl")
+        diff = next((tmp_path / "dl").rglob("diff.patch"))
+    assert git_state["dirty"] is True and len(git_state["commit"]) == 40
+    assert "s3cret" not in str(git_state)
+    assert {"code/diff.patch", "code/untracked.txt", "requirements.txt"} <= files
+    assert "+depth = 34" in diff.read_text()
+    assert run.system["program"]["process"]["argv"][0].endswith("train.py")
+    assert any(p["name"].lower() == "numpy" for p in run.system["packages"])
