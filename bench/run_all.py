@@ -30,6 +30,7 @@ BENCHMARKS = [
     "disk_usage",
     "peak_memory",
     "training_overhead",
+    "ui_browser",
 ]
 DOC = c.REPO_DIR / "docs" / "benchmarks.md"
 

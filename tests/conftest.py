@@ -22,6 +22,9 @@ import pytest
 if TYPE_CHECKING:
     from heron.store.sql import SqlStore
 
+# s3_server / s3_bucket / s3_env: a real S3-protocol server for any test package.
+pytest_plugins = ["tests.s3_server"]
+
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
 PG_USER = "postgres"

@@ -14,6 +14,7 @@ EXPECTED = {
     "flush",
     "init",
     "log",
+    "models",
     "run",
     "seed_everything",
 }

@@ -30,6 +30,7 @@ __all__ = [
     "flush",
     "init",
     "log",
+    "models",
     "run",
     "seed_everything",
 ]
@@ -66,4 +67,8 @@ def seed_everything(seed: int, deterministic: bool = False) -> dict[str, Any]:
 def __getattr__(name: str) -> Any:
     if name == "run":  # heron.run: the current run, or None
         return current_run()
+    if name == "models":  # imported on first use: `import heron` stays light
+        import heron.models
+
+        return heron.models
     raise AttributeError(f"module 'heron' has no attribute {name!r}")

@@ -34,14 +34,15 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from heron.artifacts.base import BlobInfo
+from heron.artifacts.base import ArtifactStore, BlobInfo
 from heron.artifacts.files import materialize
 from heron.artifacts.gc import delete_blobs, find_orphans
-from heron.errors import Conflict, InvalidInput, NotFound
+from heron.errors import Conflict, InvalidInput, NotFound, Unavailable
 from heron.keys import check_artifact_path
 from heron.local_dir import LocalDir
-from heron.sdk.backend import LocalBackend
-from heron.sdk.recovery import Recovered, reap_stale, recover_spool
+from heron.remote.http import is_url
+from heron.sdk.backend import LocalBackend, RemoteBackend, StoreBackend
+from heron.sdk.recovery import Recovered, reap_stale, recover_spool, spool_target
 from heron.sdk.spool import iter_spools
 from heron.settings import Settings
 from heron.store.base import (
@@ -53,6 +54,7 @@ from heron.store.base import (
     ProjectInfo,
     RunInfo,
     Series,
+    Store,
 )
 
 if TYPE_CHECKING:
@@ -70,6 +72,13 @@ _INDEX_COLUMNS = ("step", "time", "relative_time")
 RUN_COLUMNS = ("id", "name", "project", "state", "group", "tags", "created", "duration")
 
 
+def _remote_parts(url: str) -> tuple[Store, ArtifactStore]:
+    from heron.remote import HttpClient, RemoteArtifactStore, RemoteStore
+
+    client = HttpClient(url)
+    return RemoteStore(url, client), RemoteArtifactStore(url, client)
+
+
 def _pandas() -> ModuleType | None:
     """pandas if installed (an optional extra), else None: callers fall back to numpy."""
     try:
@@ -84,6 +93,7 @@ class SyncReport:
 
     shipped: tuple[Recovered, ...] = ()
     reaped: tuple[str, ...] = ()  # running runs with a stale heartbeat and nothing to ship
+    unreachable: tuple[str, ...] = ()  # spools of runs whose server could not be reached
 
     @property
     def crashed(self) -> tuple[str, ...]:
@@ -109,28 +119,36 @@ class Api:
     ) -> None:
         self._settings = settings if settings is not None else Settings.from_env()
         target = self._settings.dir if dir_or_url is None else dir_or_url
+        self._folder: LocalDir | None = None
+        self._backend: StoreBackend
         if isinstance(target, str) and _URL.match(target):
-            raise InvalidInput(
-                f"cannot open {target!r}: reading from a Heron server arrives with "
-                "`heron server` (not yet available); give the store's folder instead"
-            )
-        folder = LocalDir.at(target)
-        if not folder.exists():
-            raise NotFound(
-                f"no Heron store at {folder.root} (looked for {folder.db_path.name} there). "
-                "Point elsewhere with HERON_DIR=/path/to/heron-runs or --dir PATH, "
-                "or log a run with heron.init() to create one"
-            )
-        self.root = folder.root
-        self._folder = folder
-        self._backend = LocalBackend(folder)
+            if not is_url(target):
+                raise InvalidInput(
+                    f"cannot open {target!r}: give a Heron server's http(s):// address "
+                    "or a store folder"
+                )
+            self.root: str | Path = target.rstrip("/")
+            self._backend = StoreBackend(*_remote_parts(target))
+            self.recovered = SyncReport()
+        else:
+            folder = LocalDir.at(target)
+            if not folder.exists() and not folder.spool.is_dir():
+                raise NotFound(
+                    f"no Heron store at {folder.root} (looked for {folder.db_path.name} "
+                    "there). Point elsewhere with HERON_DIR=/path/to/heron-runs or --dir "
+                    "PATH, or log a run with heron.init() to create one"
+                )
+            self.root = folder.root
+            self._folder = folder
+            self._backend = LocalBackend(folder)
         self._store = self._backend.store
         self._artifacts = self._backend.artifacts
-        try:
-            self.recovered = self.sync() if recover else SyncReport()
-        except BaseException:
-            self.close()  # a failed open must not leak the store's connections
-            raise
+        if self._folder is not None:
+            try:
+                self.recovered = self.sync() if recover else SyncReport()
+            except BaseException:
+                self.close()  # a failed open must not leak the store's connections
+                raise
 
     # --- lifecycle ---------------------------------------------------------
     def close(self) -> None:
@@ -149,6 +167,11 @@ class Api:
 
     def __repr__(self) -> str:
         return f"heron.Api({str(self.root)!r})"
+
+    @property
+    def remote(self) -> bool:
+        """True when this Api reads from a server rather than a folder."""
+        return self._folder is None
 
     # --- runs --------------------------------------------------------------
     def projects(self) -> list[ProjectInfo]:
@@ -225,8 +248,12 @@ class Api:
         """Ship every dead spool (idempotent: exactly-once by seq) and mark crashed the
         runs whose heartbeat went stale. ``progress(spools_done, spools_total, points)``
         is called after each shipped batch and each spool."""
+        if self._folder is None:
+            return SyncReport()  # a server ships and reaps on its own
         folders = list(iter_spools(self._folder.spool))
         shipped: list[Recovered] = []
+        unreachable: list[str] = []
+        remotes: dict[str, StoreBackend] = {}
         points = 0
 
         def on_batch(_run_id: str, count: int) -> None:
@@ -235,14 +262,28 @@ class Api:
             if progress is not None:
                 progress(len(shipped), len(folders), points)
 
-        for done, folder in enumerate(folders, 1):
-            result = recover_spool(folder, self._backend, self._store, on_batch)
-            if result is not None:
-                shipped.append(result)
-            if progress is not None:
-                progress(done, len(folders), points)
+        try:
+            for done, folder in enumerate(folders, 1):
+                url = spool_target(folder)
+                backend = self._backend
+                if url is not None:
+                    if url not in remotes:
+                        remotes[url] = RemoteBackend(url, self._folder)
+                    backend = remotes[url]
+                try:
+                    result = recover_spool(folder, backend, backend.store, on_batch)
+                except Unavailable:
+                    unreachable.append(folder.name)  # kept for the next sync
+                    result = None
+                if result is not None:
+                    shipped.append(result)
+                if progress is not None:
+                    progress(done, len(folders), points)
+        finally:
+            for remote in remotes.values():
+                remote.close()
         reaped = reap_stale(self._store, self._folder.spool, self._settings.crash_after)
-        return SyncReport(tuple(shipped), tuple(reaped))
+        return SyncReport(tuple(shipped), tuple(reaped), tuple(unreachable))
 
     def orphaned_blobs(self, grace_seconds: float = DEFAULT_GC_GRACE) -> list[BlobInfo]:
         """Blobs no run file or artifact version references, older than the grace period."""

@@ -11,9 +11,12 @@ classes from problem JSON, so local and remote fail alike.
     │   ├── InvalidValue        (400)  also a TypeError (wrong type for a metric)
     │   ├── FilterSyntaxError   (400)  says where and what was expected
     │   └── UnsafePath          (400)  artifact path escapes the store
+    ├── Forbidden               (403)  the actor may not do this (a protected stage)
     ├── NotFound                (404)  run, project, artifact, alias
     ├── Conflict                (409)  a state change that is not allowed
+    ├── PayloadTooLarge         (413)  a request body over the server's limit
     ├── StoreError              (500)  the store cannot be opened / migrated
+    ├── Unavailable             (503)  the server cannot be reached (transient: retried)
     └── DigestMismatch          (500)  a blob's bytes do not match its digest
 """
 
@@ -70,6 +73,13 @@ class UnsafePath(InvalidInput):
     title = "Unsafe path"
 
 
+class Forbidden(HeronError):
+    """The actor is not allowed to do this (say, move a protected stage without admin)."""
+
+    status_code = 403
+    title = "Forbidden"
+
+
 class NotFound(HeronError, LookupError):
     status_code = 404
     title = "Not found"
@@ -80,9 +90,21 @@ class Conflict(HeronError):
     title = "Conflict"
 
 
+class PayloadTooLarge(HeronError):
+    status_code = 413
+    title = "Payload too large"
+
+
 class StoreError(HeronError):
     status_code = 500
     title = "Store error"
+
+
+class Unavailable(HeronError):
+    """The server could not be reached or answered 5xx; retrying later may succeed."""
+
+    status_code = 503
+    title = "Service unavailable"
 
 
 class DigestMismatch(HeronError):

@@ -76,6 +76,20 @@ class Settings:
         "Most seconds a logged point waits in the spool before it is shipped.",
         1.0,
     )
+    max_request_bytes: int = _setting(
+        "HERON_MAX_REQUEST_BYTES",
+        int,
+        "Largest request body `heron server` accepts (a gzip batch also after decompression); "
+        "blob uploads are streamed and not limited by it.",
+        64 << 20,
+    )
+    s3_endpoint_url: str | None = _setting(
+        "HERON_S3_ENDPOINT_URL",
+        str,
+        "Endpoint of an S3-compatible server (MinIO, Ceph, R2) for `s3://` artifact stores; "
+        "unset: AWS S3 (region and credentials come from the standard AWS configuration).",
+        None,
+    )
     capture_git: bool = _setting("HERON_CAPTURE_GIT", _bool, "Record git state at init.", True)
     capture_packages: bool = _setting(
         "HERON_CAPTURE_PACKAGES", _bool, "Record installed distributions at init.", True
@@ -85,6 +99,14 @@ class Settings:
         _bool,
         "Record OS, CPU, RAM, GPU and allow-listed environment variables at init.",
         True,
+    )
+    webhook_allow: str | None = _setting(
+        "HERON_WEBHOOK_ALLOW",
+        str,
+        "Where model registry webhooks may POST: comma-separated host[:port] patterns "
+        "(*.example.com) and addresses or CIDRs (10.0.0.0/8). Unset: public addresses "
+        "only (no loopback, private, link-local or metadata addresses).",
+        None,
     )
 
     @classmethod

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from heron.artifacts import LocalArtifactStore, open_artifact_store
-from heron.errors import HeronError, InvalidInput
+from heron.errors import InvalidInput
 
 
 def test_plain_paths(tmp_path: Path) -> None:
@@ -39,11 +39,16 @@ def test_file_url_needs_an_absolute_path() -> None:
         open_artifact_store("file://relative/blobs")
 
 
-def test_s3_is_not_there_yet() -> None:
-    with pytest.raises(HeronError, match="S3"):
-        open_artifact_store("s3://bucket/prefix")
-    with pytest.raises(HeronError, match="S3"):
-        open_artifact_store("S3://bucket/prefix")
+def test_s3_urls_open_an_s3_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    from heron.artifacts.s3 import S3ArtifactStore
+
+    monkeypatch.setenv("HERON_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    for url in ("s3://bucket/prefix", "S3://bucket/prefix/"):
+        store = open_artifact_store(url)  # no request yet: nothing listens there
+        assert isinstance(store, S3ArtifactStore)
+        assert (store.url, store.endpoint_url) == ("s3://bucket/prefix", "http://127.0.0.1:9")
+    with pytest.raises(InvalidInput, match="bucket"):
+        open_artifact_store("s3:///prefix")
 
 
 @pytest.mark.parametrize("bad", ["gs://bucket", "http://host/x", ""])

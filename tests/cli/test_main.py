@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import json
 import os
 import subprocess
@@ -45,9 +47,18 @@ def test_a_bad_setting_is_reported_not_raised(run_cli: CliRunnerCall) -> None:
     assert result.exit_code == 2 and "HERON_CRASH_AFTER" in result.stderr
 
 
-def test_a_server_url_is_refused(run_cli: CliRunnerCall) -> None:
-    result = run_cli(None, "--dir", "http://example.com", "runs", "ls")
-    assert result.exit_code == 2 and "heron server" in result.stderr
+def test_an_unreachable_server_is_a_clear_error(run_cli: CliRunnerCall) -> None:
+    with socket.socket() as s:  # a port nobody listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run_cli(None, "--dir", f"http://127.0.0.1:{port}", "runs", "ls")
+    assert result.exit_code == 1
+    assert "cannot reach the Heron server" in result.stderr and "heron server" in result.stderr
+
+
+def test_a_non_http_url_is_refused(run_cli: CliRunnerCall) -> None:
+    result = run_cli(None, "--dir", "ftp://example.com/x", "runs", "ls")
+    assert result.exit_code == 2 and "http(s)://" in result.stderr
 
 
 def test_help_lists_every_command(run_cli: CliRunnerCall) -> None:

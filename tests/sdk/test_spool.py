@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import heron.sdk.spool as spool_module
 from heron.sdk.spool import (
     KIND_SCALAR,
     SCALAR,
@@ -215,3 +216,47 @@ def test_scalar_records_are_slot_sized() -> None:
     SCALAR.pack_into(buf, 0, 1.0, 2, 3.0, 4, KIND_SCALAR)
     assert buf[-1] == KIND_SCALAR  # the commit byte is the last one written
     assert np.frombuffer(bytes(buf), dtype=np.uint8)[SLOT - 1] == KIND_SCALAR
+
+
+def test_reader_never_skips_a_segment_created_while_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the reader found its next segment missing, then (before it listed
+    the folder) the writer created it and one more; the reader took it for shipped and
+    deleted, jumped to the later one, and lost a whole segment of points."""
+    writer = SpoolWriter(tmp_path / "r", segment_bytes=SMALL)
+    key = writer.declare_key("x")
+    step = 0
+
+    def fill_segment() -> None:  # ends with the first record of the next segment
+        nonlocal step
+        segment = writer.segment
+        while writer.segment == segment:
+            writer.write_scalar(key, step, 0.0, 0.0)
+            step += 1
+
+    # Where a shipper stands after reading segment 0's END, before segment 1 exists.
+    reader = SpoolReader(tmp_path / "r", start=make_pos(1, 0))
+    real_listing = spool_module.segment_numbers
+    first_after_segment_0 = -1
+
+    def listing_after_the_writer_moved_on(folder: Path) -> list[int]:
+        nonlocal first_after_segment_0
+        if first_after_segment_0 < 0:
+            fill_segment()
+            first_after_segment_0 = step - 1
+            fill_segment()
+        return real_listing(folder)
+
+    monkeypatch.setattr(spool_module, "segment_numbers", listing_after_the_writer_moved_on)
+    seen: list[int] = []
+    while True:
+        chunk = reader.read()
+        if chunk.end == chunk.start:
+            break
+        if "x" in chunk.points:
+            seen += chunk.points["x"][0].tolist()
+    assert first_after_segment_0 > 0
+    assert seen == list(range(first_after_segment_0, step))
+    reader.close()
+    writer.close()

@@ -49,10 +49,15 @@ def _open_file_url(url: str) -> ArtifactStore:
 
 
 def _open_s3_url(url: str) -> ArtifactStore:
-    raise InvalidInput(
-        f"cannot open {url!r}: S3 artifact stores arrive with the Heron server; "
-        "for now use a local folder or a file:// URL"
-    )
+    # Imported here: boto3 is an optional dependency (heron[s3]) and slow to import.
+    try:
+        from heron.artifacts.s3 import S3ArtifactStore
+    except ImportError as exc:
+        raise InvalidInput(
+            f"cannot open {url!r}: S3 artifact stores need boto3 ({exc}); "
+            "pip install 'heron[s3]'"
+        ) from None
+    return S3ArtifactStore(url)
 
 
 _OPENERS: dict[str, Callable[[str], ArtifactStore]] = {

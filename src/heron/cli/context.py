@@ -10,6 +10,7 @@ import click
 
 from heron.api import Api
 from heron.errors import HeronError, InvalidInput
+from heron.settings import Settings
 
 
 @dataclass
@@ -45,8 +46,10 @@ class HeronGroup(click.Group):
             raise cli_error(exc) from None
 
 
-def open_api(dir: Path | str | None = None, *, recover: bool = True) -> Api:
-    """The store named by ``dir``, else ``heron --dir``, else HERON_DIR / ./heron-runs.
+def open_api(dir: Path | str | None = None, *, recover: bool = True, local: bool = False) -> Api:
+    """The store named by ``dir``, else ``heron --dir``, else the server at HERON_URL
+    (unless ``local``: commands about this machine's spools), else HERON_DIR /
+    ./heron-runs.
 
     Always through heron.Api, so that dead spools are shipped before anything is read.
     Closed when the command ends.
@@ -55,6 +58,8 @@ def open_api(dir: Path | str | None = None, *, recover: bool = True) -> Api:
     if dir is None:
         state = ctx.find_object(CliState)
         dir = state.dir if state is not None else None
+    if dir is None and not local:
+        dir = Settings.from_env().url
     api = Api(dir, recover=recover)
     ctx.call_on_close(api.close)
     return api

@@ -25,7 +25,7 @@ BATCH = 200  # blobs deleted between progress updates
 )
 def gc(yes: bool, grace: float) -> None:
     """List (or with --yes delete) blobs no run or artifact uses any more."""
-    api = open_api()
+    api = open_api(local=True)
     out = render.stdout()
     orphans = api.orphaned_blobs(grace)
     total = sum(b.size for b in orphans)

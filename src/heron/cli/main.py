@@ -12,7 +12,9 @@ import heron
 from heron.cli.context import CliState, HeronGroup
 from heron.cli.export import export
 from heron.cli.gc import gc
+from heron.cli.models import models
 from heron.cli.runs import runs
+from heron.cli.server import server, ui
 from heron.cli.sync import sync
 
 
@@ -42,6 +44,9 @@ cli.add_command(runs)
 cli.add_command(export)
 cli.add_command(sync)
 cli.add_command(gc)
+cli.add_command(models)
+cli.add_command(server)
+cli.add_command(ui)
 
 
 def main() -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import logging
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -25,11 +27,18 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from heron.errors import InvalidInput, NotFound
-from heron.ids import is_run_id, new_run_id
+from heron.ids import default_run_name, is_run_id, new_run_id
 from heron.keys import check_name, check_tag
 from heron.local_dir import LocalDir
-from heron.sdk.backend import Backend, LocalBackend
-from heron.sdk.recovery import recover_all, recover_spool
+from heron.sdk.backend import (
+    Backend,
+    LocalBackend,
+    NullBackend,
+    RemoteBackend,
+    StoreBackend,
+    provisional_info,
+)
+from heron.sdk.recovery import recover_all, recover_spool, write_spool_target
 from heron.sdk.run import Run
 from heron.sdk.shipper import Shipper
 from heron.sdk.spool import SEGMENT_SHIFT, SpoolWriter
@@ -59,6 +68,7 @@ def init(
     notes: str = "",
     resume: str | None = None,
     dir: str | Path | None = None,
+    url: str | None = None,
     mode: str | None = None,
     system_metrics: bool | float | None = None,
     capture: bool = True,
@@ -68,11 +78,14 @@ def init(
 
     ``resume``: a run id to continue (its step counter too), or ``"auto"`` for the run
     this script last left unfinished. ``dir``: the embedded store's folder (default
-    ``HERON_DIR`` or ``./heron-runs``). ``system_metrics``: False, True, or the
-    sampling interval in seconds. ``capture=False`` skips the git/environment record.
+    ``HERON_DIR`` or ``./heron-runs``); with ``url`` (or ``HERON_URL``) runs go to that
+    ``heron server`` instead and ``dir`` only holds the spool. ``mode``: ``online``,
+    ``offline`` (spool only, ``heron sync`` later) or ``disabled`` (a run that records
+    nothing). ``system_metrics``: False, True, or the sampling interval in seconds.
+    ``capture=False`` skips the git/environment record.
     """
     global _current
-    settings = settings or Settings.from_env(dir=Path(dir) if dir else None, mode=mode)
+    settings = settings or Settings.from_env(dir=Path(dir) if dir else None, mode=mode, url=url)
     project = check_name(project or settings.project or DEFAULT_PROJECT, "project")
     if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 256):
         raise InvalidInput(f"run name must be a non-empty string of <= 256 chars, got {name!r}")
@@ -81,11 +94,12 @@ def init(
     clean_tags = tuple(dict.fromkeys(check_tag(t) for t in tags))
     clean_config = _config_dict(config)
 
-    folder = LocalDir.at(settings.dir)
-    backend = LocalBackend(folder)
-    recover_all(folder.spool, backend, backend.store)
+    folder, backend = _open_backend(settings)
+    remote = not isinstance(backend, LocalBackend)
 
     resume_key = _resume_key(project)
+    if isinstance(backend, NullBackend):
+        resume = None  # nothing was recorded that could be continued
     info = None
     if resume == "auto":
         info = backend.find_resumable(project, resume_key)
@@ -98,7 +112,7 @@ def init(
     resumed = info is not None
     if info is not None:
         spool_dir = folder.spool / info.id
-        if spool_dir.exists():
+        if spool_dir.exists() and isinstance(backend, StoreBackend):
             recover_spool(spool_dir, backend, backend.store)
             info = backend.get_run(info.id)
         spec = None
@@ -106,7 +120,8 @@ def init(
         spec = RunSpec(
             id=new_run_id(),
             project=project,
-            name=name,
+            # A remote or disabled run must start without the server: it names itself.
+            name=name if name or not remote else default_run_name(1000 + secrets.randbelow(9000)),
             group=group,
             tags=clean_tags,
             notes=notes,
@@ -114,11 +129,15 @@ def init(
             resume_key=resume_key,
             created_at=time.time(),
         )
-        info = backend.create_run(spec)
+        # Remote: the spool's "create" record creates the run when it is shipped, so
+        # training starts (and loses nothing) while the server is unreachable.
+        info = provisional_info(spec) if remote else backend.create_run(spec)
 
     spool_dir = folder.spool / info.id
     first_segment = (info.ingested_seq >> SEGMENT_SHIFT) + 1 if resumed else 0
     writer = SpoolWriter(spool_dir, first_segment=first_segment)
+    if isinstance(backend, RemoteBackend):
+        write_spool_target(spool_dir, backend.url)
     ship_from = writer.pos  # the first batch includes the "create" / "running" record
     if spec is not None:
         writer.write_event(
@@ -138,7 +157,7 @@ def init(
             }
         )
     shipper = None
-    if settings.mode == "online":
+    if settings.mode in ("online", "disabled"):  # disabled: shipped into the void
         shipper = Shipper(
             info.id,
             spool_dir,
@@ -164,7 +183,7 @@ def init(
             run.config.update(clean_config)
         if clean_tags:
             run.add_tags(*clean_tags)
-    if capture:
+    if capture and settings.mode != "disabled":
         _capture(run, backend, settings, folder)
     if _pending_system:
         run.record_system(dict(_pending_system))
@@ -173,13 +192,39 @@ def init(
         interval = settings.system_metrics_interval
     else:
         interval = 0.0 if system_metrics is False else float(system_metrics)
-    if interval > 0:
+    if interval > 0 and settings.mode != "disabled":
         _start_sampler(run, interval)
     _current = run
     _runs.add(run)
     _install_hooks()
     run._on_finish.append(lambda: _forget(run))
     return run
+
+
+def _open_backend(settings: Settings) -> tuple[LocalDir, Backend]:
+    """The backend runs go to, after shipping what dead processes left for it."""
+    if settings.mode == "disabled":
+        folder = LocalDir.at(tempfile.mkdtemp(prefix="heron-disabled-"))
+        return folder, NullBackend(folder)
+    folder = LocalDir.at(settings.dir)
+    if settings.url:
+        remote = RemoteBackend(settings.url, folder)
+        if settings.mode == "online":
+            # In the background: the server may be down, and training must not wait.
+            threading.Thread(
+                target=_recover_quietly, args=(folder, remote), daemon=True, name="heron-recover"
+            ).start()
+        return folder, remote
+    local = LocalBackend(folder)
+    recover_all(folder.spool, local, local.store)
+    return folder, local
+
+
+def _recover_quietly(folder: LocalDir, backend: RemoteBackend) -> None:
+    try:
+        recover_all(folder.spool, backend, backend.store, target=backend.url)
+    except Exception as exc:  # the next init or `heron sync` tries again
+        logging.getLogger("heron.recovery").info("heron: recovery deferred: %s", exc)
 
 
 def _config_dict(config: Any) -> dict[str, Any]:

@@ -77,11 +77,34 @@ def recover_spool(
         os.close(fd)
 
 
+TARGET_FILE = "target"
+
+
+def write_spool_target(folder: Path, url: str) -> None:
+    """Record which server a spool's run belongs to (absent: the local store)."""
+    (folder / TARGET_FILE).write_text(url + "\n", encoding="utf-8")
+
+
+def spool_target(folder: Path) -> str | None:
+    """The server URL a spool ships to, or None for the local store."""
+    try:
+        return (folder / TARGET_FILE).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
 def recover_all(
-    spool_root: Path, backend: Backend, store: Store, progress: Progress | None = None
+    spool_root: Path,
+    backend: Backend,
+    store: Store,
+    progress: Progress | None = None,
+    target: str | None = None,
 ) -> list[Recovered]:
+    """Ship every dead spool that belongs to ``target`` (a server URL; None: local)."""
     done = []
     for folder in iter_spools(spool_root):
+        if spool_target(folder) != target:
+            continue
         result = recover_spool(folder, backend, store, progress)
         if result is not None:
             done.append(result)

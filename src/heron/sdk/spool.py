@@ -253,9 +253,14 @@ class SpoolReader:
         """Map the segment holding ``self.pos``; skip to the next one past an END."""
         segment, _ = split_pos(self.pos)
         if segment != self._segment and not self._open(segment):
-            # A segment deleted after shipping: continue at the first one present.
             later = [n for n in segment_numbers(self.folder) if n > segment]
-            if not later or not self._open(later[0]):
+            if not later:
+                return False  # not written yet
+            # Segments are created in order, so with a later one present, ours is
+            # either new since our first look (open it) or deleted after shipping.
+            if self._open(segment):
+                return True
+            if not self._open(later[0]):
                 return False
             self.pos = make_pos(later[0], 0)
         return True

@@ -164,6 +164,48 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class ProjectKeys:
+    """What a project's runs hold, for column pickers: sorted and distinct."""
+
+    config: tuple[str, ...]  # dotted config paths to leaves ("optimizer.lr")
+    metrics: tuple[str, ...]  # metric keys with at least one point
+    summary: tuple[str, ...]  # keys of summary overrides (run.summary[k] = v)
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """Runs as columns (one list per field, one entry per run, in sort order).
+
+    ``columns`` maps each requested column (``config.lr``, ``metrics.val/acc``,
+    ``summary.best``, ``min(metrics.loss)``...) to its values; None where a run lacks
+    it. Metric values may be NaN or infinite.
+    """
+
+    total: int  # runs matching the filter, ignoring limit and offset
+    ids: list[str]
+    names: list[str]
+    states: list[str]
+    groups: list[str | None]
+    tags: list[list[str]]
+    created_at: list[float]
+    durations: list[float | None]
+    columns: dict[str, list[Any]]
+
+
+@dataclass(frozen=True)
+class RunChange:
+    """A run whose content changed (created, ingested, state or metadata): see
+    :meth:`Store.changed_runs`."""
+
+    id: str
+    project: str
+    state: RunState
+    ingested_seq: int
+    last_step: int | None
+    updated_at: float
+
+
+@dataclass(frozen=True)
 class ArtifactVersion:
     id: int
     project: str
@@ -281,6 +323,22 @@ class Store(Protocol):
         """Delete runs and everything that belongs only to them; return how many."""
         ...
 
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        name: str | None = None,
+        notes: str | None = None,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+    ) -> RunInfo:
+        """Edit a run's labels (None leaves a field alone) and return the run.
+
+        A tag both added and removed ends up added. Raises NotFound, and InvalidKey
+        for an empty or over-long name or an invalid tag (nothing is changed then).
+        """
+        ...
+
     # --- reading -----------------------------------------------------------
     def list_projects(self) -> list[ProjectInfo]: ...
 
@@ -309,6 +367,35 @@ class Store(Protocol):
 
     def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
         """The newest run of ``project`` with ``resume_key``, if it did not finish."""
+        ...
+
+    def project_keys(self, project: str) -> ProjectKeys:
+        """Every config path, metric key and summary override key of the project's runs.
+        Raises NotFound for an unknown project."""
+        ...
+
+    def runs_table(
+        self,
+        project: str | None = None,
+        filter: str | None = None,
+        order_by: Sequence[str] = (),
+        columns: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> RunTable:
+        """The runs ``search_runs`` would return, as columns, reading only the fields
+        asked for: one query per column whatever the number of runs (a table of
+        10,000 runs is a handful of queries). Raises FilterSyntaxError, and
+        InvalidInput for a column that is not ``config.<path>``, ``metrics.<key>``,
+        ``summary.<key>`` or ``min|max|last|count(metrics.<key>)``."""
+        ...
+
+    def changed_runs(self, since: float) -> list[RunChange]:
+        """Runs whose content changed at or after ``since`` (store wall clock): created,
+        batch ingested, state changed, crashed or edited. Heartbeats alone do not count.
+        Indexed, so polling it every second is cheap however many runs there are.
+        Writers' clocks may disagree slightly and a transaction commits after its
+        timestamp is taken, so pollers should ask with some overlap and deduplicate."""
         ...
 
     # --- artifacts ---------------------------------------------------------

@@ -86,6 +86,7 @@ def create_run(conn: Connection, spec: RunSpec, now: float) -> bool:
             "created_at": spec.created_at or now,
             "resume_key": spec.resume_key,
             "ingested_seq": -1,
+            "updated_at": now,
         },
         ["id"],
     )

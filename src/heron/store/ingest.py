@@ -202,7 +202,9 @@ class _RunWriter:
             if rows:
                 self.conn.execute(insert(s.run_config), rows)
         self.conn.execute(
-            update(s.runs).where(_r.id == self.run_id).values(ingested_seq=seq, **self.changes)
+            update(s.runs)
+            .where(_r.id == self.run_id)
+            .values(ingested_seq=seq, updated_at=self.now, **self.changes)
         )
         # Checked last: a later event of the batch may reference a blob again.
         return artifacts_sql.unreferenced(self.conn, self.orphan_candidates)

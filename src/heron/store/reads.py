@@ -39,11 +39,24 @@ def search(
     limit: int | None,
     offset: int,
 ) -> list[RunInfo]:
+    query = page(runs_query(), project, filter, order_by, limit, offset)
+    return build_infos(conn, conn.execute(query).all())
+
+
+def page(
+    query: Select[Any],
+    project: str | None,
+    filter: str | None,
+    order_by: Sequence[str],
+    limit: int | None,
+    offset: int,
+) -> Select[Any]:
+    """``query`` (over ``runs_query``) filtered, sorted and cut to one page."""
     if limit is not None and limit < 0:
         raise InvalidInput(f"limit must be >= 0, got {limit}")
     if offset < 0:
         raise InvalidInput(f"offset must be >= 0, got {offset}")
-    query = _filtered(runs_query(), project, filter)
+    query = filtered(query, project, filter)
     if order_by:
         from heron.query import compile_order
 
@@ -53,15 +66,15 @@ def search(
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    return build_infos(conn, conn.execute(query).all())
+    return query
 
 
 def count(conn: Connection, project: str | None, filter: str | None) -> int:
-    query = _filtered(runs_query(func.count()), project, filter)
+    query = filtered(runs_query(func.count()), project, filter)
     return int(conn.execute(query).scalar_one())
 
 
-def _filtered(query: Select[Any], project: str | None, filter: str | None) -> Select[Any]:
+def filtered(query: Select[Any], project: str | None, filter: str | None) -> Select[Any]:
     if project is not None:
         query = query.where(s.projects.c.name == project)
     if filter is not None and filter.strip():

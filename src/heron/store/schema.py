@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -73,10 +74,13 @@ runs = Table(
     Column("resume_key", String(128), nullable=True),
     Column("last_step", BigInteger, nullable=True),
     Column("ingested_seq", BigInteger, nullable=False, default=-1),
+    # When the run's content last changed (not heartbeats): live pollers read it (0003).
+    Column("updated_at", Float, nullable=True),
     Index(None, "project_id", "created_at"),
     Index(None, "project_id", "name"),
     Index(None, "project_id", "state"),
     Index(None, "project_id", "resume_key"),
+    Index(None, "updated_at"),
 )
 
 run_tags = Table(
@@ -215,6 +219,103 @@ artifact_usage = Table(
     Column("used_at", Float, nullable=False),
 )
 
+# --- the model registry (heron.registry) --------------------------------------
+# Models are global (not per project); a version points at an artifact version by id
+# and keeps the manifest digest it had when registered. ``model_history`` is
+# append-only: rows are inserted, never updated or deleted (heron.registry.sql).
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("tags", Text, nullable=False, default="{}"),  # JSON {str: str}
+    Column("protected", Text, nullable=False, default="[]"),  # JSON [stage or alias]
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("registered_models.id"), nullable=False),
+    Column("version", Integer, nullable=False),  # 1, 2, ... per model
+    Column("stage", String(16), nullable=False, default="none"),
+    Column("description", Text, nullable=False, default=""),
+    Column("tags", Text, nullable=False, default="{}"),  # JSON {str: str}
+    Column("run_id", RUN_ID, nullable=True),  # the source run (no FK: runs may be deleted)
+    Column("artifact_id", Integer, ForeignKey("artifact_versions.id"), nullable=False),
+    Column("artifact_digest", String(80), nullable=False),
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("model_id", "version"),
+    Index(None, "model_id", "stage"),
+    Index(None, "run_id"),
+    Index(None, "artifact_id"),
+)
+
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("model_id", Integer, ForeignKey("registered_models.id"), primary_key=True),
+    Column("alias", String(128), primary_key=True),
+    Column("version_id", Integer, ForeignKey("model_versions.id"), nullable=False),
+)
+
+model_history = Table(
+    "model_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # the order of events
+    Column("model_id", Integer, ForeignKey("registered_models.id"), nullable=False),
+    Column("version", Integer, nullable=True),
+    Column("kind", String(8), nullable=False),  # "stage" or "alias"
+    Column("name", String(128), nullable=True),  # the alias; None for stage changes
+    Column("from_value", String(128), nullable=True),  # stage, or alias: version number
+    Column("to_value", String(128), nullable=True),
+    Column("actor", String(256), nullable=False),
+    Column("actor_admin", Boolean, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("time", Float, nullable=False),
+    Column("rollback_of", Integer, nullable=True),  # the history row a rollback undid
+    Index(None, "model_id", "id"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id"),
+        nullable=True,  # None: every model
+    ),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=False),  # JSON list of event names
+    Column("secret", Text, nullable=False),
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("delivery", String(36), nullable=False),  # one id per event; attempts share it
+    Column("event", String(32), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # delivered, retrying, failed, refused
+    Column("response_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("time", Float, nullable=False),
+    Index(None, "webhook_id", "id"),
+)
+
 __all__ = [
     "artifact_aliases",
     "artifact_files",
@@ -223,10 +324,16 @@ __all__ = [
     "metadata",
     "metric_chunks",
     "metric_definitions",
+    "model_aliases",
+    "model_history",
+    "model_versions",
     "projects",
+    "registered_models",
     "run_config",
     "run_files",
     "run_summary",
     "run_tags",
     "runs",
+    "webhook_deliveries",
+    "webhooks",
 ]

@@ -16,8 +16,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
-from heron.errors import NotFound, StoreError
-from heron.store import artifacts_sql, create, ingest, reads, series
+from heron.errors import InvalidKey, NotFound, StoreError
+from heron.keys import check_tag
+from heron.store import artifacts_sql, create, ingest, reads, series, table
 from heron.store import schema as s
 from heron.store.base import (
     ArtifactVersion,
@@ -25,11 +26,14 @@ from heron.store.base import (
     FileEntry,
     IngestResult,
     ProjectInfo,
+    ProjectKeys,
+    RunChange,
     RunInfo,
     RunSpec,
+    RunTable,
     Series,
 )
-from heron.store.engine import Transactor, make_engine, parse_url, safe_url
+from heron.store.engine import Transactor, make_engine, parse_url, safe_url, upsert
 from heron.store.migrate import ensure_schema
 
 _r = s.runs.c
@@ -70,6 +74,12 @@ class SqlStore:
     def close(self) -> None:
         self._engine.dispose()
 
+    @property
+    def transactor(self) -> Transactor:
+        """The store's transactions (with their retries), for modules that keep their
+        own tables in the same database (``heron.registry``)."""
+        return self._tx
+
     # --- writing -----------------------------------------------------------
 
     def create_run(self, spec: RunSpec) -> RunInfo:
@@ -98,7 +108,13 @@ class SqlStore:
             conn.execute(
                 update(s.runs)
                 .where(_r.id == run_id, _r.state == "running")
-                .values(state="crashed", ended_at=at, error=reason, traceback=None)
+                .values(
+                    state="crashed",
+                    ended_at=at,
+                    error=reason,
+                    traceback=None,
+                    updated_at=time.time(),
+                )
             )
 
         self._tx.write(work)
@@ -124,6 +140,40 @@ class SqlStore:
             return deleted
 
         return self._tx.write(work) if ids else 0
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        name: str | None = None,
+        notes: str | None = None,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+    ) -> RunInfo:
+        changes: dict[str, Any] = {}
+        if name is not None:
+            changes["name"] = _check_run_name(name)
+        if notes is not None:
+            if not isinstance(notes, str):
+                raise InvalidKey(f"run notes must be a string, got {notes!r}")
+            changes["notes"] = notes
+        add = sorted({check_tag(tag) for tag in add_tags})
+        remove = sorted({str(tag) for tag in remove_tags} - set(add))
+
+        def work(conn: Connection) -> RunInfo:
+            _require_run(conn, run_id)
+            t = s.run_tags.c
+            if remove:
+                conn.execute(delete(s.run_tags).where(t.run_id == run_id, t.tag.in_(remove)))
+            upsert(
+                conn, s.run_tags, [{"run_id": run_id, "tag": tag} for tag in add], ["run_id", "tag"]
+            )
+            conn.execute(
+                update(s.runs).where(_r.id == run_id).values(updated_at=time.time(), **changes)
+            )
+            return _one_run(conn, run_id)
+
+        return self._tx.write(work)
 
     # --- reading -----------------------------------------------------------
 
@@ -170,6 +220,25 @@ class SqlStore:
             return _one_run(conn, newest.id)
 
         return self._tx.read(work)
+
+    def project_keys(self, project: str) -> ProjectKeys:
+        return self._tx.read(lambda conn: table.project_keys(conn, project))
+
+    def runs_table(
+        self,
+        project: str | None = None,
+        filter: str | None = None,
+        order_by: Sequence[str] = (),
+        columns: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> RunTable:
+        return self._tx.read(
+            lambda conn: table.runs_table(conn, project, filter, order_by, columns, limit, offset)
+        )
+
+    def changed_runs(self, since: float) -> list[RunChange]:
+        return self._tx.read(lambda conn: table.changed_runs(conn, since))
 
     # --- artifacts ---------------------------------------------------------
 
@@ -225,6 +294,14 @@ def _one_run(conn: Connection, run_id: str) -> RunInfo:
 def _require_run(conn: Connection, run_id: str) -> None:
     if conn.execute(select(_r.id).where(_r.id == run_id)).first() is None:
         raise _run_not_found(run_id)
+
+
+def _check_run_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidKey(f"a run name must be a non-empty string, got {name!r}")
+    if len(name) > 256 or any(ord(c) < 32 or ord(c) == 0x7F for c in name):
+        raise InvalidKey(f"run name {name!r} is too long (256 max) or has control characters")
+    return name
 
 
 def _run_not_found(run_id: str) -> NotFound:

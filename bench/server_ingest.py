@@ -1,0 +1,403 @@
+"""(h) Ingest through a tracking server: 16 client processes logging at once.
+
+* Heron: a real ``heron server`` subprocess (one worker process, its default) on SQLite
+  (a fresh folder) and on PostgreSQL (a fresh database). Each client process runs the
+  real SDK in remote mode: ``heron.init(url=...)``, ``run.log({"loss": v})`` per
+  point, then ``run.flush()``, which returns once the server has stored every point.
+  Two rounds of 16 clients go to the same server, so its memory after sustained
+  ingest can be compared with its memory before.
+* MLflow: a real ``mlflow server`` subprocess (SQLite backend store, its default 4
+  worker processes), the same number of client processes through ``MlflowClient``:
+  ``log_batch`` in chunks of 1,000 points (its limit per call), and ``log_metric``
+  per point. They get fewer points each (the table says how many): at their rate the
+  same work would take hours.
+
+Timed: every client first imports its tool and creates its run, then says it is
+ready; the parent starts them all at once and the clock stops when the last one has
+made its points durable. Points/s = every client's points / that time. Afterwards
+the stored count of every run is checked through the server. Server RSS (the server
+and its worker processes) is read before the first round, sampled every 100 ms
+during ingest, and read after each round.
+
+    python bench/server_ingest.py [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import _common as c
+import _servers as s
+
+NAME = "server_ingest"
+TOOLS = ["heron-sqlite", "heron-postgres", "mlflow-batch", "mlflow-metric"]
+CLIENTS_FULL, CLIENTS_QUICK = 16, 4
+ROUNDS_FULL, ROUNDS_QUICK = 2, 1  # Heron: rounds on one server (memory after sustained ingest)
+#: points per client: (full, quick)
+POINTS = {
+    "heron-sqlite": (500_000, 50_000),
+    "heron-postgres": (500_000, 50_000),
+    "mlflow-batch": (20_000, 2_000),
+    "mlflow-metric": (300, 20),
+}
+READY, GO = "@@READY@@", "go"
+PATHS = {
+    "heron-sqlite": "heron server (SQLite) ← run.log per point + run.flush()",
+    "heron-postgres": "heron server (PostgreSQL) ← run.log per point + run.flush()",
+    "mlflow-batch": "mlflow server (SQLite) ← log_batch × 1,000",
+    "mlflow-metric": "mlflow server (SQLite) ← log_metric per point",
+}
+
+
+# --------------------------------------------------------------------------- clients
+
+
+def _wait_for_go() -> None:
+    print(READY, flush=True)
+    if sys.stdin.readline().strip() != GO:
+        raise SystemExit("the parent went away before the start")
+
+
+def heron_client(cfg: c.JSON) -> c.JSON:
+    import heron
+
+    n, i = int(cfg["n"]), int(cfg["client"])
+    values = c.loss_curve(n, seed=i)
+    run = heron.init(
+        project="bench",
+        url=cfg["url"],
+        dir=cfg["data_dir"],
+        config={"client": i},
+        system_metrics=False,
+        capture=False,
+    )
+    _wait_for_go()
+    t0 = time.time()
+    for v in values:
+        run.log({"loss": v})
+    run.flush()
+    t1 = time.time()
+    run.finish()
+    return {"t0": t0, "t1": t1, "points": n, "run_id": c.heron_run_id(run)}
+
+
+def mlflow_client(cfg: c.JSON) -> c.JSON:
+    import logging
+
+    import mlflow
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    n, i = int(cfg["n"]), int(cfg["client"])
+    values = c.loss_curve(n, seed=i)
+    client = mlflow.MlflowClient(tracking_uri=cfg["url"])
+    run_id = client.create_run(cfg["experiment_id"]).info.run_id
+    _wait_for_go()
+    t0 = time.time()
+    if cfg["path"] == "batch":
+        c.mlflow_log_batch(client, run_id, "loss", range(n), values)
+    else:
+        for step, v in enumerate(values):
+            client.log_metric(run_id, "loss", v, step=step)
+    t1 = time.time()
+    client.set_terminated(run_id)
+    stored = len(client.get_metric_history(run_id, "loss"))  # untimed check
+    return {"t0": t0, "t1": t1, "points": n, "run_id": run_id, "stored": stored}
+
+
+WORKERS = {"heron-client": heron_client, "mlflow-client": mlflow_client}
+
+
+def run_clients(worker: str, cfgs: list[c.JSON], logs: Path) -> c.JSON:
+    """Start one process per cfg, wait until all are ready, start them together, wait
+    for all; {"ok", "wall_s" (go -> last done), "clients": [results]}."""
+    procs: list[subprocess.Popen[str]] = []
+    t_spawn = time.perf_counter()
+    for i, cfg in enumerate(cfgs):
+        Path(cfg["data_dir"]).mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", worker]
+        with (logs / f"client{i}.stderr").open("w") as err:
+            procs.append(
+                subprocess.Popen(
+                    [*cmd, "--cfg", json.dumps(cfg)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=err,
+                    text=True,
+                    cwd=cfg["data_dir"],
+                    env=c.worker_env(logs.parent),
+                )
+            )
+    try:
+        for i, p in enumerate(procs):
+            assert p.stdout is not None
+            line = p.stdout.readline().strip()
+            if line != READY:
+                return _failed(f"client {i} did not get ready: {line}", logs / f"client{i}.stderr")
+        _progress(f"{len(procs)} clients ready after {time.perf_counter() - t_spawn:.1f} s")
+        t_go = time.time()
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write(GO + "\n")
+            p.stdin.flush()
+        results = []
+        for i, p in enumerate(procs):
+            out, _ = p.communicate(timeout=1800)
+            result = _result(out)
+            if result is None or not result.get("ok"):
+                why = (result or {}).get("error") or f"exit code {p.returncode}"
+                return _failed(f"client {i}: {why}", logs / f"client{i}.stderr")
+            results.append(result)
+        wall = max(r["t1"] for r in results) - t_go
+        _progress(f"all points durable {wall:.2f} s after the start")
+        return {"ok": True, "wall_s": wall, "clients": results}
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def _progress(text: str) -> None:
+    print(f"    {text}", file=sys.stderr, flush=True)
+
+
+def _result(stdout: str) -> c.JSON | None:
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(c.RESULT_MARKER):
+            parsed: c.JSON = json.loads(line[len(c.RESULT_MARKER) :])
+            return parsed
+    return None
+
+
+def _failed(why: str, stderr: Path) -> c.JSON:
+    tail = stderr.read_text(errors="replace").strip().splitlines()[-4:] if stderr.exists() else []
+    return {"ok": False, "error": why + (": " + " | ".join(tail) if tail else "")}
+
+
+class RssSampler:
+    """Peak RSS of a server while a block runs, sampled every 100 ms."""
+
+    def __init__(self, server: s.Server) -> None:
+        self.server, self.peak = server, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, self.server.rss())
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# --------------------------------------------------------------------------- parent
+
+
+def _stored_heron(url: str, run_id: str) -> int:
+    import httpx
+
+    info = httpx.get(f"{url}/api/v1/runs/{run_id}", timeout=60).json()
+    return int(info["metrics"].get("loss", {}).get("count", 0))
+
+
+def measure_heron(store: str, workdir: Path, n: int, clients: int, rounds: int) -> c.JSON:
+    rounds: list[c.JSON] = []
+    with s.heron_server(store, workdir) as server:
+        time.sleep(1.0)  # let start-up allocations settle
+        rss_before = server.rss()
+        for r in range(rounds):
+            cfgs = [
+                {"url": server.url, "n": n, "client": i,
+                 "data_dir": str(workdir / "data" / f"round{r}-client{i}")}
+                for i in range(clients)
+            ]  # fmt: skip
+            with RssSampler(server) as sampler:
+                got = run_clients("heron-client", cfgs, workdir / "env")
+            if not got["ok"]:
+                return {**got, "server_log": server.log_tail()}
+            time.sleep(1.0)
+            stored = [_stored_heron(server.url, x["run_id"]) for x in got["clients"]]
+            rounds.append(
+                {
+                    "wall_s": got["wall_s"],
+                    "points": n * clients,
+                    "stored_ok": all(k == n for k in stored),
+                    "stored_min": min(stored),
+                    "rss_after": server.rss(),
+                    "rss_peak": sampler.peak,
+                }
+            )
+    rates = [x["points"] / x["wall_s"] for x in rounds]
+    return {
+        "ok": True,
+        "rounds": rounds,
+        "rate": max(rates),
+        "rate_rounds": rates,
+        "rss_before": rss_before,
+        "rss_after": rounds[-1]["rss_after"],
+        "rss_peak": max(x["rss_peak"] for x in rounds),
+        "stored_ok": all(x["stored_ok"] for x in rounds),
+        "points": n,
+    }
+
+
+def measure_mlflow(path: str, workdir: Path, n: int, clients: int) -> c.JSON:
+    with s.mlflow_server(workdir) as server:
+        import mlflow
+
+        experiment_id = mlflow.MlflowClient(tracking_uri=server.url).create_experiment("bench")
+        time.sleep(1.0)
+        rss_before = server.rss()
+        cfgs = [
+            {"url": server.url, "n": n, "client": i, "experiment_id": experiment_id,
+             "path": path, "data_dir": str(workdir / "data" / f"client{i}")}
+            for i in range(clients)
+        ]  # fmt: skip
+        with RssSampler(server) as sampler:
+            got = run_clients("mlflow-client", cfgs, workdir / "env")
+        if not got["ok"]:
+            return {**got, "server_log": server.log_tail()}
+        return {
+            "ok": True,
+            "rate": n * clients / got["wall_s"],
+            "wall_s": got["wall_s"],
+            "rss_before": rss_before,
+            "rss_after": server.rss(),
+            "rss_peak": sampler.peak,
+            "stored_ok": all(x["stored"] == n for x in got["clients"]),
+            "points": n,
+        }
+
+
+def main() -> int:
+    args = c.parse_args(__doc__ or NAME)
+    if args.worker:
+        return c.worker_main(args, WORKERS)
+    index = 1 if args.quick else 0
+    points = {tool: sizes[index] for tool, sizes in POINTS.items()}
+    clients = CLIENTS_QUICK if args.quick else CLIENTS_FULL
+    rounds = ROUNDS_QUICK if args.quick else ROUNDS_FULL
+    report = c.Report(
+        name=NAME,
+        title=f"(h) ingest through a server, {clients} client processes",
+        description=__doc__ or "",
+        quick=args.quick,
+        partial=bool(args.tools),
+        params={"clients": clients, "points_per_client": points, "heron_rounds": rounds},
+        columns=[
+            "server ← clients",
+            "points",
+            "time (best round)",
+            "points / s",
+            "Heron SQLite ÷ this",
+            "server RSS before",
+            "after",
+            "peak",
+        ],
+    )
+    heron_why = c.heron_unavailable()
+    pg_why = s.postgres_unavailable()
+    results: dict[str, c.JSON] = {}
+    with c.Workspace(NAME, args) as ws:
+        for tool in c.selected(args, TOOLS):
+            n = points[tool]
+            print(f"  {tool}: {clients} × {n:,} points ...", file=sys.stderr, flush=True)
+            workdir = ws.new(tool)
+            try:
+                if tool.startswith("heron") and heron_why:
+                    results[tool] = {"ok": False, "error": heron_why, "unavailable": True}
+                elif tool == "heron-sqlite":
+                    store = str(workdir / "data" / "store")
+                    results[tool] = measure_heron(store, workdir, n, clients, rounds)
+                elif tool == "heron-postgres":
+                    if pg_why:
+                        results[tool] = {"ok": False, "error": pg_why, "unavailable": True}
+                        continue
+                    with s.postgres_database() as url:
+                        results[tool] = measure_heron(url, workdir, n, clients, rounds)
+                else:
+                    path = tool.removeprefix("mlflow-")
+                    results[tool] = measure_mlflow(path, workdir, n, clients)
+            except Exception as exc:  # a server that does not start, say: report, go on
+                results[tool] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:400]}
+    base = (
+        results.get("heron-sqlite", {}).get("rate")
+        if results.get("heron-sqlite", {}).get("ok")
+        else None
+    )
+    for tool, r in results.items():
+        if not r["ok"]:
+            report.rows.append(
+                c.not_available_row(tool, 8)
+                if r.get("unavailable")
+                else [PATHS[tool], c.error_text(r), *["–"] * 6]
+            )
+            continue
+        wall = r["points"] * clients / r["rate"]  # the round the rate is from
+        report.rows.append(
+            [
+                PATHS[tool],
+                f"{clients} × {r['points']:,}",
+                c.fmt_time(wall),
+                c.fmt_num(r["rate"]),
+                c.fmt_ratio(base, r["rate"]),
+                c.fmt_bytes(r["rss_before"]),
+                c.fmt_bytes(r["rss_after"]),
+                c.fmt_bytes(r["rss_peak"]),
+            ]
+        )
+        if not r["stored_ok"]:
+            report.notes.append(f"WARNING: {tool}: not every point was stored when timing ended.")
+    report.raw = results
+    for tool in ("heron-sqlite", "heron-postgres"):
+        r = results.get(tool, {})
+        rate = r.get("rate") if r.get("ok") else None
+        report.targets.append(
+            c.Target(
+                f"Heron server ingest ({tool.removeprefix('heron-')}), {clients} clients",
+                "≥ 1,000,000 points/s",
+                "–" if rate is None else f"{c.fmt_num(rate)} points/s",
+                None if rate is None else rate >= 1_000_000 and bool(r.get("stored_ok")),
+            )
+        )
+        if r.get("ok"):
+            growth = r["rss_after"] - r["rss_before"]
+            report.notes.append(
+                f"{tool}: server RSS {c.fmt_bytes(r['rss_before'])} before, "
+                + ", ".join(
+                    f"{c.fmt_bytes(x['rss_after'])} after round {i + 1}"
+                    for i, x in enumerate(r["rounds"])
+                )
+                + f" ({c.fmt_bytes(growth)} growth over {rounds * clients * r['points']:,} points);"
+                " rates per round: "
+                + ", ".join(f"{c.fmt_num(x)}/s" for x in r["rate_rounds"])
+                + " (the table shows the best)."
+            )
+    report.notes += [
+        "Clients import their tool and create their run before the clock starts; the time "
+        "ends when the last client's points are durable on the server (Heron: run.flush(); "
+        "MLflow: its synchronous calls returned). Stored counts are checked afterwards.",
+        f"Clients, server and database share this machine's {c.machine_info()['usable_cores']} "
+        "usable cores: the clients' own logging work competes with the server for CPU.",
+        "MLflow clients log fewer points each (see the points column); rates are comparable, "
+        "times are not.",
+    ]
+    if heron_why:
+        report.notes.append(f"Heron not available in this run: {heron_why}")
+    if pg_why:
+        report.notes.append(f"PostgreSQL not available in this run: {pg_why}")
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""``heron.models``: the model registry.
+
+    mv = heron.models.register(run, "model.pt", name="cifar10-resnet")
+    heron.models.transition("cifar10-resnet", mv.version, "production", reason="+1.2%")
+    model = heron.models.load("models:/cifar10-resnet@champion")   # or /Production, /7
+
+Every function works on the store at ``dir`` (default ``HERON_DIR`` or ./heron-runs),
+or on the server at ``HERON_URL``; given a run, on that run's store. Changes are made
+as the local OS user, with admin rights (a server maps API tokens to actors). For
+many calls or another actor, open a :class:`Models` yourself.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from heron.models import webhooks
+from heron.models.client import Models, RunLike
+from heron.models.safety import UnsafeModel
+from heron.registry.base import (
+    STAGES,
+    Actor,
+    HistoryEntry,
+    ModelVersion,
+    RegisteredModel,
+)
+from heron.store.base import ArtifactVersion
+
+__all__ = [
+    "STAGES",
+    "Actor",
+    "HistoryEntry",
+    "ModelVersion",
+    "Models",
+    "RegisteredModel",
+    "UnsafeModel",
+    "create_model",
+    "download",
+    "get_model",
+    "get_version",
+    "history",
+    "list_models",
+    "load",
+    "log",
+    "register",
+    "remove_alias",
+    "resolve",
+    "rollback",
+    "set_alias",
+    "transition",
+    "update_model",
+    "versions",
+    "webhooks",
+]
+
+_opened: dict[str, Models] = {}
+_lock = threading.Lock()
+
+
+def models_for(dir: str | Path | None = None, run: RunLike = None) -> Models:
+    """The shared :class:`Models` of ``run``'s store, else of ``dir`` / the settings.
+    Opened once per location and closed at exit (delivering pending webhooks)."""
+    folder = _run_folder(run) if run is not None and dir is None else None
+    location = str(folder if folder is not None else dir if dir is not None else "")
+    with _lock:
+        found = _opened.get(location)
+        if found is None:
+            found = Models.open(folder if folder is not None else dir)
+            if not _opened:
+                atexit.register(close_all)
+            _opened[location] = found
+        return found
+
+
+def close_all() -> None:
+    """Close every shared Models (what runs at exit)."""
+    with _lock:
+        opened = list(_opened.values())
+        _opened.clear()
+    for models in opened:
+        models.close()
+
+
+def _run_folder(run: RunLike) -> Path | None:
+    """The store folder of a live local run: register into the store it logs to."""
+    from heron.sdk.backend import LocalBackend
+
+    backend = getattr(run, "_backend", None)  # heron.Run keeps its backend private
+    return backend.folder.root if isinstance(backend, LocalBackend) else None
+
+
+def register(
+    run: RunLike,
+    path_or_ref: str | Path | ArtifactVersion,
+    *,
+    name: str,
+    description: str = "",
+    tags: Mapping[str, str] | None = None,
+    dir: str | Path | None = None,
+) -> ModelVersion:
+    """A new version of model ``name`` from ``run``'s file, folder or artifact ref."""
+    return models_for(dir, run).register(
+        run, path_or_ref, name=name, description=description, tags=tags
+    )
+
+
+def log(
+    model: Any,
+    *,
+    name: str,
+    register: bool = False,
+    input_example: Any = None,
+    torchscript: bool = False,
+    run: RunLike = None,
+    description: str = "",
+    tags: Mapping[str, str] | None = None,
+) -> ModelVersion | str:
+    """Save a PyTorch module or scikit-learn estimator (with ``MLmodel.json``: flavour,
+    signature from ``input_example``, requirements) as artifact ``name`` of the current
+    run (or ``run``); ``register=True`` also makes it a version of model ``name``."""
+    if run is None:
+        from heron.sdk.init import get_run_or_raise
+
+        run = get_run_or_raise()
+    return models_for(None, run).log(
+        run,
+        model,
+        name=name,
+        register=register,
+        input_example=input_example,
+        torchscript=torchscript,
+        description=description,
+        tags=tags,
+    )
+
+
+def transition(
+    name: str,
+    version: int,
+    stage: str,
+    *,
+    reason: str | None = None,
+    archive_existing: bool = True,
+    dir: str | Path | None = None,
+) -> ModelVersion:
+    """Move a version to a stage; promoting to production archives the previous one
+    unless ``archive_existing=False``."""
+    return models_for(dir).transition(
+        name, version, stage, reason=reason, archive_existing=archive_existing
+    )
+
+
+def set_alias(
+    name: str, version: int, alias: str, *, reason: str | None = None, dir: str | Path | None = None
+) -> ModelVersion:
+    """Point ``alias`` at the version (moving it from wherever it was)."""
+    return models_for(dir).set_alias(name, version, alias, reason=reason)
+
+
+def remove_alias(
+    name: str, alias: str, *, reason: str | None = None, dir: str | Path | None = None
+) -> None:
+    models_for(dir).remove_alias(name, alias, reason=reason)
+
+
+def rollback(
+    name: str,
+    *,
+    stage: str | None = None,
+    alias: str | None = None,
+    reason: str | None = None,
+    dir: str | Path | None = None,
+) -> ModelVersion | None:
+    """Give a stage or an alias back to its previous holder (docs/registry.md)."""
+    return models_for(dir).rollback(name, stage=stage, alias=alias, reason=reason)
+
+
+def create_model(
+    name: str,
+    *,
+    description: str = "",
+    tags: Mapping[str, str] | None = None,
+    protected: Sequence[str] = (),
+    dir: str | Path | None = None,
+) -> RegisteredModel:
+    return models_for(dir).create_model(
+        name, description=description, tags=tags, protected=protected
+    )
+
+
+def update_model(
+    name: str,
+    *,
+    description: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    protected: Sequence[str] | None = None,
+    dir: str | Path | None = None,
+) -> RegisteredModel:
+    """Change the description, tags or protected stages/aliases (admin) of a model."""
+    return models_for(dir).update_model(
+        name, description=description, tags=tags, protected=protected
+    )
+
+
+def get_model(name: str, *, dir: str | Path | None = None) -> RegisteredModel:
+    return models_for(dir).get_model(name)
+
+
+def list_models(*, dir: str | Path | None = None) -> list[RegisteredModel]:
+    return models_for(dir).list_models()
+
+
+def versions(name: str, *, dir: str | Path | None = None) -> list[ModelVersion]:
+    """Every version of the model, newest first."""
+    return models_for(dir).versions(name)
+
+
+def get_version(name: str, version: int, *, dir: str | Path | None = None) -> ModelVersion:
+    return models_for(dir).get_version(name, version)
+
+
+def history(name: str, *, dir: str | Path | None = None) -> list[HistoryEntry]:
+    """Every stage change and alias move of the model, oldest first."""
+    return models_for(dir).history(name)
+
+
+def resolve(uri: str, *, dir: str | Path | None = None) -> ModelVersion:
+    """The version ``models:/NAME@ALIAS``, ``/STAGE`` or ``/VERSION`` names now."""
+    return models_for(dir).resolve(uri)
+
+
+def download(uri: str, *, dir: str | Path | None = None) -> Path:
+    """The model's files in the local cache (digest-checked), fetched once."""
+    return models_for(dir).download(uri)
+
+
+def load(
+    uri: str,
+    *,
+    allow_pickle: bool = False,
+    trusted: Sequence[str] = (),
+    model: Any = None,
+    map_location: Any = "cpu",
+    dir: str | Path | None = None,
+) -> Any:
+    """Load a model by URI: PyTorch (TorchScript, or a state dict, loaded into
+    ``model`` if given), scikit-learn via skops (types outside skops' defaults must
+    be in ``trusted``), a plain file's path. Pickles only with ``allow_pickle=True``."""
+    return models_for(dir).load(
+        uri, allow_pickle=allow_pickle, trusted=trusted, model=model, map_location=map_location
+    )

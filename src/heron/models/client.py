@@ -1,0 +1,353 @@
+"""``Models``: the registry as a training script or a deploy job uses it.
+
+One class over three parts that are each local or remote: a
+:class:`~heron.registry.base.Registry` (SQL, or the server's REST routes), the
+:class:`~heron.store.base.Store` (to look up runs and artifact versions) and the
+:class:`~heron.artifacts.base.ArtifactStore` (blobs). ``Models`` never asks which
+it has. The module functions of :mod:`heron.models` call one per store location.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from heron.artifacts.base import ArtifactStore
+from heron.artifacts.files import collect, materialize
+from heron.errors import DigestMismatch, InvalidInput, NotFound
+from heron.local_dir import LocalDir
+from heron.models import flavors, manifest
+from heron.registry.base import (
+    Actor,
+    ArtifactSource,
+    Delivery,
+    HistoryEntry,
+    ModelVersion,
+    RegisteredModel,
+    Registry,
+    Webhook,
+)
+from heron.registry.uri import parse_model_uri
+from heron.settings import Settings
+from heron.store.base import ArtifactVersion, FileEntry, Store
+from heron.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from heron.registry.webhooks import WebhookDispatcher
+    from heron.sdk.backend import LocalBackend
+
+RunLike = Any  # a heron.Run, an ApiRun or a run id (anything with .id, or a str)
+
+
+class Models:
+    """The model registry of one store. Open it with :meth:`open`; close it when done."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        store: Store,
+        artifacts: ArtifactStore,
+        cache: Path,
+        *,
+        actor: Actor | None = None,
+        dispatcher: WebhookDispatcher | None = None,
+        on_close: Sequence[Callable[[], None]] = (),
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.artifacts = artifacts
+        self.cache = cache
+        self.actor = actor if actor is not None else Actor.local()
+        self.dispatcher = dispatcher
+        self._on_close = list(on_close)
+
+    @classmethod
+    def open(
+        cls,
+        dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        actor: Actor | None = None,
+    ) -> Models:
+        """The registry of the store at ``dir`` (default ``HERON_DIR``), or of the server
+        at ``HERON_URL`` when that is set."""
+        settings = settings or Settings.from_env(dir=Path(dir) if dir else None)
+        if settings.url and dir is None:
+            from heron.registry.remote import open_remote
+
+            return open_remote(settings, actor=actor)
+        folder = LocalDir.at(settings.dir)
+        if not folder.exists():
+            raise NotFound(
+                f"no Heron store at {folder.root}; point at one with HERON_DIR or dir=, "
+                "or log a run with heron.init() first"
+            )
+        from heron.sdk.backend import LocalBackend
+
+        backend = LocalBackend(folder)
+        return cls.local(backend, settings, actor=actor, on_close=[backend.close])
+
+    @classmethod
+    def local(
+        cls,
+        backend: LocalBackend,
+        settings: Settings,
+        *,
+        actor: Actor | None = None,
+        on_close: Sequence[Callable[[], None]] = (),
+    ) -> Models:
+        """Over a :class:`~heron.sdk.backend.LocalBackend` (its store and blobs)."""
+        from heron.registry import open_registry
+
+        store = backend.store
+        if not isinstance(store, SqlStore):
+            raise InvalidInput(f"the model registry needs a SQL store, not {store!r}")
+        registry, dispatcher = open_registry(store, settings, blobs=backend.artifacts)
+        return cls(
+            registry,
+            store,
+            backend.artifacts,
+            backend.folder.cache,
+            actor=actor,
+            dispatcher=dispatcher,
+            on_close=[dispatcher.close, *on_close],
+        )
+
+    def close(self) -> None:
+        """Deliver pending webhooks (bounded wait), then release the store."""
+        callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            callback()
+
+    def __enter__(self) -> Models:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- registering --------------------------------------------------------
+    def register(
+        self,
+        run: RunLike,
+        path_or_ref: str | Path | ArtifactVersion,
+        *,
+        name: str,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+    ) -> ModelVersion:
+        """A new version of model ``name`` from what ``run`` produced: a file or folder
+        (logged as an artifact of the run, type ``model``), an artifact ref of the
+        run's project (``ckpt-x:v3``, ``model:latest``) or an ArtifactVersion."""
+        run_id = _run_id(run)
+        if isinstance(path_or_ref, ArtifactVersion):
+            source = ArtifactSource(version_id=path_or_ref.id)
+        elif not isinstance(path_or_ref, str | Path):
+            raise InvalidInput(f"register takes a path or an artifact ref, got {path_or_ref!r}")
+        elif isinstance(path_or_ref, Path) or Path(path_or_ref).exists():
+            source = self._upload(Path(path_or_ref), name)
+        else:
+            project = self.store.get_run(run_id).project
+            try:
+                artifact = self.store.artifact(project, path_or_ref)
+            except NotFound:
+                raise NotFound(
+                    f"{path_or_ref!r} is neither a file or folder here nor an artifact of "
+                    f"project {project!r}"
+                ) from None
+            source = ArtifactSource(version_id=artifact.id)
+        return self.registry.create_version(
+            name, source, self.actor, run_id=run_id, description=description, tags=tags
+        )
+
+    def _upload(self, path: Path, name: str) -> ArtifactSource:
+        if not path.exists():
+            raise NotFound(f"nothing to register at {path}: no such file or folder")
+        files = []
+        for rel, source in collect(path):
+            blob = self.artifacts.put_file(source)
+            files.append(FileEntry(rel, blob.digest, blob.size))
+        found = manifest.read(path) if path.is_dir() else None
+        metadata: dict[str, Any] = {"single_file": path.is_file()}
+        if found is not None:
+            metadata["flavor"] = found["flavor"]
+        return ArtifactSource(files=tuple(files), name=name, metadata=metadata)
+
+    def log(
+        self,
+        run: RunLike,
+        model: Any,
+        *,
+        name: str,
+        register: bool = False,
+        input_example: Any = None,
+        torchscript: bool = False,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+    ) -> ModelVersion | str:
+        """Save ``model`` with its manifest and log it as artifact ``name`` of ``run``;
+        with ``register``, also make it a new version of model ``name`` (returned).
+        Without, the artifact's ref is returned (``name:latest``)."""
+        with tempfile.TemporaryDirectory(prefix="heron-model-") as tmp:
+            folder = Path(tmp) / name
+            folder.mkdir()
+            flavors.save(model, folder, input_example=input_example, torchscript=torchscript)
+            if register:
+                return self.register(run, folder, name=name, description=description, tags=tags)
+            if not hasattr(run, "log_artifact"):
+                raise InvalidInput("log without register needs a live run (heron.init)")
+            ref = run.log_artifact(folder, name=name, type="model")
+            return str(ref)
+
+    # --- reading ------------------------------------------------------------
+    def get_model(self, name: str) -> RegisteredModel:
+        return self.registry.get_model(name)
+
+    def list_models(self) -> list[RegisteredModel]:
+        return self.registry.list_models()
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        return self.registry.versions(name)
+
+    def get_version(self, name: str, version: int) -> ModelVersion:
+        return self.registry.get_version(name, version)
+
+    def history(self, name: str) -> list[HistoryEntry]:
+        return self.registry.history(name)
+
+    def resolve(self, uri: str) -> ModelVersion:
+        """``models:/NAME@ALIAS``, ``models:/NAME/STAGE`` or ``models:/NAME/VERSION``."""
+        parsed = parse_model_uri(uri)
+        return self.registry.resolve(parsed.name, parsed.ref)
+
+    def artifact(self, version: ModelVersion) -> ArtifactVersion:
+        """The artifact a version points at, checked against the digest it had when
+        it was registered."""
+        artifact = self.store.artifact_by_id(version.artifact_id)
+        if artifact.digest != version.artifact_digest:
+            raise DigestMismatch(
+                f"model {version.model} v{version.version}: artifact {artifact.ref} now has "
+                f"digest {artifact.digest}, not the {version.artifact_digest} it was "
+                "registered with; refusing to load it"
+            )
+        return artifact
+
+    def download(self, uri_or_version: str | ModelVersion) -> Path:
+        """The model's files in the local cache (fetched once, every file digest-checked);
+        the file itself for a single-file model, else its folder."""
+        version = (
+            uri_or_version
+            if isinstance(uri_or_version, ModelVersion)
+            else self.resolve(uri_or_version)
+        )
+        artifact = self.artifact(version)
+        dest = self.cache / "models" / artifact.digest.replace(":", "-")
+        materialize(artifact.files, self.artifacts, dest)
+        if artifact.metadata.get("single_file") and len(artifact.files) == 1:
+            return dest / artifact.files[0].path
+        return dest
+
+    def load(
+        self,
+        uri: str | ModelVersion,
+        *,
+        allow_pickle: bool = False,
+        trusted: Sequence[str] = (),
+        model: Any = None,
+        map_location: Any = "cpu",
+    ) -> Any:
+        """Download, then load by flavour (see :mod:`heron.models.flavors`); a plain file
+        or folder comes back as its path. Never unpickles unless ``allow_pickle``."""
+        return flavors.load(
+            self.download(uri),
+            allow_pickle=allow_pickle,
+            trusted=trusted,
+            model=model,
+            map_location=map_location,
+        )
+
+    # --- changes ------------------------------------------------------------
+    def create_model(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+        protected: Sequence[str] = (),
+    ) -> RegisteredModel:
+        return self.registry.create_model(
+            name, self.actor, description=description, tags=tags, protected=protected
+        )
+
+    def update_model(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        protected: Sequence[str] | None = None,
+    ) -> RegisteredModel:
+        return self.registry.update_model(
+            name, self.actor, description=description, tags=tags, protected=protected
+        )
+
+    def transition(
+        self,
+        name: str,
+        version: int,
+        stage: str,
+        *,
+        reason: str | None = None,
+        archive_existing: bool = True,
+    ) -> ModelVersion:
+        return self.registry.transition(
+            name, version, stage, self.actor, reason=reason, archive_existing=archive_existing
+        )
+
+    def set_alias(
+        self, name: str, version: int, alias: str, *, reason: str | None = None
+    ) -> ModelVersion:
+        return self.registry.set_alias(name, version, alias, self.actor, reason=reason)
+
+    def remove_alias(self, name: str, alias: str, *, reason: str | None = None) -> None:
+        self.registry.remove_alias(name, alias, self.actor, reason=reason)
+
+    def rollback(
+        self,
+        name: str,
+        *,
+        stage: str | None = None,
+        alias: str | None = None,
+        reason: str | None = None,
+    ) -> ModelVersion | None:
+        return self.registry.rollback(name, self.actor, stage=stage, alias=alias, reason=reason)
+
+    # --- webhooks -----------------------------------------------------------
+    def add_webhook(
+        self, url: str, events: Sequence[str], secret: str, *, model: str | None = None
+    ) -> Webhook:
+        return self.registry.add_webhook(url, events, secret, self.actor, model=model)
+
+    def webhooks(self, model: str | None = None) -> list[Webhook]:
+        return self.registry.webhooks(model)
+
+    def remove_webhook(self, webhook_id: int) -> None:
+        self.registry.remove_webhook(webhook_id, self.actor)
+
+    def deliveries(self, webhook_id: int, limit: int = 100) -> list[Delivery]:
+        return self.registry.deliveries(webhook_id, limit)
+
+    def wait_for_webhooks(self, timeout: float | None = None) -> bool:
+        """Block until this process has delivered (or given up on) every webhook call
+        it started; True unless timed out. (Remote: the server delivers.)"""
+        return True if self.dispatcher is None else self.dispatcher.wait(timeout)
+
+
+def _run_id(run: RunLike) -> str:
+    if isinstance(run, str):
+        return run
+    run_id = getattr(run, "id", None)
+    if not isinstance(run_id, str):
+        raise InvalidInput(f"expected a run or a run id, got {run!r}")
+    return run_id

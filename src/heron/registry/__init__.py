@@ -1,0 +1,66 @@
+"""The model registry behind ``heron.models`` and the server's ``/models`` routes.
+
+``base`` is the contract (objects and the :class:`Registry` protocol), ``rules`` the
+checks and the rollback stack, ``sql*`` the implementation in the store's database,
+``egress`` and ``webhooks`` the outbound notifications, ``uri`` the ``models:/``
+addresses. :func:`open_registry` wires a registry with its webhook dispatcher.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from heron.registry.base import (
+    EVENTS,
+    STAGES,
+    Actor,
+    ArtifactSource,
+    Delivery,
+    HistoryEntry,
+    ModelEvent,
+    ModelVersion,
+    RegisteredModel,
+    Registry,
+    Webhook,
+)
+
+if TYPE_CHECKING:
+    from heron.artifacts.base import ArtifactStore
+    from heron.registry.sql import SqlRegistry
+    from heron.registry.webhooks import WebhookDispatcher
+    from heron.settings import Settings
+    from heron.store.sql import SqlStore
+
+__all__ = [
+    "EVENTS",
+    "STAGES",
+    "Actor",
+    "ArtifactSource",
+    "Delivery",
+    "HistoryEntry",
+    "ModelEvent",
+    "ModelVersion",
+    "RegisteredModel",
+    "Registry",
+    "Webhook",
+    "open_registry",
+]
+
+
+def open_registry(
+    store: SqlStore,
+    settings: Settings,
+    *,
+    blobs: ArtifactStore | None = None,
+) -> tuple[SqlRegistry, WebhookDispatcher]:
+    """A registry over ``store`` whose committed changes go to a webhook dispatcher
+    (egress policy from ``settings.webhook_allow``). Close the dispatcher when done."""
+    from heron.registry.egress import EgressPolicy
+    from heron.registry.sql import SqlRegistry
+    from heron.registry.webhooks import WebhookDispatcher
+
+    policy = EgressPolicy.parse(settings.webhook_allow)
+    registry = SqlRegistry(store, blobs=blobs, egress=policy)
+    dispatcher = WebhookDispatcher(registry, policy)
+    registry.subscribe(dispatcher.publish)
+    return registry, dispatcher

@@ -1,0 +1,342 @@
+"""The Registry contract: registered models, their versions, stages, aliases, history.
+
+Identity
+    A *registered model* is identified by its name (``heron.keys.check_name``), unique
+    across the store (models are not per project). A *model version* by (model,
+    number); numbers count 1, 2, 3, ... per model and are never reused. A version
+    points at one artifact version (by id) and keeps the manifest digest that artifact
+    had when it was registered, so a load can prove it got those bytes.
+
+Stages and aliases
+    Every version is in exactly one stage: ``none`` (new), ``staging``,
+    ``production`` or ``archived``; any stage may move to any other. Moving a version
+    into ``production`` archives every other production version unless
+    ``archive_existing=False``. An alias (a free-form name such as ``champion``)
+    points at one version of its model at a time; setting it moves it.
+
+History
+    Every stage change and alias move appends one :class:`HistoryEntry`, in the
+    same transaction as the change. Entries are never updated or deleted; their
+    ``id`` orders them.
+
+Rollback
+    The holders of a stage (or an alias) form a stack, replayed from the history:
+    each forward move *into* the stage pushes its version, each rollback pops one.
+    ``rollback`` pops the current holder, moves it to ``archived`` (a stage) and puts
+    back the holder below it, all recorded with ``rollback_of`` = the history entry
+    undone. Rolling back again goes one further back; with fewer than two holders on
+    the stack there is nothing to roll back to (Conflict).
+
+Actors and protection
+    Every mutating call names an :class:`Actor`. A model's ``protected`` list names
+    stages and aliases that only an admin may move a version into or out of (and set,
+    move or remove). Changing the list itself, and adding or removing webhooks, also
+    takes an admin. Locally the SDK and CLI act as the OS user, with admin rights;
+    the server maps API tokens to actors.
+
+Concurrency
+    Changes to one model are serialised (a row lock on PostgreSQL, the write lock on
+    SQLite): two concurrent promotions to production both apply, one after the
+    other, and exactly one version ends up in production, the history telling the
+    same story.
+
+Errors
+    ``NotFound`` (model, version, alias, webhook), ``InvalidInput`` (a bad name,
+    stage or URL), ``Conflict`` (a model that exists, nothing to roll back to),
+    ``Forbidden`` (a protected stage or alias moved by a non-admin).
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from heron.store.base import FileEntry
+
+Stage = Literal["none", "staging", "production", "archived"]
+STAGES: tuple[Stage, ...] = ("none", "staging", "production", "archived")
+# Stages a rollback can restore: "none" and "archived" have no meaningful holder.
+ROLLBACK_STAGES: tuple[Stage, ...] = ("staging", "production")
+
+EventName = Literal["version-created", "stage-changed", "alias-changed"]
+EVENTS: tuple[EventName, ...] = ("version-created", "stage-changed", "alias-changed")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: recorded in the history, checked against protections."""
+
+    name: str
+    is_admin: bool = False
+
+    @classmethod
+    def local(cls) -> Actor:
+        """The OS user, as an admin: a local store belongs to whoever can open it."""
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry (some containers)
+            name = "local"
+        return cls(name, True)
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    description: str
+    tags: dict[str, str]
+    protected: tuple[str, ...]  # stages and aliases only an admin may move
+    created_by: str
+    created_at: float
+    updated_at: float
+    latest_version: int | None  # None: no version yet
+    stages: dict[str, tuple[int, ...]]  # stage -> versions in it (none left out)
+    aliases: dict[str, int]  # alias -> version
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    model: str
+    version: int
+    stage: Stage
+    aliases: tuple[str, ...]
+    description: str
+    tags: dict[str, str]
+    run_id: str | None  # the run that produced it
+    artifact_id: int  # the ArtifactVersion it points at
+    artifact_digest: str  # that version's manifest digest when registered
+    created_by: str
+    created_at: float
+    updated_at: float
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.model}/{self.version}"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One stage change or alias move. Stage entries: ``from_value``/``to_value`` are
+    stages and ``name`` is None. Alias entries: ``name`` is the alias and the values
+    are version numbers as text (None: the alias did not exist / was removed)."""
+
+    id: int
+    model: str
+    version: int | None
+    kind: Literal["stage", "alias"]
+    name: str | None
+    from_value: str | None
+    to_value: str | None
+    actor: str
+    actor_admin: bool
+    reason: str | None
+    time: float
+    rollback_of: int | None = None  # set on the entries a rollback wrote
+
+
+@dataclass(frozen=True)
+class ModelEvent:
+    """What webhooks are told, after the change committed."""
+
+    event: EventName
+    model: str
+    version: int | None
+    time: float
+    actor: str
+    history: HistoryEntry | None = None  # stage-changed and alias-changed
+
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "event": self.event,
+            "model": self.model,
+            "version": self.version,
+            "time": self.time,
+            "actor": self.actor,
+        }
+        h = self.history
+        if h is not None:
+            out.update(
+                kind=h.kind,
+                name=h.name,
+                from_value=h.from_value,
+                to_value=h.to_value,
+                reason=h.reason,
+                history_id=h.id,
+                rollback_of=h.rollback_of,
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class ArtifactSource:
+    """What a new model version points at: an existing artifact version (``version_id``)
+    or files already in the artifact store (``files``, by blob digest), logged as a new
+    artifact version named ``name`` of the run (type ``model``). Never a path: a server
+    must not read files a client names."""
+
+    version_id: int | None = None
+    files: tuple[FileEntry, ...] = ()
+    name: str | None = None  # artifact name for ``files``; default: the model's name
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    id: int
+    model: str | None  # None: every model
+    url: str
+    events: tuple[EventName, ...]
+    created_by: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """A webhook with its secret: only the dispatcher sees this."""
+
+    hook: Webhook
+    secret: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery attempt (every attempt is kept)."""
+
+    id: int
+    webhook_id: int
+    delivery: str  # the event delivery's id, shared by its attempts
+    event: str
+    attempt: int
+    status: Literal["delivered", "retrying", "failed", "refused"]
+    response_code: int | None
+    error: str | None
+    time: float
+
+
+@runtime_checkable
+class Registry(Protocol):
+    """The model registry, local (SQL) or remote (REST). See the module doc."""
+
+    # --- models -------------------------------------------------------------
+    def create_model(
+        self,
+        name: str,
+        actor: Actor,
+        *,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+        protected: Sequence[str] = (),
+        exist_ok: bool = False,
+    ) -> RegisteredModel:
+        """Conflict when it exists, unless ``exist_ok`` (then it is returned unchanged)."""
+        ...
+
+    def update_model(
+        self,
+        name: str,
+        actor: Actor,
+        *,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        protected: Sequence[str] | None = None,
+    ) -> RegisteredModel:
+        """Change what is given; ``protected`` takes an admin."""
+        ...
+
+    def get_model(self, name: str) -> RegisteredModel: ...
+
+    def list_models(self) -> list[RegisteredModel]:
+        """Every model, by name."""
+        ...
+
+    # --- versions -----------------------------------------------------------
+    def create_version(
+        self,
+        name: str,
+        source: ArtifactSource,
+        actor: Actor,
+        *,
+        run_id: str | None = None,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+    ) -> ModelVersion:
+        """A new version (the model is created on first use). ``run_id`` is the source
+        run: required with ``files``; with ``version_id`` it defaults to the run that
+        logged the artifact, and must have logged or used it."""
+        ...
+
+    def get_version(self, name: str, version: int) -> ModelVersion: ...
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        """Every version of the model, newest first."""
+        ...
+
+    def resolve(self, name: str, ref: str) -> ModelVersion:
+        """``ref``: a version number, a stage (any case: the highest version in it), or
+        an alias; ``latest`` is the newest version unless an alias has that name."""
+        ...
+
+    # --- changes ------------------------------------------------------------
+    def transition(
+        self,
+        name: str,
+        version: int,
+        stage: str,
+        actor: Actor,
+        *,
+        reason: str | None = None,
+        archive_existing: bool = True,
+    ) -> ModelVersion:
+        """Move a version to ``stage`` (a no-op when it is there already)."""
+        ...
+
+    def set_alias(
+        self, name: str, version: int, alias: str, actor: Actor, *, reason: str | None = None
+    ) -> ModelVersion:
+        """Point ``alias`` at the version (a no-op when it does already)."""
+        ...
+
+    def remove_alias(
+        self, name: str, alias: str, actor: Actor, *, reason: str | None = None
+    ) -> None: ...
+
+    def rollback(
+        self,
+        name: str,
+        actor: Actor,
+        *,
+        stage: str | None = None,
+        alias: str | None = None,
+        reason: str | None = None,
+    ) -> ModelVersion | None:
+        """Give exactly one of ``stage``/``alias`` its previous holder back; return it
+        (None when an alias is rolled back to not existing)."""
+        ...
+
+    def history(self, name: str) -> list[HistoryEntry]:
+        """Every stage change and alias move of the model, oldest first."""
+        ...
+
+    # --- webhooks -----------------------------------------------------------
+    def add_webhook(
+        self,
+        url: str,
+        events: Sequence[str],
+        secret: str,
+        actor: Actor,
+        *,
+        model: str | None = None,
+    ) -> Webhook:
+        """InvalidInput for a URL the egress policy refuses (heron.registry.egress)."""
+        ...
+
+    def webhooks(self, model: str | None = None) -> list[Webhook]:
+        """Every webhook (``model``: those that fire for it)."""
+        ...
+
+    def remove_webhook(self, webhook_id: int, actor: Actor) -> None: ...
+
+    def deliveries(self, webhook_id: int, limit: int = 100) -> list[Delivery]:
+        """The newest attempts first."""
+        ...

@@ -1,0 +1,187 @@
+"""Where webhooks may send requests: ``HERON_WEBHOOK_ALLOW`` and the default policy.
+
+A webhook URL is user input that makes the server open a connection, so it is checked
+like one (SSRF). The host is resolved and *every* address it resolves to is checked;
+the request then goes to the checked address (the name is not resolved again, so a
+DNS answer that changes in between cannot slip a private address in), and redirects
+are never followed.
+
+Default (``HERON_WEBHOOK_ALLOW`` unset): only public addresses. Loopback, private
+(10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10, home of
+cloud metadata services such as 169.254.169.254), shared (100.64/10), multicast and
+reserved addresses are refused.
+
+With ``HERON_WEBHOOK_ALLOW`` set (a comma-separated list), a target is allowed only
+when an entry matches it; the list replaces the default. Entries:
+
+- ``hooks.example.com``, ``*.example.com``, ``hooks.example.com:8443``: host name
+  patterns (shell-style ``*``), optionally with the one port allowed;
+- ``10.1.2.3``, ``10.0.0.0/8``, ``[::1]:9000``, ``127.0.0.1:8080``: addresses or
+  networks (CIDR), optionally with a port: every resolved address must lie inside.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from heron.errors import InvalidInput
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], Sequence[str]]
+
+MAX_URL_LENGTH = 2048
+
+
+class EgressRefused(InvalidInput):
+    """A webhook URL that the egress policy does not allow."""
+
+    title = "Webhook target refused"
+
+
+@dataclass(frozen=True)
+class Rule:
+    host: str | None = None  # a lower-case fnmatch pattern
+    network: IPNetwork | None = None
+    port: int | None = None
+
+    def matches(self, host: str, port: int, addresses: Sequence[IPAddress]) -> bool:
+        if self.port is not None and self.port != port:
+            return False
+        if self.host is not None:
+            return fnmatch.fnmatchcase(host, self.host)
+        assert self.network is not None
+        return all(_in(a, self.network) for a in addresses)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked webhook URL and the address the request must go to."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    address: str  # connect here, not to whatever ``host`` resolves to later
+
+
+def resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True)
+class EgressPolicy:
+    rules: tuple[Rule, ...] = ()  # empty: the default policy (public addresses only)
+
+    @classmethod
+    def parse(cls, text: str | None) -> EgressPolicy:
+        """The policy from ``HERON_WEBHOOK_ALLOW`` (InvalidInput for a bad entry)."""
+        entries = [e.strip() for e in (text or "").replace("\n", ",").split(",")]
+        return cls(tuple(_rule(e) for e in entries if e))
+
+    def check(self, url: str, resolver: Resolver = resolve) -> Target:
+        """The target to connect to; EgressRefused when the URL may not be called."""
+        scheme, host, port = parse_url(url)
+        try:
+            found = resolver(host, port)
+        except OSError as exc:
+            raise EgressRefused(f"webhook host {host!r} does not resolve: {exc}") from None
+        addresses = [_address(a) for a in found]
+        if not addresses:
+            raise EgressRefused(f"webhook host {host!r} resolves to no address")
+        if self.rules:
+            if not any(rule.matches(host, port, addresses) for rule in self.rules):
+                raise EgressRefused(
+                    f"webhook target {host}:{port} is not in HERON_WEBHOOK_ALLOW; "
+                    "an admin can add it there"
+                )
+        else:
+            for address in addresses:
+                problem = _not_public(address)
+                if problem:
+                    raise EgressRefused(
+                        f"webhook target {host} resolves to {address}, {problem}: refused "
+                        "by default; allow it explicitly with HERON_WEBHOOK_ALLOW"
+                    )
+        return Target(url, scheme, host, port, str(addresses[0]))
+
+
+def parse_url(url: object) -> tuple[str, str, int]:
+    """(scheme, lower-case host, port) of an http(s) URL; InvalidInput otherwise."""
+    if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
+        raise InvalidInput(f"a webhook URL is an http(s) URL of at most {MAX_URL_LENGTH} chars")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidInput(f"webhook URL {url!r} is not valid: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"webhook URL {url!r} must be http:// or https:// with a host")
+    if parts.username or parts.password:
+        raise InvalidInput("webhook URLs may not carry credentials; sign with the secret instead")
+    if any(ord(c) < 33 for c in url):
+        raise InvalidInput(f"webhook URL {url!r} contains spaces or control characters")
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, parts.hostname.lower(), port or default
+
+
+def _rule(entry: str) -> Rule:
+    host, port = entry, None
+    if entry.startswith("["):  # [v6] or [v6]:port
+        inside, _, rest = entry[1:].partition("]")
+        host = inside
+        if rest:
+            port = _port(rest.removeprefix(":"), entry)
+    elif entry.count(":") == 1:
+        host, _, text = entry.partition(":")
+        port = _port(text, entry)
+    try:
+        return Rule(network=ipaddress.ip_network(host, strict=False), port=port)
+    except ValueError:
+        pass
+    if not host or "/" in host or any(c.isspace() for c in host):
+        raise InvalidInput(
+            f"HERON_WEBHOOK_ALLOW entry {entry!r} is neither a host pattern nor an address "
+            "or CIDR network (examples: hooks.example.com, *.corp.net:443, 10.0.0.0/8)"
+        )
+    return Rule(host=host.lower(), port=port)
+
+
+def _port(text: str, entry: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise InvalidInput(f"HERON_WEBHOOK_ALLOW entry {entry!r} has a bad port")
+    return int(text)
+
+
+def _address(text: str) -> IPAddress:
+    address = ipaddress.ip_address(text.split("%", 1)[0])  # drop a v6 zone id
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return address
+
+
+def _in(address: IPAddress, network: IPNetwork) -> bool:
+    return address.version == network.version and address in network
+
+
+def _not_public(address: IPAddress) -> str | None:
+    """Why ``address`` is not a public unicast address, or None."""
+    for attribute, label in (
+        ("is_unspecified", "the unspecified address"),
+        ("is_loopback", "a loopback address"),
+        ("is_link_local", "a link-local address (cloud metadata services live there)"),
+        ("is_private", "a private address"),
+        ("is_multicast", "a multicast address"),
+        ("is_reserved", "a reserved address"),
+    ):
+        if getattr(address, attribute):
+            return label
+    if not address.is_global:
+        return "not a public address"
+    return None

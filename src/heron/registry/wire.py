@@ -1,0 +1,82 @@
+"""Registry objects as JSON, both ways: the REST routes, the remote client and the
+CLI's ``--json`` all use these, so a field is named in one place. Anything decoded
+is untrusted: malformed input raises InvalidInput, never a KeyError."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from heron.errors import InvalidInput
+from heron.registry.base import (
+    Delivery,
+    HistoryEntry,
+    ModelVersion,
+    RegisteredModel,
+    Webhook,
+)
+
+
+def model_to_json(m: RegisteredModel) -> dict[str, Any]:
+    out = asdict(m)
+    out["protected"] = list(m.protected)
+    out["stages"] = {k: list(v) for k, v in m.stages.items()}
+    return out
+
+
+def version_to_json(v: ModelVersion) -> dict[str, Any]:
+    out = asdict(v)
+    out["aliases"] = list(v.aliases)
+    out["uri"] = v.uri
+    return out
+
+
+def history_to_json(h: HistoryEntry) -> dict[str, Any]:
+    return asdict(h)
+
+
+def webhook_to_json(w: Webhook) -> dict[str, Any]:
+    out = asdict(w)
+    out["events"] = list(w.events)
+    return out
+
+
+def delivery_to_json(d: Delivery) -> dict[str, Any]:
+    return asdict(d)
+
+
+def model_from_json(data: object) -> RegisteredModel:
+    raw = _fields(data, RegisteredModel.__dataclass_fields__, "model")
+    raw["protected"] = tuple(raw["protected"])
+    raw["stages"] = {k: tuple(v) for k, v in dict(raw["stages"]).items()}
+    return RegisteredModel(**raw)
+
+
+def version_from_json(data: object) -> ModelVersion:
+    raw = _fields(data, ModelVersion.__dataclass_fields__, "model version")
+    raw["aliases"] = tuple(raw["aliases"])
+    return ModelVersion(**raw)
+
+
+def history_from_json(data: object) -> HistoryEntry:
+    return HistoryEntry(**_fields(data, HistoryEntry.__dataclass_fields__, "history entry"))
+
+
+def webhook_from_json(data: object) -> Webhook:
+    raw = _fields(data, Webhook.__dataclass_fields__, "webhook")
+    raw["events"] = tuple(raw["events"])
+    return Webhook(**raw)
+
+
+def delivery_from_json(data: object) -> Delivery:
+    return Delivery(**_fields(data, Delivery.__dataclass_fields__, "delivery"))
+
+
+def _fields(data: object, names: Mapping[str, Any], what: str) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"a {what} must be a JSON object, got {type(data).__name__}")
+    missing = [n for n in names if n not in data]
+    if missing:
+        raise InvalidInput(f"a {what} needs {', '.join(missing)}")
+    return {n: data[n] for n in names}

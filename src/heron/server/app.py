@@ -1,0 +1,114 @@
+"""``create_app``: the tracking server as an ASGI app over one Store and one ArtifactStore.
+
+Stateless: everything lives in the store, so any number of processes may serve one
+database. Sync store calls run in the threadpool (plain ``def`` routes); the event
+loop only streams. Background work (change poller, crash reaper, PostgreSQL
+LISTEN/NOTIFY bridge) starts and stops with the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+import heron
+from heron.artifacts.base import ArtifactStore
+from heron.server import problems, ui
+from heron.server.background import ChangePoller, Reaper, every
+from heron.server.events import EventHub
+from heron.server.limits import BodyLimitMiddleware
+from heron.server.metrics import MetricsMiddleware, ServerMetrics
+from heron.server.routes import artifacts, blobs, events, ingest, ops, projects, runs, series
+from heron.server.state import ServerState
+from heron.settings import Settings
+from heron.store.base import Store
+
+API_PREFIX = "/api/v1"
+POLL_SECONDS = 1.0
+REAP_SECONDS = 5.0
+
+
+def create_app(
+    store: Store,
+    artifacts_store: ArtifactStore,
+    settings: Settings | None = None,
+    *,
+    spool_root: Path | None = None,
+    static_dir: Path = ui.STATIC_DIR,
+    poll_seconds: float = POLL_SECONDS,
+    reap_seconds: float = REAP_SECONDS,
+) -> FastAPI:
+    """The server app. ``spool_root``: the local store's spool folder (``heron ui``),
+    so that the reaper spares runs whose writer is alive but quiet. The store and the
+    artifact store stay the caller's to close."""
+    settings = settings if settings is not None else Settings.from_env()
+    metrics = ServerMetrics()
+    hub = EventHub(on_drop=metrics.dropped.inc)
+    metrics.watch_hub(lambda: hub.subscriber_count, lambda: hub.queue_depth)
+    state = ServerState(store, artifacts_store, settings, hub, metrics)
+    poller = ChangePoller(store, hub)
+    reaper = Reaper(store, hub, settings.crash_after, spool_root, on_crash=metrics.crashed.inc)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        hub.start(asyncio.get_running_loop())
+        bridge = None
+        if store.url.startswith("postgresql"):
+            from heron.server.pgbridge import PgBridge
+
+            bridge = PgBridge(store.url, hub)
+            bridge.start()
+        tasks = [
+            asyncio.create_task(every(poll_seconds, poller.poll_once, "the change poller")),
+            asyncio.create_task(every(reap_seconds, reaper.reap_once, "the crash reaper")),
+        ]
+        _app.state.bridge = bridge
+        try:
+            yield
+        finally:
+            hub.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if bridge is not None:
+                await asyncio.to_thread(bridge.stop)
+
+    app = FastAPI(
+        title="Heron",
+        version=heron.__version__,
+        description="The Heron tracking server (docs/rest-api.md).",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.heron = state
+    problems.install(app)
+    prefixes: dict[int, str] = {}  # route -> prefix, for metrics by route template
+    api = [runs, ingest, projects, artifacts, blobs, series, events]
+    for router in [m.router for m in api] + _optional_routers():
+        app.include_router(router, prefix=API_PREFIX)
+        prefixes.update((id(route), API_PREFIX) for route in router.routes)
+    app.include_router(ops.router)
+    ui.install(app, static_dir)  # last: its catch-all must not shadow the API
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, prefixes=prefixes)
+    return app
+
+
+def _optional_routers() -> list[APIRouter]:
+    """Routers other parts of Heron add (the model registry), when present."""
+    import importlib
+
+    try:
+        models = importlib.import_module("heron.server.routes.models")
+    except ModuleNotFoundError as exc:
+        if exc.name != "heron.server.routes.models":
+            raise  # the module exists but is broken: say so
+        return []
+    router: APIRouter = models.router
+    return [router]

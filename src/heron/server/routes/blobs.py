@@ -1,0 +1,130 @@
+"""Content-addressed blobs: uploads stream to a temp file while hashed, downloads stream.
+
+The digest in the URL goes through ``parse_digest`` before anything else; an upload
+whose bytes hash to something else is refused (400) and nothing is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from heron import wire
+from heron.artifacts.digest import CHUNK_SIZE, PREFIX, parse_digest
+from heron.artifacts.local import LocalArtifactStore
+from heron.errors import InvalidInput, NotFound
+from heron.server.state import ServerState, server_state
+
+log = logging.getLogger("heron.server")
+router = APIRouter(tags=["blobs"])
+State = Annotated[ServerState, Depends(server_state)]
+DIGEST_HEADER = "X-Heron-Digest"
+
+
+@router.head("/blobs/{digest}", summary="200 when the blob is stored, else 404")
+def has_blob(state: State, digest: str) -> Response:
+    parse_digest(digest)
+    return Response(status_code=200 if state.artifacts.has(digest) else 404)
+
+
+@router.put(
+    "/blobs/{digest}",
+    summary="Upload a blob (raw bytes, streamed; refused unless they hash to digest)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def put_blob(state: State, digest: str, request: Request) -> dict[str, object]:
+    parse_digest(digest)
+    fd, name = tempfile.mkstemp(prefix="heron-upload-", suffix=".part")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            got = await _receive(request, out)
+        if got != digest:
+            raise InvalidInput(
+                f"the uploaded bytes hash to {got}, not {digest}; nothing was stored "
+                "(the upload was corrupted or the digest is wrong)"
+            )
+        info = await run_in_threadpool(state.artifacts.put_file, path)
+    finally:
+        path.unlink(missing_ok=True)
+    return wire.blob_to_json(info)
+
+
+async def _receive(request: Request, out: BinaryIO) -> str:
+    """Copy the request body to ``out`` chunk by chunk, hashing it; return its digest."""
+    h = hashlib.sha256()
+    pending: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        h.update(chunk)
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= CHUNK_SIZE:  # write in ~1 MiB pieces, off the event loop
+            await run_in_threadpool(out.write, b"".join(pending))
+            pending, size = [], 0
+    if pending:
+        await run_in_threadpool(out.write, b"".join(pending))
+    return PREFIX + h.hexdigest()
+
+
+@router.get("/blobs/{digest}", summary="Download a blob (streamed)")
+def get_blob(state: State, digest: str) -> StreamingResponse:
+    parse_digest(digest)
+    return stream_blob(state, digest)
+
+
+def stream_blob(state: ServerState, digest: str, filename: str | None = None) -> StreamingResponse:
+    """A streamed response of a stored blob, with its digest (and size, when known)."""
+    headers = {DIGEST_HEADER: digest}
+    if isinstance(state.artifacts, LocalArtifactStore):
+        local = state.artifacts.local_path(digest)
+        headers["Content-Length"] = str(_checked_size(state.artifacts.root, local, digest))
+    stream = state.artifacts.open(digest)  # NotFound when absent
+    if filename is not None:
+        safe = filename.replace('"', "").replace("\\", "")
+        headers["Content-Disposition"] = f'inline; filename="{safe}"'
+    return StreamingResponse(
+        _chunks(stream), media_type="application/octet-stream", headers=headers
+    )
+
+
+def _checked_size(root: Path, local: Path, digest: str) -> int:
+    """The size of a local blob that is a regular file inside its store.
+
+    The digest is only checked at the end of a stream, too late to take back bytes
+    already sent; so a blob replaced by a symlink (to a file outside the store, say)
+    is refused before a byte goes out.
+    """
+    expected = Path(os.path.realpath(root)) / local.relative_to(root)
+    try:
+        st = os.lstat(local)
+        inside = Path(os.path.realpath(local)) == expected
+    except (FileNotFoundError, NotADirectoryError):
+        raise NotFound(f"blob {digest} is not in the artifact store") from None
+    if not inside or not stat.S_ISREG(st.st_mode):
+        log.warning("heron server: blob %s at %s is not a regular file; refusing it", digest, local)
+        raise NotFound(f"blob {digest} is not stored as a regular file; refusing to serve it")
+    return st.st_size
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            yield chunk

@@ -1,0 +1,30 @@
+"""Live events: ``GET /events?project=|run=``, a Server-Sent Events stream."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+
+from heron.server.state import ServerState, server_state
+
+router = APIRouter(tags=["events"])
+State = Annotated[ServerState, Depends(server_state)]
+
+
+@router.get(
+    "/events",
+    summary="Server-Sent Events: run and points notifications",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def events(
+    state: State, project: str | None = None, run: str | None = None
+) -> StreamingResponse:
+    sub = state.hub.subscribe(project, run)
+    return StreamingResponse(
+        state.hub.stream(sub, state.ping_seconds),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

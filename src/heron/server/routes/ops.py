@@ -1,0 +1,39 @@
+"""Operations: liveness, readiness and Prometheus metrics (at the root, not /api/v1)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
+
+from heron.server.problems import PROBLEM_TYPE, problem
+from heron.server.state import ServerState, server_state
+
+router = APIRouter(tags=["operations"])
+State = Annotated[ServerState, Depends(server_state)]
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The store answers")
+async def readyz(state: State) -> Response:
+    try:
+        await run_in_threadpool(state.store.count_runs, None, None)
+    except Exception as exc:  # any failure means "not ready"; the detail stays in the log
+        import logging
+
+        logging.getLogger("heron.server").warning("heron server: not ready: %s", exc)
+        body = problem(503, "Not ready", "the store does not answer", "Unavailable")
+        return JSONResponse(body, 503, media_type=PROBLEM_TYPE)
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(state: State) -> Response:
+    return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

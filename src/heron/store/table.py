@@ -1,0 +1,181 @@
+"""Columnar reads for tables and plots: runs as columns, a project's keys, recent changes.
+
+``runs_table`` reads the page's base fields in one query, then each requested column
+in one more query, whatever the number of runs: a small page asks by id, a large one
+(or every matching run, for plots) re-applies the filter in a subquery instead of
+sending thousands of ids.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.engine import Connection
+
+from heron.errors import InvalidInput, NotFound
+from heron.keys import key_problem
+from heron.store import reads
+from heron.store import schema as s
+from heron.store.base import ProjectKeys, RunChange, RunTable
+
+_r = s.runs.c
+_BY_ID_LIMIT = 1000  # pages up to this size are read by id; larger ones by subquery
+_COLUMN = re.compile(
+    r"(?:(?P<fn>min|max|last|count)\(metrics\.(?P<fkey>.+)\)|(?P<prefix>config|metrics|summary)\.(?P<key>.+))",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A parsed column name: ``kind`` is config, metrics or summary; ``part`` picks a
+    summary field for ``min(metrics.k)`` and friends ("value" otherwise)."""
+
+    name: str
+    kind: str
+    key: str
+    part: str = "value"
+
+
+def parse_column(name: object) -> ColumnSpec:
+    if not isinstance(name, str):
+        raise InvalidInput(f"table columns are strings, got {name!r}")
+    match = _COLUMN.fullmatch(name)
+    if match is None:
+        raise InvalidInput(
+            f"unknown table column {name!r}: use config.<path>, metrics.<key>, "
+            "summary.<key> or min|max|last|count(metrics.<key>)"
+        )
+    if match["fn"]:
+        spec = ColumnSpec(name, "metrics", match["fkey"], match["fn"])
+    else:
+        spec = ColumnSpec(name, match["prefix"], match["key"])
+    if spec.kind != "config":
+        problem = key_problem(spec.key)
+        if problem:
+            raise InvalidInput(f"table column {name!r}: {problem}")
+    return spec
+
+
+def runs_table(
+    conn: Connection,
+    project: str | None,
+    filter: str | None,
+    order_by: Sequence[str],
+    columns: Sequence[str],
+    limit: int | None,
+    offset: int,
+) -> RunTable:
+    specs = [parse_column(c) for c in dict.fromkeys(columns)]
+    base = reads.runs_query(
+        _r.id, _r.name, _r.state, _r.group_name, _r.created_at, _r.ended_at, _r.heartbeat_at
+    )
+    rows = conn.execute(reads.page(base, project, filter, order_by, limit, offset)).all()
+    ids = [r[0] for r in rows]
+    total = len(ids) if limit is None and offset == 0 else reads.count(conn, project, filter)
+    if ids and limit is not None and len(ids) <= _BY_ID_LIMIT:
+        members: Any = ids
+    else:  # every match: the filter again, as a subquery, instead of thousands of ids
+        members = reads.filtered(reads.runs_query(_r.id), project, filter).scalar_subquery()
+    tags: dict[str, list[str]] = {}
+    if ids:
+        t = s.run_tags.c
+        for run_id, tag in conn.execute(
+            select(t.run_id, t.tag).where(t.run_id.in_(members)).order_by(t.run_id, t.tag)
+        ):
+            tags.setdefault(run_id, []).append(tag)
+    values = {spec.name: _column(conn, spec, members) if ids else {} for spec in specs}
+    return RunTable(
+        total=total,
+        ids=ids,
+        names=[r[1] for r in rows],
+        states=[r[2] for r in rows],
+        groups=[r[3] for r in rows],
+        tags=[tags.get(i, []) for i in ids],
+        created_at=[float(r[4]) for r in rows],
+        durations=[_duration(r[4], r[5], r[6]) for r in rows],
+        columns={name: [found.get(i) for i in ids] for name, found in values.items()},
+    )
+
+
+def _duration(created: float, ended: float | None, heartbeat: float | None) -> float | None:
+    end = ended if ended is not None else heartbeat
+    return None if end is None else max(0.0, end - created)
+
+
+def _column(conn: Connection, spec: ColumnSpec, members: Any) -> dict[str, Any]:
+    """run id -> value of one column, for the runs in ``members``."""
+    if spec.kind == "config":
+        c = s.run_config.c
+        query = select(c.run_id, c.vtype, c.num, c.text).where(
+            c.key == spec.key, c.run_id.in_(members)
+        )
+        return {run_id: _config_value(*rest) for run_id, *rest in conn.execute(query)}
+    m = s.run_summary.c
+    query = select(m.run_id, m.override, m.count, m.last, m.min, m.max, m.goal).where(
+        m.key == spec.key, m.run_id.in_(members)
+    )
+    out: dict[str, Any] = {}
+    for run_id, override, count, last, low, high, goal in conn.execute(query):
+        if spec.kind == "summary" and override is not None:
+            out[run_id] = json.loads(override)
+        elif count:
+            part = goal if spec.part == "value" else spec.part
+            if part == "count":
+                out[run_id] = int(count)
+            else:  # NULL in a row with points is a NaN (SQLite cannot store NaN)
+                found = {"min": low, "max": high}.get(part, last)
+                out[run_id] = math.nan if found is None else float(found)
+    return out
+
+
+def _config_value(vtype: str, num: float | None, text: str | None) -> Any:
+    if vtype == "int":
+        return int(text) if num is None and text is not None else None if num is None else int(num)
+    if vtype == "float":
+        return math.nan if num is None else num  # NaN is stored as NULL
+    if vtype == "bool":
+        return bool(num)
+    if vtype == "str":
+        return text
+    if vtype == "list":
+        return json.loads(text) if text is not None else None
+    return None
+
+
+def project_keys(conn: Connection, project: str) -> ProjectKeys:
+    project_id = conn.execute(select(s.projects.c.id).where(s.projects.c.name == project)).scalar()
+    if project_id is None:
+        raise NotFound(f"project {project!r} not found")
+    in_project = select(_r.id).where(_r.project_id == project_id).scalar_subquery()
+    c, m = s.run_config.c, s.run_summary.c
+
+    def distinct(column: Any, *where: ColumnElement[bool]) -> tuple[str, ...]:
+        query = select(column).where(*where).distinct().order_by(column)
+        return tuple(conn.execute(query).scalars())
+
+    return ProjectKeys(
+        config=distinct(c.key, c.run_id.in_(in_project)),
+        metrics=distinct(m.key, m.run_id.in_(in_project), m.count > 0),
+        summary=distinct(m.key, m.run_id.in_(in_project), m.override.is_not(None)),
+    )
+
+
+def changed_runs(conn: Connection, since: float) -> list[RunChange]:
+    query = (
+        reads.runs_query(
+            _r.id, s.projects.c.name, _r.state, _r.ingested_seq, _r.last_step, _r.updated_at
+        )
+        .where(_r.updated_at >= since)
+        .order_by(_r.updated_at, _r.id)
+    )
+    return [
+        RunChange(run_id, project, state, int(seq), last_step, float(updated))
+        for run_id, project, state, seq, last_step, updated in conn.execute(query)
+    ]

@@ -1,0 +1,461 @@
+"""How store objects travel over HTTP: JSON for control calls, a binary batch for ingest.
+
+Server and client both use these functions, so a field is named and converted in
+one place. Two rules:
+
+- JSON cannot hold NaN or ±inf, and Heron keeps them, so every float that may be
+  non-finite is written as the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``
+  (what JavaScript's ``Number()`` parses back). Metric values are read back as
+  floats; a config value that was NaN comes back as that string.
+- Anything decoded from a request is untrusted: malformed input raises
+  :class:`~heron.errors.InvalidInput` saying what was wrong, never a KeyError.
+
+The batch format (docs/rest-api.md)::
+
+    b"HRNB1\\n"  uint32-le header length  header JSON  column bytes
+    header = {"run_id", "seq", "events": [...], "metrics": [{"key", "n"}, ...]}
+    per metric, in header order: steps int64-le[n], times float64-le[n], values float64-le[n]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from heron.artifacts.base import BlobInfo
+from heron.errors import InvalidInput
+from heron.keys import key_problem
+from heron.store.base import (
+    EVENT_TYPES,
+    ArtifactVersion,
+    Batch,
+    FileEntry,
+    Float64Array,
+    MetricSummary,
+    ProjectInfo,
+    RunInfo,
+    RunSpec,
+    Series,
+)
+
+BATCH_CONTENT_TYPE = "application/x-heron-batch"
+BATCH_MAGIC = b"HRNB1\n"
+MAX_HEADER_BYTES = 16 << 20
+_HEADER_LEN = struct.Struct("<I")
+_BYTES_PER_POINT = 8 * 3
+_NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+__all__ = [
+    "BATCH_CONTENT_TYPE",
+    "artifact_from_json",
+    "artifact_to_json",
+    "blob_from_json",
+    "blob_to_json",
+    "decode_batch",
+    "encode_batch",
+    "file_from_json",
+    "file_to_json",
+    "float_from_json",
+    "float_to_json",
+    "floats_from_json",
+    "floats_to_json",
+    "jsonable",
+    "project_from_json",
+    "project_to_json",
+    "run_from_json",
+    "run_to_json",
+    "series_from_json",
+    "series_to_json",
+    "spec_from_json",
+    "spec_to_json",
+]
+
+
+# --- floats -----------------------------------------------------------------
+def float_to_json(x: float) -> float | str:
+    if math.isfinite(x):
+        return x
+    if math.isnan(x):
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+def float_from_json(x: object, what: str = "value") -> float:
+    if isinstance(x, bool):
+        raise InvalidInput(f"{what} must be a number, got a boolean")
+    if isinstance(x, int | float):
+        return float(x)
+    if isinstance(x, str) and x in _NONFINITE:
+        return _NONFINITE[x]
+    raise InvalidInput(f'{what} must be a number or "NaN"/"Infinity"/"-Infinity", got {x!r}')
+
+
+def floats_to_json(values: Float64Array) -> list[float | str]:
+    """A float array as a JSON list; fast when every value is finite (the usual case)."""
+    out: list[float | str] = values.tolist()
+    if not np.isfinite(values).all():
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            out[i] = float_to_json(float(values[i]))
+    return out
+
+
+def floats_from_json(values: object, what: str = "values") -> Float64Array:
+    if not isinstance(values, list):
+        raise InvalidInput(f"{what} must be a list of numbers")
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.array([float_from_json(v, what) for v in values], dtype=np.float64)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with every non-finite float (at any depth) spelled as a string."""
+    if isinstance(value, float):
+        return float_to_json(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+# --- batches ------------------------------------------------------------------
+def encode_batch(batch: Batch) -> bytes:
+    metrics = list(batch.metrics.items())
+    header = {
+        "run_id": batch.run_id,
+        "seq": batch.seq,
+        "events": batch.events,
+        "metrics": [{"key": key, "n": len(series)} for key, series in metrics],
+    }
+    head = json.dumps(header, separators=(",", ":")).encode()
+    parts = [BATCH_MAGIC, _HEADER_LEN.pack(len(head)), head]
+    for _, series in metrics:
+        parts.append(np.ascontiguousarray(series.steps, "<i8").tobytes())
+        parts.append(np.ascontiguousarray(series.times, "<f8").tobytes())
+        parts.append(np.ascontiguousarray(series.values, "<f8").tobytes())
+    return b"".join(parts)
+
+
+def decode_batch(data: bytes) -> Batch:
+    """The batch in ``data``; InvalidInput when it is not a well-formed batch."""
+    view = memoryview(data)
+    start = len(BATCH_MAGIC) + _HEADER_LEN.size
+    if len(data) < start or bytes(view[: len(BATCH_MAGIC)]) != BATCH_MAGIC:
+        raise InvalidInput(
+            f"not a Heron batch: the body must start with {BATCH_MAGIC!r} "
+            f"(Content-Type {BATCH_CONTENT_TYPE}, see heron.wire.encode_batch)"
+        )
+    (head_len,) = _HEADER_LEN.unpack_from(data, len(BATCH_MAGIC))
+    if head_len > MAX_HEADER_BYTES or start + head_len > len(data):
+        raise InvalidInput(f"batch header length {head_len} exceeds the body")
+    try:
+        header = json.loads(bytes(view[start : start + head_len]))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput(f"batch header is not valid JSON: {exc}") from None
+    if not isinstance(header, dict):
+        raise InvalidInput("batch header must be a JSON object")
+    run_id, seq = header.get("run_id"), header.get("seq")
+    if not isinstance(run_id, str) or not run_id:
+        raise InvalidInput('batch header needs "run_id", a non-empty string')
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise InvalidInput('batch header needs "seq", an integer >= 0')
+    events = _events(header.get("events", []))
+    columns = _metric_columns(header.get("metrics", []))
+    offset = start + head_len
+    expected = offset + sum(n for _, n in columns) * _BYTES_PER_POINT
+    if expected != len(data):
+        raise InvalidInput(
+            f"batch body is {len(data)} bytes but its header describes {expected}: "
+            "truncated or corrupt"
+        )
+    metrics: dict[str, Series] = {}
+    for key, n in columns:
+        steps = np.frombuffer(data, "<i8", n, offset).astype(np.int64)
+        times = np.frombuffer(data, "<f8", n, offset + 8 * n).astype(np.float64)
+        values = np.frombuffer(data, "<f8", n, offset + 16 * n).astype(np.float64)
+        offset += n * _BYTES_PER_POINT
+        metrics[key] = Series(steps, times, values)
+    return Batch(run_id=run_id, seq=seq, metrics=metrics, events=events)
+
+
+def _events(raw: object) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        raise InvalidInput('batch "events" must be a list')
+    for i, event in enumerate(raw):
+        if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES:
+            raise InvalidInput(
+                f'batch event {i} must be an object whose "type" is one of '
+                f"{', '.join(sorted(EVENT_TYPES))}"
+            )
+    return raw
+
+
+def _metric_columns(raw: object) -> list[tuple[str, int]]:
+    if not isinstance(raw, list):
+        raise InvalidInput('batch "metrics" must be a list of {"key", "n"}')
+    columns: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        key = item.get("key") if isinstance(item, dict) else None
+        n = item.get("n") if isinstance(item, dict) else None
+        problem = key_problem(key)
+        if problem:
+            raise InvalidInput(f"batch metric {i}: {problem}")
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise InvalidInput(f'batch metric {i} ({key!r}) needs "n", an integer >= 0')
+        assert isinstance(key, str)
+        if key in seen:
+            raise InvalidInput(f"batch metric {key!r} appears twice")
+        seen.add(key)
+        columns.append((key, n))
+    return columns
+
+
+# --- store objects ------------------------------------------------------------
+def _require(data: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"{what} must be a JSON object")
+    return data
+
+
+def spec_to_json(spec: RunSpec) -> dict[str, Any]:
+    return {
+        "id": spec.id,
+        "project": spec.project,
+        "name": spec.name,
+        "group": spec.group,
+        "tags": list(spec.tags),
+        "notes": spec.notes,
+        "config": jsonable(spec.config),
+        "system": jsonable(spec.system),
+        "resume_key": spec.resume_key,
+        "created_at": spec.created_at,
+    }
+
+
+def spec_from_json(data: object) -> RunSpec:
+    raw = _require(data, "a run spec")
+    for name in ("id", "project"):
+        if not isinstance(raw.get(name), str):
+            raise InvalidInput(f'a run spec needs "{name}", a string')
+    for name in ("name", "group", "resume_key"):
+        if raw.get(name) is not None and not isinstance(raw.get(name), str):
+            raise InvalidInput(f'run spec "{name}" must be a string or null')
+    for name in ("config", "system"):
+        if not isinstance(raw.get(name, {}), dict):
+            raise InvalidInput(f'run spec "{name}" must be an object')
+    tags = raw.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InvalidInput('run spec "tags" must be a list of strings')
+    notes = raw.get("notes", "")
+    if not isinstance(notes, str):
+        raise InvalidInput('run spec "notes" must be a string')
+    created_at = float_from_json(raw.get("created_at", 0.0), "created_at")
+    return RunSpec(
+        id=raw["id"],
+        project=raw["project"],
+        name=raw.get("name"),
+        group=raw.get("group"),
+        tags=tuple(tags),
+        notes=notes,
+        config=dict(raw.get("config", {})),
+        system=dict(raw.get("system", {})),
+        resume_key=raw.get("resume_key"),
+        created_at=created_at,
+    )
+
+
+def _metric_to_json(m: MetricSummary) -> dict[str, Any]:
+    return {
+        "count": m.count,
+        "last": float_to_json(m.last),
+        "last_step": m.last_step,
+        "last_time": m.last_time,
+        "min": float_to_json(m.min),
+        "max": float_to_json(m.max),
+        "first_time": m.first_time,
+        "goal": m.goal,
+        "x_axis": m.x_axis,
+        "value": float_to_json(m.value),
+    }
+
+
+def _metric_from_json(key: str, m: Mapping[str, Any]) -> MetricSummary:
+    return MetricSummary(
+        key=key,
+        count=int(m["count"]),
+        last=float_from_json(m["last"]),
+        last_step=int(m["last_step"]),
+        last_time=float(m["last_time"]),
+        min=float_from_json(m["min"]),
+        max=float_from_json(m["max"]),
+        first_time=float(m["first_time"]),
+        goal=m.get("goal", "last"),
+        x_axis=m.get("x_axis"),
+    )
+
+
+def run_to_json(info: RunInfo, include_system: bool = True) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "project": info.project,
+        "name": info.name,
+        "group": info.group,
+        "state": info.state,
+        "tags": list(info.tags),
+        "notes": info.notes,
+        "config": jsonable(info.config),
+        "system": jsonable(info.system) if include_system else {},
+        "metrics": {k: _metric_to_json(m) for k, m in info.metrics.items()},
+        "summary": jsonable(info.summary),
+        "summary_overrides": jsonable(info.summary_overrides),
+        "created_at": info.created_at,
+        "ended_at": info.ended_at,
+        "heartbeat_at": info.heartbeat_at,
+        "duration": info.duration,
+        "error": info.error,
+        "traceback": info.traceback,
+        "last_step": info.last_step,
+        "ingested_seq": info.ingested_seq,
+    }
+
+
+def run_from_json(data: object) -> RunInfo:
+    raw = _require(data, "a run")
+    try:
+        return RunInfo(
+            id=raw["id"],
+            project=raw["project"],
+            name=raw["name"],
+            group=raw.get("group"),
+            state=raw["state"],
+            tags=tuple(raw.get("tags", ())),
+            notes=raw.get("notes", ""),
+            config=dict(raw.get("config", {})),
+            system=dict(raw.get("system", {})),
+            metrics={k: _metric_from_json(k, m) for k, m in raw.get("metrics", {}).items()},
+            summary_overrides=dict(raw.get("summary_overrides", {})),
+            created_at=float(raw["created_at"]),
+            ended_at=raw.get("ended_at"),
+            heartbeat_at=raw.get("heartbeat_at"),
+            error=raw.get("error"),
+            traceback=raw.get("traceback"),
+            last_step=raw.get("last_step"),
+            ingested_seq=int(raw.get("ingested_seq", 0)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"malformed run object: {exc!r}") from None
+
+
+def project_to_json(p: ProjectInfo) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "run_count": p.run_count,
+        "created_at": p.created_at,
+        "last_activity": p.last_activity,
+    }
+
+
+def project_from_json(data: object) -> ProjectInfo:
+    raw = _require(data, "a project")
+    return ProjectInfo(
+        name=raw["name"],
+        run_count=int(raw["run_count"]),
+        created_at=float(raw["created_at"]),
+        last_activity=raw.get("last_activity"),
+    )
+
+
+def file_to_json(f: FileEntry) -> dict[str, Any]:
+    return {"path": f.path, "digest": f.digest, "size": f.size}
+
+
+def file_from_json(data: object) -> FileEntry:
+    raw = _require(data, "a file entry")
+    path, digest, size = raw.get("path"), raw.get("digest"), raw.get("size")
+    if not isinstance(path, str) or not isinstance(digest, str) or not isinstance(size, int):
+        raise InvalidInput('a file entry needs "path" and "digest" strings and an integer "size"')
+    return FileEntry(path=path, digest=digest, size=size)
+
+
+def artifact_to_json(a: ArtifactVersion) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "project": a.project,
+        "name": a.name,
+        "version": a.version,
+        "ref": a.ref,
+        "type": a.type,
+        "digest": a.digest,
+        "size": a.size,
+        "files": [file_to_json(f) for f in a.files],
+        "aliases": list(a.aliases),
+        "metadata": jsonable(a.metadata),
+        "created_by": a.created_by,
+        "created_at": a.created_at,
+        "used_by": list(a.used_by),
+    }
+
+
+def artifact_from_json(data: object) -> ArtifactVersion:
+    raw = _require(data, "an artifact version")
+    try:
+        return ArtifactVersion(
+            id=int(raw["id"]),
+            project=raw["project"],
+            name=raw["name"],
+            version=int(raw["version"]),
+            type=raw["type"],
+            digest=raw["digest"],
+            size=int(raw["size"]),
+            files=tuple(file_from_json(f) for f in raw["files"]),
+            aliases=tuple(raw.get("aliases", ())),
+            metadata=dict(raw.get("metadata", {})),
+            created_by=raw.get("created_by"),
+            created_at=float(raw["created_at"]),
+            used_by=tuple(raw.get("used_by", ())),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"malformed artifact version: {exc!r}") from None
+
+
+def blob_to_json(b: BlobInfo) -> dict[str, Any]:
+    return {"digest": b.digest, "size": b.size, "modified": b.modified}
+
+
+def blob_from_json(data: object) -> BlobInfo:
+    raw = _require(data, "a blob")
+    return BlobInfo(digest=raw["digest"], size=int(raw["size"]), modified=float(raw["modified"]))
+
+
+def series_to_json(series: Series) -> dict[str, Any]:
+    return {
+        "steps": series.steps.tolist(),
+        "times": series.times.tolist(),
+        "values": floats_to_json(series.values),
+    }
+
+
+def series_from_json(data: object) -> Series:
+    raw = _require(data, "a series")
+    steps = np.asarray(raw.get("steps", []), dtype=np.int64)
+    times = np.asarray(raw.get("times", []), dtype=np.float64)
+    values = floats_from_json(raw.get("values", []))
+    if not len(steps) == len(times) == len(values):
+        raise InvalidInput("a series needs steps, times and values of equal length")
+    return Series(steps, times, values)
+
+
+def strings(values: object, what: str) -> list[str]:
+    """A JSON list of strings (tags, ids, keys), validated."""
+    if not isinstance(values, Sequence) or isinstance(values, str):
+        raise InvalidInput(f"{what} must be a list of strings")
+    if not all(isinstance(v, str) for v in values):
+        raise InvalidInput(f"{what} must be a list of strings")
+    return list(values)

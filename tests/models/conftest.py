@@ -1,0 +1,35 @@
+"""Models over real stores (SQLite and PostgreSQL) with a real blob folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from heron.artifacts import LocalArtifactStore
+from heron.models import Models
+from heron.registry.base import Actor
+from heron.registry.sql import SqlRegistry
+from heron.store.sql import SqlStore
+
+
+@pytest.fixture
+def models(store: SqlStore, tmp_path: Path) -> Iterator[Models]:
+    blobs = LocalArtifactStore(tmp_path / "blobs", durable=False)
+    opened = Models(
+        SqlRegistry(store, blobs=blobs), store, blobs, tmp_path / "cache", actor=Actor("ci", True)
+    )
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_shared() -> Iterator[None]:
+    """heron.models' module functions share one Models per store: close them per test."""
+    yield
+    from heron.models import close_all
+
+    close_all()

@@ -1,0 +1,37 @@
+import { Link, Outlet, useParams } from "react-router";
+import { useTheme } from "../lib/hooks";
+
+export function Layout() {
+  const [theme, toggle] = useTheme();
+  const { project } = useParams();
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link to="/" className="brand" aria-label="Heron: all projects">
+          <svg width="18" height="18" viewBox="0 0 16 16" aria-hidden="true">
+            <circle cx="8" cy="8" r="7" fill="var(--accent)" />
+          </svg>
+          Heron
+        </Link>
+        {project && (
+          <nav className="crumbs" aria-label="breadcrumb">
+            <span className="sep">/</span>
+            <Link to={`/p/${encodeURIComponent(project)}`}>{project}</Link>
+          </nav>
+        )}
+        <span className="spacer" />
+        <button
+          className="ghost"
+          onClick={toggle}
+          title="Switch between light and dark"
+          aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}
+        >
+          {theme === "dark" ? "☀ Light" : "☾ Dark"}
+        </button>
+      </header>
+      <main className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

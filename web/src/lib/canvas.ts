@@ -1,0 +1,34 @@
+// Helpers for the hand-written canvas plots (parallel coordinates, scatter).
+import { useEffect, useState, type RefObject } from "react";
+
+/** Size the canvas for the screen's pixel ratio; return a context in CSS pixels. */
+export function setupCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const ctx = canvas.getContext("2d")!;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+/** A CSS custom property of the current theme (canvas cannot use var()). */
+export function themeColor(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+/** The element's content width, kept up to date. */
+export function useWidth(ref: RefObject<HTMLElement | null>, initial = 800): number {
+  const [w, setW] = useState(initial);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    setW(el.clientWidth || initial);
+    const ro = new ResizeObserver(([e]) => setW(Math.max(200, Math.floor(e.contentRect.width))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref, initial]);
+  return w;
+}

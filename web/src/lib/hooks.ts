@@ -1,0 +1,125 @@
+// Small React hooks shared by the views: data loading, URL state, live events.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useSearchParams } from "react-router";
+import { API } from "./api";
+import { decodeState, encodeState, type Schema, type StateOf } from "./urlState";
+
+export interface Async<T> {
+  data?: T;
+  error?: Error;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * Run `load` whenever `deps` change; abort the previous call. `reload` refetches while
+ * keeping the current data on screen (live updates must not flash a spinner); with
+ * `keepData` a change of `deps` does too (charts keep the old curve while zooming).
+ */
+export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[], keepData = false): Async<T> {
+  const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  const depsKey = JSON.stringify(deps);
+  const lastKey = useRef(depsKey);
+  useEffect(() => {
+    const ctl = new AbortController();
+    const fresh = !keepData && lastKey.current !== depsKey;
+    lastKey.current = depsKey;
+    setState((s) => ({ data: fresh ? undefined : s.data, error: undefined, loading: true }));
+    load(ctl.signal).then(
+      (data) => !ctl.signal.aborted && setState({ data, loading: false }),
+      (error: Error) => !ctl.signal.aborted && error.name !== "AbortError" && setState({ error, loading: false }),
+    );
+    return () => ctl.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [depsKey, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
+
+export type SetUrlState<S extends Schema> = (patch: Partial<StateOf<S>>, opts?: { replace?: boolean }) => void;
+
+/** A view's state, read from and written to the URL query. */
+export function useUrlState<S extends Schema>(schema: S): [StateOf<S>, SetUrlState<S>] {
+  const [params, setParams] = useSearchParams();
+  const key = params.toString();
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const state = useMemo(() => decodeState(schema, params), [schema, key]);
+  const set = useCallback<SetUrlState<S>>(
+    (patch, opts) => setParams((prev) => encodeState(schema, patch, prev), { replace: opts?.replace }),
+    [schema, setParams],
+  );
+  return [state, set];
+}
+
+export interface LiveEvent {
+  type: "run" | "points";
+  run: string;
+  project: string;
+  state?: string;
+  keys?: string[];
+  last_step?: number;
+}
+
+/**
+ * Subscribe to GET /events (Server-Sent Events) for a project or a run. Calls are
+ * batched: `onEvents` gets every event of the last `throttleMs` at once, so a run
+ * logging 1,000 steps a second causes one refetch per interval, not 1,000.
+ */
+export function useLiveEvents(
+  target: { project?: string; run?: string } | null,
+  onEvents: (events: LiveEvent[]) => void,
+  throttleMs = 500,
+): void {
+  const handler = useRef(onEvents);
+  handler.current = onEvents;
+  const qs = target ? new URLSearchParams(target as Record<string, string>).toString() : "";
+  useEffect(() => {
+    if (!qs || typeof EventSource === "undefined") return;
+    const es = new EventSource(`${API}/events?${qs}`);
+    let pending: LiveEvent[] = [];
+    let timer: number | undefined;
+    const push = (type: LiveEvent["type"]) => (e: MessageEvent<string>) => {
+      try {
+        pending.push({ type, ...(JSON.parse(e.data) as Omit<LiveEvent, "type">) });
+      } catch {
+        return; // a malformed event is not worth breaking the page for
+      }
+      if (timer === undefined) {
+        timer = window.setTimeout(() => {
+          const batch = pending;
+          pending = [];
+          timer = undefined;
+          handler.current(batch);
+        }, throttleMs);
+      }
+    };
+    es.addEventListener("run", push("run") as EventListener);
+    es.addEventListener("points", push("points") as EventListener);
+    return () => {
+      es.close();
+      if (timer !== undefined) window.clearTimeout(timer);
+    };
+  }, [qs, throttleMs]);
+}
+
+/** The document's theme, remembered in localStorage; follows the system by default. */
+export function useTheme(): [string, () => void] {
+  const initial = () => {
+    const saved = localStorage.getItem("heron-theme");
+    if (saved === "light" || saved === "dark") return saved;
+    return window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  };
+  const [theme, setTheme] = useState<string>(initial);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+  const toggle = useCallback(() => {
+    setTheme((t) => {
+      const next = t === "dark" ? "light" : "dark";
+      localStorage.setItem("heron-theme", next);
+      return next;
+    });
+  }, []);
+  return [theme, toggle];
+}

@@ -1,0 +1,35 @@
+import { StrictMode, Suspense, lazy } from "react";
+import { createRoot } from "react-dom/client";
+import { createBrowserRouter, RouterProvider } from "react-router";
+import { Layout } from "./components/Layout";
+import { Loading } from "./components/States";
+import { ProjectsPage } from "./views/ProjectsPage";
+import { RunsPage } from "./views/RunsPage";
+import { NotFound } from "./views/NotFound";
+import "./styles.css";
+
+// The run page and the comparison carry uPlot and the chart code: loaded on demand,
+// so the first page stays small.
+const RunPage = lazy(() => import("./views/RunPage"));
+const ComparePage = lazy(() => import("./views/ComparePage"));
+
+const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
+
+const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    children: [
+      { path: "/", element: <ProjectsPage /> },
+      { path: "/p/:project", element: <RunsPage /> },
+      { path: "/p/:project/runs/:runId", element: lazyPage(<RunPage />) },
+      { path: "/p/:project/compare", element: lazyPage(<ComparePage />) },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+]);
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <RouterProvider router={router} />
+  </StrictMode>,
+);

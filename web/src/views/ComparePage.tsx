@@ -1,0 +1,196 @@
+// 2–N runs side by side: config differences (equal values folded away), summary with
+// the best value per row marked, overlaid charts, environment and git differences.
+import { useCallback, useMemo, useState } from "react";
+import { Link, useParams } from "react-router";
+import { ChartGrid } from "../charts/ChartGrid";
+import { Empty, ErrorBox, Loading, StateBadge, Swatch } from "../components/States";
+import { api, type Run } from "../lib/api";
+import { runColor } from "../lib/colors";
+import { bestIndex, diffRows, higherIsBetter, type DiffRow } from "../lib/flatten";
+import { fmtNum } from "../lib/format";
+import { getPath } from "../lib/get";
+import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
+import { compareSchema } from "../lib/urlState";
+import { valueText } from "./run/ConfigTable";
+
+const TABS = [
+  ["config", "Config"],
+  ["summary", "Summary"],
+  ["charts", "Charts"],
+  ["environment", "Environment & code"],
+] as const;
+
+/** What of a run's system record is worth comparing, flattened by diffRows. */
+function environmentOf(run: Run): Record<string, unknown> {
+  const sys = run.system ?? {};
+  const packages: Record<string, unknown> = {};
+  const list = getPath(sys, "packages");
+  if (Array.isArray(list)) for (const p of list as { name: string; version: string }[]) packages[p.name] = p.version;
+  return {
+    git: {
+      commit: getPath(sys, "git.commit"),
+      branch: getPath(sys, "git.branch"),
+      dirty: getPath(sys, "git.dirty"),
+      diff_bytes: getPath(sys, "git.diff_bytes"),
+    },
+    command: (getPath(sys, "program.process.argv") as string[] | undefined)?.join(" "),
+    host: getPath(sys, "environment.platform.hostname"),
+    python: getPath(sys, "program.python.version"),
+    torch: getPath(sys, "environment.torch.version"),
+    cuda: getPath(sys, "environment.torch.cuda"),
+    gpu: getPath(sys, "environment.gpu.devices"),
+    packages,
+  };
+}
+
+export default function ComparePage() {
+  const project = useParams().project!;
+  const [s, set] = useUrlState(compareSchema);
+  const ids = s.runs;
+  const res = useAsync((signal) => Promise.all(ids.map((id) => api.run(id, signal))), [ids]);
+  const [version, setVersion] = useState(0);
+  const { reload } = res;
+  const onEvents = useCallback(() => {
+    reload();
+    setVersion((v) => v + 1);
+  }, [reload]);
+  useLiveEvents({ project }, onEvents, 1500);
+  const runs = res.data;
+  const metricKeys = useMemo(
+    () => [...new Set((runs ?? []).flatMap((r) => Object.keys(r.metrics)))].sort(),
+    [runs],
+  );
+  const chartRuns = useMemo(() => (runs ?? []).map((r) => ({ id: r.id, name: r.name })), [runs]);
+
+  if (ids.length < 2)
+    return (
+      <Empty title="Pick at least two runs to compare">
+        Select runs in the <Link to={`/p/${encodeURIComponent(project)}`}>runs table</Link>, then press Compare.
+      </Empty>
+    );
+  if (res.error) return <ErrorBox error={res.error} retry={res.reload} />;
+  if (!runs) return <Loading what={`${ids.length} runs`} />;
+  const userKeys = metricKeys.filter((k) => !k.startsWith("system/"));
+  return (
+    <section className="page compare-page" data-view="compare" data-runs={runs.length}>
+      <div className="page-head">
+        <h1>Compare {runs.length} runs</h1>
+        <span className="spacer" />
+        <Link className="button" to={`/p/${encodeURIComponent(project)}?${new URLSearchParams(ids.map((id) => ["sel", id]))}`}>
+          Back to runs
+        </Link>
+      </div>
+      <nav className="tabs" role="tablist" aria-label="Comparison sections">
+        {TABS.map(([id, label]) => (
+          <button key={id} role="tab" aria-selected={s.tab === id} className={s.tab === id ? "on" : ""} onClick={() => set({ tab: id })}>
+            {label}
+          </button>
+        ))}
+      </nav>
+      <div className="tab-body" role="tabpanel">
+        {s.tab === "config" && <DiffTable runs={runs} rows={diffRows(runs.map((r) => r.config))} what="config value" />}
+        {s.tab === "summary" && <SummaryCompare runs={runs} keys={metricKeys} />}
+        {s.tab === "charts" && (
+          <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} version={version} xAxisChoices={userKeys} />
+        )}
+        {s.tab === "environment" && (
+          <DiffTable runs={runs} rows={diffRows(runs.map(environmentOf))} what="environment value" />
+        )}
+      </div>
+    </section>
+  );
+}
+
+function RunHeads({ runs, project }: { runs: Run[]; project: string }) {
+  return (
+    <>
+      {runs.map((r) => (
+        <th key={r.id} data-run-id={r.id}>
+          <Swatch color={runColor(r.id)} />{" "}
+          <Link to={`/p/${encodeURIComponent(project)}/runs/${r.id}`}>{r.name}</Link> <StateBadge state={r.state} />
+        </th>
+      ))}
+    </>
+  );
+}
+
+function DiffTable({ runs, rows, what }: { runs: Run[]; rows: DiffRow[]; what: string }) {
+  const [showSame, setShowSame] = useState(false);
+  const project = runs[0].project;
+  const differing = rows.filter((r) => !r.same);
+  const shown = showSame ? rows : differing;
+  return (
+    <div data-view="diff" data-differing={differing.length} data-same={rows.length - differing.length}>
+      <div className="row">
+        <span>
+          <strong>{differing.length}</strong> {what}
+          {differing.length === 1 ? "" : "s"} differ; {rows.length - differing.length} identical{" "}
+          {showSame ? "shown" : "folded away"}.
+        </span>
+        <button className="ghost" onClick={() => setShowSame((v) => !v)}>
+          {showSame ? "Hide identical" : "Show identical"}
+        </button>
+      </div>
+      {shown.length === 0 ? (
+        <Empty title={`Every ${what} is the same`} />
+      ) : (
+        <div className="wide">
+          <table className="grid diff-table">
+            <thead>
+              <tr>
+                <th>Key</th>
+                <RunHeads runs={runs} project={project} />
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((r) => (
+                <tr key={r.path} className={r.same ? "same" : "differs"} data-key={r.path}>
+                  <td className="key">{r.path}</td>
+                  {r.values.map((v, i) => (
+                    <td key={i} className={v === undefined ? "missing" : ""}>
+                      {v === undefined ? "–" : valueText(v)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function SummaryCompare({ runs, keys }: { runs: Run[]; keys: string[] }) {
+  if (keys.length === 0) return <Empty title="None of these runs logged metrics" />;
+  return (
+    <div className="wide" data-view="summary-compare">
+      <table className="grid diff-table">
+        <thead>
+          <tr>
+            <th>Metric</th>
+            <RunHeads runs={runs} project={runs[0].project} />
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => {
+            const values = runs.map((r) => r.metrics[k]?.value);
+            const goal = runs.find((r) => r.metrics[k])?.metrics[k].goal;
+            const best = runs.length > 1 ? bestIndex(values, higherIsBetter(k, goal)) : -1;
+            return (
+              <tr key={k} data-key={k}>
+                <td className="key">{k}</td>
+                {values.map((v, i) => (
+                  <td key={i} className={`num${i === best ? " best" : ""}`} data-best={i === best ? "1" : undefined}>
+                    {v === undefined ? "–" : fmtNum(v)}
+                    {i === best && <span className="best-mark" title="best"> ★</span>}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+// One run: overview, config, charts, system metrics, files and artifacts, notes, logs.
+// Live while it runs: state and charts refresh from the server's events.
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { Link, useParams } from "react-router";
+import { ChartGrid } from "../charts/ChartGrid";
+import { FilePreview } from "../components/FilePreview";
+import { Empty, ErrorBox, Loading, StateBadge, Swatch } from "../components/States";
+import { api, type Run } from "../lib/api";
+import { runColor } from "../lib/colors";
+import { fmtDuration } from "../lib/format";
+import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
+import { runPageSchema } from "../lib/urlState";
+import { ArtifactsTab } from "./run/ArtifactsTab";
+import { ConfigTable } from "./run/ConfigTable";
+import { NotesTab } from "./run/NotesTab";
+import { DIFF_FILE, Overview, SummaryTable } from "./run/Overview";
+
+const TABS = [
+  ["overview", "Overview"],
+  ["charts", "Charts"],
+  ["system", "System"],
+  ["config", "Config"],
+  ["artifacts", "Files & artifacts"],
+  ["notes", "Notes"],
+  ["logs", "Logs"],
+] as const;
+
+const LOG_FILE = /(^|\/)(logs?\/|output\.log$|stdout|stderr|console)/i;
+
+export default function RunPage() {
+  const { project, runId } = useParams() as { project: string; runId: string };
+  const [s, set] = useUrlState(runPageSchema);
+  const res = useAsync((signal) => api.run(runId, signal), [runId]);
+  // a PATCH answers with the new run: show it at once, until the next fetch replaces it
+  const [patched, setPatched] = useState<Run | null>(null);
+  useEffect(() => setPatched(null), [res.data]);
+  const run = patched?.id === runId ? patched : (res.data ?? null);
+  const [version, setVersion] = useState(0);
+  const { reload } = res;
+  const onEvents = useCallback(() => {
+    reload();
+    setVersion((v) => v + 1);
+  }, [reload]);
+  useLiveEvents({ run: runId }, onEvents, 1000);
+
+  const keys = useMemo(() => Object.keys(run?.metrics ?? {}).sort(), [run]);
+  const userKeys = keys.filter((k) => !k.startsWith("system/"));
+  const systemKeys = keys.filter((k) => k.startsWith("system/"));
+  const chartRuns = useMemo(() => (run ? [{ id: run.id, name: run.name }] : []), [run?.id, run?.name]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  if (res.error && !run) return <ErrorBox error={res.error} retry={res.reload} />;
+  if (!run) return <Loading what="run" />;
+  const base = `/p/${encodeURIComponent(project)}/runs/${run.id}`;
+  return (
+    <section className="page run-page" data-view="run" data-run-id={run.id} data-state={run.state} data-last-step={run.last_step ?? ""}>
+      <div className="page-head">
+        <Swatch color={runColor(run.id)} />
+        <h1>{run.name}</h1>
+        <StateBadge state={run.state} />
+        <span className="muted">{fmtDuration(run.duration)}</span>
+        <span className="spacer" />
+        <Link className="button" to={`/p/${encodeURIComponent(project)}?sel=${run.id}`}>
+          Back to runs
+        </Link>
+      </div>
+      <nav className="tabs" role="tablist" aria-label="Run sections">
+        {TABS.map(([id, label]) => (
+          <button key={id} role="tab" aria-selected={s.tab === id} className={s.tab === id ? "on" : ""} onClick={() => set({ tab: id })}>
+            {label}
+            {id === "charts" && <span className="count">{userKeys.length}</span>}
+          </button>
+        ))}
+      </nav>
+      <div className="tab-body" role="tabpanel">
+        {s.tab === "overview" && (
+          <>
+            <Overview run={run} diffLink={`${base}?tab=artifacts&file=${encodeURIComponent(DIFF_FILE)}`} />
+            <h2>Summary</h2>
+            {Object.keys(run.metrics).length ? <SummaryTable run={run} /> : <Empty title="No metrics logged yet" />}
+          </>
+        )}
+        {s.tab === "charts" && (
+          <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} version={version} xAxisChoices={userKeys} />
+        )}
+        {s.tab === "system" &&
+          (systemKeys.length ? (
+            <ChartGrid runs={chartRuns} keys={systemKeys} state={s} set={set} version={version} xAxisChoices={[]} />
+          ) : (
+            <Empty title="No system metrics">They are sampled while a run trains (heron.init(system_metrics=True)).</Empty>
+          ))}
+        {s.tab === "config" && <ConfigTable config={run.config} />}
+        {s.tab === "artifacts" && <ArtifactsTab runId={run.id} file={s.file} onFile={(file) => set({ file })} />}
+        {s.tab === "notes" && <NotesTab run={run} onSaved={setPatched} />}
+        {s.tab === "logs" && <Logs runId={run.id} />}
+      </div>
+    </section>
+  );
+}
+
+function Logs({ runId }: { runId: string }) {
+  const files = useAsync((sig) => api.files(runId, sig), [runId]);
+  if (files.error) return <ErrorBox error={files.error} retry={files.reload} />;
+  if (!files.data) return <Loading what="logs" />;
+  const logs = files.data.filter((f) => LOG_FILE.test(f.path));
+  if (logs.length === 0) return <Empty title="No logs were captured for this run" />;
+  return (
+    <div data-view="logs">
+      {logs.map((f) => (
+        <FilePreview key={f.path} url={api.fileUrl(runId, f.path)} path={f.path} size={f.size} />
+      ))}
+    </div>
+  );
+}

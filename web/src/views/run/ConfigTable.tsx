@@ -1,0 +1,64 @@
+// A run's config: searchable, nested paths shown indented under their parents.
+import { useState } from "react";
+import { Empty } from "../../components/States";
+import { flatten } from "../../lib/flatten";
+import { fmtNum } from "../../lib/format";
+
+export function valueText(v: unknown): string {
+  if (v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return fmtNum(v, 8);
+  return JSON.stringify(v);
+}
+
+export function ConfigTable({ config }: { config: Record<string, unknown> }) {
+  const [q, setQ] = useState("");
+  const rows = flatten(config);
+  const needle = q.trim().toLowerCase();
+  const shown = needle
+    ? rows.filter(([p, v]) => p.toLowerCase().includes(needle) || valueText(v).toLowerCase().includes(needle))
+    : rows;
+  if (rows.length === 0) return <Empty title="No config">Pass config=... to heron.init to record one.</Empty>;
+  let prev: string[] = [];
+  return (
+    <div className="config-view" data-view="config">
+      <input
+        type="search"
+        placeholder="Search config keys and values"
+        aria-label="Search config"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+      />
+      <table className="grid kv">
+        <tbody>
+          {shown.map(([path, v]) => {
+            const parts = path.split(".");
+            // show the parent path once, like a tree, when it changes
+            let common = 0;
+            while (common < parts.length - 1 && prev[common] === parts[common]) common++;
+            const heads = parts.slice(common, -1).map((p, i) => (
+              <div key={`${path}-h${i}`} className="tree-parent" style={{ paddingLeft: (common + i) * 14 }}>
+                {p}
+              </div>
+            ));
+            prev = parts;
+            return (
+              <tr key={path} data-key={path}>
+                <td className="key">
+                  {heads}
+                  <div style={{ paddingLeft: (parts.length - 1) * 14 }} title={path}>
+                    {parts[parts.length - 1]}
+                  </div>
+                </td>
+                <td className="val">
+                  <span className={`v-${typeof v}`}>{valueText(v)}</span>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {shown.length === 0 && <div className="muted pad">Nothing matches “{q}”.</div>}
+    </div>
+  );
+}
