@@ -1,4 +1,4 @@
-"""(i) One chart of 100 runs: ``POST /api/v1/series`` through a real server.
+"""(j) One chart of 100 runs: ``POST /api/v1/series`` through a real server.
 
 A worker process fills a store with 100 runs of 100,000 points of ``loss`` each (a
 noisy training curve, written straight through ``Store.ingest``, 100k points per
@@ -108,7 +108,7 @@ def main() -> int:
     requests = REQUESTS_QUICK if args.quick else REQUESTS_FULL
     report = c.Report(
         name=NAME,
-        title=f"(i) one chart of {RUNS} runs × {n:,} points through the server",
+        title=f"(j) one chart of {RUNS} runs × {n:,} points through the server",
         description=__doc__ or "",
         quick=args.quick,
         partial=bool(args.tools),

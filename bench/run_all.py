@@ -31,6 +31,8 @@ BENCHMARKS = [
     "peak_memory",
     "training_overhead",
     "ui_browser",
+    "server_ingest",
+    "chart_series",
 ]
 DOC = c.REPO_DIR / "docs" / "benchmarks.md"
 

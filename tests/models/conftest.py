@@ -12,6 +12,7 @@ from heron.models import Models
 from heron.registry.base import Actor
 from heron.registry.sql import SqlRegistry
 from heron.store.sql import SqlStore
+from tests.registry.receiver import receiver  # noqa: F401 (a fixture: a real HTTP receiver)
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from heron.registry.webhooks import verify_signature
-from tests.registry.test_webhooks import SECRET, Receiver, receiver  # noqa: F401 (fixture)
+from tests.registry.receiver import Receiver
+from tests.registry.test_webhooks import SECRET
 
 SCRIPT = """
 import sys, heron
@@ -24,7 +25,7 @@ print("exiting")
 
 
 def test_a_script_that_exits_right_away_still_delivers(
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
     tmp_path: Path,
 ) -> None:
     root = str(tmp_path / "heron-runs")

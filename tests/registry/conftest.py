@@ -14,6 +14,7 @@ from heron.registry.base import Actor, ArtifactSource, ModelVersion
 from heron.registry.sql import SqlRegistry
 from heron.store.base import ArtifactVersion, Batch, FileEntry
 from heron.store.sql import SqlStore
+from tests.registry.receiver import receiver  # noqa: F401 (a fixture: a real HTTP receiver)
 from tests.store.helpers import new_run
 
 ADMIN = Actor("alice", is_admin=True)

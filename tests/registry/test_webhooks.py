@@ -4,10 +4,7 @@ delivery log, and refusal of targets the egress policy does not allow."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,50 +16,9 @@ from heron.registry.sql import SqlRegistry
 from heron.registry.webhooks import WebhookDispatcher, verify_signature
 from heron.store.sql import SqlStore
 from tests.registry.conftest import ADMIN, USER, register
+from tests.registry.receiver import Receiver
 
 SECRET = "s3cret-s3cret-s3cret"
-
-
-@dataclass
-class Receiver:
-    """Answers with the queued status codes (then 200) and keeps every request."""
-
-    url: str
-    port: int
-    statuses: list[int] = field(default_factory=list)
-    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    holder: list[Receiver] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            rec = holder[0]
-            rec.requests.append((dict(self.headers.items()), body))
-            status = rec.statuses.pop(0) if rec.statuses else 200
-            self.send_response(status)
-            if status == 302:
-                self.send_header("Location", rec.url + "elsewhere")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:  # keep test output clean
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    port = server.server_address[1]
-    holder.append(Receiver(f"http://127.0.0.1:{port}/hook/", port))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield holder[0]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture

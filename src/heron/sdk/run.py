@@ -381,6 +381,8 @@ class Run:
             for segment in folder.glob("seg-*"):
                 segment.unlink(missing_ok=True)
         self._writer.close()
+        if shipped or self._shipper is None:  # else its thread may still be delivering
+            self._backend.close()
         if shipped:
             shutil.rmtree(folder, ignore_errors=True)
         elif self._shipper is not None:

@@ -19,6 +19,11 @@ class Heartbeat(_Body):
     at: float
 
 
+class CrashReport(_Body):
+    at: float
+    reason: Annotated[str, Field(max_length=10_000)]
+
+
 class RunPatch(_Body):
     name: str | None = None
     notes: str | None = None

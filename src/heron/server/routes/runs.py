@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from heron import wire
 from heron.errors import Conflict, InvalidInput
-from heron.server.models import DeleteRuns, Heartbeat, RunPatch, TableQuery
+from heron.server.models import CrashReport, DeleteRuns, Heartbeat, RunPatch, TableQuery
 from heron.server.state import ServerState, server_state
 
 router = APIRouter(tags=["runs"])
@@ -98,6 +98,15 @@ def patch_run(state: State, run_id: str, patch: RunPatch) -> dict[str, Any]:
 def heartbeat(state: State, run_id: str, body: Heartbeat) -> Response:
     state.store.heartbeat(run_id, body.at)
     return Response(status_code=204)
+
+
+@router.post("/runs/{run_id}/crashed", summary="Mark a running run crashed (its process died)")
+def crashed(state: State, run_id: str, body: CrashReport) -> dict[str, Any]:
+    """``heron sync`` reports a dead training process it found; a no-op on an ended run."""
+    state.store.mark_crashed(run_id, body.at, body.reason)
+    info = state.store.get_run(run_id)
+    state.hub.run_changed(info.id, info.project, info.state)
+    return wire.run_to_json(info)
 
 
 @router.get("/runs/{run_id}/history", summary="Full series, in log order")
