@@ -62,6 +62,9 @@ export interface HistoryEntry {
 export type RollbackTarget = { stage: Stage } | { alias: string };
 
 const enc = encodeURIComponent;
+
+/** The UI address of a model's page. */
+export const modelPath = (name: string): string => `/models/${enc(name)}`;
 const post = (body: unknown): RequestInit => ({ method: "POST", body: JSON.stringify(body) });
 const reasonOrNull = (reason: string) => (reason.trim() ? reason.trim() : null);
 

@@ -3,15 +3,13 @@
 import { useCallback, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ChartGrid } from "../charts/ChartGrid";
-import { Empty, ErrorBox, Loading, StateBadge, Swatch } from "../components/States";
+import { Empty, ErrorBox, Loading } from "../components/States";
 import { api, type Run } from "../lib/api";
-import { runColor } from "../lib/colors";
-import { bestIndex, diffRows, higherIsBetter, type DiffRow } from "../lib/flatten";
-import { fmtNum } from "../lib/format";
+import { diffRows } from "../lib/flatten";
 import { getPath } from "../lib/get";
 import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
 import { compareSchema } from "../lib/urlState";
-import { valueText } from "./run/ConfigTable";
+import { DiffTable, SummaryCompare } from "./CompareTables";
 
 const TABS = [
   ["config", "Config"],
@@ -98,99 +96,5 @@ export default function ComparePage() {
         )}
       </div>
     </section>
-  );
-}
-
-function RunHeads({ runs, project }: { runs: Run[]; project: string }) {
-  return (
-    <>
-      {runs.map((r) => (
-        <th key={r.id} data-run-id={r.id}>
-          <Swatch color={runColor(r.id)} />{" "}
-          <Link to={`/p/${encodeURIComponent(project)}/runs/${r.id}`}>{r.name}</Link> <StateBadge state={r.state} />
-        </th>
-      ))}
-    </>
-  );
-}
-
-function DiffTable({ runs, rows, what }: { runs: Run[]; rows: DiffRow[]; what: string }) {
-  const [showSame, setShowSame] = useState(false);
-  const project = runs[0].project;
-  const differing = rows.filter((r) => !r.same);
-  const shown = showSame ? rows : differing;
-  return (
-    <div data-view="diff" data-differing={differing.length} data-same={rows.length - differing.length}>
-      <div className="row">
-        <span>
-          <strong>{differing.length}</strong> {what}
-          {differing.length === 1 ? "" : "s"} differ; {rows.length - differing.length} identical{" "}
-          {showSame ? "shown" : "folded away"}.
-        </span>
-        <button className="ghost" onClick={() => setShowSame((v) => !v)}>
-          {showSame ? "Hide identical" : "Show identical"}
-        </button>
-      </div>
-      {shown.length === 0 ? (
-        <Empty title={`Every ${what} is the same`} />
-      ) : (
-        <div className="wide">
-          <table className="grid diff-table">
-            <thead>
-              <tr>
-                <th>Key</th>
-                <RunHeads runs={runs} project={project} />
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((r) => (
-                <tr key={r.path} className={r.same ? "same" : "differs"} data-key={r.path}>
-                  <td className="key">{r.path}</td>
-                  {r.values.map((v, i) => (
-                    <td key={i} className={v === undefined ? "missing" : ""}>
-                      {v === undefined ? "–" : valueText(v)}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </div>
-  );
-}
-
-function SummaryCompare({ runs, keys }: { runs: Run[]; keys: string[] }) {
-  if (keys.length === 0) return <Empty title="None of these runs logged metrics" />;
-  return (
-    <div className="wide" data-view="summary-compare">
-      <table className="grid diff-table">
-        <thead>
-          <tr>
-            <th>Metric</th>
-            <RunHeads runs={runs} project={runs[0].project} />
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => {
-            const values = runs.map((r) => r.metrics[k]?.value);
-            const goal = runs.find((r) => r.metrics[k])?.metrics[k].goal;
-            const best = runs.length > 1 ? bestIndex(values, higherIsBetter(k, goal)) : -1;
-            return (
-              <tr key={k} data-key={k}>
-                <td className="key">{k}</td>
-                {values.map((v, i) => (
-                  <td key={i} className={`num${i === best ? " best" : ""}`} data-best={i === best ? "1" : undefined}>
-                    {v === undefined ? "–" : fmtNum(v)}
-                    {i === best && <span className="best-mark" title="best"> ★</span>}
-                  </td>
-                ))}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
   );
 }

@@ -1,0 +1,103 @@
+// The confirmation for a promotion or a rollback: a modal <dialog> (focus stays inside,
+// Esc cancels) with a reason box; the server's refusal (403 protected, 409 nothing to
+// roll back) is shown in it and nothing is lost: the reason stays for another try.
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { ApiError } from "../../lib/api";
+
+export interface ChangeRequest {
+  title: string;
+  confirm: string; // the confirm button's label
+  description?: ReactNode;
+  archiveOption?: boolean; // show "archive existing production" (promotion to production)
+  run: (reason: string, archiveExisting: boolean) => Promise<unknown>;
+}
+
+export function errorText(err: Error): string {
+  if (err instanceof ApiError && err.status) return `${err.status} ${err.title}: ${err.message}`;
+  return err.message;
+}
+
+export function ChangeDialog({ req, onClose, onDone }: { req: ChangeRequest; onClose: () => void; onDone: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const [reason, setReason] = useState("");
+  const [archive, setArchive] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await req.run(reason, archive);
+      onDone();
+    } catch (err) {
+      setError(err as Error);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <dialog
+      ref={ref}
+      className="change-dialog"
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault();
+        if (!busy) onClose();
+      }}
+    >
+      <form
+        method="dialog"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <h2 id={titleId}>{req.title}</h2>
+        {req.description && <p className="muted">{req.description}</p>}
+        <label className="field">
+          <span>Reason (recorded in the history)</span>
+          <textarea
+            rows={3}
+            value={reason}
+            autoFocus
+            placeholder="e.g. beats v3 by 1.2% on the holdout set"
+            onChange={(e) => setReason(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+                e.preventDefault();
+                void submit();
+              }
+            }}
+          />
+        </label>
+        {req.archiveOption && (
+          <label className="check-row">
+            <input type="checkbox" checked={archive} onChange={(e) => setArchive(e.target.checked)} />
+            Archive the version(s) now in production
+          </label>
+        )}
+        {error && (
+          <div className="dialog-error error-text" role="alert" data-status={error instanceof ApiError ? error.status : ""}>
+            {errorText(error)}
+          </div>
+        )}
+        <div className="dialog-buttons">
+          <button type="button" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? "Working…" : req.confirm}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
