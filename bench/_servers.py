@@ -66,16 +66,21 @@ class Server:
 
 @contextlib.contextmanager
 def running(
-    cmd: Sequence[str], url: str, ready_path: str, log: Path, timeout: float = 120.0
+    cmd: Sequence[str],
+    url: str,
+    ready_path: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 120.0,
 ) -> Iterator[Server]:
     """Start ``cmd`` (in its own process group), wait until ``url + ready_path``
     answers 200, yield the server; stop it on exit."""
     import httpx
 
-    env = c.worker_env(log.parent.parent) | {"PYTHONUNBUFFERED": "1"}
+    full_env = c.worker_env(log.parent.parent) | {"PYTHONUNBUFFERED": "1"} | (env or {})
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            list(cmd), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            list(cmd), stdout=out, stderr=subprocess.STDOUT, env=full_env, start_new_session=True
         )
     server = Server(url, proc, log)
     try:
@@ -109,15 +114,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def heron_server(
-    store: str, workdir: Path, workers: int = 1
+    store: str, workdir: Path, workers: int = 1, env: dict[str, str] | None = None
 ) -> contextlib.AbstractContextManager[Server]:
+    """``heron server`` on ``store`` (blobs in the workdir); ``env`` is added to the
+    server's environment only (not the clients')."""
     port = free_port()
     cmd = [
         HERON, "server", "--store", store, "--artifacts", str(workdir / "data" / "blobs"),
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning",
     ]  # fmt: skip
-    return running(cmd, f"http://127.0.0.1:{port}", "/readyz", workdir / "env" / "server.log")
+    return running(cmd, f"http://127.0.0.1:{port}", "/readyz", workdir / "env" / "server.log", env)
 
 
 def mlflow_server(workdir: Path, workers: int = 4) -> contextlib.AbstractContextManager[Server]:

@@ -125,14 +125,20 @@ def test_server_killed_and_restarted_while_eight_clients_log(
         )
         for i in range(8)
     ]
-    for _ in range(3):  # kill -9 and restart mid-stream, several times
-        time.sleep(1.0)
-        live.restart()
     run_ids = []
-    for proc in clients:
-        out, _ = proc.communicate(timeout=300)
-        assert proc.returncode == 0
-        run_ids.append(out.strip())
+    try:
+        for _ in range(3):  # kill -9 and restart mid-stream, several times
+            time.sleep(1.0)
+            live.restart()
+        for proc in clients:
+            out, _ = proc.communicate(timeout=240)
+            assert proc.returncode == 0
+            run_ids.append(out.strip())
+    finally:
+        for proc in clients:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
     with Api(live.url) as api:
         for run_id in run_ids:
             got = api.run(run_id)

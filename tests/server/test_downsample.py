@@ -10,7 +10,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heron.errors import InvalidInput
-from heron.server.downsample import align_x, downsample
+from heron.server.downsample import (
+    Downsampled,
+    align_x,
+    downsample,
+    downsample_blocks,
+    plan,
+    read_all,
+)
+from heron.store import lod
+from heron.store.base import BlockSummaries, Series
+from heron.store.blocks import build
+from heron.store.chunks import CHUNK_SIZE
+from heron.store.series import concat, cut
+from tests.store.helpers import bits
 
 
 def arr(values: list[float]) -> np.ndarray:
@@ -162,3 +175,71 @@ def test_properties(points: list[tuple[float, float]], buckets: int) -> None:
         assert out.y.size == 0
     if not out.sampled:
         assert sorted(out.y.tolist()) == sorted(y[finite].tolist())
+
+
+# --- from block summaries ------------------------------------------------------
+
+
+def _blocks_of(points: Series) -> BlockSummaries:
+    """Summaries of ``points`` as the store keeps them (chunks of CHUNK_SIZE)."""
+    parts = [
+        (c, lod.body(lod.summarize(cut(points, lo, lo + CHUNK_SIZE))))
+        for c, lo in enumerate(range(0, len(points), CHUNK_SIZE))
+    ]
+    return build(parts, len(points), "step", 0.0)
+
+
+def _via_blocks(
+    points: Series, buckets: int, x_min: float | None = None, x_max: float | None = None
+) -> Downsampled:
+    """The route's two passes, with the store's reads done from ``points`` in memory."""
+    blocks = _blocks_of(points)
+    chosen = plan(blocks, buckets, x_min, x_max)
+    for _ in range(2):
+        pieces = [
+            cut(points, c * CHUNK_SIZE + s, c * CHUNK_SIZE + s + n) for c, s, n in chosen.read
+        ]
+        got = concat(*pieces) if pieces else Series.empty()
+        x = got.steps.astype(np.float64)
+        out = downsample_blocks(blocks, chosen, got, x, buckets, x_min, x_max)
+        if out is not None:
+            return out
+        chosen = read_all(blocks, x_min, x_max)
+    raise AssertionError("the second pass reads every point: it must answer")
+
+
+def test_blocks_keep_extremes_spikes_and_nonfinite() -> None:
+    rng = np.random.default_rng(3)
+    n = 100_000
+    values = np.exp(-np.arange(n) / 2e4) + rng.normal(0, 0.01, n)
+    values[54_321] = 50.0  # a spike
+    values[[777, 90_000]] = [np.nan, -np.inf]
+    steps = np.arange(n, dtype=np.int64)
+    steps[60_000:] -= 5_000  # a resumed run: steps go back once
+    points = Series(steps, np.arange(n, dtype=np.float64), values)
+    got = _via_blocks(points, 1000)
+    want = downsample(steps.astype(np.float64), values, 1000)
+    assert got.sampled and got.total == n and len(got.x) <= 1000
+    assert got.max.max() == 50.0 == want.max.max()
+    assert got.min.min() == want.min.min()
+    assert np.array_equal(got.nonfinite_x, want.nonfinite_x)
+    assert bits(got.nonfinite_y) == bits(want.nonfinite_y)
+    assert bool(np.all(np.diff(got.x) > 0)) and bool(
+        np.all((got.min <= got.y) & (got.y <= got.max))
+    )
+    # Same buckets up to a block at each edge: the means agree, but beside the spike
+    # (which one bucket edge moves across).
+    close = np.abs(np.interp(want.x, got.x, got.y) - want.y) <= 0.05
+    assert close.mean() > 0.99
+
+
+def test_blocks_zoom_gives_raw_points_and_range_cuts_exactly() -> None:
+    n = 50_000
+    points = Series(np.arange(n, dtype=np.int64), np.zeros(n), np.sin(np.arange(n) / 100.0))
+    zoom = _via_blocks(points, 1000, 1000.5, 1900.0)
+    assert not zoom.sampled and zoom.total == n
+    assert zoom.x.tolist() == [float(i) for i in range(1001, 1901)]
+    wide = _via_blocks(points, 100, 130.0, 40_000.0)
+    assert wide.sampled and wide.x.min() >= 130.0 and wide.x.max() <= 40_000.0
+    inside = points.values[130:40_001]
+    assert wide.max.max() == inside.max() and wide.min.min() == inside.min()

@@ -304,9 +304,14 @@ def test_ops_endpoints(client: AppClient) -> None:
 
 
 def test_readyz_fails_when_the_store_is_gone(client: AppClient, app: Any) -> None:
-    app.state.heron.store.close()
+    # Swapped, not closed: the app's poller may hold one of the real store's
+    # connections right now, and the fixture closes the store when the app stops.
+    real = app.state.heron.store
     app.state.heron.store = type("Gone", (), {"count_runs": _raise, "url": ""})()
-    response = client.get("/readyz")
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.state.heron.store = real
     assert response.status_code == 503 and response.json()["title"] == "Not ready"
 
 

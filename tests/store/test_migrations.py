@@ -100,6 +100,12 @@ def test_database_at_0001_with_data_opens(empty_db_url: str) -> None:
         )
         assert np.isnan(run.metrics["loss"].last) and run.metrics["loss"].min == 2.0
         assert store.history("oldrun0001")["loss"].values[0] == 2.0
+        blocks = store.block_summaries(["oldrun0001"], ["loss"])[("oldrun0001", "loss")]
+        assert (blocks.total, blocks.finite.tolist(), blocks.y_max.tolist()) == (2, [1], [2.0])
+    with connect(empty_db_url) as conn:  # backfilled by 0004, not computed on read
+        assert (
+            conn.execute(text("SELECT count(*) FROM metric_chunks WHERE lod IS NULL")).scalar() == 0
+        )
     with connect(empty_db_url) as conn:
         assert migrate.current_revision(conn) == migrate.HEAD_REVISION
 

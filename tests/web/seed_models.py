@@ -47,14 +47,20 @@ def seed_models(folder: Path) -> SeededModels:
         ) as run:
             run.define_metric("val/auc", goal="max")
             for step in range(20):
-                run.log({"train/loss": 1.0 / (step + i), "val/auc": 0.7 + 0.05 * i - 0.1 / (step + 1)}, step=step)
+                run.log(
+                    {"train/loss": 1.0 / (step + i), "val/auc": 0.7 + 0.05 * i - 0.1 / (step + 1)},
+                    step=step,
+                )
             mv = heron.models.register(
                 run, weights, name=MODEL, description=f"gbm, depth {config['depth']}"
             )
             out.runs[mv.version] = run.id
             out.run_names[mv.version] = run.name
     heron.models.update_model(
-        MODEL, description="Predicts which customers cancel next month", tags={"team": "growth"}, dir=folder
+        MODEL,
+        description="Predicts which customers cancel next month",
+        tags={"team": "growth"},
+        dir=folder,
     )
     heron.models.transition(MODEL, 1, "production", reason="first model", dir=folder)
     heron.models.set_alias(MODEL, 1, "champion", reason="baseline", dir=folder)

@@ -12,6 +12,10 @@ import "./styles.css";
 // so the first page stays small.
 const RunPage = lazy(() => import("./views/RunPage"));
 const ComparePage = lazy(() => import("./views/ComparePage"));
+// The model registry pages, likewise their own chunks.
+const ModelsPage = lazy(() => import("./views/models/ModelsPage"));
+const ModelPage = lazy(() => import("./views/models/ModelPage"));
+const ModelComparePage = lazy(() => import("./views/models/ModelComparePage"));
 
 const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
 
@@ -23,6 +27,9 @@ const router = createBrowserRouter([
       { path: "/p/:project", element: <RunsPage /> },
       { path: "/p/:project/runs/:runId", element: lazyPage(<RunPage />) },
       { path: "/p/:project/compare", element: lazyPage(<ComparePage />) },
+      { path: "/models", element: lazyPage(<ModelsPage />) },
+      { path: "/models/:name", element: lazyPage(<ModelPage />) },
+      { path: "/models/:name/compare", element: lazyPage(<ModelComparePage />) },
       { path: "*", element: <NotFound /> },
     ],
   },

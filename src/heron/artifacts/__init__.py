@@ -54,8 +54,7 @@ def _open_s3_url(url: str) -> ArtifactStore:
         from heron.artifacts.s3 import S3ArtifactStore
     except ImportError as exc:
         raise InvalidInput(
-            f"cannot open {url!r}: S3 artifact stores need boto3 ({exc}); "
-            "pip install 'heron[s3]'"
+            f"cannot open {url!r}: S3 artifact stores need boto3 ({exc}); pip install 'heron[s3]'"
         ) from None
     return S3ArtifactStore(url)
 

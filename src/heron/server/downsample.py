@@ -10,16 +10,28 @@ Non-finite values are never averaged: points whose y is NaN or ±inf come back
 separately (``nonfinite_*``) at their x; when sampled, at most one per bucket and
 kind (NaN, +inf, -inf), the first. Points whose x is not finite (an x-axis metric
 missing at that step, a NaN time) cannot be placed and are left out.
+
+Long series are bucketed from the store's block summaries (``heron.store.lod``)
+instead of their points: :func:`plan` picks the blocks that can stand for their
+points, :func:`downsample_blocks` buckets those whole, by their mean x, with the
+points of every other block. A summarised block has only finite values, lies inside
+the range and spans at most one bucket width, so each bucket's min and max are exact
+for the points assigned to it; bucket edges follow block edges (up to ``BLOCK``
+points). Blocks with NaN/inf values, cut by the range, or whose x jumps (steps going
+back, a NaN time) are read as points. Fewer than ``BLOCK`` finite points per bucket
+on average: every point is read, as :func:`downsample` would see them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from heron.errors import InvalidInput
-from heron.store.base import Float64Array, Int64Array
+from heron.store.base import BlockRef, BlockSummaries, Float64Array, Int64Array, Series
+from heron.store.lod import BLOCK
 
 _EMPTY = np.empty(0, np.float64)
 
@@ -45,10 +57,7 @@ def downsample(
 ) -> Downsampled:
     """At most ``buckets`` buckets of (x, y) over ``[x_min, x_max]`` (None: the data's
     own range), in x order. See the module doc."""
-    if buckets < 1:
-        raise InvalidInput(f"buckets must be at least 1, got {buckets}")
-    if x_min is not None and x_max is not None and x_min > x_max:
-        raise InvalidInput(f"x_min ({x_min}) is greater than x_max ({x_max})")
+    check_request(buckets, x_min, x_max)
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
     if x.shape != y.shape:
@@ -74,9 +83,118 @@ def downsample(
     lo = float(fx.min()) if x_min is None else x_min
     hi = float(fx.max()) if x_max is None else x_max
     index = _bucket_index(fx, lo, hi, buckets)
-    bx, by, bmin, bmax = _reduce(index, fx, fy, buckets)
+    ones = np.ones(fx.shape[0], np.int64)
+    bx, by, bmin, bmax = _reduce(index, ones, fx, fy, fy, fy, buckets)
     kx, ky = _first_per_bucket(nx, ny, lo, hi, buckets)
     return Downsampled(total, True, bx, by, bmin, bmax, kx, ky)
+
+
+def check_request(buckets: int, x_min: float | None, x_max: float | None) -> None:
+    if buckets < 1:
+        raise InvalidInput(f"buckets must be at least 1, got {buckets}")
+    if x_min is not None and x_max is not None and x_min > x_max:
+        raise InvalidInput(f"x_min ({x_min}) is greater than x_max ({x_max})")
+
+
+@dataclass(frozen=True)
+class BlockPlan:
+    """Which blocks of a series stand as summaries; the others are read as points."""
+
+    summarised: npt.NDArray[np.bool_]  # per block
+    read: list[BlockRef]  # runs of blocks to read, in log order
+
+
+def plan(
+    blocks: BlockSummaries, buckets: int, x_min: float | None, x_max: float | None
+) -> BlockPlan:
+    """The blocks :func:`downsample_blocks` may use whole (see the module doc)."""
+    check_request(buckets, x_min, x_max)
+    lo_x, hi_x = blocks.x_min, blocks.x_max
+    lo = -np.inf if x_min is None else x_min
+    hi = np.inf if x_max is None else x_max
+    with np.errstate(invalid="ignore"):  # NaN extents: neither outside nor inside
+        overlap = ~((hi_x < lo) | (lo_x > hi))
+        inside = (lo_x >= lo) & (hi_x <= hi) & np.isfinite(lo_x) & np.isfinite(hi_x)
+    if int(blocks.finite[overlap].sum()) < buckets * BLOCK:
+        return BlockPlan(np.zeros(len(blocks), np.bool_), _runs_of(blocks, overlap))
+    placed = inside & (blocks.finite > 0)
+    span_lo = lo if x_min is not None else float(lo_x[placed].min(initial=np.inf))
+    span_hi = hi if x_max is not None else float(hi_x[placed].max(initial=-np.inf))
+    with np.errstate(over="ignore", invalid="ignore"):
+        width = (span_hi - span_lo) / buckets  # an estimate: the exact range comes later
+        usable = (
+            inside
+            & (blocks.finite == blocks.count)
+            & (hi_x - lo_x <= width)
+            & np.isfinite(blocks.x_sum)
+            & np.isfinite(blocks.y_sum)
+        )
+    return BlockPlan(usable, _runs_of(blocks, overlap & ~usable))
+
+
+def read_all(blocks: BlockSummaries, x_min: float | None, x_max: float | None) -> BlockPlan:
+    """A plan reading every block that may hold points in the range."""
+    lo = -np.inf if x_min is None else x_min
+    hi = np.inf if x_max is None else x_max
+    with np.errstate(invalid="ignore"):
+        overlap = ~((blocks.x_max < lo) | (blocks.x_min > hi))
+    return BlockPlan(np.zeros(len(blocks), np.bool_), _runs_of(blocks, overlap))
+
+
+def downsample_blocks(
+    blocks: BlockSummaries,
+    chosen: BlockPlan,
+    points: Series,
+    x: Float64Array,
+    buckets: int,
+    x_min: float | None = None,
+    x_max: float | None = None,
+) -> Downsampled | None:
+    """What :func:`downsample` gives for the whole series, from the summarised blocks
+    of ``chosen`` and the ``points`` (x: ``x``) of its other blocks. None when the
+    range turns out to hold at most ``buckets`` finite points: read them all then."""
+    sel = chosen.summarised
+    if not sel.any():
+        return replace(downsample(x, points.values, buckets, x_min, x_max), total=blocks.total)
+    keep = np.isfinite(x)
+    if x_min is not None:
+        keep &= x >= x_min
+    if x_max is not None:
+        keep &= x <= x_max
+    x, y = x[keep], points.values[keep]
+    finite = np.isfinite(y)
+    fx, fy, nx, ny = x[finite], y[finite], x[~finite], y[~finite]
+    count = blocks.finite[sel]
+    if int(count.sum()) + fx.shape[0] <= buckets:
+        return None
+    lo_x, hi_x = blocks.x_min[sel], blocks.x_max[sel]
+    lo = float(min(lo_x.min(), fx.min(initial=np.inf))) if x_min is None else x_min
+    hi = float(max(hi_x.max(), fx.max(initial=-np.inf))) if x_max is None else x_max
+    centre = np.clip(blocks.x_sum[sel] / count, lo_x, hi_x)
+    index = np.r_[_bucket_index(centre, lo, hi, buckets), _bucket_index(fx, lo, hi, buckets)]
+    weights = np.r_[count, np.ones(fx.shape[0], np.int64)]
+    bx, by, bmin, bmax = _reduce(
+        index,
+        weights,
+        np.r_[blocks.x_sum[sel], fx],
+        np.r_[blocks.y_sum[sel], fy],
+        np.r_[blocks.y_min[sel], fy],
+        np.r_[blocks.y_max[sel], fy],
+        buckets,
+    )
+    kx, ky = _first_per_bucket(nx, ny, lo, hi, buckets)
+    return Downsampled(blocks.total, True, bx, by, bmin, bmax, kx, ky)
+
+
+def _runs_of(blocks: BlockSummaries, mask: npt.NDArray[np.bool_]) -> list[BlockRef]:
+    """The masked blocks as (chunk, start, count) runs of neighbouring blocks."""
+    chunk, start, count = blocks.chunk[mask], blocks.start[mask], blocks.count[mask]
+    if chunk.shape[0] == 0:
+        return []
+    joined = (chunk[1:] == chunk[:-1]) & (start[1:] == start[:-1] + count[:-1])
+    firsts = np.flatnonzero(np.r_[True, ~joined])
+    sizes = np.add.reduceat(count, firsts)
+    return list(zip(chunk[firsts].tolist(), start[firsts].tolist(), sizes.tolist(), strict=True))
 
 
 def _bucket_index(x: Float64Array, lo: float, hi: float, buckets: int) -> Int64Array:
@@ -90,31 +208,42 @@ def _bucket_index(x: Float64Array, lo: float, hi: float, buckets: int) -> Int64A
 
 
 def _reduce(
-    index: Int64Array, x: Float64Array, y: Float64Array, buckets: int
+    index: Int64Array,
+    count: Int64Array,
+    x_sum: Float64Array,
+    y_sum: Float64Array,
+    y_min: Float64Array,
+    y_max: Float64Array,
+    buckets: int,
 ) -> tuple[Float64Array, Float64Array, Float64Array, Float64Array]:
-    """Mean x, mean y, min y and max y of every non-empty bucket, in bucket order."""
+    """Mean x, mean y, min y and max y of every non-empty bucket, in bucket order, of
+    items (a point: count 1; a block: its count and sums) with bucket ``index``."""
     if index.shape[0] > 1 and bool((index[1:] < index[:-1]).any()):
         order = np.argsort(index, kind="stable")
-        index, x, y = index[order], x[order], y[order]
-    counts = np.bincount(index, minlength=buckets)
+        index, count, x_sum, y_sum = index[order], count[order], x_sum[order], y_sum[order]
+        y_min, y_max = y_min[order], y_max[order]
+    counts = np.bincount(index, weights=count, minlength=buckets).astype(np.float64)
     present = counts > 0
-    mean_x = _means(index, x, counts, buckets)[present]
-    mean_y = _means(index, y, counts, buckets)[present]
+    mean_x = _means(index, x_sum, counts, buckets)[present]
+    mean_y = _means(index, y_sum, counts, buckets)[present]
     starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-    low: Float64Array = np.minimum.reduceat(y, starts)
-    high: Float64Array = np.maximum.reduceat(y, starts)
+    low: Float64Array = np.minimum.reduceat(y_min, starts)
+    high: Float64Array = np.maximum.reduceat(y_max, starts)
     # Rounding may put a mean a hair outside its bucket's min and max.
     return mean_x, np.clip(mean_y, low, high), low, high
 
 
-def _means(index: Int64Array, v: Float64Array, counts: Int64Array, buckets: int) -> Float64Array:
-    """Per-bucket means; sums of value/count where a plain sum overflows to inf."""
+def _means(
+    index: Int64Array, sums: Float64Array, counts: Float64Array, buckets: int
+) -> Float64Array:
+    """Per-bucket means of items' sums; summed as sum/count where a plain sum
+    overflows to inf."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        sums = np.bincount(index, weights=v, minlength=buckets).astype(np.float64)
-        means: Float64Array = sums / counts
+        total = np.bincount(index, weights=sums, minlength=buckets).astype(np.float64)
+        means: Float64Array = total / counts
     if not np.isfinite(means[counts > 0]).all():
         share = 1.0 / counts[index]
-        means = np.bincount(index, weights=v * share, minlength=buckets).astype(np.float64)
+        means = np.bincount(index, weights=sums * share, minlength=buckets).astype(np.float64)
     return means
 
 

@@ -11,6 +11,15 @@ Steps and order
     Points of a series are kept in the order they were logged. Steps may repeat or
     go back; nothing is dropped or reordered. ``history`` returns them in log order.
 
+Chart reads (level of detail)
+    Besides points, the store keeps a summary of every block of consecutive points
+    of a series (``heron.store.lod.BLOCK`` of them, in log order): count, x extent,
+    and sum, min and max of the finite values. ``block_summaries`` returns them for
+    many series in a few queries; ``block_points`` returns the exact points of chosen
+    blocks (non-finite values, blocks cut by a range). A chart of a million points
+    reads ~16k summaries instead of decoding a million points; what it may do with
+    them is ``heron.server.downsample``'s business.
+
 Values
     Metric values are float64. NaN, +inf and -inf are kept exactly and come back as
     such (in SQL columns that cannot hold NaN, the implementation encodes it; callers
@@ -45,7 +54,7 @@ Errors
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -279,6 +288,40 @@ class Batch:
         return sum(len(s) for s in self.metrics.values())
 
 
+ChartAxis = Literal["step", "time", "relative_time"]
+
+
+@dataclass(frozen=True)
+class BlockSummaries:
+    """Summaries of the blocks of one series that overlap the asked x range, in log
+    order, with x on the asked axis (``relative_time``: time minus the run's start).
+
+    Block ``i`` is points ``[start[i], start[i] + count[i])`` of chunk ``chunk[i]``
+    (what ``block_points`` takes). ``x_min``/``x_max`` are the block's x extent (NaN
+    when an x is NaN); ``x_sum``, ``y_sum``, ``y_min`` and ``y_max`` cover its
+    ``finite`` points (those with a finite value); sums may be inf on overflow.
+    """
+
+    total: int  # points in the whole series, whatever the range
+    x_offset: float  # subtracted from times: the run's start for relative_time, else 0
+    chunk: Int64Array
+    start: Int64Array
+    count: Int64Array
+    finite: Int64Array
+    x_min: Float64Array
+    x_max: Float64Array
+    x_sum: Float64Array
+    y_min: Float64Array
+    y_max: Float64Array
+    y_sum: Float64Array
+
+    def __len__(self) -> int:
+        return int(self.chunk.shape[0])
+
+
+BlockRef = tuple[int, int, int]  # (chunk, start, count) of one block
+
+
 @dataclass(frozen=True)
 class IngestResult:
     seq: int  # the run's ingested seq after the call
@@ -421,3 +464,34 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class BlockReads(Protocol):
+    """Chart reads over level-of-detail summaries (see the module doc): what the
+    server's ``POST /series`` needs beyond :class:`Store`. ``SqlStore`` has them;
+    a store reached over HTTP (``RemoteStore``) does not need them.
+    """
+
+    def block_summaries(
+        self,
+        run_ids: Sequence[str],
+        keys: Sequence[str],
+        x_axis: ChartAxis = "step",
+        x_min: float | None = None,
+        x_max: float | None = None,
+    ) -> dict[tuple[str, str], BlockSummaries]:
+        """Block summaries of every (run, key) whose blocks may hold x in
+        ``[x_min, x_max]`` (None: unbounded), in a few queries whatever the number of
+        series; blocks wholly outside the range may be left out (``total`` still
+        counts them), a series without points is absent. Raises NotFound for an
+        unknown run."""
+        ...
+
+    def block_points(
+        self, wanted: Mapping[tuple[str, str], Sequence[BlockRef]]
+    ) -> dict[tuple[str, str], Series]:
+        """The points of the given blocks of each (run, key), block after block, read
+        in a few queries. Blocks that no longer exist (a deleted run) give nothing; a
+        block that grew since it was summarised (the tail) gives the points counted."""
+        ...

@@ -146,6 +146,9 @@ metric_chunks = Table(
     Column("time_min", Float, nullable=False),
     Column("time_max", Float, nullable=False),
     Column("data", LargeBinary, nullable=False),
+    # Block summaries of ``data`` for charts (``store.lod``); NULL only for a chunk
+    # written by a Heron older than revision 0004 that was still running.
+    Column("lod", LargeBinary, nullable=True),
 )
 
 run_files = Table(

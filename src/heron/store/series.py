@@ -14,14 +14,14 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from heron.errors import InvalidInput
-from heron.store import chunks
+from heron.store import chunks, lod
 from heron.store import schema as s
 from heron.store.base import Float64Array, Series
 
 _c = s.metric_chunks.c
 # Beyond ~285 years after the epoch a float64 time has no microseconds left to round.
 _MAX_ROUNDED = 2.0**53 / 1e6
-_CHUNK_COLUMNS = ("count", "step_min", "step_max", "time_min", "time_max", "data")
+_CHUNK_COLUMNS = ("count", "step_min", "step_max", "time_min", "time_max", "data", "lod")
 
 
 def normalise(key: str, series: Series) -> Series:
@@ -54,13 +54,13 @@ def append(conn: Connection, run_id: str, batch: Mapping[str, Series]) -> None:
             number, count, data = tail
             next_chunk = number + 1
             if count < chunks.CHUNK_SIZE:
-                pending = _concat(chunks.decode(data), series)
-                head = _slice(pending, 0, chunks.CHUNK_SIZE)
+                pending = concat(chunks.decode(data), series)
+                head = cut(pending, 0, chunks.CHUNK_SIZE)
                 row = {f"b_{name}": v for name, v in _chunk_row(head).items()}
                 rewrites.append({"b_key": key, "b_chunk": number, **row})
-                pending = _slice(pending, chunks.CHUNK_SIZE, len(pending))
+                pending = cut(pending, chunks.CHUNK_SIZE, len(pending))
         for start in range(0, len(pending), chunks.CHUNK_SIZE):
-            part = _slice(pending, start, start + chunks.CHUNK_SIZE)
+            part = cut(pending, start, start + chunks.CHUNK_SIZE)
             new_rows.append({"run_id": run_id, "key": key, "chunk": next_chunk, **_chunk_row(part)})
             next_chunk += 1
     if rewrites:
@@ -89,7 +89,7 @@ def read(conn: Connection, run_id: str, keys: Iterable[str] | None) -> dict[str,
     parts: dict[str, list[Series]] = {}
     for key, data in conn.execute(query):
         parts.setdefault(key, []).append(chunks.decode(data))
-    out = {key: _concat(*pieces) for key, pieces in parts.items()}
+    out = {key: concat(*pieces) for key, pieces in parts.items()}
     if wanted is None:
         return out
     return {key: out.get(key, Series.empty()) for key in wanted}
@@ -118,6 +118,7 @@ def _chunk_row(part: Series) -> dict[str, object]:
         "time_min": _finite_or_zero(part.times, np.fmin),
         "time_max": _finite_or_zero(part.times, np.fmax),
         "data": chunks.encode_series(part),
+        "lod": lod.summarize(part),
     }
 
 
@@ -127,11 +128,13 @@ def _finite_or_zero(times: Float64Array, pick: np.ufunc) -> float:
     return 0.0 if np.isnan(found) else found
 
 
-def _slice(series: Series, start: int, stop: int) -> Series:
+def cut(series: Series, start: int, stop: int) -> Series:
+    """Points ``[start, stop)`` of ``series`` (views, no copy)."""
     return Series(series.steps[start:stop], series.times[start:stop], series.values[start:stop])
 
 
-def _concat(*parts: Series) -> Series:
+def concat(*parts: Series) -> Series:
+    """One series of ``parts`` (at least one), in order."""
     if len(parts) == 1:
         return parts[0]
     return Series(

@@ -9,7 +9,7 @@ transactions, retries), ``migrate`` (schema upgrades), ``create`` (projects and 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -18,11 +18,14 @@ from sqlalchemy.exc import OperationalError
 
 from heron.errors import InvalidKey, NotFound, StoreError
 from heron.keys import check_tag
-from heron.store import artifacts_sql, create, ingest, reads, series, table
+from heron.store import artifacts_sql, blocks, create, ingest, reads, series, table
 from heron.store import schema as s
 from heron.store.base import (
     ArtifactVersion,
     Batch,
+    BlockRef,
+    BlockSummaries,
+    ChartAxis,
     FileEntry,
     IngestResult,
     ProjectInfo,
@@ -206,6 +209,23 @@ class SqlStore:
             return series.read(conn, run_id, wanted)
 
         return self._tx.read(work)
+
+    def block_summaries(
+        self,
+        run_ids: Sequence[str],
+        keys: Sequence[str],
+        x_axis: ChartAxis = "step",
+        x_min: float | None = None,
+        x_max: float | None = None,
+    ) -> dict[tuple[str, str], BlockSummaries]:
+        return self._tx.read(
+            lambda conn: blocks.summaries(conn, run_ids, keys, x_axis, x_min, x_max)
+        )
+
+    def block_points(
+        self, wanted: Mapping[tuple[str, str], Sequence[BlockRef]]
+    ) -> dict[tuple[str, str], Series]:
+        return self._tx.read(lambda conn: blocks.points(conn, wanted))
 
     def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
         def work(conn: Connection) -> RunInfo | None:

@@ -1,9 +1,9 @@
-import { Link, Outlet, useParams } from "react-router";
+import { Link, NavLink, Outlet, useParams } from "react-router";
 import { useTheme } from "../lib/hooks";
 
 export function Layout() {
   const [theme, toggle] = useTheme();
-  const { project } = useParams();
+  const { project, name: model } = useParams();
   return (
     <div className="app">
       <header className="topbar">
@@ -19,7 +19,18 @@ export function Layout() {
             <Link to={`/p/${encodeURIComponent(project)}`}>{project}</Link>
           </nav>
         )}
+        {model && (
+          <nav className="crumbs" aria-label="breadcrumb">
+            <span className="sep">/</span>
+            <Link to="/models">models</Link>
+            <span className="sep">/</span>
+            <Link to={`/models/${encodeURIComponent(model)}`}>{model}</Link>
+          </nav>
+        )}
         <span className="spacer" />
+        <NavLink to="/models" className="nav-link">
+          Models
+        </NavLink>
         <button
           className="ghost"
           onClick={toggle}

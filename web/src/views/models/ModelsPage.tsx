@@ -36,6 +36,7 @@ export default function ModelsPage() {
         <h1>Models</h1>
         <input
           type="search"
+          className="models-search"
           placeholder="Search models, tags, aliases"
           aria-label="Search models"
           value={state.search}

@@ -1,0 +1,85 @@
+"""Level-of-detail summaries of metric chunks: one record per block of ``BLOCK`` points.
+
+Charts of long series read these instead of decoding every point: a block's count,
+x extent and sums of finite points are enough to put it into a min/max/mean bucket
+(``heron.server.downsample``). A summary is computed whenever its chunk is written
+and stored beside it (``metric_chunks.lod``), so it is always the chunk's exact digest.
+
+Layout: ``"<BH"`` header (format version, block count), then one little-endian record
+per block, uncompressed (decoding is one ``np.frombuffer``). Block ``i`` holds the
+chunk's points ``[i * BLOCK, i * BLOCK + count)``. Sums and the y extremes cover the
+points whose value is finite; ``time_min``/``time_max`` are NaN when a time is NaN.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from heron.store.base import Series
+
+BLOCK = 64  # points per block: a 4096-point chunk has 64 blocks of 80 bytes
+FORMAT_VERSION = 1
+
+RECORD = np.dtype(
+    [
+        ("count", "<i4"),  # points in the block
+        ("finite", "<i4"),  # points whose value is finite
+        ("step_min", "<i8"),
+        ("step_max", "<i8"),
+        ("time_min", "<f8"),
+        ("time_max", "<f8"),
+        ("step_sum", "<f8"),  # of finite points, as float64
+        ("time_sum", "<f8"),  # of finite points
+        ("y_min", "<f8"),  # of finite points (+inf when there are none)
+        ("y_max", "<f8"),  # (-inf when there are none)
+        ("y_sum", "<f8"),
+    ]
+)
+_HEADER = struct.Struct("<BH")
+
+
+class LodFormatError(ValueError):
+    """The bytes are not a summary this module wrote."""
+
+
+def summarize(series: Series) -> bytes:
+    """The block summaries of one chunk's points."""
+    n = len(series)
+    starts = np.arange(0, n, BLOCK)
+    out = np.zeros(starts.shape[0], RECORD)
+    if n:
+        steps, times, values = series.steps, series.times, series.values
+        finite = np.isfinite(values)
+        out["count"] = np.diff(np.r_[starts, n])
+        out["finite"] = np.add.reduceat(finite.astype(np.int32), starts)
+        out["step_min"] = np.minimum.reduceat(steps, starts)
+        out["step_max"] = np.maximum.reduceat(steps, starts)
+        out["time_min"] = np.minimum.reduceat(times, starts)  # NaN propagates: on purpose
+        out["time_max"] = np.maximum.reduceat(times, starts)
+        with np.errstate(over="ignore", invalid="ignore"):  # inf sums: readers check
+            out["step_sum"] = np.add.reduceat(np.where(finite, steps, 0).astype(np.float64), starts)
+            out["time_sum"] = np.add.reduceat(np.where(finite, times, 0.0), starts)
+            out["y_sum"] = np.add.reduceat(np.where(finite, values, 0.0), starts)
+        out["y_min"] = np.minimum.reduceat(np.where(finite, values, np.inf), starts)
+        out["y_max"] = np.maximum.reduceat(np.where(finite, values, -np.inf), starts)
+    return _HEADER.pack(FORMAT_VERSION, out.shape[0]) + out.tobytes()
+
+
+def decode(data: bytes) -> np.ndarray[tuple[int], np.dtype[np.void]]:
+    """The records of :func:`summarize`'s bytes; raises :class:`LodFormatError`."""
+    return np.frombuffer(body(data), RECORD)
+
+
+def body(data: bytes) -> bytes:
+    """The records' bytes of one summary, checked (join several, then decode once:
+    concatenating structured arrays is slow)."""
+    if len(data) < _HEADER.size:
+        raise LodFormatError(f"summary of {len(data)} bytes is shorter than its header")
+    version, blocks = _HEADER.unpack_from(data)
+    if version != FORMAT_VERSION:
+        raise LodFormatError(f"summary format {version} is not supported (expected 1)")
+    if len(data) != _HEADER.size + blocks * RECORD.itemsize:
+        raise LodFormatError(f"summary of {len(data)} bytes does not hold {blocks} blocks")
+    return data[_HEADER.size :]
