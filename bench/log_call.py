@@ -21,7 +21,16 @@ from typing import Any
 import _common as c
 
 NAME = "log_call"
-TOOLS = ["noop", "heron", "heron-step", "tensorboard", "wandb", "mlflow-async", "mlflow-sync"]
+TOOLS = [
+    "noop",
+    "heron",
+    "heron-step",
+    "heron-remote",
+    "tensorboard",
+    "wandb",
+    "mlflow-async",
+    "mlflow-sync",
+]
 
 # (calls measured, calls per timed sample) per tool, full / quick
 SIZES: dict[str, tuple[int, int, int]] = {
@@ -29,6 +38,7 @@ SIZES: dict[str, tuple[int, int, int]] = {
     "noop": (1_000_000, 100_000, 10),
     "heron": (1_000_000, 100_000, 10),
     "heron-step": (1_000_000, 100_000, 10),
+    "heron-remote": (1_000_000, 100_000, 10),
     "tensorboard": (100_000, 10_000, 10),
     "wandb": (20_000, 3_000, 10),
     "mlflow-async": (2_000, 300, 1),
@@ -74,6 +84,35 @@ def worker(tool: str, cfg: c.JSON) -> c.JSON:
             append(clock() - t0)
         del sink
         return _summary(samples, batch, n_batches * batch, 0.0)
+
+    if tool == "heron-remote":
+        # The same call, logging to a real `heron server` on loopback: the network
+        # is the shipper thread's business, never the training thread's.
+        from pathlib import Path
+
+        import _servers
+        import heron
+
+        work = Path(data_dir)
+        for folder in ("env", "data"):
+            (work / folder).mkdir(parents=True, exist_ok=True)
+        store = f"sqlite:///{work / 'server.db'}"
+        with _servers.heron_server(store, work) as server:
+            run = heron.init(
+                "bench", url=server.url, dir=str(work / "client"), system_metrics=False
+            )
+            for _ in range(warmup // batch):
+                for x in vals:
+                    run.log({"loss": x})
+            gc.collect()
+            for _ in range(n_batches):
+                t0 = clock()
+                for x in vals:
+                    run.log({"loss": x})
+                append(clock() - t0)
+            t0 = clock()
+            run.finish()
+            return _summary(samples, batch, n_batches * batch, (clock() - t0) / 1e9)
 
     if tool in ("heron", "heron-step"):
         run = c.heron_init(data_dir)
