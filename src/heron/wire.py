@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -450,12 +450,3 @@ def series_from_json(data: object) -> Series:
     if not len(steps) == len(times) == len(values):
         raise InvalidInput("a series needs steps, times and values of equal length")
     return Series(steps, times, values)
-
-
-def strings(values: object, what: str) -> list[str]:
-    """A JSON list of strings (tags, ids, keys), validated."""
-    if not isinstance(values, Sequence) or isinstance(values, str):
-        raise InvalidInput(f"{what} must be a list of strings")
-    if not all(isinstance(v, str) for v in values):
-        raise InvalidInput(f"{what} must be a list of strings")
-    return list(values)

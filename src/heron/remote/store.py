@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from heron.errors import InvalidInput
 from heron.remote.http import HttpClient
@@ -42,8 +44,6 @@ def _maybe_float(value: Any) -> Any:
 
 
 def _quote(part: str) -> str:
-    from urllib.parse import quote
-
     return quote(part, safe="")
 
 
@@ -62,8 +62,6 @@ class RemoteStore:
         return run_from_json(self.http.json("POST", "/runs", json=spec_to_json(spec)))
 
     def ingest(self, batch: Batch) -> IngestResult:
-        import gzip
-
         body = encode_batch(batch)
         headers = {"Content-Type": BATCH_CONTENT_TYPE}
         if len(body) > _GZIP_ABOVE:

@@ -138,7 +138,7 @@ class RemoteBackend(StoreBackend):
         return self.staging.put_file(path)
 
     def ingest(self, batch: Batch) -> IngestResult:
-        digests = referenced_digests(batch.events)
+        digests = digests_in(batch.events)
         for digest in digests:
             self._upload(digest)
         result = self.store.ingest(batch)
@@ -158,7 +158,7 @@ class RemoteBackend(StoreBackend):
         self.remote_artifacts.put_known(staged, digest)
 
 
-def referenced_digests(events: list[Event]) -> list[str]:
+def digests_in(events: list[Event]) -> list[str]:
     """Blob digests that "file" and "artifact" events of a batch point at, in order."""
     found: dict[str, None] = {}
     for event in events:
