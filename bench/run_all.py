@@ -71,21 +71,47 @@ def machine_block(results: dict[str, c.JSON]) -> str:
     return c.markdown_table(["", "value"], rows, numeric=False)
 
 
-def targets_block(results: dict[str, c.JSON]) -> str:
-    rows = []
+def targets_block(results: dict[str, c.JSON], previous: str = "") -> str:
+    """The promises table: rows of the benchmarks in ``results``, and the rows that
+    ``previous`` (the block as it stands in the doc) holds for benchmarks not re-run
+    this time (their results files are absent), so ``--only`` keeps the others'."""
+    kept = _rows_by_benchmark(previous)
+    lines: list[str] = []
     for name in BENCHMARKS:
         r = results.get(name)
         if r is None:
+            lines += kept.get(name, [])
             continue
+        rows = []
         for t in r["targets"]:
             verdict = t["verdict"] if t["verdict"] == "met" else f"**{t['verdict']}**"
             where = f"[{name}](#{name})" + (" (quick mode)" if r["quick"] else "")
             rows.append([t["what"], t["goal"], t["measured"], verdict, where])
-    if not rows:
+        if rows:  # its body rows, without the header the table helper adds
+            table = c.markdown_table(["", "", "", "", ""], rows, numeric=False)
+            lines += table.splitlines()[2:]
+    if not lines:
         return "*No results yet: run `python bench/run_all.py`.*"
-    return c.markdown_table(
-        ["promise", "goal", "measured", "verdict", "benchmark"], rows, numeric=False
-    )
+    header = c.markdown_table(
+        ["promise", "goal", "measured", "verdict", "benchmark"], [], numeric=False
+    ).splitlines()[:2]
+    return "\n".join(header + lines)
+
+
+def _rows_by_benchmark(block: str) -> dict[str, list[str]]:
+    """The body rows of a rendered promises table, by the benchmark they link to."""
+    out: dict[str, list[str]] = {}
+    for line in block.splitlines():
+        found = re.search(r"\[(\w+)\]\(#\1\)", line)
+        if line.startswith("|") and found:
+            out.setdefault(found.group(1), []).append(line)
+    return out
+
+
+def _block(text: str, key: str) -> str:
+    begin, end = f"<!-- bench:{key}:begin -->", f"<!-- bench:{key}:end -->"
+    found = re.search(re.escape(begin) + r"(.*?)" + re.escape(end), text, re.DOTALL)
+    return found.group(1) if found else ""
 
 
 def render_doc(results: dict[str, c.JSON]) -> list[str]:
@@ -95,7 +121,7 @@ def render_doc(results: dict[str, c.JSON]) -> list[str]:
     blocks = {name: c.report_markdown(r) for name, r in results.items()}
     if results:
         blocks["machine"] = machine_block(results)
-    blocks["targets"] = targets_block(results)
+    blocks["targets"] = targets_block(results, _block(text, "targets"))
     for key, body in blocks.items():
         text, found = _replace_block(text, key, body)
         if not found:

@@ -317,3 +317,22 @@ def test_readyz_fails_when_the_store_is_gone(client: AppClient, app: Any) -> Non
 
 def _raise(*_args: Any) -> Any:
     raise ConnectionError("database unreachable")
+
+
+def test_history_in_the_binary_batch_format_when_asked(client: AppClient) -> None:
+    create(client)
+    send(client, batch("run0000001", 1, loss=[1.0, math.nan, math.inf, -0.0], acc=[0.5]))
+    url = f"{API}/runs/run0000001/history"
+    response = client.get(
+        url, params={"keys": ["loss", "nope"]}, headers={"accept": BATCH["content-type"]}
+    )
+    assert response.headers["content-type"] == wire.BATCH_CONTENT_TYPE
+    found = wire.decode_batch(response.content).metrics
+    assert list(found) == ["loss", "nope"]
+    assert found["loss"].steps.tolist() == [0, 1, 2, 3]
+    values = found["loss"].values
+    assert values[0] == 1.0 and math.isnan(values[1]) and values[2] == math.inf
+    assert math.copysign(1.0, values[3]) == -1.0  # bit for bit, unlike a text format
+    assert len(found["nope"]) == 0
+    # Without the Accept header: JSON, as before.
+    assert client.get(url).headers["content-type"] == "application/json"

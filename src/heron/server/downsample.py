@@ -171,15 +171,16 @@ def downsample_blocks(
     lo = float(min(lo_x.min(), fx.min(initial=np.inf))) if x_min is None else x_min
     hi = float(max(hi_x.max(), fx.max(initial=-np.inf))) if x_max is None else x_max
     centre = np.clip(blocks.x_sum[sel] / count, lo_x, hi_x)
-    index = np.r_[_bucket_index(centre, lo, hi, buckets), _bucket_index(fx, lo, hi, buckets)]
-    weights = np.r_[count, np.ones(fx.shape[0], np.int64)]
+    join = np.concatenate  # (np.r_ costs ~15 µs a call: this runs for every series)
+    index = join((_bucket_index(centre, lo, hi, buckets), _bucket_index(fx, lo, hi, buckets)))
+    weights = join((count, np.ones(fx.shape[0], np.int64)))
     bx, by, bmin, bmax = _reduce(
         index,
         weights,
-        np.r_[blocks.x_sum[sel], fx],
-        np.r_[blocks.y_sum[sel], fy],
-        np.r_[blocks.y_min[sel], fy],
-        np.r_[blocks.y_max[sel], fy],
+        join((blocks.x_sum[sel], fx)),
+        join((blocks.y_sum[sel], fy)),
+        join((blocks.y_min[sel], fy)),
+        join((blocks.y_max[sel], fy)),
         buckets,
     )
     kx, ky = _first_per_bucket(nx, ny, lo, hi, buckets)
@@ -192,7 +193,7 @@ def _runs_of(blocks: BlockSummaries, mask: npt.NDArray[np.bool_]) -> list[BlockR
     if chunk.shape[0] == 0:
         return []
     joined = (chunk[1:] == chunk[:-1]) & (start[1:] == start[:-1] + count[:-1])
-    firsts = np.flatnonzero(np.r_[True, ~joined])
+    firsts = np.flatnonzero(np.concatenate(([True], ~joined)))
     sizes = np.add.reduceat(count, firsts)
     return list(zip(chunk[firsts].tolist(), start[firsts].tolist(), sizes.tolist(), strict=True))
 
@@ -226,7 +227,7 @@ def _reduce(
     present = counts > 0
     mean_x = _means(index, x_sum, counts, buckets)[present]
     mean_y = _means(index, y_sum, counts, buckets)[present]
-    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+    starts = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
     low: Float64Array = np.minimum.reduceat(y_min, starts)
     high: Float64Array = np.maximum.reduceat(y_max, starts)
     # Rounding may put a mean a hair outside its bucket's min and max.

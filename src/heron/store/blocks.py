@@ -19,6 +19,7 @@ from heron.errors import NotFound
 from heron.store import chunks, lod, series
 from heron.store import schema as s
 from heron.store.base import BlockRef, BlockSummaries, ChartAxis, Series
+from heron.store.engine import fetch_bytes
 
 _c = s.metric_chunks.c
 _r = s.runs.c
@@ -60,7 +61,7 @@ def summaries(
             .where(_c.run_id.in_(part), _c.key.in_(wanted), *_in_range(axis, x_min, x_max))
             .order_by(_c.run_id, _c.key, _c.chunk)
         )
-        for run_id, key, chunk, count, summary in conn.execute(query):
+        for run_id, key, chunk, count, summary in fetch_bytes(conn, query):
             found = None if summary is None else lod.body(bytes(summary))
             records.setdefault((run_id, key), []).append((chunk, found))
             if not ranged:
@@ -181,7 +182,7 @@ def _decode_some(
     conn: Connection, clauses: list[ColumnElement[bool]], out: dict[tuple[str, str, int], Series]
 ) -> None:
     query = select(_c.run_id, _c.key, _c.chunk, _c.data).where(or_(*clauses))
-    for run_id, key, chunk, data in conn.execute(query):
+    for run_id, key, chunk, data in fetch_bytes(conn, query):
         out[(run_id, key, chunk)] = chunks.decode(bytes(data))
 
 

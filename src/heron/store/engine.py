@@ -26,6 +26,7 @@ from sqlalchemy import Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.sql import Select
 
 from heron.errors import StoreError
 
@@ -195,6 +196,23 @@ def insert_if_absent(
     if conn.dialect.name == "postgresql":
         return conn.execute(stmt.returning(*table.primary_key.columns), row).first() is not None
     return bool(conn.execute(stmt, row).rowcount == 1)
+
+
+def fetch_bytes(conn: Connection, query: Select[Any]) -> Sequence[Sequence[Any]]:
+    """The rows of a query that reads many ``bytea``/BLOB values (metric chunks).
+
+    On PostgreSQL the rows come in the binary protocol: psycopg's default text
+    protocol sends bytea as hex, twice the bytes plus the decoding, which was half the
+    time of a 100-run chart. The statement is SQLAlchemy's, compiled for the dialect;
+    only plain columns (str, int, float, bytes) are expected, which need no result
+    processing.
+    """
+    if conn.dialect.name != "postgresql":
+        return conn.execute(query).all()
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    with conn.connection.driver_connection.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+        cursor.execute(str(compiled), compiled.params)
+        return list(cursor.fetchall())
 
 
 def _on_conflict(

@@ -17,6 +17,7 @@ from heron.errors import InvalidInput
 from heron.store import chunks, lod
 from heron.store import schema as s
 from heron.store.base import Float64Array, Series
+from heron.store.engine import fetch_bytes
 
 _c = s.metric_chunks.c
 # Beyond ~285 years after the epoch a float64 time has no microseconds left to round.
@@ -87,7 +88,7 @@ def read(conn: Connection, run_id: str, keys: Iterable[str] | None) -> dict[str,
             return {}
         query = query.where(_c.key.in_(wanted))
     parts: dict[str, list[Series]] = {}
-    for key, data in conn.execute(query):
+    for key, data in fetch_bytes(conn, query):
         parts.setdefault(key, []).append(chunks.decode(data))
     out = {key: concat(*pieces) for key, pieces in parts.items()}
     if wanted is None:

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from heron import wire
 from heron.keys import check_key
@@ -20,6 +20,7 @@ from heron.server.downsample import (
     read_all,
 )
 from heron.server.models import SeriesQuery
+from heron.server.responses import json_response
 from heron.server.state import ServerState, server_state
 from heron.store.base import BlockReads, ChartAxis, Float64Array, Series
 
@@ -28,10 +29,25 @@ State = Annotated[ServerState, Depends(server_state)]
 _BUILTIN_AXES: tuple[ChartAxis, ...] = ("step", "time", "relative_time")
 _NONE = np.empty(0, np.float64)
 _READERS = 4  # below the store's connection pool (5 + 10 overflow)
+_ANSWER = (
+    '`{"series": [...]}`, one entry per run and key, runs in the order asked: `run`, '
+    "`key`, `total` (points in the series), `sampled`, and the columns `x`, `y` (bucket "
+    "means), `min`, `max`, plus `nonfinite: {x, y}` for NaN/inf points. Non-finite "
+    'numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.'
+)
 
 
-@router.post("/series", summary="Downsampled series for charts")
-def series(state: State, query: SeriesQuery) -> dict[str, Any]:
+@router.post(
+    "/series",
+    summary="Downsampled series for charts",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": _ANSWER}},
+)
+def series(state: State, query: SeriesQuery) -> Response:
+    return json_response(_answer(state, query))
+
+
+def _answer(state: ServerState, query: SeriesQuery) -> dict[str, Any]:
     keys = [check_key(k) for k in dict.fromkeys(query.keys)]
     axis = query.x_axis
     runs = list(dict.fromkeys(query.runs))
