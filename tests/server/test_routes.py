@@ -153,12 +153,17 @@ def test_heartbeat(client: AppClient) -> None:
 
 
 def test_projects_keys_and_resumable(client: AppClient) -> None:
-    create(client, config={"opt": {"lr": 1}}, resume_key="train.py")
+    create(client, config={"opt": {"lr": 1}}, resume_key="train.py", tags=["sweep"])
     send(client, batch("run0000001", 1, [{"type": "summary", "set": {"best": 1}}], loss=[1.0]))
     projects = client.get(f"{API}/projects").json()
     assert [(p["name"], p["run_count"]) for p in projects] == [("proj", 1)]
     keys = client.get(f"{API}/projects/proj/keys").json()
-    assert keys == {"config": ["opt.lr"], "metrics": ["loss"], "summary": ["best"]}
+    assert keys == {
+        "config": ["opt.lr"],
+        "metrics": ["loss"],
+        "summary": ["best"],
+        "tags": ["sweep"],
+    }
     assert client.get(f"{API}/projects/nope/keys").status_code == 404
     found = client.get(f"{API}/projects/proj/resumable", params={"resume_key": "train.py"})
     assert found.json()["id"] == "run0000001"

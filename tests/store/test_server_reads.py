@@ -52,15 +52,16 @@ def test_update_run_unknown(store: SqlStore) -> None:
 
 
 def test_project_keys(store: SqlStore) -> None:
-    a = new_run(store, config={"lr": 0.1, "opt": {"name": "adam", "beta": 0.9}})
-    b = new_run(store, config={"lr": 0.2, "layers": [1, 2]})
-    new_run(store, project="other", config={"secret": 1})
+    a = new_run(store, config={"lr": 0.1, "opt": {"name": "adam", "beta": 0.9}}, tags=["b", "a"])
+    b = new_run(store, config={"lr": 0.2, "layers": [1, 2]}, tags=["b"])
+    new_run(store, project="other", config={"secret": 1}, tags=["hidden"])
     store.ingest(batch(a.id, 1, loss=[1.0], acc=[0.5]))
     store.ingest(batch(b.id, 1, [{"type": "summary", "set": {"best": 3, "note": "x"}}], loss=[2.0]))
     keys = store.project_keys("proj")
     assert keys.config == ("layers", "lr", "opt.beta", "opt.name")
     assert keys.metrics == ("acc", "loss")
     assert keys.summary == ("best", "note")
+    assert keys.tags == ("a", "b")
     with pytest.raises(NotFound):
         store.project_keys("nope")
 

@@ -179,6 +179,10 @@ def test_live_run_updates_without_reload(page: Any, seeded: Seeded, tmp_path: An
         page.get_by_role("tab", name="Charts").click()
         loss = chart(page, "loss")
         expect(loss).to_have_attribute("data-logged", "10")
+        # a running run's duration ticks between the server's updates
+        duration = page.get_by_test_id("run-duration")
+        shown = duration.inner_text()
+        expect(duration).not_to_have_text(shown, timeout=5_000)
         gate.touch()
         # no reload: the charts and the state follow the server's live events
         expect(loss).to_have_attribute("data-logged", "40", timeout=20_000)

@@ -133,6 +133,9 @@ def test_bulk_tag_selected_runs(page: Any, seeded: Seeded) -> None:
     expect(bar).to_contain_text("Tagged 2 runs")
     for rid in seeded.nlp.values():
         expect(page.locator(f'[data-run-id="{rid}"] [data-col="tags"]')).to_contain_text("reviewed")
+    # the new tag becomes a quick filter at once (tags come from the whole project)
+    page.locator(".tag-chip", has_text="#reviewed").click()
+    expect(ready_table(page)).to_have_attribute("data-total", "2")
 
 
 def test_parallel_coordinates_brush_filters_the_table(page: Any) -> None:

@@ -164,6 +164,7 @@ class RemoteStore:
             config=tuple(answer["config"]),
             metrics=tuple(answer["metrics"]),
             summary=tuple(answer["summary"]),
+            tags=tuple(answer["tags"]),
         )
 
     def runs_table(

@@ -179,6 +179,7 @@ class ProjectKeys:
     config: tuple[str, ...]  # dotted config paths to leaves ("optimizer.lr")
     metrics: tuple[str, ...]  # metric keys with at least one point
     summary: tuple[str, ...]  # keys of summary overrides (run.summary[k] = v)
+    tags: tuple[str, ...] = ()  # every tag of the project's runs (quick filters)
 
 
 @dataclass(frozen=True)
@@ -413,8 +414,8 @@ class Store(Protocol):
         ...
 
     def project_keys(self, project: str) -> ProjectKeys:
-        """Every config path, metric key and summary override key of the project's runs.
-        Raises NotFound for an unknown project."""
+        """Every config path, metric key, summary override key and tag of the
+        project's runs. Raises NotFound for an unknown project."""
         ...
 
     def runs_table(

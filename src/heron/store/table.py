@@ -154,7 +154,7 @@ def project_keys(conn: Connection, project: str) -> ProjectKeys:
     if project_id is None:
         raise NotFound(f"project {project!r} not found")
     in_project = select(_r.id).where(_r.project_id == project_id).scalar_subquery()
-    c, m = s.run_config.c, s.run_summary.c
+    c, m, t = s.run_config.c, s.run_summary.c, s.run_tags.c
 
     def distinct(column: Any, *where: ColumnElement[bool]) -> tuple[str, ...]:
         query = select(column).where(*where).distinct().order_by(column)
@@ -164,6 +164,7 @@ def project_keys(conn: Connection, project: str) -> ProjectKeys:
         config=distinct(c.key, c.run_id.in_(in_project)),
         metrics=distinct(m.key, m.run_id.in_(in_project), m.count > 0),
         summary=distinct(m.key, m.run_id.in_(in_project), m.override.is_not(None)),
+        tags=distinct(t.tag, t.run_id.in_(in_project)),
     )
 
 

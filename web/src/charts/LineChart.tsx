@@ -92,6 +92,9 @@ export function LineChart({ series, names, options, width, height, xRange, onZoo
         } as uPlot.Series);
       }
     }
+    // As wide as the longest tick label ("5.00e-4"): uPlot asks again when they change.
+    const yAxisWidth = (_u: uPlot, labels: string[] | null) =>
+      20 + 7 * Math.max(4, ...(labels ?? []).map((label) => label.length));
     const axis = (values: (v: number) => string): uPlot.Axis => ({
       stroke: fg,
       grid: { stroke: grid, width: 1 },
@@ -108,7 +111,7 @@ export function LineChart({ series, names, options, width, height, xRange, onZoo
         y: options.logY ? { distr: 3, log: 10 } : { auto: true },
       },
       series: uSeries,
-      axes: [axis((v) => formatX(options.xAxis, v)), { ...axis((v) => fmtNum(v, 3)), size: 56 }],
+      axes: [axis((v) => formatX(options.xAxis, v)), { ...axis((v) => fmtNum(v, 3)), size: yAxisWidth }],
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       hooks: {
         setSelect: [

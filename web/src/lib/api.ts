@@ -53,6 +53,7 @@ export interface ProjectKeys {
   config: string[];
   metrics: string[];
   summary: string[];
+  tags: string[];
 }
 
 export type Cell = number | string | boolean | null | unknown[];

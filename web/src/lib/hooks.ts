@@ -123,3 +123,15 @@ export function useTheme(): [string, () => void] {
   }, []);
   return [theme, toggle];
 }
+
+/** The clock (ms), ticking every second while ``active``: for durations of live runs. */
+export function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}

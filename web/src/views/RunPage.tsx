@@ -8,7 +8,7 @@ import { Empty, ErrorBox, Loading, StateBadge, Swatch } from "../components/Stat
 import { api, type Run } from "../lib/api";
 import { runColor } from "../lib/colors";
 import { fmtDuration } from "../lib/format";
-import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
+import { useAsync, useLiveEvents, useNow, useUrlState } from "../lib/hooks";
 import { runPageSchema } from "../lib/urlState";
 import { ArtifactsTab } from "./run/ArtifactsTab";
 import { ConfigTable } from "./run/ConfigTable";
@@ -46,6 +46,8 @@ export default function RunPage() {
   const keys = useMemo(() => Object.keys(run?.metrics ?? {}).sort(), [run]);
   const userKeys = keys.filter((k) => !k.startsWith("system/"));
   const systemKeys = keys.filter((k) => k.startsWith("system/"));
+  // A running run's duration ticks here; the server's figure moves with heartbeats only.
+  const now = useNow(run?.state === "running");
   const chartRuns = useMemo(() => (run ? [{ id: run.id, name: run.name }] : []), [run?.id, run?.name]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (res.error && !run) return <ErrorBox error={res.error} retry={res.reload} />;
@@ -57,7 +59,9 @@ export default function RunPage() {
         <Swatch color={runColor(run.id)} />
         <h1>{run.name}</h1>
         <StateBadge state={run.state} />
-        <span className="muted">{fmtDuration(run.duration)}</span>
+        <span className="muted" data-testid="run-duration">
+          {fmtDuration(run.state === "running" ? Math.max(run.duration ?? 0, now / 1000 - run.created_at) : run.duration)}
+        </span>
         <span className="spacer" />
         <Link className="button" to={`/p/${encodeURIComponent(project)}?sel=${run.id}`}>
           Back to runs

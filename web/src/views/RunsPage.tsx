@@ -1,5 +1,5 @@
 // A project's runs: filter, sort, columns, grouping, selection, plots; all in the URL.
-import { Suspense, lazy, useCallback, useMemo, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { useParams } from "react-router";
 import { Loading } from "../components/States";
 import { ApiError, api } from "../lib/api";
@@ -44,11 +44,13 @@ export function RunsPage() {
   const rows = usePagedRows({ project, filter, order_by: s.sort, columns: columnIds }, version);
   const selected = useMemo(() => new Set(s.selected), [s.selected]);
 
-  const knownTags = useMemo(() => {
-    const seen = new Set<string>();
-    for (let i = 0; i < Math.min(rows.total ?? 0, 300); i++) rows.row(i)?.tags.forEach((t) => seen.add(t));
-    return [...seen];
-  }, [rows]);
+  // Tags, metric and config keys change as runs log and get tagged: ask again (the
+  // old answer stays on screen meanwhile).
+  const reloadKeys = keys.reload;
+  useEffect(() => {
+    if (version > 0) reloadKeys();
+  }, [version, reloadKeys]);
+  const knownTags = keys.data?.tags ?? [];
 
   const filterError = rows.error instanceof ApiError && rows.error.status === 400 ? rows.error.message : null;
   const toggle = (id: string) =>

@@ -18,13 +18,14 @@ def list_projects(state: State) -> list[dict[str, Any]]:
     return [wire.project_to_json(p) for p in state.store.list_projects()]
 
 
-@router.get("/projects/{project}/keys", summary="Config paths, metric and summary keys")
+@router.get("/projects/{project}/keys", summary="Config paths, metric and summary keys, tags")
 def project_keys(state: State, project: str) -> dict[str, list[str]]:
     keys = state.store.project_keys(project)
     return {
         "config": list(keys.config),
         "metrics": list(keys.metrics),
         "summary": list(keys.summary),
+        "tags": list(keys.tags),
     }
 
 
