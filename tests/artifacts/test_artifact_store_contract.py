@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ import pytest
 from heron.artifacts import ArtifactStore, BlobInfo, LocalArtifactStore, open_artifact_store
 from heron.artifacts.digest import CHUNK_SIZE, bytes_digest
 from heron.errors import DigestMismatch, InvalidInput, NotFound
+from heron.sdk import backend as backend_module
+from heron.sdk.backend import free_orphans
 from tests.s3_server import S3Server
 
 LARGE = os.urandom(5 * CHUNK_SIZE + 123)
@@ -127,6 +130,31 @@ def test_blobs_lists_every_blob_with_its_size_and_time(harness: Harness, tmp_pat
     assert all(b.modified > 1.6e9 for b in listed)  # seconds since the epoch, not ms
 
 
+def test_stat_gives_size_and_a_recent_time_or_none(harness: Harness, tmp_path: Path) -> None:
+    store = harness.store
+    assert store.stat(bytes_digest(b"never stored")) is None
+    before = time.time()
+    info = store.put_file(write(tmp_path / "f", b"x" * 1234))
+    got = store.stat(info.digest)
+    assert got is not None and (got.digest, got.size) == (info.digest, 1234)
+    # this machine's clock (S3: the server's age of the object, so skew cannot matter)
+    assert before - 5 <= got.modified <= time.time() + 5
+    store.delete(info.digest)
+    assert store.stat(info.digest) is None
+
+
+def test_free_orphans_spares_young_blobs_and_frees_old_ones(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = harness.store
+    young = store.put_file(write(tmp_path / "young", b"young"))
+    free_orphans(store, frozenset({young.digest}))
+    assert store.has(young.digest)  # may be about to be referenced by another run
+    monkeypatch.setattr(backend_module, "ORPHAN_GRACE_SECONDS", -60.0)  # now it is "old"
+    free_orphans(store, frozenset({young.digest, bytes_digest(b"gone already")}))
+    assert not store.has(young.digest)
+
+
 def test_failed_put_leaves_nothing(harness: Harness) -> None:
     class Broken(io.BytesIO):
         def read(self, size: int | None = -1) -> bytes:
@@ -218,6 +246,7 @@ def test_every_method_rejects_a_malformed_digest(
     store = harness.store
     calls: list[Callable[[], object]] = [
         lambda: store.has(bad),
+        lambda: store.stat(bad),
         lambda: store.open(bad),
         lambda: store.fetch(bad, tmp_path / "out"),
         lambda: store.local_path(bad),

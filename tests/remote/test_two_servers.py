@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
@@ -56,5 +57,11 @@ def test_write_through_one_server_read_and_watch_through_another(
         ]
         hexdigest = version.files[0].digest.split(":")[1]
         assert f"heron/blobs/sha256/{hexdigest[:2]}/{hexdigest[2:]}" in keys
+        # Served from S3 with its size up front, so clients can show progress.
+        blob_url = f"{reader_side.url}/api/v1/blobs/{version.files[0].digest}"
+        assert httpx.head(blob_url).headers["content-length"] == str(len(payload))
+        with httpx.stream("GET", blob_url) as response:
+            assert response.headers["content-length"] == str(len(payload))
+            assert sum(len(chunk) for chunk in response.iter_bytes()) == len(payload)
     finally:
         close()

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 import torch
+from fastapi import FastAPI
 
 from heron.artifacts.local import LocalArtifactStore
 from heron.store.sql import SqlStore
-from tests.server.asgi import AppClient
+from tests.server.asgi import AppClient, app_client
 from tests.server.conftest import ServerFactory
 from tests.store.helpers import new_run
 
@@ -163,3 +164,12 @@ def test_heron_models_in_remote_mode(
         assert (tmp_path / "client" / "cache" / "models").is_dir()
     blobs = LocalArtifactStore(tmp_path / "blobs")
     assert any(True for _ in blobs.blobs())
+
+
+def test_shutdown_stops_the_webhook_dispatcher(app: FastAPI) -> None:
+    with app_client(app) as client:
+        assert client.get(f"{API}/models").status_code == 200  # makes the registry
+        dispatcher = app.state.heron_webhooks
+        assert dispatcher is not None and not dispatcher._closed
+    assert dispatcher._closed  # its delivery threads are gone with the app
+    assert app.state.heron_webhooks is None and app.state.heron_registry is None

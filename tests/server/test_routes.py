@@ -209,9 +209,12 @@ def test_blobs_put_head_get(client: AppClient) -> None:
     assert client.head(f"{API}/blobs/{digest}").status_code == 404
     stored = client.put(f"{API}/blobs/{digest}", content=data).json()
     assert stored["digest"] == digest and stored["size"] == len(data)
-    assert client.head(f"{API}/blobs/{digest}").status_code == 200
+    head = client.head(f"{API}/blobs/{digest}")
+    assert head.status_code == 200 and head.headers["content-length"] == str(len(data))
+    assert "GMT" in head.headers["last-modified"]
     got = client.get(f"{API}/blobs/{digest}")
     assert got.content == data and got.headers["x-heron-digest"] == digest
+    assert got.headers["content-length"] == str(len(data))
     missing = bytes_digest(b"other")
     assert client.get(f"{API}/blobs/{missing}").status_code == 404
 

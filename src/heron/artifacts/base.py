@@ -32,6 +32,12 @@ class ArtifactStore(Protocol):
 
     def has(self, digest: str) -> bool: ...
 
+    def stat(self, digest: str) -> BlobInfo | None:
+        """The blob's size and when it was last written (seconds since the epoch on
+        this machine's clock), or None if absent. Retention and ``heron gc`` use it to
+        spare blobs young enough to be about to be referenced."""
+        ...
+
     def open(self, digest: str) -> BinaryIO:
         """A binary stream of the blob. NotFound if absent."""
         ...

@@ -128,6 +128,13 @@ class LocalArtifactStore:
     def has(self, digest: str) -> bool:
         return self._path(digest).is_file()
 
+    def stat(self, digest: str) -> BlobInfo | None:
+        try:
+            st = os.stat(self._path(digest))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return BlobInfo(digest, st.st_size, st.st_mtime) if stat.S_ISREG(st.st_mode) else None
+
     def local_path(self, digest: str) -> Path:
         """Where the blob's own file is (read only!), whether or not it exists now."""
         return self._path(digest)

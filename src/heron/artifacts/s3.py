@@ -224,6 +224,14 @@ class S3ArtifactStore:
     def has(self, digest: str) -> bool:
         return self._head(digest) is not None
 
+    def stat(self, digest: str) -> BlobInfo | None:
+        head = self._head(digest)
+        if head is None:
+            return None
+        # The age is measured on the S3 server's clock (its Date header), so a skewed
+        # local clock cannot make a fresh blob look old to retention or gc.
+        return BlobInfo(digest, head.size, time.time() - head.age)
+
     def local_path(self, digest: str) -> None:
         parse_digest(digest)
         return None

@@ -7,6 +7,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -79,12 +80,17 @@ class RemoteArtifactStore:
         return blob_from_json(answer)
 
     def has(self, digest: str) -> bool:
+        return self.stat(digest) is not None
+
+    def stat(self, digest: str) -> BlobInfo | None:
         parse_digest(digest)
         try:
-            self.http.request("HEAD", f"/blobs/{digest}")
+            response = self.http.request("HEAD", f"/blobs/{digest}")
         except NotFound:
-            return False
-        return True
+            return None
+        modified = response.headers.get("Last-Modified")
+        when = parsedate_to_datetime(modified).timestamp() if modified else time.time()
+        return BlobInfo(digest, int(response.headers.get("Content-Length", 0)), when)
 
     def open(self, digest: str) -> BinaryIO:
         parse_digest(digest)

@@ -177,10 +177,9 @@ def free_orphans(artifacts: ArtifactStore, digests: frozenset[str]) -> None:
     happened, its record is not ingested yet): ``heron gc`` frees it later."""
     cutoff = time.time() - ORPHAN_GRACE_SECONDS
     for digest in digests:
-        path = artifacts.local_path(digest)
-        if path is not None and path.exists() and path.stat().st_mtime > cutoff:
-            continue
-        artifacts.delete(digest)
+        info = artifacts.stat(digest)
+        if info is not None and info.modified <= cutoff:
+            artifacts.delete(digest)
 
 
 class NullBackend:

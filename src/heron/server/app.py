@@ -30,6 +30,7 @@ from heron.store.base import Store
 API_PREFIX = "/api/v1"
 POLL_SECONDS = 1.0
 REAP_SECONDS = 5.0
+WEBHOOK_DRAIN_SECONDS = 5.0  # deliveries still pending at shutdown get this long
 
 
 def create_app(
@@ -76,6 +77,10 @@ def create_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             if bridge is not None:
                 await asyncio.to_thread(bridge.stop)
+            webhooks = getattr(_app.state, "heron_webhooks", None)
+            if webhooks is not None:  # the registry's, made on first use: finish, stop
+                _app.state.heron_registry = _app.state.heron_webhooks = None
+                await asyncio.to_thread(webhooks.close, WEBHOOK_DRAIN_SECONDS)
 
     app = FastAPI(
         title="Heron",

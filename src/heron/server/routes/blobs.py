@@ -12,6 +12,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
+from email.utils import formatdate
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -31,10 +32,21 @@ State = Annotated[ServerState, Depends(server_state)]
 DIGEST_HEADER = "X-Heron-Digest"
 
 
-@router.head("/blobs/{digest}", summary="200 when the blob is stored, else 404")
+@router.head(
+    "/blobs/{digest}",
+    summary="200 with the blob's size (Content-Length) and Last-Modified when stored, else 404",
+)
 def has_blob(state: State, digest: str) -> Response:
     parse_digest(digest)
-    return Response(status_code=200 if state.artifacts.has(digest) else 404)
+    info = state.artifacts.stat(digest)
+    if info is None:
+        return Response(status_code=404)
+    headers = {
+        "Content-Length": str(info.size),
+        "Last-Modified": formatdate(info.modified, usegmt=True),
+        DIGEST_HEADER: digest,
+    }
+    return Response(status_code=200, headers=headers)
 
 
 @router.put(
@@ -96,6 +108,11 @@ def stream_blob(state: ServerState, digest: str, filename: str | None = None) ->
     if isinstance(state.artifacts, LocalArtifactStore):
         local = state.artifacts.local_path(digest)
         headers["Content-Length"] = str(_checked_size(state.artifacts.root, local, digest))
+    else:  # S3: one HEAD, so clients see the size (progress bars, resumable tools)
+        info = state.artifacts.stat(digest)
+        if info is None:
+            raise NotFound(f"blob {digest} is not in the artifact store")
+        headers["Content-Length"] = str(info.size)
     stream = state.artifacts.open(digest)  # NotFound when absent
     if filename is not None:
         safe = filename.replace('"', "").replace("\\", "")
