@@ -546,6 +546,9 @@ def join_series(
     if not parts:
         empty = np.empty(0, np.float64)
         return np.empty(0, np.int64), empty, {k: empty.copy() for k in series}
+    if len(series) == 1:  # one key: every point is its own row, already in log order
+        ((key, only),) = series.items()
+        return only.steps, only.times, {key: only.values}
     steps = np.concatenate([s.steps for s in parts])
     occ = np.concatenate([occurrences(s.steps) for s in parts])
     times = np.concatenate([s.times for s in parts])

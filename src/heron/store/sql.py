@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from heron.errors import InvalidKey, NotFound, StoreError
 from heron.keys import check_tag
-from heron.store import artifacts_sql, blocks, create, ingest, reads, series, table
+from heron.store import artifacts_sql, blocks, create, idle_engines, ingest, reads, series, table
 from heron.store import schema as s
 from heron.store.base import (
     ArtifactVersion,
@@ -36,7 +36,7 @@ from heron.store.base import (
     RunTable,
     Series,
 )
-from heron.store.engine import Transactor, make_engine, parse_url, safe_url, upsert
+from heron.store.engine import Transactor, parse_url, safe_url, upsert
 from heron.store.migrate import ensure_schema
 
 _r = s.runs.c
@@ -52,18 +52,20 @@ class SqlStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parsed = parse_url(url)
+        parsed = self._parsed = parse_url(url)
         self.dialect = parsed.get_backend_name()
-        self._engine = make_engine(parsed)
+        self._engine = idle_engines.acquire(parsed)
         self._tx = Transactor(self._engine)
         try:
-            ensure_schema(self._tx)
+            ensure_schema(self._tx)  # even on a kept engine: the file may have been migrated
         except OperationalError as exc:
             self._engine.dispose()
             raise StoreError(f"cannot open the store at {safe_url(parsed)}: {exc.orig}") from exc
         except BaseException:
             self._engine.dispose()
             raise
+        self._file = idle_engines.file_identity(parsed)  # the file exists once checked
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"SqlStore({safe_url(parse_url(self.url))!r})"
@@ -75,7 +77,9 @@ class SqlStore:
         self.close()
 
     def close(self) -> None:
-        self._engine.dispose()
+        if not self._closed:
+            self._closed = True
+            idle_engines.release(self._parsed, self._engine, self._file)
 
     @property
     def transactor(self) -> Transactor:
