@@ -1,15 +1,17 @@
 // Every metric of some runs as charts, grouped by namespace (the part before the first
 // "/"), with the shared settings bar: x axis, log scale, smoothing, a key search, and
-// zoom (drag; double-click resets) that applies to every chart. All in the URL.
-import { useEffect, useMemo, useRef, useState } from "react";
+// zoom (drag; double-click resets) that applies to every chart. All in the URL, the
+// enlarged chart included. The runs shown together get distinct colours (runColors).
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Empty, ErrorBox, Swatch } from "../components/States";
 import { api } from "../lib/api";
 import { useWidth } from "../lib/canvas";
-import { runColor } from "../lib/colors";
+import { runColor, runColors } from "../lib/colors";
 import { useAsync, type SetUrlState } from "../lib/hooks";
 import { decodeSeries, type ChartSeries } from "../lib/series";
 import type { SmoothingKind } from "../lib/smoothing";
 import type { ChartState, chartSchema } from "../lib/urlState";
+import "./charts.css";
 import { LineChart, type ChartOptions } from "./LineChart";
 
 export interface ChartRun {
@@ -26,6 +28,9 @@ interface Props {
   xAxisChoices: string[];
   title?: string;
 }
+
+/** The x axes every chart offers; `xAxisChoices` adds metrics. */
+export const BASE_X_AXES = ["step", "time", "relative_time"];
 
 export function namespaceOf(key: string): string {
   const i = key.indexOf("/");
@@ -46,21 +51,51 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
   }, [shownKeys.join("\u0000")]); // eslint-disable-line react-hooks/exhaustive-deps
   const hidden = new Set(state.hidden);
   const visibleRuns = runs.filter((r) => !hidden.has(r.id));
+  // Colours of the whole set (hidden runs included, so hiding one changes no colour).
+  const idsKey = runs.map((r) => r.id).join(",");
+  const palette = useMemo(() => runColors(idsKey ? idsKey.split(",") : []), [idsKey]);
+  const colors = useCallback((id: string) => palette.get(id) ?? runColor(id), [palette]);
+  // An x axis these charts cannot use (a metric chosen on another tab, say the System
+  // tab of a run) falls back to step, with a note; the choice stays in the URL.
+  const xValid = BASE_X_AXES.includes(state.xAxis) || xAxisChoices.includes(state.xAxis);
+  const xAxis = xValid ? state.xAxis : "step";
   const xRange: [number, number] | null =
-    Number.isFinite(state.xMin) && Number.isFinite(state.xMax) ? [state.xMin, state.xMax] : null;
+    xValid && Number.isFinite(state.xMin) && Number.isFinite(state.xMax) ? [state.xMin, state.xMax] : null;
   const options: ChartOptions = {
-    xAxis: state.xAxis,
+    xAxis,
     logY: state.logY,
     smoothing: state.smoothing,
     smoothKind: state.smoothKind === "avg" ? "avg" : "ema",
   };
-  const [enlarged, setEnlarged] = useState<string | null>(null);
+  const enlarged = state.enlarged && keys.includes(state.enlarged) ? state.enlarged : null;
+  const grid = useRef<HTMLDivElement>(null);
   const onZoom = (r: [number, number] | null) =>
     set({ xMin: r ? r[0] : Number.NaN, xMax: r ? r[1] : Number.NaN }, { replace: true });
+  const closeEnlarged = () => {
+    // Close the dialog now, which lifts the page's inertness, so that the focus can go
+    // back to the chart's ⤢ button (also when the dialog came from a link); then the URL.
+    grid.current?.querySelector<HTMLDialogElement>("dialog.chart-dialog")?.close();
+    grid.current
+      ?.querySelector<HTMLElement>(`figure[data-metric="${CSS.escape(enlarged ?? "")}"] button.enlarge`)
+      ?.focus();
+    set({ enlarged: "" }, { replace: true });
+  };
 
   return (
-    <div className="chart-grid" data-view="charts">
-      <ChartSettings state={state} set={set} xAxisChoices={xAxisChoices} zoomed={xRange !== null} title={title} />
+    <div className="chart-grid" data-view="charts" ref={grid}>
+      <ChartSettings
+        state={state}
+        set={set}
+        xAxis={xAxis}
+        xAxisChoices={xAxisChoices}
+        zoomed={xRange !== null}
+        title={title}
+      />
+      {!xValid && (
+        <div className="muted small chart-note" role="note" data-testid="x-axis-note">
+          These charts are shown against step: {state.xAxis} is not logged alongside them.
+        </div>
+      )}
       {runs.length > 1 && (
         <div className="legend" aria-label="Runs (click to show or hide)">
           {runs.map((r) => (
@@ -72,8 +107,9 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
                 set({ hidden: hidden.has(r.id) ? state.hidden.filter((x) => x !== r.id) : [...state.hidden, r.id] })
               }
               data-run-id={r.id}
+              data-color={colors(r.id)}
             >
-              <Swatch color={runColor(r.id)} /> {r.name}
+              <Swatch color={colors(r.id)} /> {r.name}
             </button>
           ))}
         </div>
@@ -94,11 +130,12 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
                   key={k}
                   metric={k}
                   runs={visibleRuns}
+                  colors={colors}
                   options={options}
                   xRange={xRange}
                   onZoom={onZoom}
                   version={version}
-                  onEnlarge={() => setEnlarged(k)}
+                  onEnlarge={() => set({ enlarged: k })}
                 />
               ))}
             </div>
@@ -106,40 +143,62 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
         ))
       )}
       {enlarged && (
-        <div className="modal-backdrop" onClick={() => setEnlarged(null)}>
-          <div
-            className="modal"
-            role="dialog"
-            aria-label={`${enlarged} enlarged`}
-            onClick={(e) => e.stopPropagation()}
-            onKeyDown={(e) => e.key === "Escape" && setEnlarged(null)}
-          >
-            <ChartPanel
-              metric={enlarged}
-              runs={visibleRuns}
-              options={options}
-              xRange={xRange}
-              onZoom={onZoom}
-              version={version}
-              large
-              onEnlarge={() => setEnlarged(null)}
-            />
-          </div>
-        </div>
+        <EnlargedChart metric={enlarged} onClose={closeEnlarged}>
+          <ChartPanel
+            metric={enlarged}
+            runs={visibleRuns}
+            colors={colors}
+            options={options}
+            xRange={xRange}
+            onZoom={onZoom}
+            version={version}
+            large
+            onEnlarge={closeEnlarged}
+          />
+        </EnlargedChart>
       )}
     </div>
+  );
+}
+
+/**
+ * A modal <dialog>: it takes the focus (on its close button) and keeps it inside; Esc
+ * or a click on the backdrop closes it. (Esc on a zoomed chart resets the zoom first.)
+ */
+function EnlargedChart({ metric, onClose, children }: { metric: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="chart-dialog"
+      aria-label={`${metric} enlarged`}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      onClick={(e) => e.target === e.currentTarget && onClose()}
+    >
+      {children}
+    </dialog>
   );
 }
 
 function ChartSettings({
   state,
   set,
+  xAxis,
   xAxisChoices,
   zoomed,
   title,
 }: {
   state: ChartState;
   set: SetUrlState<typeof chartSchema>;
+  xAxis: string; // the one in effect
   xAxisChoices: string[];
   zoomed: boolean;
   title?: string;
@@ -159,7 +218,7 @@ function ChartSettings({
         X axis{" "}
         <select
           aria-label="X axis"
-          value={state.xAxis}
+          value={xAxis}
           onChange={(e) => set({ xAxis: e.target.value, xMin: Number.NaN, xMax: Number.NaN })}
         >
           <option value="step">step</option>
@@ -201,7 +260,7 @@ function ChartSettings({
           Reset zoom
         </button>
       )}
-      <span className="muted hint">drag to zoom · double-click resets</span>
+      <span className="muted hint">drag to zoom · double-click or Esc (on a focused chart) resets</span>
     </div>
   );
 }
@@ -209,6 +268,7 @@ function ChartSettings({
 interface PanelProps {
   metric: string;
   runs: ChartRun[];
+  colors: (run: string) => string;
   options: ChartOptions;
   xRange: [number, number] | null;
   onZoom: (r: [number, number] | null) => void;
@@ -218,7 +278,7 @@ interface PanelProps {
 }
 
 /** One chart: fetched when it first scrolls into view, refetched on zoom and live updates. */
-export function ChartPanel({ metric, runs, options, xRange, onZoom, version, onEnlarge, large }: PanelProps) {
+export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, version, onEnlarge, large }: PanelProps) {
   const box = useRef<HTMLDivElement>(null);
   const width = useWidth(box, large ? 1000 : 460);
   const [seen, setSeen] = useState(!!large);
@@ -280,7 +340,12 @@ export function ChartPanel({ metric, runs, options, xRange, onZoom, version, onE
             {markers} non-finite
           </span>
         )}
-        <button className="ghost icon" onClick={onEnlarge} aria-label={large ? "Close" : `Enlarge ${metric}`}>
+        <button
+          className={`ghost icon ${large ? "close" : "enlarge"}`}
+          onClick={onEnlarge}
+          aria-label={large ? "Close" : `Enlarge ${metric}`}
+          aria-haspopup={large ? undefined : "dialog"}
+        >
           {large ? "✕" : "⤢"}
         </button>
       </figcaption>
@@ -295,6 +360,8 @@ export function ChartPanel({ metric, runs, options, xRange, onZoom, version, onE
           <LineChart
             series={data}
             names={names}
+            colors={colors}
+            label={`Chart of ${metric}`}
             options={options}
             width={width}
             height={large ? 480 : 220}

@@ -1,5 +1,5 @@
 // Pieces of the filter language (docs/query.md) that the UI writes for the user.
-import type { Brush } from "./urlState";
+import type { Brush, BrushValue } from "./urlState";
 
 const PLAIN_KEY = /^[^\s(),'"`=<>!]+$/;
 
@@ -25,10 +25,34 @@ export function andAll(clauses: string[]): string {
   return parts.map((p) => `(${p})`).join(" and ");
 }
 
-/** The clause a brushed axis stands for. */
+/** A value as a literal of the filter language (numbers finite, as JSON writes them). */
+export function literal(v: BrushValue): string {
+  if (typeof v === "string") return quote(v);
+  if (v === null) return "null";
+  return String(v);
+}
+
+/**
+ * The clause a brushed axis stands for: a range on a number axis, `key in (...)` on a
+ * category axis (the filter language's `in` takes mixed types: strings, numbers,
+ * true/false, null).
+ */
 export function brushClause(b: Brush): string {
   const f = fieldRef(b.key);
+  if (b.values) return `${f} in (${b.values.map(literal).join(", ")})`;
   return `${f} >= ${b.lo} and ${f} <= ${b.hi}`;
+}
+
+/** Whether a run's value lies in a brush (what the clause selects, for drawing). */
+export function brushHolds(b: Brush, v: unknown): boolean {
+  if (b.values) return b.values.some((x) => x === v);
+  return typeof v === "number" && v >= b.lo && v <= b.hi;
+}
+
+/** How a brush reads in the "Brushed:" bar. */
+export function brushLabel(b: Brush): string {
+  if (b.values) return `${b.key} ∈ {${b.values.map((v) => (typeof v === "string" ? v : String(v))).join(", ")}}`;
+  return `${b.key} ∈ [${b.lo.toPrecision(3)}, ${b.hi.toPrecision(3)}]`;
 }
 
 /** The filter the runs table runs: what the user typed plus quick filters and brushes. */

@@ -35,6 +35,25 @@ export function diffRows(objs: Record<string, unknown>[]): DiffRow[] {
   });
 }
 
+/**
+ * For one row of a comparison, whether each cell differs from the reference run's
+ * (`ref`): a missing value differs from a present one; the reference cell never differs.
+ */
+export function differingCells(values: unknown[], ref: number): boolean[] {
+  const base = values[ref];
+  return values.map((v, i) => {
+    if (i === ref) return false;
+    if (v === undefined || base === undefined) return v !== base;
+    return !sameValue(v, base);
+  });
+}
+
+/** `items` with the one at `ref` moved first (the others keep their order). */
+export function referenceFirst<T>(items: T[], ref: number): T[] {
+  if (ref <= 0 || ref >= items.length) return items;
+  return [items[ref], ...items.slice(0, ref), ...items.slice(ref + 1)];
+}
+
 /** For each row of numbers, the index of the best value (`higher` decides the direction). */
 export function bestIndex(values: unknown[], higher: boolean): number {
   let best = -1;

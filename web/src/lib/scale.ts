@@ -1,4 +1,5 @@
 // Scales and ticks for the canvas plots.
+import type { BrushValue } from "./urlState";
 
 /** About `count` round tick values covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -18,11 +19,17 @@ export interface Axis {
   kind: "number" | "category";
   lo: number;
   hi: number;
-  categories: string[]; // category axes: the values, in order
+  categories: string[]; // category axes: the values' labels, in order
+  values: unknown[]; // category axes: the value each label stands for
   /** value -> 0..1 along the axis (null when the run has no usable value) */
   norm: (v: unknown) => number | null;
   /** 0..1 -> value (number axes) */
   denorm: (t: number) => number;
+}
+
+/** How a value reads on a category axis (strings as they are, the rest as JSON). */
+export function categoryLabel(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /** A number axis when every present value is a finite number, else a category axis. */
@@ -46,12 +53,14 @@ export function makeAxis(key: string, values: unknown[]): Axis {
       lo,
       hi,
       categories: [],
+      values: [],
       norm: (v) => (typeof v === "number" && Number.isFinite(v) ? (v - lo) / (hi - lo) : null),
       denorm: (t) => lo + t * (hi - lo),
     };
   }
-  const label = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
-  const categories = [...new Set(present.map(label))].sort();
+  const byLabel = new Map<string, unknown>();
+  for (const v of present) if (!byLabel.has(categoryLabel(v))) byLabel.set(categoryLabel(v), v);
+  const categories = [...byLabel.keys()].sort();
   const index = new Map(categories.map((c, i) => [c, i]));
   const n = categories.length;
   return {
@@ -60,11 +69,27 @@ export function makeAxis(key: string, values: unknown[]): Axis {
     lo: 0,
     hi: Math.max(0, n - 1),
     categories,
+    values: categories.map((c) => byLabel.get(c)),
     norm: (v) => {
       if (v === null || v === undefined) return null;
-      const i = index.get(label(v));
+      const i = index.get(categoryLabel(v));
       return i === undefined ? null : n === 1 ? 0.5 : i / (n - 1);
     },
     denorm: (t) => t * Math.max(0, n - 1),
   };
+}
+
+/**
+ * The values of a category axis whose place lies within [tLo, tHi] (0..1 along the
+ * axis), leaving out what the filter language cannot write (lists, objects).
+ */
+export function categoriesBetween(axis: Axis, tLo: number, tHi: number): BrushValue[] {
+  const n = axis.categories.length;
+  const out: BrushValue[] = [];
+  axis.values.forEach((v, i) => {
+    const t = n === 1 ? 0.5 : i / (n - 1);
+    const scalar = v === null || ["string", "boolean"].includes(typeof v) || (typeof v === "number" && Number.isFinite(v));
+    if (t >= tLo && t <= tHi && scalar) out.push(v as BrushValue);
+  });
+  return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { WireSeries } from "./api";
-import { decodeSeries, nearestIndex, pointsPerBucket, valueAt, yExtent } from "./series";
+import { decodeSeries, hoverRows, nearestIndex, pointsPerBucket, spacing, valueAt, yExtent } from "./series";
 
 const wire = (over: Partial<WireSeries> = {}): WireSeries => ({
   run: "r1",
@@ -61,6 +61,55 @@ describe("lookups", () => {
   it("answers the hover value at x", () => {
     const s = decodeSeries(wire());
     expect(valueAt(s, 1.2)).toEqual({ i: 1, x: 1, y: 0.5 });
+    expect(valueAt(decodeSeries(wire({ x: [], y: [], min: [], max: [] })), 0)).toBeNull();
+  });
+
+  it("leaves out a series with no point within about one bucket of x", () => {
+    // a run that logged steps 0..100 every step, then ended
+    const xs = Array.from({ length: 101 }, (_, i) => i);
+    const ended = decodeSeries(wire({ x: xs, y: xs.map((i) => i / 100), min: [], max: [] }));
+    expect(spacing(ended)).toBe(1);
+    expect(valueAt(ended, 50.4, 0.5)).toEqual({ i: 50, x: 50, y: 0.5 });
+    expect(valueAt(ended, 100.9, 0.5)).toEqual({ i: 100, x: 100, y: 1 }); // within a step
+    expect(valueAt(ended, 250, 0.5)).toBeNull(); // long after it ended: no stale value
+    expect(valueAt(ended, -3, 0.5)).toBeNull(); // before it started
+    // the tolerance is at least the given minimum (a few pixels of a zoomed-out chart)
+    expect(valueAt(ended, 104, 5)).toEqual({ i: 100, x: 100, y: 1 });
+    // a sparse series (every 10 steps) answers anywhere between its points
+    const sparse = decodeSeries(wire({ x: [0, 10, 20, 30], y: [4, 3, 2, 1], min: [], max: [] }));
+    expect(valueAt(sparse, 14, 0.5)).toEqual({ i: 1, x: 10, y: 3 });
+    expect(valueAt(sparse, 41, 0.5)).toBeNull();
+    // a single point answers only within the minimum tolerance
+    const one = decodeSeries(wire({ x: [7], y: [1], min: [], max: [] }));
+    expect(valueAt(one, 7.4, 0.5)).not.toBeNull();
+    expect(valueAt(one, 8, 0.5)).toBeNull();
+  });
+
+  it("lists every run at x, highest value first, skipping runs that ended", () => {
+    const mk = (run: string, xs: number[], ys: number[]) => decodeSeries(wire({ run, x: xs, y: ys, min: [], max: [] }));
+    const steps = Array.from({ length: 30 }, (_, i) => i);
+    const series = [
+      mk("a", steps, steps.map(() => 1)),
+      mk("b", steps, steps.map(() => 3)),
+      mk("short", [0, 1, 2, 3], [9, 9, 9, 9]), // ended at step 3
+      ...Array.from({ length: 40 }, (_, k) => mk(`r${k}`, steps, steps.map(() => 2 + k / 100))),
+    ];
+    const rows = hoverRows(series, 20, 0.5);
+    expect(rows).toHaveLength(42); // every run that has a value there, no "+N more"
+    expect(rows[0].run).toBe("b");
+    expect(rows[rows.length - 1].run).toBe("a");
+    expect(rows.map((r) => r.run)).not.toContain("short");
+    expect(rows.map((r) => r.y)).toEqual([...rows.map((r) => r.y)].sort((p, q) => q - p));
+    expect(hoverRows(series, 2, 0.5)[0].run).toBe("short");
+    // the shown value is the smoothed one when given; undrawable values go last
+    const smoothed = [Float64Array.from(steps.map(() => 5)), null, null];
+    expect(hoverRows(series.slice(0, 3), 1, 0.5, smoothed).map((r) => [r.run, r.y])).toEqual([
+      ["short", 9],
+      ["a", 5],
+      ["b", 3],
+    ]);
+    const withNaN = [Float64Array.from(steps.map(() => Number.NaN)), null];
+    expect(hoverRows(series.slice(0, 2), 1, 0.5, withNaN).map((r) => r.run)).toEqual(["b", "a"]);
   });
 
   it("knows how many logged points a bucket stands for", () => {

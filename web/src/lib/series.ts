@@ -94,11 +94,57 @@ export function nearestIndex(xs: ArrayLike<number>, x: number): number {
   return lo;
 }
 
-/** The point nearest to `x` (its index, x and y), or null for an empty series. */
-export function valueAt(s: ChartSeries, x: number): { i: number; x: number; y: number } | null {
+/** The average distance in x between a series' points (0 with fewer than two). */
+export function spacing(s: ChartSeries): number {
+  const n = s.x.length;
+  return n < 2 ? 0 : (s.x[n - 1] - s.x[0]) / (n - 1);
+}
+
+/**
+ * The point nearest to `x` (its index, x and y), or null when the series has no point
+ * within about one bucket of `x`: the larger of `minTolerance` (a few pixels, in x
+ * units) and the series' own average spacing. So a run that ended (or has not started)
+ * at `x` is left out of the hover rather than showing its last value as if it were
+ * current, while a sparse series (an eval every 10 steps) still answers between its
+ * points.
+ */
+export function valueAt(
+  s: ChartSeries,
+  x: number,
+  minTolerance = Infinity,
+): { i: number; x: number; y: number } | null {
   const i = nearestIndex(s.x, x);
   if (i < 0) return null;
+  const tolerance = Math.max(minTolerance, spacing(s));
+  if (!(Math.abs(s.x[i] - x) <= tolerance)) return null;
   return { i, x: s.x[i], y: s.y[i] };
+}
+
+export interface HoverRow {
+  run: string;
+  i: number; // index of the point in its series
+  x: number;
+  y: number; // the value shown (smoothed when the chart is)
+}
+
+/**
+ * What the hover lists at `x`: every series with a point near `x` (see `valueAt`),
+ * highest value first. `shown[k]`, when given, replaces series k's y (the smoothed
+ * line); values that cannot be drawn (NaN on a log scale) go last.
+ */
+export function hoverRows(
+  series: ChartSeries[],
+  x: number,
+  minTolerance: number,
+  shown?: (ArrayLike<number> | null)[],
+): HoverRow[] {
+  const rows: HoverRow[] = [];
+  series.forEach((s, k) => {
+    const p = valueAt(s, x, minTolerance);
+    if (p) rows.push({ run: s.run, i: p.i, x: p.x, y: shown?.[k] ? shown[k]![p.i] : p.y });
+  });
+  const key = (v: number) => (Number.isFinite(v) ? v : -Infinity);
+  return rows.sort((a, b) => key(b.y) - key(a.y) || (a.run < b.run ? -1 : 1));
 }
 
 /** Average number of logged points each returned point stands for (1 when unsampled). */

@@ -129,26 +129,55 @@ export const chartSchema = {
   xMax: num("xmax", Number.NaN),
   chartFilter: str("cf"),
   hidden: list("hide"),
+  enlarged: str("big"), // the metric whose chart is enlarged
 };
 export type ChartState = StateOf<typeof chartSchema>;
 
-export const runPageSchema = { tab: str("tab", "overview"), file: str("file"), ...chartSchema };
-export const compareSchema = { runs: list("runs"), tab: str("tab", "config"), ...chartSchema };
+export const runPageSchema = { tab: str("tab", "overview"), file: str("file"), configFilter: str("cq"), ...chartSchema };
+export const compareSchema = {
+  runs: list("runs"),
+  tab: str("tab", "config"),
+  ref: str("ref"), // the reference run that differences are highlighted against
+  ...chartSchema,
+};
 
-// --- brush ranges of the parallel-coordinates plot ----------------------------------
+// --- brushes of the parallel-coordinates plot ---------------------------------------
+
+/** A value a category brush can pick: what the filter language can write. */
+export type BrushValue = string | number | boolean | null;
 
 export interface Brush {
   key: string;
-  lo: number;
+  lo: number; // a number axis: the range (NaN for a category brush)
   hi: number;
+  values?: BrushValue[]; // a category axis: the values picked
 }
 
-/** `key:lo:hi`, split at the last two colons (keys may hold colons). */
+/**
+ * A range as `key:lo:hi` (split at the last two colons: keys may hold colons); a
+ * category brush as a JSON list `["key", value, ...]`, which no column key starts with.
+ */
 export function encodeBrush(b: Brush): string {
+  if (b.values) return JSON.stringify([b.key, ...b.values]);
   return `${b.key}:${b.lo}:${b.hi}`;
 }
 
+const isBrushValue = (v: unknown): v is BrushValue =>
+  v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+
 export function decodeBrush(s: string): Brush | null {
+  if (s.startsWith("[")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(s);
+    } catch {
+      return null;
+    }
+    if (!Array.isArray(parsed) || parsed.length < 2 || typeof parsed[0] !== "string" || !parsed[0]) return null;
+    const values = parsed.slice(1);
+    if (!values.every(isBrushValue)) return null;
+    return { key: parsed[0], lo: Number.NaN, hi: Number.NaN, values };
+  }
   const j = s.lastIndexOf(":");
   const i = j > 0 ? s.lastIndexOf(":", j - 1) : -1;
   if (i <= 0) return null;

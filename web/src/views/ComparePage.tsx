@@ -4,12 +4,14 @@ import { useCallback, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ChartGrid } from "../charts/ChartGrid";
 import { Empty, ErrorBox, Loading } from "../components/States";
+import { TabBar, tabPanelProps } from "../components/Tabs";
 import { api, type Run } from "../lib/api";
-import { diffRows } from "../lib/flatten";
+import { diffRows, referenceFirst } from "../lib/flatten";
 import { getPath } from "../lib/get";
 import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
 import { compareSchema } from "../lib/urlState";
-import { DiffTable, SummaryCompare } from "./CompareTables";
+import { CodeDiffs } from "./CodeDiffs";
+import { DiffTable, SummaryCompare, useSetColors } from "./CompareTables";
 
 const TABS = [
   ["config", "Config"],
@@ -59,6 +61,7 @@ export default function ComparePage() {
     [runs],
   );
   const chartRuns = useMemo(() => (runs ?? []).map((r) => ({ id: r.id, name: r.name })), [runs]);
+  const colors = useSetColors(runs ?? []);
 
   if (ids.length < 2)
     return (
@@ -69,6 +72,9 @@ export default function ComparePage() {
   if (res.error) return <ErrorBox error={res.error} retry={res.reload} />;
   if (!runs) return <Loading what={`${ids.length} runs`} />;
   const userKeys = metricKeys.filter((k) => !k.startsWith("system/"));
+  // the reference run (differences are marked against it) goes first in the tables
+  const byRef = referenceFirst(runs, runs.findIndex((r) => r.id === s.ref));
+  const onRef = (ref: string) => set({ ref: ref === runs[0].id ? "" : ref }, { replace: true });
   return (
     <section className="page compare-page" data-view="compare" data-runs={runs.length}>
       <div className="page-head">
@@ -78,21 +84,26 @@ export default function ComparePage() {
           Back to runs
         </Link>
       </div>
-      <nav className="tabs" role="tablist" aria-label="Comparison sections">
-        {TABS.map(([id, label]) => (
-          <button key={id} role="tab" aria-selected={s.tab === id} className={s.tab === id ? "on" : ""} onClick={() => set({ tab: id })}>
-            {label}
-          </button>
-        ))}
-      </nav>
-      <div className="tab-body" role="tabpanel">
-        {s.tab === "config" && <DiffTable runs={runs} rows={diffRows(runs.map((r) => r.config))} what="config value" />}
-        {s.tab === "summary" && <SummaryCompare runs={runs} keys={metricKeys} />}
+      <TabBar
+        label="Comparison sections"
+        base="compare"
+        selected={s.tab}
+        onSelect={(tab, opts) => set({ tab }, opts)}
+        tabs={TABS.map(([id, label]) => ({ id, label }))}
+      />
+      <div className="tab-body" {...tabPanelProps("compare", s.tab)}>
+        {s.tab === "config" && (
+          <DiffTable runs={byRef} rows={diffRows(byRef.map((r) => r.config))} what="config value" onRef={onRef} />
+        )}
+        {s.tab === "summary" && <SummaryCompare runs={byRef} keys={metricKeys} />}
         {s.tab === "charts" && (
           <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} version={version} xAxisChoices={userKeys} />
         )}
         {s.tab === "environment" && (
-          <DiffTable runs={runs} rows={diffRows(runs.map(environmentOf))} what="environment value" />
+          <>
+            <DiffTable runs={byRef} rows={diffRows(byRef.map(environmentOf))} what="environment value" onRef={onRef} />
+            <CodeDiffs runs={byRef} colors={colors} />
+          </>
         )}
       </div>
     </section>

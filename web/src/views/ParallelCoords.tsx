@@ -1,15 +1,18 @@
 // Parallel coordinates over chosen config keys and one metric, drawn on canvas. Drag
-// along an axis to brush a range: the brushes become filter clauses, so they filter
-// the runs table (server-side) and travel in the URL.
+// along an axis to brush a range (a number axis) or some values (a category axis, such
+// as a string-valued config key): the brushes become filter clauses (`key >= a and
+// key <= b`, `key in (...)`), so they filter the runs table (server-side) and travel in
+// the URL.
 import { useEffect, useMemo, useRef, useState, type PointerEvent } from "react";
 import { Empty, ErrorBox, Loading } from "../components/States";
 import { api, type ProjectKeys } from "../lib/api";
 import { setupCanvas, themeColor, useWidth } from "../lib/canvas";
 import { runColor, withAlpha } from "../lib/colors";
+import { brushHolds } from "../lib/filter";
 import { columnLabel, fmtNum } from "../lib/format";
-import { useAsync } from "../lib/hooks";
+import { useAsync, useThemeName } from "../lib/hooks";
 import { toRows } from "../lib/rows";
-import { makeAxis, niceTicks, type Axis } from "../lib/scale";
+import { categoriesBetween, categoryLabel, makeAxis, niceTicks, type Axis } from "../lib/scale";
 import type { Brush } from "../lib/urlState";
 import { KeySelect, columnChoices } from "./PlotControls";
 
@@ -44,6 +47,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useWidth(box);
   const [drag, setDrag] = useState<{ axis: number; y0: number; y1: number } | null>(null);
+  const theme = useThemeName();
 
   const axisObjs = useMemo(
     () => (res.data ? all.map((k) => makeAxis(k, res.data!.map((r) => r.cells[k] ?? null))) : []),
@@ -59,11 +63,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
   const tOf = (y: number) => 1 - (y - PAD.top) / (HEIGHT - PAD.top - PAD.bottom);
 
   const brushMap = useMemo(() => new Map(brushes.map((b) => [b.key, b])), [brushes]);
-  const inBrushes = (cells: Record<string, unknown>) =>
-    [...brushMap.values()].every((b) => {
-      const v = cells[b.key];
-      return typeof v === "number" && v >= b.lo && v <= b.hi;
-    });
+  const inBrushes = (cells: Record<string, unknown>) => [...brushMap.values()].every((b) => brushHolds(b, cells[b.key]));
   const highlighted = res.data ? res.data.filter((r) => inBrushes(r.cells)).length : 0;
 
   useEffect(() => {
@@ -72,6 +72,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
     const fg = themeColor("--fg", "#222");
     const muted = themeColor("--muted", "#888");
     const faint = themeColor("--line-faint", "#ccc");
+    const brushColor = themeColor("--brush", "#2563eb");
     ctx.clearRect(0, 0, width, HEIGHT);
     // lines: brushed-out runs first and faint, the rest in their colours on top
     const rows = res.data;
@@ -120,21 +121,29 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
         ctx.fillRect(x - 3, yOf(t), 3, 1);
       }
       const b = brushMap.get(a.key);
-      if (b && a.kind === "number") {
-        const y0 = yOf((b.hi - a.lo) / (a.hi - a.lo));
-        const y1 = yOf((b.lo - a.lo) / (a.hi - a.lo));
-        ctx.fillStyle = withAlpha("#3b82f6", 0.25);
+      const mark = (y0: number, y1: number) => {
+        ctx.fillStyle = withAlpha(brushColor, 0.25);
         ctx.fillRect(x - 7, y0, 14, y1 - y0);
-        ctx.strokeStyle = "#3b82f6";
+        ctx.strokeStyle = brushColor;
         ctx.strokeRect(x - 7, y0, 14, y1 - y0);
+      };
+      if (b && !b.values && a.kind === "number") {
+        mark(yOf((b.hi - a.lo) / (a.hi - a.lo)), yOf((b.lo - a.lo) / (a.hi - a.lo)));
+      } else if (b?.values && a.kind === "category") {
+        const picked = new Set(b.values.map(categoryLabel));
+        a.categories.forEach((c, j, arr) => {
+          if (!picked.has(c)) return;
+          const y = yOf(arr.length === 1 ? 0.5 : j / (arr.length - 1));
+          mark(y - 6, y + 6);
+        });
       }
     });
     if (drag) {
-      ctx.fillStyle = withAlpha("#3b82f6", 0.2);
+      ctx.fillStyle = withAlpha(brushColor, 0.2);
       ctx.fillRect(xs[drag.axis] - 7, Math.min(drag.y0, drag.y1), 14, Math.abs(drag.y1 - drag.y0));
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [res.data, axisObjs, xs, width, brushMap, drag]);
+  }, [res.data, axisObjs, xs, width, brushMap, drag, theme]);
 
   const axisAt = (x: number): number => {
     let best = -1;
@@ -150,7 +159,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
   const onDown = (e: PointerEvent<HTMLCanvasElement>) => {
     const p = local(e);
     const i = axisAt(p.x);
-    if (i < 0 || axisObjs[i].kind !== "number") return;
+    if (i < 0) return;
     e.currentTarget.setPointerCapture(e.pointerId);
     setDrag({ axis: i, y0: p.y, y1: p.y });
   };
@@ -159,9 +168,18 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
     if (!drag) return;
     const a: Axis = axisObjs[drag.axis];
     const rest = brushes.filter((b) => b.key !== a.key);
+    const clamp = (t: number) => Math.max(0, Math.min(1, t));
     if (Math.abs(drag.y1 - drag.y0) < 3) onBrushes(rest); // a click clears the axis's brush
-    else {
-      const clamp = (t: number) => Math.max(0, Math.min(1, t));
+    else if (a.kind === "category") {
+      // the values whose ticks the drag covered (with a little slack around each tick)
+      const slack = 6 / (HEIGHT - PAD.top - PAD.bottom);
+      const values = categoriesBetween(
+        a,
+        clamp(tOf(Math.max(drag.y0, drag.y1))) - slack,
+        clamp(tOf(Math.min(drag.y0, drag.y1))) + slack,
+      );
+      onBrushes(values.length ? [...rest, { key: a.key, lo: Number.NaN, hi: Number.NaN, values }] : rest);
+    } else {
       const lo = a.denorm(clamp(tOf(Math.max(drag.y0, drag.y1))));
       const hi = a.denorm(clamp(tOf(Math.min(drag.y0, drag.y1))));
       onBrushes([...rest, { key: a.key, lo: Number(lo.toPrecision(6)), hi: Number(hi.toPrecision(6)) }]);
@@ -190,7 +208,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
           onChange={(k) => k && onAxes([...chosen, k], target)}
         />
         <KeySelect label="Metric" value={target} choices={metricChoices} onChange={(m) => onAxes(chosen, m)} />
-        <span className="muted">Drag along an axis to brush; click it to clear.</span>
+        <span className="muted">Drag along an axis to brush a range or some values; click it to clear.</span>
       </div>
       <div ref={box} className="plot-box">
         {res.error ? (

@@ -5,6 +5,7 @@ import { Link, useParams } from "react-router";
 import { ChartGrid } from "../charts/ChartGrid";
 import { FilePreview } from "../components/FilePreview";
 import { Empty, ErrorBox, Loading, StateBadge, Swatch } from "../components/States";
+import { TabBar, tabPanelProps } from "../components/Tabs";
 import { api, type Run } from "../lib/api";
 import { runColor } from "../lib/colors";
 import { fmtDuration } from "../lib/format";
@@ -67,15 +68,22 @@ export default function RunPage() {
           Back to runs
         </Link>
       </div>
-      <nav className="tabs" role="tablist" aria-label="Run sections">
-        {TABS.map(([id, label]) => (
-          <button key={id} role="tab" aria-selected={s.tab === id} className={s.tab === id ? "on" : ""} onClick={() => set({ tab: id })}>
-            {label}
-            {id === "charts" && <span className="count">{userKeys.length}</span>}
-          </button>
-        ))}
-      </nav>
-      <div className="tab-body" role="tabpanel">
+      <TabBar
+        label="Run sections"
+        base="run"
+        selected={s.tab}
+        onSelect={(tab, opts) => set({ tab }, opts)}
+        tabs={TABS.map(([id, label]) => ({
+          id,
+          label: (
+            <>
+              {label}
+              {id === "charts" && <span className="count">{userKeys.length}</span>}
+            </>
+          ),
+        }))}
+      />
+      <div className="tab-body" {...tabPanelProps("run", s.tab)}>
         {s.tab === "overview" && (
           <>
             <Overview run={run} diffLink={`${base}?tab=artifacts&file=${encodeURIComponent(DIFF_FILE)}`} />
@@ -92,7 +100,9 @@ export default function RunPage() {
           ) : (
             <Empty title="No system metrics">They are sampled while a run trains (heron.init(system_metrics=True)).</Empty>
           ))}
-        {s.tab === "config" && <ConfigTable config={run.config} />}
+        {s.tab === "config" && (
+          <ConfigTable config={run.config} q={s.configFilter} setQ={(configFilter) => set({ configFilter }, { replace: true })} />
+        )}
         {s.tab === "artifacts" && <ArtifactsTab runId={run.id} file={s.file} onFile={(file) => set({ file })} />}
         {s.tab === "notes" && <NotesTab run={run} onSaved={setPatched} />}
         {s.tab === "logs" && <Logs runId={run.id} />}

@@ -3,7 +3,7 @@ import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react
 import { useParams } from "react-router";
 import { Loading } from "../components/States";
 import { ApiError, api } from "../lib/api";
-import { effectiveFilter } from "../lib/filter";
+import { brushLabel, effectiveFilter } from "../lib/filter";
 import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
 import { usePagedRows } from "../lib/rows";
 import { decodeBrush, encodeBrush, runsSchema, type Brush } from "../lib/urlState";
@@ -110,7 +110,7 @@ export function RunsPage() {
           Brushed:{" "}
           {brushes.map((b) => (
             <span key={b.key} className="chip on">
-              {b.key} ∈ [{b.lo.toPrecision(3)}, {b.hi.toPrecision(3)}]
+              {brushLabel(b)}
             </span>
           ))}
           <button className="ghost" onClick={() => setBrushes([])}>

@@ -7,7 +7,7 @@ import { api, type ProjectKeys } from "../lib/api";
 import { setupCanvas, themeColor, useWidth } from "../lib/canvas";
 import { runColor } from "../lib/colors";
 import { columnLabel, fmtNum } from "../lib/format";
-import { useAsync } from "../lib/hooks";
+import { useAsync, useThemeName } from "../lib/hooks";
 import { toRows, type Row } from "../lib/rows";
 import { makeAxis, niceTicks } from "../lib/scale";
 import { KeySelect, columnChoices } from "./PlotControls";
@@ -43,6 +43,7 @@ export default function ScatterPlot({ project, filter, keys, x, y, version, onCh
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useWidth(box);
   const [hover, setHover] = useState<{ row: Row; px: number; py: number } | null>(null);
+  const theme = useThemeName(); // the axes and grid take the theme's colours: repaint on change
 
   const plot = useMemo(() => {
     if (!res.data) return null;
@@ -103,7 +104,7 @@ export default function ScatterPlot({ project, filter, keys, x, y, version, onCh
       ctx.arc(p.px, p.py, r, 0, Math.PI * 2);
       ctx.fill();
     }
-  }, [plot, width, xKey]);
+  }, [plot, width, xKey, theme]);
 
   const nearest = (e: MouseEvent<HTMLCanvasElement>) => {
     if (!plot) return null;

@@ -1,5 +1,5 @@
-// A run's config: searchable, nested paths shown indented under their parents.
-import { useState } from "react";
+// A run's config: searchable (the search lives in the URL), nested paths shown
+// indented under their parents.
 import { Empty } from "../../components/States";
 import { flatten } from "../../lib/flatten";
 import { fmtNum } from "../../lib/format";
@@ -11,8 +11,15 @@ export function valueText(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function ConfigTable({ config }: { config: Record<string, unknown> }) {
-  const [q, setQ] = useState("");
+export function ConfigTable({
+  config,
+  q,
+  setQ,
+}: {
+  config: Record<string, unknown>;
+  q: string;
+  setQ: (q: string) => void;
+}) {
   const rows = flatten(config);
   const needle = q.trim().toLowerCase();
   const shown = needle
