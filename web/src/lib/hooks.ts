@@ -45,8 +45,14 @@ export function useUrlState<S extends Schema>(schema: S): [StateOf<S>, SetUrlSta
   const key = params.toString();
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const state = useMemo(() => decodeState(schema, params), [schema, key]);
+  // The router's `prev` is the URL of the last render: two changes in one tick (a click
+  // and an effect, say) would each start from it and the first would be lost. The
+  // address bar already holds every navigation made so far, so start from that.
   const set = useCallback<SetUrlState<S>>(
-    (patch, opts) => setParams((prev) => encodeState(schema, patch, prev), { replace: opts?.replace }),
+    (patch, opts) =>
+      setParams(() => encodeState(schema, patch, new URLSearchParams(window.location.search)), {
+        replace: opts?.replace,
+      }),
     [schema, setParams],
   );
   return [state, set];
