@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MAX_BUCKETS = 20_000
 MAX_SERIES_RUNS = 1_000
+MAX_BULK_RUNS = 10_000  # runs one bulk call may change (POST /projects/{p}/runs/bulk)
 
 
 class _Body(BaseModel):
@@ -34,6 +35,19 @@ class RunPatch(_Body):
 class DeleteRuns(_Body):
     ids: Annotated[list[str], Field(max_length=100_000)]
     force: bool = False
+
+
+class BulkRuns(_Body):
+    """One action on many runs of a project: those in ``ids``, or those matching
+    ``filter`` ("" for every run), less ``exclude``."""
+
+    action: Literal["add_tags", "remove_tags", "delete"]
+    ids: Annotated[list[str], Field(max_length=MAX_BULK_RUNS)] | None = None
+    filter: Annotated[str, Field(max_length=100_000)] | None = None
+    exclude: Annotated[list[str], Field(max_length=MAX_BULK_RUNS)] = []
+    tags: Annotated[list[str], Field(max_length=100)] = []
+    force: bool = False  # delete running runs too
+    dry_run: bool = False  # only count what the call would change
 
 
 class TableQuery(_Body):

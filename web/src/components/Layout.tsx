@@ -1,5 +1,6 @@
 import { Link, NavLink, Outlet, useParams } from "react-router";
 import { useTheme } from "../lib/hooks";
+import { useRunsHref } from "../lib/prefs";
 
 export function Layout() {
   const [theme, toggle] = useTheme();
@@ -16,7 +17,7 @@ export function Layout() {
         {project && (
           <nav className="crumbs" aria-label="breadcrumb">
             <span className="sep">/</span>
-            <Link to={`/p/${encodeURIComponent(project)}`}>{project}</Link>
+            <ProjectCrumb project={project} />
           </nav>
         )}
         {model && (
@@ -45,4 +46,9 @@ export function Layout() {
       </main>
     </div>
   );
+}
+
+/** The project's runs table as last seen (filter, sort, columns...). */
+function ProjectCrumb({ project }: { project: string }) {
+  return <Link to={useRunsHref(project)}>{project}</Link>;
 }

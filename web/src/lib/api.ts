@@ -79,6 +79,23 @@ export interface TableQuery {
   offset?: number;
 }
 
+/** POST /projects/{project}/runs/bulk: ids, or a filter ("" for all) less exclusions. */
+export type BulkRequest = ({ ids: string[] } | { filter: string; exclude?: string[] }) & {
+  action: "add_tags" | "remove_tags" | "delete";
+  tags?: string[];
+  force?: boolean;
+  dry_run?: boolean;
+};
+
+export interface BulkResult {
+  action: string;
+  matched: number;
+  running: number;
+  done: number;
+  failed: { id: string; status: number; detail: string }[];
+  limit: number;
+}
+
 export interface FileEntry {
   path: string;
   digest: string;
@@ -213,8 +230,8 @@ export const api = {
     id: string,
     body: { name?: string; notes?: string; add_tags?: string[]; remove_tags?: string[] },
   ) => decodeRun(await request<Run>(`/runs/${enc(id)}`, { method: "PATCH", body: JSON.stringify(body) })),
-  deleteRuns: (ids: string[], force = false) =>
-    request<{ deleted: number }>("/runs/delete", post({ ids, force })),
+  bulkRuns: (project: string, body: BulkRequest) =>
+    request<BulkResult>(`/projects/${enc(project)}/runs/bulk`, post(body)),
   series: (q: SeriesQuery, signal?: AbortSignal) =>
     request<{ series: WireSeries[] }>("/series", post(q, signal)),
   files: (id: string, signal?: AbortSignal) => request<FileEntry[]>(`/runs/${enc(id)}/files`, { signal }),

@@ -67,22 +67,29 @@ export interface LiveEvent {
   last_step?: number;
 }
 
+/** "error": the stream broke (EventSource keeps retrying); "open" again once it is back. */
+export type LiveStatus = "connecting" | "open" | "error";
+
 /**
- * Subscribe to GET /events (Server-Sent Events) for a project or a run. Calls are
- * batched: `onEvents` gets every event of the last `throttleMs` at once, so a run
- * logging 1,000 steps a second causes one refetch per interval, not 1,000.
+ * Subscribe to GET /events (Server-Sent Events) for a project, a run, or (`{}`) every
+ * event of every project; null subscribes to nothing. Calls are batched: `onEvents`
+ * gets every event of the last `throttleMs` at once, so a run logging 1,000 steps a
+ * second causes one refetch per interval, not 1,000.
  */
 export function useLiveEvents(
   target: { project?: string; run?: string } | null,
   onEvents: (events: LiveEvent[]) => void,
   throttleMs = 500,
-): void {
+): LiveStatus {
   const handler = useRef(onEvents);
   handler.current = onEvents;
-  const qs = target ? new URLSearchParams(target as Record<string, string>).toString() : "";
+  const [status, setStatus] = useState<LiveStatus>("connecting");
+  const qs = target ? new URLSearchParams(target as Record<string, string>).toString() : null;
   useEffect(() => {
-    if (!qs || typeof EventSource === "undefined") return;
-    const es = new EventSource(`${API}/events?${qs}`);
+    if (qs === null || typeof EventSource === "undefined") return;
+    const es = new EventSource(qs ? `${API}/events?${qs}` : `${API}/events`);
+    es.onopen = () => setStatus("open");
+    es.onerror = () => setStatus("error");
     let pending: LiveEvent[] = [];
     let timer: number | undefined;
     const push = (type: LiveEvent["type"]) => (e: MessageEvent<string>) => {
@@ -107,6 +114,7 @@ export function useLiveEvents(
       if (timer !== undefined) window.clearTimeout(timer);
     };
   }, [qs, throttleMs]);
+  return status;
 }
 
 // --- theme -----------------------------------------------------------------------

@@ -53,6 +53,7 @@ export interface PagedRows {
   row: (i: number) => Row | undefined;
   ensure: (start: number, end: number) => void;
   queryKey: string;
+  loadedIds: () => string[]; // the rows fetched so far, in order
 }
 
 export interface RowsQuery {
@@ -129,5 +130,9 @@ export function usePagedRows(q: RowsQuery, version: number): PagedRows {
     row: (i: number) => s.pages.get(Math.floor(i / PAGE))?.[i % PAGE],
     ensure,
     queryKey: s.key,
+    loadedIds: () =>
+      [...s.pages.entries()]
+        .sort(([a], [b]) => a - b)
+        .flatMap(([, rows]) => rows.map((r) => r.id)),
   };
 }

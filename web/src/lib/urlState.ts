@@ -110,6 +110,8 @@ export const runsSchema = {
   customColumns: bool("cc"), // true: `columns` is the user's pick, else the defaults
   group: str("group"),
   selected: list("sel"),
+  all: bool("all"), // every run matching the filter is selected, less `excluded`
+  excluded: list("ex"),
   view: str("view", "table"),
   axes: list("axis"),
   metric: str("metric"),

@@ -1,6 +1,8 @@
-// Choose the table's config / metric columns (saved in the URL, so per project link).
-import { useState } from "react";
+// Choose the table's config / metric columns (in the URL, and remembered per project).
+// The popover closes on a click outside, Esc or Done; the focus goes back to its button.
+import { useCallback, useRef, useState } from "react";
 import type { ProjectKeys } from "../lib/api";
+import { useDismiss } from "../lib/popover";
 
 interface Props {
   keys: ProjectKeys;
@@ -12,6 +14,10 @@ interface Props {
 export function ColumnPicker({ keys, columns, onChange, onReset }: Props) {
   const [open, setOpen] = useState(false);
   const [q, setQ] = useState("");
+  const wrap = useRef<HTMLDivElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, close, wrap, opener);
   const all = [
     ...keys.metrics.map((k) => `metrics.${k}`),
     ...keys.summary.filter((k) => !keys.metrics.includes(k)).map((k) => `summary.${k}`),
@@ -20,17 +26,18 @@ export function ColumnPicker({ keys, columns, onChange, onReset }: Props) {
   const shown = all.filter((c) => c.toLowerCase().includes(q.toLowerCase()));
   const toggle = (c: string) => onChange(columns.includes(c) ? columns.filter((x) => x !== c) : [...columns, c]);
   return (
-    <div className="popover-wrap">
-      <button aria-expanded={open} onClick={() => setOpen((o) => !o)} data-testid="columns-button">
+    <div className="popover-wrap" ref={wrap}>
+      <button
+        ref={opener}
+        aria-expanded={open}
+        aria-haspopup="dialog"
+        onClick={() => setOpen((o) => !o)}
+        data-testid="columns-button"
+      >
         Columns ({columns.length})
       </button>
       {open && (
-        <div
-          className="popover"
-          role="dialog"
-          aria-label="Choose columns"
-          onKeyDown={(e) => e.key === "Escape" && setOpen(false)}
-        >
+        <div className="popover" role="dialog" aria-label="Choose columns">
           <input autoFocus type="search" placeholder="Search keys" value={q} onChange={(e) => setQ(e.target.value)} />
           <div className="popover-list">
             {shown.length === 0 && <div className="muted">No key matches.</div>}
@@ -46,7 +53,14 @@ export function ColumnPicker({ keys, columns, onChange, onReset }: Props) {
             <button className="ghost" onClick={onReset}>
               Defaults
             </button>
-            <button onClick={() => setOpen(false)}>Done</button>
+            <button
+              onClick={() => {
+                setOpen(false);
+                opener.current?.focus();
+              }}
+            >
+              Done
+            </button>
           </div>
         </div>
       )}

@@ -9,6 +9,7 @@ import { api, type Run } from "../lib/api";
 import { diffRows, referenceFirst } from "../lib/flatten";
 import { getPath } from "../lib/get";
 import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
+import { runsHref } from "../lib/prefs";
 import { compareSchema } from "../lib/urlState";
 import { CodeDiffs } from "./CodeDiffs";
 import { DiffTable, SummaryCompare, useSetColors } from "./CompareTables";
@@ -80,7 +81,7 @@ export default function ComparePage() {
       <div className="page-head">
         <h1>Compare {runs.length} runs</h1>
         <span className="spacer" />
-        <Link className="button" to={`/p/${encodeURIComponent(project)}?${new URLSearchParams(ids.map((id) => ["sel", id]))}`}>
+        <Link className="button" to={runsHref(project, ids)}>
           Back to runs
         </Link>
       </div>

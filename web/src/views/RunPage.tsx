@@ -10,6 +10,7 @@ import { api, type Run } from "../lib/api";
 import { runColor } from "../lib/colors";
 import { fmtDuration } from "../lib/format";
 import { useAsync, useLiveEvents, useNow, useUrlState } from "../lib/hooks";
+import { runsHref } from "../lib/prefs";
 import { runPageSchema } from "../lib/urlState";
 import { ArtifactsTab } from "./run/ArtifactsTab";
 import { ConfigTable } from "./run/ConfigTable";
@@ -64,7 +65,7 @@ export default function RunPage() {
           {fmtDuration(run.state === "running" ? Math.max(run.duration ?? 0, now / 1000 - run.created_at) : run.duration)}
         </span>
         <span className="spacer" />
-        <Link className="button" to={`/p/${encodeURIComponent(project)}?sel=${run.id}`}>
+        <Link className="button" to={runsHref(project)}>
           Back to runs
         </Link>
       </div>

@@ -1,12 +1,27 @@
 // A project's runs: filter, sort, columns, grouping, selection, plots; all in the URL.
 import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
-import { useParams } from "react-router";
+import { useParams, useSearchParams } from "react-router";
 import { Loading } from "../components/States";
-import { ApiError, api } from "../lib/api";
+import { ApiError, api, type ProjectKeys } from "../lib/api";
 import { brushLabel, effectiveFilter } from "../lib/filter";
 import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
+import { useOptimisticUrlValue } from "../lib/optimistic";
+import { chooseColumns, loadColumns, rememberRunsQuery, saveColumns } from "../lib/prefs";
 import { usePagedRows } from "../lib/rows";
-import { decodeBrush, encodeBrush, runsSchema, type Brush } from "../lib/urlState";
+import {
+  NONE,
+  fromUrl,
+  headerState,
+  isSelected,
+  offerAll,
+  selectedCount,
+  selectionKey,
+  toUrl,
+  toggleHeader,
+  toggleRun,
+  type Selection,
+} from "../lib/selection";
+import { decodeBrush, encodeBrush, runsSchema, type Brush, type RunsState } from "../lib/urlState";
 import { BulkBar } from "./BulkBar";
 import { ColumnPicker } from "./ColumnPicker";
 import { FIXED_COLUMNS, dataColumn, defaultColumns, nextSort } from "./columns";
@@ -24,9 +39,13 @@ const VIEWS = [
   ["scatter", "Scatter"],
 ] as const;
 
+// a project without runs has no keys yet (the server answers 404)
+const NO_KEYS: ProjectKeys = { config: [], metrics: [], summary: [], tags: [] };
+
 export function RunsPage() {
   const project = useParams().project!;
   const [s, set] = useUrlState(runsSchema);
+  const [params] = useSearchParams();
   const keys = useAsync((signal) => api.keys(project, signal), [project]);
   const [version, setVersion] = useState(0);
   const refresh = useCallback(() => setVersion((v) => v + 1), []);
@@ -34,15 +53,35 @@ export function RunsPage() {
   // new runs, state changes and new points refresh what is on screen
   useLiveEvents({ project }, refresh, 1000);
 
+  // links back to this table (breadcrumb, "Back to runs") return to this very view
+  const search = params.toString();
+  useEffect(() => rememberRunsQuery(project, search), [project, search]);
+
+  const keysMissing = keys.error instanceof ApiError && keys.error.status === 404;
+  const keysData = keys.data ?? (keysMissing ? NO_KEYS : undefined);
+  const keysError = keys.error && !keysMissing ? keys.error : null;
+
   const brushes = useMemo(() => s.brush.map(decodeBrush).filter((b): b is Brush => b !== null), [s.brush]);
   const filter = effectiveFilter(s.filter, s.states, s.tags, brushes);
-  const columnIds = useMemo(
-    () => (s.customColumns ? s.columns : keys.data ? defaultColumns(keys.data) : []),
-    [s.customColumns, s.columns, keys.data],
+
+  // columns: the URL's pick, else the last one saved for the project, else defaults
+  const [savedTick, setSavedTick] = useState(0);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const saved = useMemo(() => loadColumns(project), [project, savedTick]);
+  const choice = chooseColumns(
+    { custom: s.customColumns, columns: s.columns },
+    saved,
+    keysData ? defaultColumns(keysData) : [],
   );
+  const columnsKey = JSON.stringify(choice.columns);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const columnIds = useMemo(() => choice.columns, [columnsKey]);
+  useEffect(() => {
+    // put a restored pick in the URL too, so the link shares what is on screen
+    if (choice.from === "saved") set({ columns: columnIds, customColumns: true }, { replace: true });
+  }, [choice.from, columnIds, set]);
   const columns = useMemo(() => [...FIXED_COLUMNS, ...columnIds.map(dataColumn)], [columnIds]);
   const rows = usePagedRows({ project, filter, order_by: s.sort, columns: columnIds }, version);
-  const selected = useMemo(() => new Set(s.selected), [s.selected]);
 
   // Tags, metric and config keys change as runs log and get tagged: ask again (the
   // old answer stays on screen meanwhile).
@@ -50,27 +89,34 @@ export function RunsPage() {
   useEffect(() => {
     if (version > 0) reloadKeys();
   }, [version, reloadKeys]);
-  const knownTags = keys.data?.tags ?? [];
+  const knownTags = keysData?.tags ?? [];
+
+  // selection: ids, or every run matching the filter less exclusions; a tick shows at
+  // once, and the URL follows
+  const urlSelection = useMemo(() => fromUrl(s.all, s.selected, s.excluded), [s.all, s.selected, s.excluded]);
+  const [selection, updateSelection] = useOptimisticUrlValue(urlSelection, selectionKey, (next) =>
+    set(toUrl(next), { replace: true }),
+  );
+  const setSelection = (next: Selection) => updateSelection(() => next);
+  const loaded = rows.loadedIds();
+  const header = headerState(selection, loaded);
+  const count = selectedCount(selection, rows.total);
+
+  // A new filter changes what "all matching" means: such a selection ends with it.
+  const setQuery = (patch: Partial<RunsState>) => set(selection.all ? { ...patch, ...toUrl(NONE) } : patch);
+  const clearFilter = () => setQuery({ filter: "", states: [], tags: [], brush: [] });
 
   const filterError = rows.error instanceof ApiError && rows.error.status === 400 ? rows.error.message : null;
-  const toggle = (id: string) =>
-    set({ selected: selected.has(id) ? s.selected.filter((x) => x !== id) : [...s.selected, id] }, { replace: true });
-  const toggleAll = () => {
-    const loaded: string[] = [];
-    for (let i = 0; i < (rows.total ?? 0); i++) {
-      const r = rows.row(i);
-      if (r) loaded.push(r.id);
-    }
-    const all = loaded.every((id) => selected.has(id));
-    set({ selected: all ? [] : [...new Set([...s.selected, ...loaded])] }, { replace: true });
-  };
-  const setBrushes = (next: Brush[]) => set({ brush: next.map(encodeBrush) }, { replace: true });
+  const setBrushes = (next: Brush[]) =>
+    set(selection.all ? { brush: next.map(encodeBrush), ...toUrl(NONE) } : { brush: next.map(encodeBrush) }, {
+      replace: true,
+    });
 
   const groupOptions = [
     ["", "No grouping"],
     ["group", "Run group"],
     ["tags", "Tag"],
-    ...(keys.data?.config ?? []).map((k) => [`config.${k}`, `config.${k}`]),
+    ...(keysData?.config ?? []).map((k) => [`config.${k}`, `config.${k}`]),
   ];
 
   return (
@@ -97,14 +143,26 @@ export function RunsPage() {
       </div>
       <FilterBar
         value={s.filter}
-        onApply={(f) => set({ filter: f })}
+        onApply={(f) => setQuery({ filter: f })}
         error={filterError}
         states={s.states}
-        onStates={(states) => set({ states })}
+        onStates={(states) => setQuery({ states })}
         tags={s.tags}
         knownTags={knownTags}
-        onTags={(tags) => set({ tags })}
+        onTags={(tags) => setQuery({ tags })}
+        onLeave={() => document.querySelector<HTMLElement>('[data-view="runs-table"] .scroller')?.focus()}
       />
+      {keysError && (
+        <div className="notice error" role="alert" data-testid="keys-error">
+          <span>
+            This project&apos;s columns, tags and plot axes could not be loaded:{" "}
+            <span className="error-text">{keysError.message}</span>
+          </span>
+          <button className="ghost" onClick={keys.reload}>
+            Retry
+          </button>
+        </div>
+      )}
       {brushes.length > 0 && (
         <div className="brush-bar">
           Brushed:{" "}
@@ -118,13 +176,13 @@ export function RunsPage() {
           </button>
         </div>
       )}
-      {s.view !== "table" && keys.data && (
+      {s.view !== "table" && keysData && (
         <Suspense fallback={<Loading what="plot" />}>
           {s.view === "parallel" ? (
             <ParallelCoords
               project={project}
               filter={effectiveFilter(s.filter, s.states, s.tags, [])}
-              keys={keys.data}
+              keys={keysData}
               axes={s.axes}
               metric={s.metric}
               brushes={brushes}
@@ -136,7 +194,7 @@ export function RunsPage() {
             <ScatterPlot
               project={project}
               filter={filter}
-              keys={keys.data}
+              keys={keysData}
               x={s.scatterX}
               y={s.scatterY}
               version={version}
@@ -156,20 +214,42 @@ export function RunsPage() {
             ))}
           </select>
         </label>
-        {keys.data && (
+        {keysData ? (
           <ColumnPicker
-            keys={keys.data}
+            keys={keysData}
             columns={columnIds}
-            onChange={(columns) => set({ columns, customColumns: true })}
-            onReset={() => set({ columns: [], customColumns: false })}
+            onChange={(picked) => {
+              saveColumns(project, picked);
+              setSavedTick((t) => t + 1);
+              set({ columns: picked, customColumns: true });
+            }}
+            onReset={() => {
+              saveColumns(project, null);
+              setSavedTick((t) => t + 1);
+              set({ columns: [], customColumns: false });
+            }}
           />
+        ) : (
+          <button disabled data-testid="columns-button">
+            Columns
+          </button>
         )}
         <span className="spacer" />
-        <span className="muted hint">↑↓ move · Enter open · x select · shift-click a header to add a sort</span>
+        <span className="muted hint">
+          / filter · ↑↓ move · Enter open · x select · shift-click a header to add a sort
+        </span>
       </div>
-      {s.selected.length > 0 && (
-        <BulkBar project={project} selected={s.selected} onClear={() => set({ selected: [] })} onChanged={refresh} />
-      )}
+      <BulkBar
+        project={project}
+        selection={selection}
+        count={count}
+        total={rows.total}
+        filter={filter}
+        offerAll={offerAll(selection, loaded, rows.total)}
+        onSelectAll={() => setSelection({ all: true, excluded: [] })}
+        onClear={() => setSelection(NONE)}
+        onChanged={refresh}
+      />
       {s.group ? (
         <GroupView
           project={project}
@@ -177,7 +257,7 @@ export function RunsPage() {
           by={s.group}
           columns={columnIds}
           version={version}
-          onPick={(clause) => set({ filter: s.filter ? `(${s.filter}) and ${clause}` : clause, group: "" })}
+          onPick={(clause) => setQuery({ filter: s.filter ? `(${s.filter}) and ${clause}` : clause, group: "" })}
         />
       ) : (
         <RunsTable
@@ -186,10 +266,13 @@ export function RunsPage() {
           columns={columns}
           sort={s.sort}
           onSort={(field, add) => set({ sort: nextSort(s.sort, field, add) })}
-          selected={selected}
-          onToggle={toggle}
-          onToggleAll={toggleAll}
+          isSelected={(id) => isSelected(selection, id)}
+          header={header}
+          onToggle={(id) => updateSelection((current) => toggleRun(current, id))}
+          onToggleAll={() => updateSelection((current) => toggleHeader(current, loaded))}
           hasFilter={!!filter}
+          onRetry={refresh}
+          onClearFilter={clearFilter}
         />
       )}
     </section>
