@@ -2,7 +2,7 @@
 // moved first, and the diff of two runs' recorded code diffs.
 import { describe, expect, it } from "vitest";
 import { diffRows, differingCells, referenceFirst } from "./flatten";
-import { diffLines, hunks, unifiedText, type DiffLine } from "./linediff";
+import { unifiedDiff } from "./linediff";
 
 describe("cells that differ from the reference run", () => {
   it("marks each cell against the reference, not the row as a whole", () => {
@@ -39,74 +39,36 @@ describe("cells that differ from the reference run", () => {
   });
 });
 
-/** Apply an edit script to `a`: it must give `b` (and keep every line of a in order). */
-function apply(lines: DiffLine[]): { a: string[]; b: string[] } {
-  return {
-    a: lines.filter((l) => l.op !== "+").map((l) => l.text),
-    b: lines.filter((l) => l.op !== "-").map((l) => l.text),
-  };
-}
+describe("the diff of two recorded diffs", () => {
+  const a = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
+  const text = (lines: string[]) => lines.join("\n") + "\n";
 
-describe("line diffs", () => {
-  it("finds a shortest edit script", () => {
-    const a = "a b c a b b a".split(" ");
-    const b = "c b a b a c".split(" ");
-    const d = diffLines(a, b)!;
-    expect(apply(d)).toEqual({ a, b });
-    expect(d.filter((l) => l.op !== " ").length).toBe(5); // Myers' classic example: D = 5
-  });
-
-  it("handles empty sides and identical inputs", () => {
-    expect(diffLines([], [])).toEqual([]);
-    expect(diffLines(["x"], [])).toEqual([{ op: "-", text: "x" }]);
-    expect(diffLines([], ["y"])).toEqual([{ op: "+", text: "y" }]);
-    expect(diffLines(["x", "y"], ["x", "y"])!.every((l) => l.op === " ")).toBe(true);
-  });
-
-  it("round-trips random edits", () => {
-    let seed = 42;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
-    for (let t = 0; t < 200; t++) {
-      const a = Array.from({ length: rnd(30) }, () => String(rnd(6)));
-      const b = a.filter(() => rnd(4) > 0);
-      for (let i = 0; i < rnd(5); i++) b.splice(rnd(b.length + 1), 0, String(rnd(6)));
-      const d = diffLines(a, b)!;
-      expect(apply(d)).toEqual({ a, b });
-    }
-  });
-
-  it("gives up past the edit limit", () => {
-    const a = Array.from({ length: 50 }, (_, i) => `a${i}`);
-    const b = Array.from({ length: 50 }, (_, i) => `b${i}`);
-    expect(diffLines(a, b, 20)).toBeNull();
-    expect(diffLines(a, b, 100)).not.toBeNull();
-  });
-
-  it("groups changes into hunks with context, as a unified diff", () => {
-    const a = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
+  it("is a unified diff with context, close changes sharing a hunk", () => {
     const b = [...a];
     b[1] = "changed 2";
     b.splice(15, 1); // drop line 16
-    const hs = hunks(diffLines(a, b)!, 3);
-    expect(hs).toHaveLength(2);
-    expect(hs[0]).toMatchObject({ aStart: 1, aLen: 5, bStart: 1, bLen: 5 });
-    expect(hs[1]).toMatchObject({ aStart: 13, aLen: 7, bStart: 13, bLen: 6 });
-    const text = unifiedText("run-a/code/diff.patch", "run-b/code/diff.patch", hs);
-    expect(text.split("\n").slice(0, 5)).toEqual([
+    const out = unifiedDiff("run-a/code/diff.patch", "run-b/code/diff.patch", text(a), text(b))!;
+    expect(out.split("\n").slice(0, 6)).toEqual([
       "--- run-a/code/diff.patch",
       "+++ run-b/code/diff.patch",
       "@@ -1,5 +1,5 @@",
       " line 1",
       "-line 2",
+      "+changed 2",
     ]);
-    // close changes share one hunk
+    expect(out).toContain("@@ -13,7 +13,6 @@\n line 13\n line 14\n line 15\n-line 16\n line 17");
     const c = [...a];
     c[4] = "x";
     c[8] = "y";
-    expect(hunks(diffLines(a, c)!, 3)).toHaveLength(1);
-    expect(hunks(diffLines(a, a)!, 3)).toEqual([]);
+    const close = unifiedDiff("a", "b", text(a), text(c))!;
+    expect(close.match(/^@@/gm)).toHaveLength(1);
+  });
+
+  it("is empty for equal texts and null past the edit limit", () => {
+    expect(unifiedDiff("a", "b", text(a), text(a))).toBe("");
+    const x = text(Array.from({ length: 50 }, (_, i) => `a${i}`));
+    const y = text(Array.from({ length: 50 }, (_, i) => `b${i}`));
+    expect(unifiedDiff("a", "b", x, y, 3, 20)).toBeNull();
+    expect(unifiedDiff("a", "b", x, y, 3, 200)).not.toBeNull();
   });
 });

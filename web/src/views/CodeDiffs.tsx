@@ -7,7 +7,7 @@ import { api, type Run } from "../lib/api";
 import { fmtBytes } from "../lib/format";
 import { getPath } from "../lib/get";
 import { useAsync } from "../lib/hooks";
-import { diffLines, hunks, unifiedText } from "../lib/linediff";
+import { unifiedDiff } from "../lib/linediff";
 import { DIFF_FILE } from "./run/Overview";
 
 const MAX_DIFF = 2 * 1024 * 1024;
@@ -115,10 +115,9 @@ function DiffOfDiffs({ runs, diffs }: { runs: Run[]; diffs: Recorded[] }) {
       </div>
     );
   }
-  const lines = diffLines(text(a).split("\n"), text(b).split("\n"));
-  if (lines === null)
+  const unified = unifiedDiff(`${runs[0].name}/${DIFF_FILE}`, `${runs[1].name}/${DIFF_FILE}`, text(a), text(b));
+  if (unified === null)
     return <div className="muted pad">The two diffs differ too much to diff; switch to side by side.</div>;
-  const unified = unifiedText(`${runs[0].name}/${DIFF_FILE}`, `${runs[1].name}/${DIFF_FILE}`, hunks(lines));
   return (
     <div data-testid="diff-of-diffs">
       <p className="muted small">
