@@ -1,6 +1,17 @@
 // Popovers close on a click outside and on Esc, and Esc gives the focus back to the
 // button that opened them (keyboard users land where they were).
-import { useEffect, type RefObject } from "react";
+import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
+
+/** A popover's open state and the refs `useDismiss` needs: spread `wrap` on the element
+ * holding the button and the panel, `opener` on the button. */
+export function usePopover() {
+  const [open, setOpen] = useState(false);
+  const wrap = useRef<HTMLDivElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, close, wrap, opener);
+  return { open, setOpen, close, wrap, opener };
+}
 
 export function useDismiss(
   open: boolean,

@@ -1,8 +1,8 @@
 // Choose the table's config / metric columns (in the URL, and remembered per project).
 // The popover closes on a click outside, Esc or Done; the focus goes back to its button.
-import { useCallback, useRef, useState } from "react";
+import { useState } from "react";
 import type { ProjectKeys } from "../lib/api";
-import { useDismiss } from "../lib/popover";
+import { usePopover } from "../lib/popover";
 
 interface Props {
   keys: ProjectKeys;
@@ -12,12 +12,8 @@ interface Props {
 }
 
 export function ColumnPicker({ keys, columns, onChange, onReset }: Props) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, wrap, opener } = usePopover();
   const [q, setQ] = useState("");
-  const wrap = useRef<HTMLDivElement>(null);
-  const opener = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrap, opener);
   const all = [
     ...keys.metrics.map((k) => `metrics.${k}`),
     ...keys.summary.filter((k) => !keys.metrics.includes(k)).map((k) => `summary.${k}`),

@@ -1,8 +1,8 @@
 // The filter box (the filter language, errors shown inline) and the quick filters.
 // `/` anywhere on the page focuses the box; Esc leaves it (and drops an unapplied edit).
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { RUN_STATES } from "../lib/api";
-import { useDismiss } from "../lib/popover";
+import { usePopover } from "../lib/popover";
 import { quickTags, searchTags } from "../lib/quickTags";
 
 interface Props {
@@ -112,12 +112,8 @@ export function FilterBar({ value, onApply, error, states, onStates, tags, known
 
 /** The tags without a chip: a popover with a search; picking one turns it on. */
 function MoreTags({ tags, onPick }: { tags: string[]; onPick: (tag: string) => void }) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, wrap, opener } = usePopover();
   const [q, setQ] = useState("");
-  const wrap = useRef<HTMLDivElement>(null);
-  const opener = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, close, wrap, opener);
   const found = searchTags(tags, q);
   return (
     <div className="popover-wrap" ref={wrap}>
