@@ -38,6 +38,7 @@ from heron.artifacts.base import ArtifactStore, BlobInfo
 from heron.artifacts.files import materialize
 from heron.artifacts.gc import delete_blobs, find_orphans
 from heron.errors import Conflict, InvalidInput, NotFound, Unavailable
+from heron.follow import DEFAULT_POLL, console_lines
 from heron.keys import check_artifact_path
 from heron.local_dir import LocalDir
 from heron.remote.http import is_url
@@ -47,6 +48,8 @@ from heron.sdk.spool import iter_spools
 from heron.settings import Settings
 from heron.store.base import (
     ArtifactVersion,
+    ConsoleLine,
+    ConsolePage,
     FileEntry,
     Float64Array,
     Int64Array,
@@ -417,6 +420,31 @@ class ApiRun:
             raise NotFound(f"run {self.id} has no file {wanted!r} (its files: {listed})")
         materialize(chosen, self._api._artifacts, Path(dest))
         return Path(dest) / wanted
+
+    # --- console -----------------------------------------------------------------
+    def console(
+        self, after: int = 0, limit: int | None = None, *, tail: int | None = None
+    ) -> ConsolePage:
+        """What the run printed (stdout and stderr, captured by ``heron.init``): lines
+        numbered above ``after`` (at most ``limit``; None: all), or the last ``tail``
+        lines, and ``total``, the run's line count."""
+        if tail is not None:
+            return self._api._store.console(self.id, self._tail_start(tail), None)
+        return self._api._store.console(self.id, after, limit)
+
+    def console_lines(
+        self, *, tail: int | None = None, follow: bool = False, poll: float = DEFAULT_POLL
+    ) -> Iterator[ConsoleLine]:
+        """The run's console lines a page at a time (the last ``tail`` only, if given).
+        ``follow``: keep yielding finished lines as the run prints them, polling every
+        ``poll`` seconds, until it ends (a progress bar comes once it is finished)."""
+        after = 0 if tail is None else self._tail_start(tail)
+        return console_lines(self._api._store, self.id, after, follow=follow, poll=poll)
+
+    def _tail_start(self, tail: int) -> int:
+        if tail < 0:
+            raise InvalidInput(f"tail must be >= 0, got {tail}")
+        return max(0, self._api._store.console(self.id, 0, 0).total - tail)
 
     # --- metrics ---------------------------------------------------------------
     def series(self, keys: Iterable[str] | None = None) -> dict[str, Series]:

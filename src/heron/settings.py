@@ -32,6 +32,13 @@ def _mode(text: str) -> str:
     return lowered
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise InvalidInput(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def _setting(env: str, parse: Callable[[str], Any], doc: str, default: Any) -> Any:
     return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
 
@@ -99,6 +106,20 @@ class Settings:
         _bool,
         "Record OS, CPU, RAM, GPU and allow-listed environment variables at init.",
         True,
+    )
+    capture_console: bool = _setting(
+        "HERON_CAPTURE_CONSOLE",
+        _bool,
+        "Record what a run's script prints (stdout and stderr, as lines) with the run; "
+        "heron.init(capture_console=...) overrides it.",
+        True,
+    )
+    console_max_bytes: int = _setting(
+        "HERON_CONSOLE_MAX_BYTES",
+        _count,
+        "Most bytes of console output recorded per run (and per process, for a resumed "
+        "run); past it capture stops and a last line says so. 0: no limit.",
+        100 << 20,
     )
     webhook_allow: str | None = _setting(
         "HERON_WEBHOOK_ALLOW",

@@ -34,6 +34,8 @@ from heron.store.base import (
     EVENT_TYPES,
     ArtifactVersion,
     Batch,
+    ConsoleLine,
+    ConsolePage,
     FileEntry,
     Float64Array,
     MetricSummary,
@@ -56,6 +58,8 @@ __all__ = [
     "artifact_to_json",
     "blob_from_json",
     "blob_to_json",
+    "console_from_json",
+    "console_to_json",
     "decode_batch",
     "encode_batch",
     "file_from_json",
@@ -450,3 +454,36 @@ def series_from_json(data: object) -> Series:
     if not len(steps) == len(times) == len(values):
         raise InvalidInput("a series needs steps, times and values of equal length")
     return Series(steps, times, values)
+
+
+_CONSOLE_FIELDS = ("line", "stream", "time", "text", "truncated", "partial")
+
+
+def console_to_json(page: ConsolePage) -> dict[str, Any]:
+    """``{"total", "lines": [{line, stream, time, text, truncated, partial}]}``."""
+    return {
+        "total": page.total,
+        "lines": [{f: getattr(line, f) for f in _CONSOLE_FIELDS} for line in page.lines],
+    }
+
+
+def console_from_json(data: object) -> ConsolePage:
+    raw = _require(data, "a console page")
+    lines = raw.get("lines")
+    if not isinstance(lines, list):
+        raise InvalidInput('a console page needs a "lines" list')
+    try:
+        parsed = [
+            ConsoleLine(
+                line=int(item["line"]),
+                stream=str(item["stream"]),
+                time=float(item["time"]),
+                text=str(item["text"]),
+                truncated=bool(item.get("truncated", False)),
+                partial=bool(item.get("partial", False)),
+            )
+            for item in lines
+        ]
+        return ConsolePage(parsed, int(raw["total"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"a malformed console page: {exc!r}") from None

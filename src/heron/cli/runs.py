@@ -1,4 +1,4 @@
-"""``heron runs``: list, show, compare and delete runs."""
+"""``heron runs``: list, show, compare and delete runs, and print their console."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ _MIN_WIDTH = {"name": 8, "project": 7, "tags": 4, "group": 5}
 
 @click.group()
 def runs() -> None:
-    """List, show, compare and delete runs."""
+    """List, show, compare and delete runs; print what they printed."""
 
 
 @runs.command("ls")
@@ -178,6 +178,23 @@ def diff(run_a: str, run_b: str, show_all: bool) -> None:
     """Compare two runs: config, summary, git, environment and packages."""
     api = open_api()
     print_diff(render.stdout(), api.run(run_a), api.run(run_b), show_all)
+
+
+@runs.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until the run ends.")
+@click.option(
+    "-n", "--tail", type=click.IntRange(min=0), metavar="N", help="Start with the last N lines."
+)
+def logs(run_id: str, follow: bool, tail: int | None) -> None:
+    """Print what a run printed: its captured stdout (to stdout) and stderr (to stderr).
+
+    With --follow, a line still being redrawn (a progress bar) is printed once it is
+    finished.
+    """
+    run = open_api().run(run_id)
+    for line in run.console_lines(tail=tail, follow=follow):
+        click.echo(line.text, err=line.stream == "stderr")
 
 
 @runs.command()

@@ -10,8 +10,10 @@ from urllib.parse import quote
 from heron.errors import InvalidInput
 from heron.remote.http import HttpClient
 from heron.store.base import (
+    CONSOLE_PAGE_MAX,
     ArtifactVersion,
     Batch,
+    ConsolePage,
     FileEntry,
     IngestResult,
     ProjectInfo,
@@ -25,6 +27,7 @@ from heron.store.base import (
 from heron.wire import (
     BATCH_CONTENT_TYPE,
     artifact_from_json,
+    console_from_json,
     decode_batch,
     encode_batch,
     file_from_json,
@@ -199,6 +202,25 @@ class RemoteStore:
                 for name, values in answer["columns"].items()
             },
         )
+
+    def console(self, run_id: str, after: int = 0, limit: int | None = 1000) -> ConsolePage:
+        params: dict[str, Any] = {"after": after}
+        if limit is not None:
+            params["limit"] = limit
+        else:  # the server pages its answers: gather every page
+            return self._whole_console(run_id, after)
+        return console_from_json(
+            self.http.json("GET", f"/runs/{_quote(run_id)}/console", params=params)
+        )
+
+    def _whole_console(self, run_id: str, after: int) -> ConsolePage:
+        lines = []
+        while True:
+            page = self.console(run_id, after, CONSOLE_PAGE_MAX)
+            lines.extend(page.lines)
+            if not page.lines or page.lines[-1].line >= page.total:
+                return ConsolePage(lines, page.total)
+            after = page.lines[-1].line
 
     def changed_runs(self, since: float) -> list[RunChange]:
         raise InvalidInput(

@@ -72,6 +72,7 @@ def init(
     mode: str | None = None,
     system_metrics: bool | float | None = None,
     capture: bool = True,
+    capture_console: bool | None = None,
     settings: Settings | None = None,
 ) -> Run:
     """Start a run and make it the current one (``heron.log`` and ``heron.run`` use it).
@@ -82,7 +83,9 @@ def init(
     ``heron server`` instead and ``dir`` only holds the spool. ``mode``: ``online``,
     ``offline`` (spool only, ``heron sync`` later) or ``disabled`` (a run that records
     nothing). ``system_metrics``: False, True, or the sampling interval in seconds.
-    ``capture=False`` skips the git/environment record.
+    ``capture=False`` skips the git/environment record. ``capture_console``: record
+    what the script prints to stdout and stderr (default ``HERON_CAPTURE_CONSOLE``,
+    on); never in disabled mode.
     """
     global _current
     settings = settings or Settings.from_env(dir=Path(dir) if dir else None, mode=mode, url=url)
@@ -194,6 +197,10 @@ def init(
         interval = 0.0 if system_metrics is False else float(system_metrics)
     if interval > 0 and settings.mode != "disabled":
         _start_sampler(run, interval)
+    if capture_console is None:
+        capture_console = settings.capture_console
+    if capture_console and settings.mode != "disabled":
+        run._capture_console(settings.console_max_bytes)  # last: nothing below can fail
     _current = run
     _runs.add(run)
     _install_hooks()

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from heron.errors import HeronError, InvalidInput, InvalidKey, InvalidValue
 from heron.keys import (
@@ -33,10 +33,17 @@ from heron.sdk.spool import KIND_SCALAR, SCALAR, SLOT, SpoolWriter
 from heron.sdk.values import to_float, to_json_value, to_step
 from heron.store.base import TERMINAL_STATES, ArtifactVersion, FileEntry, RunInfo
 
+if TYPE_CHECKING:
+    from heron.sdk.capture.console import ConsoleCapture
+
 _pack = SCALAR.pack_into
 _now = time.time
 
 DEFAULT_FINISH_TIMEOUT = 120.0
+# How long a console line waits for the run's lock before it is kept for the next
+# write: long enough for any other thread, short for this one (a signal handler that
+# prints while the interrupted code holds the lock in ``log``).
+CONSOLE_LOCK_WAIT = 0.1
 LOSS_LIKE = ("loss", "err", "mae", "mse", "rmse", "perplexity", "ppl")
 
 
@@ -71,6 +78,7 @@ class Run:
         self._closed = False
         self.state = "running"
         self._on_finish: list[Any] = []
+        self._console: ConsoleCapture | None = None
         self.config = Config(dict(info.config), self._event)
         self.summary = Summary(self._event, self._fetch_summary)
 
@@ -129,6 +137,25 @@ class Run:
             if self._closed:
                 raise HeronError(f"run {self.id} is finished; start a new one with heron.init()")
             self._writer.write_event(event)
+
+    def _console_event(self, event: dict[str, Any]) -> bool:
+        """Console capture's write: False when the lock stayed busy (the capture keeps
+        the event for its next write); an event after the run ended is dropped."""
+        if not self._lock.acquire(timeout=CONSOLE_LOCK_WAIT):
+            return False
+        try:
+            if not self._closed:
+                self._writer.write_event(event)
+            return True
+        finally:
+            self._lock.release()
+
+    def _capture_console(self, max_bytes: int) -> None:
+        """Tee stdout and stderr into this run until it finishes (``sdk/capture/console``)."""
+        from heron.sdk.capture.console import ConsoleCapture
+
+        self._console = ConsoleCapture(self._console_event, max_bytes)
+        self._console.start()
 
     def _log_system(self, values: Mapping[str, float]) -> None:
         """System metrics: their own keys and x-axis (wall time), not the user's step."""
@@ -355,6 +382,9 @@ class Run:
         """End the run: record its state, ship everything, remove the spool."""
         if state not in TERMINAL_STATES or state == "crashed":
             raise InvalidInput(f"state must be finished, failed or killed, got {state!r}")
+        console, self._console = self._console, None
+        if console is not None:  # its last lines go before the state record
+            console.stop()
         with self._lock:
             if self._closed:
                 return
@@ -428,6 +458,9 @@ class Run:
         self.log = refuse  # type: ignore[method-assign]
         self._event = refuse  # type: ignore[method-assign]
         self._closed = True
+        console, self._console = self._console, None
+        if console is not None:  # the child's prints are its own
+            console.abandon()
 
     def __repr__(self) -> str:
         return f"<heron.Run {self.id} {self.name!r} project={self.project!r} {self.state}>"

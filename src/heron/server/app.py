@@ -22,7 +22,7 @@ from heron.server.background import ChangePoller, Reaper, every
 from heron.server.events import EventHub
 from heron.server.limits import BodyLimitMiddleware
 from heron.server.metrics import MetricsMiddleware, ServerMetrics
-from heron.server.routes import artifacts, blobs, events, ingest, ops, projects, runs, series
+from heron.server.routes import artifacts, blobs, events, ingest, logs, ops, projects, runs, series
 from heron.server.state import ServerState
 from heron.settings import Settings
 from heron.store.base import Store
@@ -94,7 +94,7 @@ def create_app(
     app.state.heron = state
     problems.install(app)
     prefixes: dict[int, str] = {}  # route -> prefix, for metrics by route template
-    api = [runs, ingest, projects, artifacts, blobs, series, events]
+    api = [runs, ingest, projects, artifacts, blobs, series, events, logs]
     for router in [m.router for m in api] + _optional_routers():
         app.include_router(router, prefix=API_PREFIX)
         prefixes.update((id(route), API_PREFIX) for route in router.routes)

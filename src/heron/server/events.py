@@ -5,9 +5,10 @@ Publishers (routes, the change poller, the reaper, the PostgreSQL listener) may 
 subscriber has a bounded queue: a client that reads too slowly is dropped (its stream
 ends; EventSource reconnects and refetches), so memory never grows without bound.
 
-Events are ``{"event": "run" | "points", "data": {...}}`` (docs/rest-api.md). Every
-event carries ``origin``, this process's random id, when it goes to other processes
-(``forward``), so that the PostgreSQL bridge can skip its own notifications.
+Events are ``{"event": "run" | "points" | "console", "data": {...}}``
+(docs/rest-api.md). Every event carries ``origin``, this process's random id, when it
+goes to other processes (``forward``), so that the PostgreSQL bridge can skip its own
+notifications.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-EventKind = str  # "run" or "points"
+EventKind = str  # "run", "points" or "console"
 Forward = Callable[[dict[str, Any]], None]
 
 
@@ -94,6 +95,10 @@ class EventHub:
         data = {"run": run, "project": project, "keys": keys, "last_step": last_step, "seq": seq}
         self.publish(Event("points", data))
 
+    def console(self, run: str, project: str, seq: int) -> None:
+        """The run printed lines (a batch brought console events)."""
+        self.publish(Event("console", {"run": run, "project": project, "seq": seq}))
+
     def publish(self, event: Event, *, forward: bool = True) -> None:
         """Deliver ``event`` to matching local subscribers and, unless it came from
         another process already (``forward=False``), to the forwarders."""
@@ -116,7 +121,7 @@ class EventHub:
         with self._lock:
             seen = self._published.setdefault(run, _Published())
             seq = event.data.get("seq")
-            if event.kind == "points" and isinstance(seq, int):
+            if event.kind in ("points", "console") and isinstance(seq, int):
                 seen.seq = max(seen.seq, seq)
             elif event.kind == "run":
                 seen.state = event.data.get("state")

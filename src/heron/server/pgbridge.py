@@ -115,7 +115,7 @@ class PgBridge:
             kind, data = message["event"], message["data"]
             if message.get("origin") == self.hub.origin:
                 return
-            if kind not in ("run", "points") or not isinstance(data, dict):
+            if kind not in ("run", "points", "console") or not isinstance(data, dict):
                 raise ValueError(f"unknown event {kind!r}")
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("heron server: ignoring a malformed %s notification: %s", CHANNEL, exc)

@@ -41,6 +41,16 @@ Summary
     override (``run.summary[k] = v``) wins over the computed value and may name a key
     that is not a metric.
 
+Console
+    What a run printed (``heron.sdk.capture.console``) is kept as numbered lines: 1,
+    2, 3... per run, contiguous, assigned at ingest in spool order (so exactly once and
+    the same on every retry), never renumbered. Each line has its stream (``stdout`` or
+    ``stderr``), the wall time it was printed and its text (at most
+    :data:`CONSOLE_MAX_LINE_BYTES` of UTF-8; longer lines are cut and marked
+    ``truncated``). A *partial* line is one the script has not finished (a progress
+    bar being redrawn, or one cut off by a crash): the store may rewrite its text later
+    (``"cont"`` events), so a follower asks again from before its first partial line.
+
 Concurrency
     Any number of processes and threads may ingest into one store at once, for
     different runs or (via different shippers) the same run, without a "database
@@ -203,6 +213,26 @@ class RunTable:
 
 
 @dataclass(frozen=True)
+class ConsoleLine:
+    """One line of a run's console output (see the module doc)."""
+
+    line: int  # 1, 2, 3... within the run
+    stream: str  # "stdout" or "stderr"
+    time: float  # wall time it was printed (its last rewrite, for a redrawn line)
+    text: str  # without the newline
+    truncated: bool = False  # cut at CONSOLE_MAX_LINE_BYTES
+    partial: bool = False  # not finished yet: its text may still change
+
+
+@dataclass(frozen=True)
+class ConsolePage:
+    """Lines of a run's console, in order, and how many lines the run has."""
+
+    lines: list[ConsoleLine]
+    total: int  # the number of the last line (lines are numbered 1..total)
+
+
+@dataclass(frozen=True)
 class RunChange:
     """A run whose content changed (created, ingested, state or metadata): see
     :meth:`Store.changed_runs`."""
@@ -256,6 +286,11 @@ class ArtifactVersion:
 #        "retention": {"keep_last": N, "keep_best": K, "metric": key,
 #                      "mode": "max"|"min"} | None}
 #   {"type": "use_artifact", "version_id": int, "time": t}
+#   {"type": "console", "stream": "stdout"|"stderr", "time": t, "lines": [text, ..],
+#        "truncated": [index into lines, ..], "open": bool, "cont": bool}
+#        lines printed (without their newlines). "open": the last line is not finished
+#        (a snapshot: a later event's first line, marked "cont", replaces its text);
+#        "truncated", "open" and "cont" may be left out (empty / false).
 # ---------------------------------------------------------------------------
 Event = dict[str, Any]
 EVENT_TYPES = frozenset(
@@ -271,8 +306,12 @@ EVENT_TYPES = frozenset(
         "file",
         "artifact",
         "use_artifact",
+        "console",
     }
 )
+CONSOLE_STREAMS: tuple[str, ...] = ("stdout", "stderr")
+CONSOLE_MAX_LINE_BYTES = 64 * 1024  # longer lines are cut (and marked truncated)
+CONSOLE_PAGE_MAX = 10_000  # the most lines one GET /runs/{id}/console answers
 
 
 @dataclass
@@ -440,6 +479,13 @@ class Store(Protocol):
         Indexed, so polling it every second is cheap however many runs there are.
         Writers' clocks may disagree slightly and a transaction commits after its
         timestamp is taken, so pollers should ask with some overlap and deduplicate."""
+        ...
+
+    def console(self, run_id: str, after: int = 0, limit: int | None = 1000) -> ConsolePage:
+        """The run's console lines numbered above ``after``, at most ``limit`` of them
+        (None: every one), in order, and the run's line count (``limit=0`` asks for the
+        count alone). Raises NotFound for an unknown run, InvalidInput for a negative
+        ``after`` or ``limit``."""
         ...
 
     # --- artifacts ---------------------------------------------------------

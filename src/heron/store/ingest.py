@@ -20,6 +20,7 @@ from heron.keys import check_key, check_metric_pattern, check_tag
 from heron.store import artifacts_sql, create, series
 from heron.store import schema as s
 from heron.store.base import EVENT_TYPES, TERMINAL_STATES, Batch, IngestResult
+from heron.store.console import ConsoleWriter
 from heron.store.engine import upsert
 from heron.store.summary import RunSummaries
 from heron.store.values import deep_merge, dumps, flatten_config, loads_dict
@@ -70,6 +71,7 @@ class _RunWriter:
         self.changes: dict[str, Any] = {}  # runs columns to update
         self.summaries = RunSummaries(conn, self.run_id)
         self.orphan_candidates: set[str] = set()  # digests this batch stopped referencing
+        self.console: ConsoleWriter | None = None  # made by the batch's first console event
 
     # --- events -------------------------------------------------------------
 
@@ -174,6 +176,11 @@ class _RunWriter:
     def _on_use_artifact(self, event: Mapping[str, Any]) -> None:
         artifacts_sql.use_artifact(self.conn, self.run_id, event, self.now)
 
+    def _on_console(self, event: Mapping[str, Any]) -> None:
+        if self.console is None:
+            self.console = ConsoleWriter(self.conn, self.run_id)
+        self.console.apply(event)
+
     # --- metrics ------------------------------------------------------------
 
     def add_metrics(self, batch: Batch) -> None:
@@ -193,6 +200,8 @@ class _RunWriter:
 
     def finish(self, seq: int) -> set[str]:
         self.summaries.flush()
+        if self.console is not None:
+            self.console.write()
         if "config" in self.changes:
             self.conn.execute(delete(s.run_config).where(s.run_config.c.run_id == self.run_id))
             rows = [

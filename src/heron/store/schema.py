@@ -10,6 +10,7 @@ Layout (why, briefly):
 - ``run_summary`` has one row per (run, metric key or summary override): the runs
   table filters and sorts on ``value`` without touching metric data.
 - ``metric_chunks`` keeps series as compressed columnar chunks (``store.chunks``).
+- ``run_console`` keeps what a run printed, a row per line.
 - Artifacts: versions of named artifacts, their files (blob digests), aliases and
   which runs used them (lineage); ``run_files`` are a run's unnamed files.
 - Floats: SQLite turns NaN into NULL. Numeric summary columns therefore read NULL
@@ -160,6 +161,22 @@ run_files = Table(
     Column("size", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
     Index(None, "digest"),
+)
+
+# What a run printed, one row per line (store/console.py; revision 0005). ``line``
+# numbers the run's lines 1, 2, 3... in print order; the index finds a stream's last
+# line, the one an unfinished ("partial") line's later text rewrites.
+run_console = Table(
+    "run_console",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("line", BigInteger, primary_key=True),
+    Column("stream", String(8), nullable=False),
+    Column("time", Float, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("truncated", Boolean, nullable=False, default=False),
+    Column("partial", Boolean, nullable=False, default=False),
+    Index(None, "run_id", "stream", "line"),
 )
 
 artifact_versions = Table(

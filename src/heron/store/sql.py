@@ -26,6 +26,7 @@ from heron.store.base import (
     BlockRef,
     BlockSummaries,
     ChartAxis,
+    ConsolePage,
     FileEntry,
     IngestResult,
     ProjectInfo,
@@ -36,6 +37,7 @@ from heron.store.base import (
     RunTable,
     Series,
 )
+from heron.store.console import read as read_console
 from heron.store.engine import Transactor, parse_url, safe_url, upsert
 from heron.store.migrate import ensure_schema
 
@@ -263,6 +265,13 @@ class SqlStore:
 
     def changed_runs(self, since: float) -> list[RunChange]:
         return self._tx.read(lambda conn: table.changed_runs(conn, since))
+
+    def console(self, run_id: str, after: int = 0, limit: int | None = 1000) -> ConsolePage:
+        def work(conn: Connection) -> ConsolePage:
+            _require_run(conn, run_id)
+            return read_console(conn, run_id, after, limit)
+
+        return self._tx.read(work)
 
     # --- artifacts ---------------------------------------------------------
 

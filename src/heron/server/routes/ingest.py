@@ -57,9 +57,12 @@ def _ingest(state: ServerState, run_id: str, body: bytes, gzipped: bool) -> dict
 
 
 def _announce(state: ServerState, batch: Batch, seq: int) -> None:
-    if batch.events:  # state, config, tags...: the run's record changed
+    kinds = {event.get("type") for event in batch.events}
+    if kinds - {"console"}:  # state, config, tags...: the run's record changed
         info = state.store.get_run(batch.run_id)
         state.hub.run_changed(info.id, info.project, info.state)
+    if "console" in kinds:  # printed lines: only the logs view cares
+        state.hub.console(batch.run_id, _project(batch) or state.project_of(batch.run_id), seq)
     keys = [key for key, series in batch.metrics.items() if len(series)]
     if keys:
         project = _project(batch) or state.project_of(batch.run_id)
