@@ -3,7 +3,9 @@
 
 Project ``vision``: six finished runs over a small grid of config values, one failed
 run, one run whose loss hits NaN and +inf, run files (JSON, CSV, text, a PNG) and an
-artifact produced by one run and used by another. Project ``nlp``: two runs.
+artifact produced by one run and used by another; the first run also prints (a few
+thousand lines, a warning, a progress bar), which heron.init captures. Project
+``nlp``: two runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ PNG = base64.b64decode(
 
 LOSS_STEPS = 300
 VAL_POINTS = 30
+CONSOLE_STEPS = 2400  # more lines than the Logs tab loads at first
+CONSOLE_LINES = CONSOLE_STEPS + 4
 
 
 @dataclass
@@ -50,13 +54,28 @@ def _curve(run: heron.Run, lr: float, bs: int, bad: bool = False) -> None:
             run.log({"val/acc": 1 - math.exp(-step * lr * 5) * 0.9 - 0.01 * bs / 64}, step=step)
 
 
+def _print_console() -> None:
+    """What a training script prints, captured by heron.init: progress lines, a warning
+    on stderr, and a progress bar redrawn with carriage returns (one line in the end)."""
+    for step in range(CONSOLE_STEPS):
+        print(f"step {step} loss {1.0 / (step + 1):.4f}")
+    print("warning: the learning rate is low", file=sys.stderr)
+    for pct in range(0, 101, 10):
+        sys.stderr.write(f"\rvalidating {pct:3d}%")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
+    print("epoch 1 done")
+    print("epoch 2 done")
+
+
 def seed(folder: Path) -> Seeded:
     out = Seeded(folder)
     files = folder.parent / "seed-files"
     files.mkdir(parents=True, exist_ok=True)
     (files / "metrics.json").write_text(json.dumps({"best": {"acc": 0.93, "epoch": 7}}))
     (files / "predictions.csv").write_text("id,label,score\n1,cat,0.91\n2,dog,0.78\n3,cat,0.55\n")
-    (files / "output.log").write_text("epoch 1 done\nepoch 2 done\n")
+    # A log file the script wrote itself (a data loader's, say): listed in the Logs tab.
+    (files / "dataloader.log").write_text("worker 0 started\nworker 1 started\n")
     (files / "sample.png").write_bytes(PNG)
     (files / "model").mkdir(exist_ok=True)
     (files / "model" / "weights.bin").write_bytes(b"\x00" * 1024)
@@ -84,8 +103,10 @@ def seed(folder: Path) -> Seeded:
             run.define_metric("val/acc", goal="max")
             _curve(run, lr, bs)
             if i == 0:
-                for name in ("metrics.json", "predictions.csv", "output.log", "sample.png"):
+                _print_console()
+                for name in ("metrics.json", "predictions.csv", "sample.png"):
                     run.save_file(files / name)
+                run.save_file(files / "dataloader.log", name="logs/dataloader.log")
                 run.log_artifact(files / "model", name="resnet-weights", type="model")
             if i == 1:
                 run.use_artifact("resnet-weights:latest")

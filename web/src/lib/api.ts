@@ -96,6 +96,21 @@ export interface BulkResult {
   limit: number;
 }
 
+/** One line a run printed (GET /runs/{id}/console); `partial`: still being redrawn. */
+export interface ConsoleLine {
+  line: number;
+  stream: "stdout" | "stderr";
+  time: number;
+  text: string;
+  truncated: boolean;
+  partial: boolean;
+}
+
+export interface ConsolePage {
+  lines: ConsoleLine[];
+  total: number;
+}
+
 export interface FileEntry {
   path: string;
   digest: string;
@@ -239,4 +254,7 @@ export const api = {
   runArtifacts: (id: string, signal?: AbortSignal) =>
     request<ArtifactVersion[]>(`/runs/${enc(id)}/artifacts${qs({ produced: true, used: true })}`, { signal }),
   artifactFileUrl: (versionId: number, path: string) => `${API}/artifacts/${versionId}/files/${encPath(path)}`,
+  console: (id: string, q: { after?: number; limit?: number; tail?: number }, signal?: AbortSignal) =>
+    request<ConsolePage>(`/runs/${enc(id)}/console${qs(q)}`, { signal }),
+  consoleTextUrl: (id: string) => `${API}/runs/${enc(id)}/console.txt`,
 };

@@ -59,7 +59,7 @@ export function useUrlState<S extends Schema>(schema: S): [StateOf<S>, SetUrlSta
 }
 
 export interface LiveEvent {
-  type: "run" | "points";
+  type: "run" | "points" | "console";
   run: string;
   project: string;
   state?: string;
@@ -80,11 +80,13 @@ export function useLiveEvents(
   target: { project?: string; run?: string } | null,
   onEvents: (events: LiveEvent[]) => void,
   throttleMs = 500,
+  kinds: readonly LiveEvent["type"][] = ["run", "points"], // "console": a run printed lines
 ): LiveStatus {
   const handler = useRef(onEvents);
   handler.current = onEvents;
   const [status, setStatus] = useState<LiveStatus>("connecting");
   const qs = target ? new URLSearchParams(target as Record<string, string>).toString() : null;
+  const kindsKey = kinds.join(",");
   useEffect(() => {
     if (qs === null || typeof EventSource === "undefined") return;
     const es = new EventSource(qs ? `${API}/events?${qs}` : `${API}/events`);
@@ -107,13 +109,12 @@ export function useLiveEvents(
         }, throttleMs);
       }
     };
-    es.addEventListener("run", push("run") as EventListener);
-    es.addEventListener("points", push("points") as EventListener);
+    for (const kind of kindsKey.split(",")) es.addEventListener(kind, push(kind as LiveEvent["type"]) as EventListener);
     return () => {
       es.close();
       if (timer !== undefined) window.clearTimeout(timer);
     };
-  }, [qs, throttleMs]);
+  }, [qs, throttleMs, kindsKey]);
   return status;
 }
 

@@ -3,7 +3,6 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ChartGrid } from "../charts/ChartGrid";
-import { FilePreview } from "../components/FilePreview";
 import { Empty, ErrorBox, Loading, StateBadge, Swatch } from "../components/States";
 import { TabBar, tabPanelProps } from "../components/Tabs";
 import { api, type Run } from "../lib/api";
@@ -15,6 +14,7 @@ import { runPageSchema } from "../lib/urlState";
 import { ArtifactsTab } from "./run/ArtifactsTab";
 import { ConfigTable } from "./run/ConfigTable";
 import { NotesTab } from "./run/NotesTab";
+import { LogsTab } from "./run/LogsTab";
 import { DIFF_FILE, Overview, SummaryTable } from "./run/Overview";
 
 const TABS = [
@@ -26,8 +26,6 @@ const TABS = [
   ["notes", "Notes"],
   ["logs", "Logs"],
 ] as const;
-
-const LOG_FILE = /(^|\/)(logs?\/|output\.log$|stdout|stderr|console)/i;
 
 export default function RunPage() {
   const { project, runId } = useParams() as { project: string; runId: string };
@@ -106,23 +104,8 @@ export default function RunPage() {
         )}
         {s.tab === "artifacts" && <ArtifactsTab runId={run.id} file={s.file} onFile={(file) => set({ file })} />}
         {s.tab === "notes" && <NotesTab run={run} onSaved={setPatched} />}
-        {s.tab === "logs" && <Logs runId={run.id} />}
+        {s.tab === "logs" && <LogsTab runId={run.id} running={run.state === "running"} />}
       </div>
     </section>
-  );
-}
-
-function Logs({ runId }: { runId: string }) {
-  const files = useAsync((sig) => api.files(runId, sig), [runId]);
-  if (files.error) return <ErrorBox error={files.error} retry={files.reload} />;
-  if (!files.data) return <Loading what="logs" />;
-  const logs = files.data.filter((f) => LOG_FILE.test(f.path));
-  if (logs.length === 0) return <Empty title="No logs were captured for this run" />;
-  return (
-    <div data-view="logs">
-      {logs.map((f) => (
-        <FilePreview key={f.path} url={api.fileUrl(runId, f.path)} path={f.path} size={f.size} />
-      ))}
-    </div>
   );
 }
