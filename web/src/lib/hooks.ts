@@ -1,7 +1,8 @@
 // Small React hooks shared by the views: data loading, URL state, live events.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
-import { useSearchParams } from "react-router";
+import { useLocation, useSearchParams } from "react-router";
 import { API } from "./api";
+import { arrived } from "./optimistic";
 import { decodeState, encodeState, type Schema, type StateOf } from "./urlState";
 
 export interface Async<T> {
@@ -39,20 +40,42 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
 
 export type SetUrlState<S extends Schema> = (patch: Partial<StateOf<S>>, opts?: { replace?: boolean }) => void;
 
-/** A view's state, read from and written to the URL query. */
+/**
+ * A view's state, read from and written to the URL query. A change shows at once:
+ * React Router applies URL changes in a transition, so a checkbox bound straight to
+ * the URL would show its old state for a moment after a click (and a second change in
+ * the same tick would start from the old URL and undo the first). The hook shows its
+ * own writes until the URL catches up, and takes the URL as it is whenever something
+ * else changed it (back/forward, a link). The writes not yet in the URL are one list
+ * for the page (there is one URL), so views writing in the same tick build on each other.
+ */
+const pending: { urls: string[] } = { urls: [] }; // "path?query" written, not yet seen
+
 export function useUrlState<S extends Schema>(schema: S): [StateOf<S>, SetUrlState<S>] {
   const [params, setParams] = useSearchParams();
-  const key = params.toString();
+  const path = useLocation().pathname;
+  const url = `${path}?${params.toString()}`;
+  const [shown, setShown] = useState(url);
+  useEffect(() => {
+    const seen = arrived(pending.urls, url);
+    pending.urls = seen.pending;
+    if (!seen.ours) setShown(url);
+  }, [url]);
+  const current = pending.urls.length > 0 && shown.startsWith(`${path}?`) ? shown : url;
+  const query = current.slice(path.length + 1);
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const state = useMemo(() => decodeState(schema, params), [schema, key]);
-  // The router's `prev` is the URL of the last render: two changes in one tick (a click
-  // and an effect, say) would each start from it and the first would be lost. The
-  // address bar already holds every navigation made so far, so start from that.
+  const state = useMemo(() => decodeState(schema, new URLSearchParams(query)), [schema, query]);
   const set = useCallback<SetUrlState<S>>(
-    (patch, opts) =>
-      setParams(() => encodeState(schema, patch, new URLSearchParams(window.location.search)), {
-        replace: opts?.replace,
-      }),
+    (patch, opts) => {
+      const here = window.location.pathname;
+      const mine = pending.urls.filter((u) => u.startsWith(`${here}?`)).at(-1);
+      const base = mine !== undefined ? mine.slice(here.length + 1) : window.location.search.slice(1);
+      const next = encodeState(schema, patch, new URLSearchParams(base)).toString();
+      if (next === base) return;
+      pending.urls.push(`${here}?${next}`);
+      setShown(`${here}?${next}`);
+      setParams(new URLSearchParams(next), { replace: opts?.replace });
+    },
     [schema, setParams],
   );
   return [state, set];

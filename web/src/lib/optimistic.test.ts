@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { arrived } from "./optimistic";
 
-describe("optimistic URL values", () => {
+describe("the page's own URL writes", () => {
   it("skips its own writes as they reach the URL, even late or coalesced", () => {
     // two quick ticks: writes A then AB are pending
     expect(arrived(["A", "AB"], "A")).toEqual({ ours: true, pending: ["AB"] });

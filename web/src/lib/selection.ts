@@ -20,11 +20,6 @@ export function toUrl(s: Selection): { all: boolean; selected: string[]; exclude
   return s.all ? { all: true, selected: [], excluded: s.excluded } : { all: false, selected: s.ids, excluded: [] };
 }
 
-/** Equal selections have equal keys. */
-export function selectionKey(s: Selection): string {
-  return JSON.stringify(toUrl(s));
-}
-
 export function isEmpty(s: Selection): boolean {
   return !s.all && s.ids.length === 0;
 }

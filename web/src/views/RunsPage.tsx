@@ -5,7 +5,6 @@ import { Loading } from "../components/States";
 import { ApiError, api, type ProjectKeys } from "../lib/api";
 import { brushLabel, effectiveFilter } from "../lib/filter";
 import { useAsync, useLiveEvents, useUrlState } from "../lib/hooks";
-import { useOptimisticUrlValue } from "../lib/optimistic";
 import { chooseColumns, loadColumns, rememberRunsQuery, saveColumns } from "../lib/prefs";
 import { usePagedRows } from "../lib/rows";
 import {
@@ -15,7 +14,6 @@ import {
   isSelected,
   offerAll,
   selectedCount,
-  selectionKey,
   toUrl,
   toggleHeader,
   toggleRun,
@@ -91,13 +89,9 @@ export function RunsPage() {
   }, [version, reloadKeys]);
   const knownTags = keysData?.tags ?? [];
 
-  // selection: ids, or every run matching the filter less exclusions; a tick shows at
-  // once, and the URL follows
-  const urlSelection = useMemo(() => fromUrl(s.all, s.selected, s.excluded), [s.all, s.selected, s.excluded]);
-  const [selection, updateSelection] = useOptimisticUrlValue(urlSelection, selectionKey, (next) =>
-    set(toUrl(next), { replace: true }),
-  );
-  const setSelection = (next: Selection) => updateSelection(() => next);
+  // selection: ids, or every run matching the filter less exclusions
+  const selection = useMemo(() => fromUrl(s.all, s.selected, s.excluded), [s.all, s.selected, s.excluded]);
+  const setSelection = (next: Selection) => set(toUrl(next), { replace: true });
   const loaded = rows.loadedIds();
   const header = headerState(selection, loaded);
   const count = selectedCount(selection, rows.total);
@@ -268,8 +262,8 @@ export function RunsPage() {
           onSort={(field, add) => set({ sort: nextSort(s.sort, field, add) })}
           isSelected={(id) => isSelected(selection, id)}
           header={header}
-          onToggle={(id) => updateSelection((current) => toggleRun(current, id))}
-          onToggleAll={() => updateSelection((current) => toggleHeader(current, loaded))}
+          onToggle={(id) => setSelection(toggleRun(selection, id))}
+          onToggleAll={() => setSelection(toggleHeader(selection, loaded))}
           hasFilter={!!filter}
           onRetry={refresh}
           onClearFilter={clearFilter}
