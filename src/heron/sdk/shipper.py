@@ -135,6 +135,10 @@ class Shipper:
                 log.debug("heron: heartbeat failed: %s", exc)
 
     def _ship_available(self) -> None:
+        """Ship what the spool holds now, then return: never chase the writer. A run
+        logging every millisecond always has a few new records by the time a batch is
+        stored; shipping those at once would keep this thread (and the CPU and GIL
+        the training loop needs) busy with batches of a handful of points."""
         while True:
             chunk = self._reader.read()
             if chunk.end == chunk.start:
@@ -148,6 +152,8 @@ class Shipper:
                 self._acked = chunk.end
                 self._cond.notify_all()
             delete_segments_before(self.folder, chunk.end)
+            if not chunk.full:
+                return  # the rest was logged after we looked: the next wake ships it
 
     def flush(self, target: int, timeout: float | None = None) -> bool:
         """Block until everything before ``target`` is delivered; False on timeout."""

@@ -213,6 +213,7 @@ class SpoolChunk:
         str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
     ] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    full: bool = False  # the read stopped at its record budget: more is there already
 
     @property
     def point_count(self) -> int:
@@ -284,6 +285,7 @@ class SpoolReader:
                 continue
             break
         chunk.end = self.pos
+        chunk.full = budget <= 0
         for name, arrays in parts.items():
             merged = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
             chunk.points[name] = (
