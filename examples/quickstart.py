@@ -1,8 +1,8 @@
 """A small but real training run, logged to the embedded store (./heron-runs).
 
 Trains a logistic-regression classifier with numpy on a synthetic two-class problem,
-logging loss, accuracy and learning rate per step, a checkpoint per epoch, and a
-confusion matrix file. Run it, then `heron runs ls`.
+logging loss, accuracy and learning rate per step, a checkpoint per epoch, a
+confusion matrix file, and what it prints. Run it, then `heron runs ls`.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ with heron.init(project="quickstart", config=config, tags=["example"], group="de
         val_pred = (x[split:] @ w > 0).astype(np.float64)
         acc = float(np.mean(val_pred == y[split:]))
         run.log({"val/acc": acc, "epoch": epoch})
+        print(f"epoch {epoch}: train loss {loss:.4f}, val acc {acc:.3f}")  # captured (Logs)
         ckpt = data_dir / "model.npy"
         np.save(ckpt, w)
         run.log_checkpoint(ckpt, metrics={"val/acc": acc}, keep_last=2, keep_best=1)
