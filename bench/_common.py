@@ -51,6 +51,7 @@ TOOL_NAMES: dict[str, str] = {
     "python": "bare Python (baseline)",
     "heron": "Heron",
     "heron-step": "Heron (explicit step)",
+    "heron-remote": "Heron, remote mode (real `heron server` on loopback)",
     "heron-numpy": "Heron (numpy form)",
     "heron-reuse": "Heron (Api opened once)",
     "mlflow": "MLflow (SQLite)",
