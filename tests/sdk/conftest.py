@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import mmap
 import os
+import struct
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 import heron
+from heron.local_dir import LocalDir
 from heron.sdk import init as sdk_init
+from heron.sdk.backend import LocalBackend
+from heron.sdk.recovery import recover_all
 
 
 @pytest.fixture
@@ -54,3 +60,20 @@ def run_python(
         env=full_env,
         cwd=path.parent,
     )
+
+
+def counter_value(path: Path) -> int:
+    """The 8-byte count a killed child kept in a memory-mapped file (what it got back)."""
+    with path.open("r+b") as f:
+        return int(struct.unpack("<q", mmap.mmap(f.fileno(), 8)[:8])[0])
+
+
+@contextmanager
+def recovered(store_dir: Path) -> Iterator[LocalBackend]:
+    """The store in ``store_dir`` after shipping what dead processes left in its spool."""
+    backend = LocalBackend(LocalDir.at(store_dir))
+    try:
+        recover_all(LocalDir.at(store_dir).spool, backend, backend.store)
+        yield backend
+    finally:
+        backend.close()

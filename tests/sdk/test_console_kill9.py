@@ -4,11 +4,9 @@ prints have returned in a shared memory map; the parent kills it at a random mom
 
 from __future__ import annotations
 
-import mmap
 import os
 import random
 import signal
-import struct
 import subprocess
 import sys
 import time
@@ -16,11 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from heron.local_dir import LocalDir
-from heron.sdk.backend import LocalBackend
-from heron.sdk.recovery import recover_all
-
-from .conftest import script
+from .conftest import counter_value, recovered, script
 
 CHILD = """
 import mmap, os, struct, sys
@@ -72,16 +66,10 @@ def test_kill_9_while_printing_loses_no_printed_line(tmp_path: Path) -> None:
         time.sleep(rng.uniform(0.05, 0.5))
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
-        with counter_path.open("r+b") as f:
-            returned = struct.unpack("<q", mmap.mmap(f.fileno(), 8)[:8])[0]
-
-        backend = LocalBackend(LocalDir.at(store_dir))
-        try:
-            recover_all(LocalDir.at(store_dir).spool, backend, backend.store)
+        returned = counter_value(counter_path)
+        with recovered(store_dir) as backend:
             info = backend.get_run(run_id)
             page = backend.store.console(run_id, limit=None)
-        finally:
-            backend.close()
         assert info.state == "crashed", f"round {round_number}"
         texts = [line.text for line in page.lines]
         assert returned > 0 and len(texts) >= returned, f"round {round_number}: lost lines"

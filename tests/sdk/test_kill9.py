@@ -9,11 +9,9 @@ returned is lost, nothing is duplicated, nothing out of order.
 
 from __future__ import annotations
 
-import mmap
 import os
 import random
 import signal
-import struct
 import subprocess
 import sys
 import time
@@ -22,10 +20,8 @@ from pathlib import Path
 import pytest
 
 from heron.local_dir import LocalDir
-from heron.sdk.backend import LocalBackend
-from heron.sdk.recovery import recover_all
 
-from .conftest import script
+from .conftest import counter_value, recovered, script
 
 CHILD = """
 import mmap, os, struct, sys
@@ -69,16 +65,10 @@ def test_kill_9_at_random_moments_loses_no_returned_point(tmp_path: Path) -> Non
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         proc.stdout.close()
-        with counter_path.open("r+b") as f:
-            returned = struct.unpack("<q", mmap.mmap(f.fileno(), 8)[:8])[0]
-
-        backend = LocalBackend(LocalDir.at(store_dir))
-        try:
-            recover_all(LocalDir.at(store_dir).spool, backend, backend.store)
+        returned = counter_value(counter_path)
+        with recovered(store_dir) as backend:
             info = backend.get_run(run_id)
             series = backend.store.history(run_id, ["x", "y"])
-        finally:
-            backend.close()
         assert info.state == "crashed", f"round {round_number}"
         stored = series["x"].steps.tolist() if "x" in series else []
         assert len(stored) >= returned, f"round {round_number}: lost points"
