@@ -80,6 +80,7 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
       ?.focus();
     set({ enlarged: "" }, { replace: true });
   };
+  const panel = { runs: visibleRuns, colors, options, xRange, onZoom, version }; // every chart's
 
   return (
     <div className="chart-grid" data-view="charts" ref={grid}>
@@ -126,17 +127,7 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
             </summary>
             <div className="charts">
               {ks.map((k) => (
-                <ChartPanel
-                  key={k}
-                  metric={k}
-                  runs={visibleRuns}
-                  colors={colors}
-                  options={options}
-                  xRange={xRange}
-                  onZoom={onZoom}
-                  version={version}
-                  onEnlarge={() => set({ enlarged: k })}
-                />
+                <ChartPanel key={k} metric={k} {...panel} onEnlarge={() => set({ enlarged: k })} />
               ))}
             </div>
           </details>
@@ -144,17 +135,7 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
       )}
       {enlarged && (
         <EnlargedChart metric={enlarged} onClose={closeEnlarged}>
-          <ChartPanel
-            metric={enlarged}
-            runs={visibleRuns}
-            colors={colors}
-            options={options}
-            xRange={xRange}
-            onZoom={onZoom}
-            version={version}
-            large
-            onEnlarge={closeEnlarged}
-          />
+          <ChartPanel metric={enlarged} {...panel} large onEnlarge={closeEnlarged} />
         </EnlargedChart>
       )}
     </div>
