@@ -41,6 +41,7 @@ export function toRows(t: TableRows, offset: number): Row[] {
 
 interface Cache {
   key: string;
+  order: string; // which runs, in which order: the query without its columns
   total: number | null;
   pages: Map<number, Row[]>;
   inflight: Set<number>;
@@ -53,6 +54,7 @@ export interface PagedRows {
   row: (i: number) => Row | undefined;
   ensure: (start: number, end: number) => void;
   queryKey: string;
+  orderKey: string; // changes with the filter or the sort, not with the columns shown
   loadedIds: () => string[]; // the rows fetched so far, in order
 }
 
@@ -70,7 +72,8 @@ export interface RowsQuery {
  */
 export function usePagedRows(q: RowsQuery, version: number): PagedRows {
   const key = JSON.stringify(q);
-  const cache = useRef<Cache>({ key: "", total: null, pages: new Map(), inflight: new Set() });
+  const order = JSON.stringify([q.project, q.filter, q.order_by]);
+  const cache = useRef<Cache>({ key: "", order: "", total: null, pages: new Map(), inflight: new Set() });
   const shown = useRef<Cache>(cache.current);
   const [, rerender] = useState(0);
   const [error, setError] = useState<Error>();
@@ -111,7 +114,7 @@ export function usePagedRows(q: RowsQuery, version: number): PagedRows {
   );
 
   useEffect(() => {
-    const fresh: Cache = { key, total: null, pages: new Map(), inflight: new Set() };
+    const fresh: Cache = { key, order, total: null, pages: new Map(), inflight: new Set() };
     cache.current = fresh;
     const [start, end] = wanted.current;
     // a new query starts at the top; a live refresh refetches what is on screen
@@ -130,6 +133,7 @@ export function usePagedRows(q: RowsQuery, version: number): PagedRows {
     row: (i: number) => s.pages.get(Math.floor(i / PAGE))?.[i % PAGE],
     ensure,
     queryKey: s.key,
+    orderKey: s.order,
     loadedIds: () =>
       [...s.pages.entries()]
         .sort(([a], [b]) => a - b)

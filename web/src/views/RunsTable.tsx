@@ -57,7 +57,7 @@ export function RunsTable(props: Props) {
   const { ensure } = rows;
   useEffect(() => ensure(first, last), [ensure, first, last, rows.queryKey, rows.total]);
   // a new query (filter, sort, columns) starts again at the first row
-  useEffect(() => setActive(0), [rows.queryKey, setActive]);
+  useEffect(() => setActive(0), [rows.orderKey, setActive]); // other runs, or another order
   useEffect(() => {
     if (headerBox.current) headerBox.current.indeterminate = header === "some";
   }, [header]);
