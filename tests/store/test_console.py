@@ -119,6 +119,8 @@ def test_text_is_cleaned_and_cut(store: SqlStore) -> None:
         {"type": "console", "stream": "stdout", "time": T0, "lines": "not a list"},
         console("stdout", 42),
         {"type": "console", "stream": "stdout", "lines": ["no time"]},
+        {"type": "console", "stream": "stdout", "time": float("nan"), "lines": ["x"]},
+        {"type": "console", "stream": "stdout", "time": float("inf"), "lines": ["x"]},
     ],
 )
 def test_malformed_console_events_are_refused_whole(store: SqlStore, event: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ rewrites it, so finding it is one indexed lookup.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,6 +62,8 @@ class ConsoleWriter:
         if not isinstance(texts, list) or not texts:
             raise InvalidInput("a console event needs a non-empty list of lines")
         at = float(event["time"])
+        if not math.isfinite(at):  # SQLite would store NaN as NULL
+            raise InvalidInput(f"a console event's time must be a finite number, got {at}")
         cut = {int(i) for i in event.get("truncated") or ()}
         is_open = bool(event.get("open"))
         rows = []

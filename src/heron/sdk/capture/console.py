@@ -77,7 +77,7 @@ class _Line:
             text = text[text.rfind("\r") + 1 :]
         if not text or self.truncated:
             return
-        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        size = _size(text)
         room = CONSOLE_MAX_LINE_BYTES - self.size
         if size > room:
             text = text.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
@@ -253,11 +253,7 @@ class ConsoleCapture:
 
     def _emit(self, stream: str, line: _Line, done: list[tuple[str, bool]]) -> None:
         """Record finished lines (the first one finishes the stream's snapshot, if any)."""
-        size = 0
-        for text, _ in done:  # UTF-8 bytes and newlines
-            size += (
-                len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-            ) + 1
+        size = sum(_size(text) + 1 for text, _ in done)  # UTF-8 bytes and newlines
         if self.capped or (self.max_bytes and self.captured + size > self.max_bytes):
             done = self._within_cap(done)
         else:
@@ -284,7 +280,7 @@ class ConsoleCapture:
         """The lines that still fit under ``max_bytes``; the rest is counted as dropped."""
         keep = []
         for text, cut in done:
-            size = len(text.encode("utf-8", "surrogatepass")) + 1
+            size = _size(text) + 1
             if self.capped or self.captured + size > self.max_bytes:
                 self.capped = True
                 self.dropped += size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
@@ -76,17 +77,25 @@ def runs_table(state: State, query: TableQuery) -> dict[str, Any]:
 @router.post("/runs/delete", summary="Delete runs (409 for a running run without force)")
 def delete_runs(state: State, body: DeleteRuns) -> dict[str, int]:
     infos = [state.store.get_run(run_id) for run_id in dict.fromkeys(body.ids)]
-    running = [i.id for i in infos if i.state == "running"]
-    if running and not body.force:
+    runs = {i.id: (i.project, i.state) for i in infos}
+    return {"deleted": _delete(state, runs, body.force)}
+
+
+def _delete(state: ServerState, runs: Mapping[str, tuple[str, str]], force: bool) -> int:
+    """Delete ``runs`` (id -> (project, state)) in one store call, all or nothing, and
+    tell live clients; 409 when some are still running, unless ``force``."""
+    running = [run_id for run_id, (_, run_state) in runs.items() if run_state == "running"]
+    if running and not force:
+        shown = ", ".join(running[:5]) + (", ..." if len(running) > 5 else "")
         raise Conflict(
-            f"run {', '.join(running)} is still running; finish or kill it first, "
-            'or delete anyway with "force": true'
+            f"{len(running):,} of the {len(runs):,} runs are still running ({shown}); "
+            'finish or kill them first, or delete anyway with "force": true'
         )
-    deleted = state.store.delete_runs([i.id for i in infos])
-    for info in infos:
-        state.hub.forget(info.id)
-        state.hub.run_changed(info.id, info.project, "deleted")
-    return {"deleted": deleted}
+    deleted = state.store.delete_runs(list(runs))
+    for run_id, (project, _) in runs.items():
+        state.hub.forget(run_id)
+        state.hub.run_changed(run_id, project, "deleted")
+    return deleted
 
 
 @router.post(
@@ -113,16 +122,7 @@ def bulk_runs(state: State, project: str, body: BulkRuns) -> dict[str, Any]:
     if body.dry_run or not targets:
         return answer
     if body.action == "delete":
-        if running and not body.force:
-            shown = ", ".join(running[:5]) + (", ..." if len(running) > 5 else "")
-            raise Conflict(
-                f"{len(running):,} of the {len(targets):,} runs are still running ({shown}); "
-                'finish or kill them first, or delete anyway with "force": true'
-            )
-        answer["done"] = state.store.delete_runs(list(targets))
-        for run_id in targets:
-            state.hub.forget(run_id)
-            state.hub.run_changed(run_id, project, "deleted")
+        answer["done"] = _delete(state, {i: (project, st) for i, st in targets.items()}, body.force)
         return answer
     add = body.tags if body.action == "add_tags" else []
     remove = body.tags if body.action == "remove_tags" else []
