@@ -156,8 +156,23 @@ export function LineChart({ series, names, colors, options, width, height, xRang
             });
           },
         ],
-        drawAxes: [(u) => drawBands(u, drawn.map((d) => d.s), options.logY, colors)],
-        draw: [(u) => drawMarkers(u, drawn.map((d) => d.s), colors)],
+        drawAxes: [
+          (u) =>
+            drawBands(
+              u,
+              drawn.map((d) => d.s),
+              options.logY,
+              colors,
+            ),
+        ],
+        draw: [
+          (u) =>
+            drawMarkers(
+              u,
+              drawn.map((d) => d.s),
+              colors,
+            ),
+        ],
       },
     };
     plot.current?.destroy();

@@ -64,7 +64,11 @@ function TextPreview({ kind, text, path }: { kind: string; text: string; path: s
       <div className="csv-wrap">
         <table className="grid">
           <thead>
-            <tr>{head?.map((h, i) => <th key={i}>{h}</th>)}</tr>
+            <tr>
+              {head?.map((h, i) => (
+                <th key={i}>{h}</th>
+              ))}
+            </tr>
           </thead>
           <tbody>
             {body.map((r, i) => (
@@ -83,7 +87,16 @@ function TextPreview({ kind, text, path }: { kind: string; text: string; path: s
     return (
       <pre className="code diff">
         {text.split("\n").map((line, i) => {
-          const cls = line.startsWith("+++") || line.startsWith("---") ? "meta" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : "";
+          const cls =
+            line.startsWith("+++") || line.startsWith("---")
+              ? "meta"
+              : line.startsWith("+")
+                ? "add"
+                : line.startsWith("-")
+                  ? "del"
+                  : line.startsWith("@@")
+                    ? "hunk"
+                    : "";
           return (
             <span key={i} className={cls}>
               {line}

@@ -235,20 +235,16 @@ function decodeRun(run: Run): Run {
 
 export const api = {
   projects: (signal?: AbortSignal) => request<Project[]>("/projects", { signal }),
-  keys: (project: string, signal?: AbortSignal) =>
-    request<ProjectKeys>(`/projects/${enc(project)}/keys`, { signal }),
+  keys: (project: string, signal?: AbortSignal) => request<ProjectKeys>(`/projects/${enc(project)}/keys`, { signal }),
   table: (q: TableQuery, signal?: AbortSignal) => request<TableRows>("/runs/table", post(q, signal)),
   count: (project: string, filter: string, signal?: AbortSignal) =>
     request<{ count: number }>(`/runs/count${qs({ project, filter })}`, { signal }),
   run: async (id: string, signal?: AbortSignal) => decodeRun(await request<Run>(`/runs/${enc(id)}`, { signal })),
-  patchRun: async (
-    id: string,
-    body: { name?: string; notes?: string; add_tags?: string[]; remove_tags?: string[] },
-  ) => decodeRun(await request<Run>(`/runs/${enc(id)}`, { method: "PATCH", body: JSON.stringify(body) })),
+  patchRun: async (id: string, body: { name?: string; notes?: string; add_tags?: string[]; remove_tags?: string[] }) =>
+    decodeRun(await request<Run>(`/runs/${enc(id)}`, { method: "PATCH", body: JSON.stringify(body) })),
   bulkRuns: (project: string, body: BulkRequest) =>
     request<BulkResult>(`/projects/${enc(project)}/runs/bulk`, post(body)),
-  series: (q: SeriesQuery, signal?: AbortSignal) =>
-    request<{ series: WireSeries[] }>("/series", post(q, signal)),
+  series: (q: SeriesQuery, signal?: AbortSignal) => request<{ series: WireSeries[] }>("/series", post(q, signal)),
   files: (id: string, signal?: AbortSignal) => request<FileEntry[]>(`/runs/${enc(id)}/files`, { signal }),
   fileUrl: (id: string, path: string) => `${API}/runs/${enc(id)}/files/${encPath(path)}`,
   runArtifacts: (id: string, signal?: AbortSignal) =>

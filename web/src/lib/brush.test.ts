@@ -32,7 +32,7 @@ describe("category brushes", () => {
     expect(brushClause(b)).toBe('config.optimizer.name in ("adam", "sgd")');
     const odd: Brush = { key: "config.my key", lo: Number.NaN, hi: Number.NaN, values: ['say "hi"', 3, true, null] };
     expect(brushClause(odd)).toBe('config.`my key` in ("say \\"hi\\"", 3, true, null)');
-    expect(effectiveFilter("state = \"finished\"", [], [], [b, { key: "config.lr", lo: 0, hi: 1 }])).toBe(
+    expect(effectiveFilter('state = "finished"', [], [], [b, { key: "config.lr", lo: 0, hi: 1 }])).toBe(
       '(state = "finished") and (config.optimizer.name in ("adam", "sgd")) and (config.lr >= 0 and config.lr <= 1)',
     );
     expect(literal(1e-7)).toBe("1e-7");
@@ -69,7 +69,12 @@ describe("category brushes", () => {
 
 describe("plot key pickers", () => {
   it("offer summary-only keys with the metrics, system metrics left out", () => {
-    const keys = { config: ["lr"], metrics: ["val/acc", "loss", "system/cpu"], summary: ["best_epoch", "loss"], tags: [] };
+    const keys = {
+      config: ["lr"],
+      metrics: ["val/acc", "loss", "system/cpu"],
+      summary: ["best_epoch", "loss"],
+      tags: [],
+    };
     expect(columnChoices(keys, ["metrics"])).toEqual(["metrics.best_epoch", "metrics.loss", "metrics.val/acc"]);
     expect(columnChoices(keys, ["config", "metrics"])[0]).toBe("config.lr");
   });

@@ -17,7 +17,8 @@ function ids(n: number, seed: number): string[] {
 function minGap(colours: string[]): number {
   const labs = colours.map(labOf);
   let gap = Infinity;
-  for (let i = 0; i < labs.length; i++) for (let j = i + 1; j < labs.length; j++) gap = Math.min(gap, distance(labs[i], labs[j]));
+  for (let i = 0; i < labs.length; i++)
+    for (let j = i + 1; j < labs.length; j++) gap = Math.min(gap, distance(labs[i], labs[j]));
   return gap;
 }
 

@@ -26,7 +26,16 @@ describe("cells that differ from the reference run", () => {
   });
 
   it("compares lists and objects by value, and types strictly", () => {
-    expect(differingCells([[1, 2], [1, 2], [2, 1]], 0)).toEqual([false, false, true]);
+    expect(
+      differingCells(
+        [
+          [1, 2],
+          [1, 2],
+          [2, 1],
+        ],
+        0,
+      ),
+    ).toEqual([false, false, true]);
     expect(differingCells([10, "10", true, 1], 0)).toEqual([false, true, true, true]);
     expect(differingCells([null, null, 0], 0)).toEqual([false, false, true]);
   });

@@ -11,7 +11,11 @@ export function consoleCursor(lines: readonly ConsoleLine[], fallback = 0): numb
 }
 
 /** `lines` with everything after `after` replaced by `newer` (lines `after + 1`...). */
-export function appendLines(lines: readonly ConsoleLine[], after: number, newer: readonly ConsoleLine[]): ConsoleLine[] {
+export function appendLines(
+  lines: readonly ConsoleLine[],
+  after: number,
+  newer: readonly ConsoleLine[],
+): ConsoleLine[] {
   const kept = lines.filter((l) => l.line <= after);
   return kept.concat(newer.filter((l) => l.line > after));
 }

@@ -61,7 +61,10 @@ describe("comparison helpers", () => {
   });
 
   it("marks rows that differ, including a missing value", () => {
-    const rows = diffRows([{ lr: 0.1, bs: 32 }, { lr: 0.1, bs: 64, extra: true }]);
+    const rows = diffRows([
+      { lr: 0.1, bs: 32 },
+      { lr: 0.1, bs: 64, extra: true },
+    ]);
     expect(rows.map((r) => [r.path, r.same])).toEqual([
       ["bs", false],
       ["extra", false],

@@ -57,7 +57,10 @@ describe("column choice per project", () => {
       columns: ["config.y"],
       from: "saved",
     });
-    expect(chooseColumns({ custom: false, columns: [] }, null, defaults)).toEqual({ columns: defaults, from: "defaults" });
+    expect(chooseColumns({ custom: false, columns: [] }, null, defaults)).toEqual({
+      columns: defaults,
+      from: "defaults",
+    });
   });
 });
 

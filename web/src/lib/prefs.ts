@@ -96,11 +96,7 @@ export function rememberRunsQuery(
  * The link to `project`'s runs table as it was last seen (filter, sort, columns, ...).
  * With `select`, the selection is replaced by those runs (the comparison's way back).
  */
-export function runsHref(
-  project: string,
-  select?: string[],
-  kv: KeyValue | null = storage("sessionStorage"),
-): string {
+export function runsHref(project: string, select?: string[], kv: KeyValue | null = storage("sessionStorage")): string {
   const params = new URLSearchParams(read(kv, queryKey(project)) ?? "");
   if (select) {
     for (const p of ["sel", "all", "ex"]) params.delete(p);

@@ -2,7 +2,8 @@
 export type PreviewKind = "image" | "json" | "csv" | "diff" | "text" | "none";
 
 const IMAGE = /\.(png|jpe?g|gif|webp|bmp|avif)$/i;
-const TEXT = /\.(txt|log|md|py|ya?ml|toml|ini|cfg|sh|rst|out|err|ipynb|html?|xml|js|ts)$|(^|\/)(requirements[^/]*|Dockerfile|Makefile|README)$/i;
+const TEXT =
+  /\.(txt|log|md|py|ya?ml|toml|ini|cfg|sh|rst|out|err|ipynb|html?|xml|js|ts)$|(^|\/)(requirements[^/]*|Dockerfile|Makefile|README)$/i;
 
 export function previewKind(path: string): PreviewKind {
   if (IMAGE.test(path)) return "image";

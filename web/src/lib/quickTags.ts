@@ -22,5 +22,8 @@ export function searchTags(tags: string[], q: string): string[] {
   const needle = q.trim().toLowerCase();
   if (!needle) return tags;
   const hits = tags.filter((t) => t.toLowerCase().includes(needle));
-  return [...hits.filter((t) => t.toLowerCase().startsWith(needle)), ...hits.filter((t) => !t.toLowerCase().startsWith(needle))];
+  return [
+    ...hits.filter((t) => t.toLowerCase().startsWith(needle)),
+    ...hits.filter((t) => !t.toLowerCase().startsWith(needle)),
+  ];
 }

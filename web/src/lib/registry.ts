@@ -75,8 +75,7 @@ export const registry = {
     request<ModelVersion[]>(`/models/${enc(name)}/versions`, { signal }),
   version: (name: string, version: number, signal?: AbortSignal) =>
     request<VersionDetail>(`/models/${enc(name)}/versions/${version}`, { signal }),
-  history: (name: string, signal?: AbortSignal) =>
-    request<HistoryEntry[]>(`/models/${enc(name)}/history`, { signal }),
+  history: (name: string, signal?: AbortSignal) => request<HistoryEntry[]>(`/models/${enc(name)}/history`, { signal }),
   transition: (name: string, version: number, stage: Stage, reason: string, archiveExisting: boolean) =>
     request<ModelVersion>(
       `/models/${enc(name)}/transitions`,

@@ -134,9 +134,6 @@ export function usePagedRows(q: RowsQuery, version: number): PagedRows {
     ensure,
     queryKey: s.key,
     orderKey: s.order,
-    loadedIds: () =>
-      [...s.pages.entries()]
-        .sort(([a], [b]) => a - b)
-        .flatMap(([, rows]) => rows.map((r) => r.id)),
+    loadedIds: () => [...s.pages.entries()].sort(([a], [b]) => a - b).flatMap(([, rows]) => rows.map((r) => r.id)),
   };
 }

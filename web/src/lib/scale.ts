@@ -88,7 +88,8 @@ export function categoriesBetween(axis: Axis, tLo: number, tHi: number): BrushVa
   const out: BrushValue[] = [];
   axis.values.forEach((v, i) => {
     const t = n === 1 ? 0.5 : i / (n - 1);
-    const scalar = v === null || ["string", "boolean"].includes(typeof v) || (typeof v === "number" && Number.isFinite(v));
+    const scalar =
+      v === null || ["string", "boolean"].includes(typeof v) || (typeof v === "number" && Number.isFinite(v));
     if (t >= tLo && t <= tHi && scalar) out.push(v as BrushValue);
   });
   return out;

@@ -42,7 +42,9 @@ describe("decodeSeries", () => {
   });
 
   it("drops points whose x is not finite and sorts by x", () => {
-    const s = decodeSeries(wire({ x: [2, "NaN" as unknown as number, 1], y: [3, 9, 1], min: [3, 9, 1], max: [3, 9, 1] }));
+    const s = decodeSeries(
+      wire({ x: [2, "NaN" as unknown as number, 1], y: [3, 9, 1], min: [3, 9, 1], max: [3, 9, 1] }),
+    );
     expect(Array.from(s.x)).toEqual([1, 2]);
     expect(Array.from(s.y)).toEqual([1, 3]);
   });
@@ -89,10 +91,24 @@ describe("lookups", () => {
     const mk = (run: string, xs: number[], ys: number[]) => decodeSeries(wire({ run, x: xs, y: ys, min: [], max: [] }));
     const steps = Array.from({ length: 30 }, (_, i) => i);
     const series = [
-      mk("a", steps, steps.map(() => 1)),
-      mk("b", steps, steps.map(() => 3)),
+      mk(
+        "a",
+        steps,
+        steps.map(() => 1),
+      ),
+      mk(
+        "b",
+        steps,
+        steps.map(() => 3),
+      ),
       mk("short", [0, 1, 2, 3], [9, 9, 9, 9]), // ended at step 3
-      ...Array.from({ length: 40 }, (_, k) => mk(`r${k}`, steps, steps.map(() => 2 + k / 100))),
+      ...Array.from({ length: 40 }, (_, k) =>
+        mk(
+          `r${k}`,
+          steps,
+          steps.map(() => 2 + k / 100),
+        ),
+      ),
     ];
     const rows = hoverRows(series, 20, 0.5);
     expect(rows).toHaveLength(42); // every run that has a value there, no "+N more"

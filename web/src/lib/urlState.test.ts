@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { effectiveFilter, fieldRef, quote } from "./filter";
-import {
-  chartSchema,
-  decodeBrush,
-  decodeState,
-  encodeBrush,
-  encodeState,
-  runsSchema,
-} from "./urlState";
+import { chartSchema, decodeBrush, decodeState, encodeBrush, encodeState, runsSchema } from "./urlState";
 
 describe("URL state", () => {
   it("round-trips every kind of field", () => {

@@ -12,15 +12,16 @@ export interface Field<K extends FieldKind = FieldKind> {
 
 export type Schema = Record<string, Field>;
 
-type ValueOf<F> = F extends Field<infer K>
-  ? K extends "string"
-    ? string
-    : K extends "list"
-      ? string[]
-      : K extends "number"
-        ? number
-        : boolean
-  : never;
+type ValueOf<F> =
+  F extends Field<infer K>
+    ? K extends "string"
+      ? string
+      : K extends "list"
+        ? string[]
+        : K extends "number"
+          ? number
+          : boolean
+    : never;
 
 export type StateOf<S extends Schema> = { [K in keyof S]: ValueOf<S[K]> };
 
@@ -135,7 +136,12 @@ export const chartSchema = {
 };
 export type ChartState = StateOf<typeof chartSchema>;
 
-export const runPageSchema = { tab: str("tab", "overview"), file: str("file"), configFilter: str("cq"), ...chartSchema };
+export const runPageSchema = {
+  tab: str("tab", "overview"),
+  file: str("file"),
+  configFilter: str("cq"),
+  ...chartSchema,
+};
 export const compareSchema = {
   runs: list("runs"),
   tab: str("tab", "config"),

@@ -67,7 +67,10 @@ export function BulkBar(props: Props) {
     if (!t) return setMessage({ text: "Type a tag first.", error: true });
     void run(async () => {
       const r = await call({ action: add ? "add_tags" : "remove_tags", tags: [t] });
-      setMessage({ text: `${add ? "Tagged" : "Untagged"} ${runs(r.done)} “${t}”.${failures(r)}`, error: r.failed.length > 0 });
+      setMessage({
+        text: `${add ? "Tagged" : "Untagged"} ${runs(r.done)} “${t}”.${failures(r)}`,
+        error: r.failed.length > 0,
+      });
       onChanged();
     });
   };
@@ -125,7 +128,13 @@ export function BulkBar(props: Props) {
     );
   }
   return (
-    <div className="bulk-bar" role="toolbar" aria-label="Selected runs" data-selected={count ?? ""} data-all={selection.all ? "1" : "0"}>
+    <div
+      className="bulk-bar"
+      role="toolbar"
+      aria-label="Selected runs"
+      data-selected={count ?? ""}
+      data-all={selection.all ? "1" : "0"}
+    >
       <strong data-testid="selected-count">
         {shownCount} selected{selection.all ? (filter ? " (all matching the filter)" : " (all runs)") : ""}
       </strong>

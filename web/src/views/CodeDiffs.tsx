@@ -68,10 +68,18 @@ export function CodeDiffs({ runs, colors }: { runs: Run[]; colors: (id: string) 
         ) : (
           two && (
             <div className="segmented" role="group" aria-label="Diff layout">
-              <button className={mode === "unified" ? "on" : ""} aria-pressed={mode === "unified"} onClick={() => setMode("unified")}>
+              <button
+                className={mode === "unified" ? "on" : ""}
+                aria-pressed={mode === "unified"}
+                onClick={() => setMode("unified")}
+              >
                 Diff of the diffs
               </button>
-              <button className={mode === "side" ? "on" : ""} aria-pressed={mode === "side"} onClick={() => setMode("side")}>
+              <button
+                className={mode === "side" ? "on" : ""}
+                aria-pressed={mode === "side"}
+                onClick={() => setMode("side")}
+              >
                 Side by side
               </button>
             </div>

@@ -57,10 +57,7 @@ export default function ComparePage() {
   }, [reload]);
   useLiveEvents({ project }, onEvents, 1500);
   const runs = res.data;
-  const metricKeys = useMemo(
-    () => [...new Set((runs ?? []).flatMap((r) => Object.keys(r.metrics)))].sort(),
-    [runs],
-  );
+  const metricKeys = useMemo(() => [...new Set((runs ?? []).flatMap((r) => Object.keys(r.metrics)))].sort(), [runs]);
   const chartRuns = useMemo(() => (runs ?? []).map((r) => ({ id: r.id, name: r.name })), [runs]);
   const colors = useSetColors(runs ?? []);
 
@@ -74,7 +71,10 @@ export default function ComparePage() {
   if (!runs) return <Loading what={`${ids.length} runs`} />;
   const userKeys = metricKeys.filter((k) => !k.startsWith("system/"));
   // the reference run (differences are marked against it) goes first in the tables
-  const byRef = referenceFirst(runs, runs.findIndex((r) => r.id === s.ref));
+  const byRef = referenceFirst(
+    runs,
+    runs.findIndex((r) => r.id === s.ref),
+  );
   const onRef = (ref: string) => set({ ref: ref === runs[0].id ? "" : ref }, { replace: true });
   return (
     <section className="page compare-page" data-view="compare" data-runs={runs.length}>

@@ -27,8 +27,8 @@ function RunHeads({ runs, labels, refIndex }: { runs: Run[]; labels?: string[]; 
       {runs.map((r, i) => (
         <th key={`${r.id}-${i}`} data-run-id={r.id} className={i === refIndex ? "ref" : undefined}>
           {labels?.[i] && <strong className="head-label">{labels[i]} </strong>}
-          <Swatch color={colors(r.id)} />{" "}
-          <Link to={`/p/${encodeURIComponent(r.project)}/runs/${r.id}`}>{r.name}</Link> <StateBadge state={r.state} />
+          <Swatch color={colors(r.id)} /> <Link to={`/p/${encodeURIComponent(r.project)}/runs/${r.id}`}>{r.name}</Link>{" "}
+          <StateBadge state={r.state} />
           {i === refIndex && runs.length > 1 && <span className="muted small ref-mark"> reference</span>}
         </th>
       ))}
@@ -105,9 +105,17 @@ export function DiffTable({
                   <tr key={r.path} className={r.same ? "same" : "differs"} data-key={r.path}>
                     <td className="key">{r.path}</td>
                     {r.values.map((v, i) => {
-                      const cls = [v === undefined ? "missing" : "", i === refIndex ? "ref" : "", marks?.[i] ? "cell-differs" : ""];
+                      const cls = [
+                        v === undefined ? "missing" : "",
+                        i === refIndex ? "ref" : "",
+                        marks?.[i] ? "cell-differs" : "",
+                      ];
                       return (
-                        <td key={i} className={cls.filter(Boolean).join(" ")} data-differs={marks?.[i] ? "1" : undefined}>
+                        <td
+                          key={i}
+                          className={cls.filter(Boolean).join(" ")}
+                          data-differs={marks?.[i] ? "1" : undefined}
+                        >
                           {v === undefined ? "–" : valueText(v)}
                         </td>
                       );
@@ -160,7 +168,12 @@ export function SummaryCompare({ runs, keys: metricKeys, labels }: { runs: Run[]
                     title={overridden[i] ? "set with run.summary" : undefined}
                   >
                     {v === undefined ? "–" : typeof v === "number" ? fmtNum(v) : valueText(v)}
-                    {i === best && <span className="best-mark" title="best"> ★</span>}
+                    {i === best && (
+                      <span className="best-mark" title="best">
+                        {" "}
+                        ★
+                      </span>
+                    )}
                   </td>
                 ))}
               </tr>

@@ -55,7 +55,7 @@ export function FilterBar({ value, onApply, error, states, onStates, tags, known
           className={`filter-input${error ? " invalid" : ""}`}
           type="text"
           spellCheck={false}
-          placeholder='Filter, e.g. config.lr < 0.01 and metrics.val/acc > 0.9 — press Enter ( / to focus )'
+          placeholder="Filter, e.g. config.lr < 0.01 and metrics.val/acc > 0.9 — press Enter ( / to focus )"
           aria-label="Filter runs"
           aria-keyshortcuts="/"
           aria-invalid={!!error}

@@ -31,7 +31,17 @@ interface Props {
   onBrushes: (b: Brush[]) => void;
 }
 
-export default function ParallelCoords({ project, filter, keys, axes, metric, brushes, version, onAxes, onBrushes }: Props) {
+export default function ParallelCoords({
+  project,
+  filter,
+  keys,
+  axes,
+  metric,
+  brushes,
+  version,
+  onAxes,
+  onBrushes,
+}: Props) {
   const configChoices = columnChoices(keys, ["config"]);
   const metricChoices = columnChoices(keys, ["metrics"]);
   const chosen = axes.length ? axes : configChoices.slice(0, 4);
@@ -50,7 +60,15 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
   const theme = useThemeName();
 
   const axisObjs = useMemo(
-    () => (res.data ? all.map((k) => makeAxis(k, res.data!.map((r) => r.cells[k] ?? null))) : []),
+    () =>
+      res.data
+        ? all.map((k) =>
+            makeAxis(
+              k,
+              res.data!.map((r) => r.cells[k] ?? null),
+            ),
+          )
+        : [],
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [res.data, all.join("\u0000")],
   );
@@ -63,7 +81,8 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
   const tOf = (y: number) => 1 - (y - PAD.top) / (HEIGHT - PAD.top - PAD.bottom);
 
   const brushMap = useMemo(() => new Map(brushes.map((b) => [b.key, b])), [brushes]);
-  const inBrushes = (cells: Record<string, unknown>) => [...brushMap.values()].every((b) => brushHolds(b, cells[b.key]));
+  const inBrushes = (cells: Record<string, unknown>) =>
+    [...brushMap.values()].every((b) => brushHolds(b, cells[b.key]));
   const highlighted = res.data ? res.data.filter((r) => inBrushes(r.cells)).length : 0;
 
   useEffect(() => {
@@ -169,7 +188,8 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
     const a: Axis = axisObjs[drag.axis];
     const rest = brushes.filter((b) => b.key !== a.key);
     const clamp = (t: number) => Math.max(0, Math.min(1, t));
-    if (Math.abs(drag.y1 - drag.y0) < 3) onBrushes(rest); // a click clears the axis's brush
+    if (Math.abs(drag.y1 - drag.y0) < 3)
+      onBrushes(rest); // a click clears the axis's brush
     else if (a.kind === "category") {
       // the values whose ticks the drag covered (with a little slack around each tick)
       const slack = 6 / (HEIGHT - PAD.top - PAD.bottom);
@@ -187,7 +207,11 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
     setDrag(null);
   };
 
-  const removeAxis = (k: string) => onAxes(chosen.filter((x) => x !== k), target);
+  const removeAxis = (k: string) =>
+    onAxes(
+      chosen.filter((x) => x !== k),
+      target,
+    );
   return (
     <div className="plot-panel" data-view="parallel">
       <div className="plot-controls">

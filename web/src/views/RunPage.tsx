@@ -54,13 +54,21 @@ export default function RunPage() {
   if (!run) return <Loading what="run" />;
   const base = `/p/${encodeURIComponent(project)}/runs/${run.id}`;
   return (
-    <section className="page run-page" data-view="run" data-run-id={run.id} data-state={run.state} data-last-step={run.last_step ?? ""}>
+    <section
+      className="page run-page"
+      data-view="run"
+      data-run-id={run.id}
+      data-state={run.state}
+      data-last-step={run.last_step ?? ""}
+    >
       <div className="page-head">
         <Swatch color={runColor(run.id)} />
         <h1>{run.name}</h1>
         <StateBadge state={run.state} />
         <span className="muted" data-testid="run-duration">
-          {fmtDuration(run.state === "running" ? Math.max(run.duration ?? 0, now / 1000 - run.created_at) : run.duration)}
+          {fmtDuration(
+            run.state === "running" ? Math.max(run.duration ?? 0, now / 1000 - run.created_at) : run.duration,
+          )}
         </span>
         <span className="spacer" />
         <Link className="button" to={runsHref(project)}>
@@ -97,10 +105,16 @@ export default function RunPage() {
           (systemKeys.length ? (
             <ChartGrid runs={chartRuns} keys={systemKeys} state={s} set={set} version={version} xAxisChoices={[]} />
           ) : (
-            <Empty title="No system metrics">They are sampled while a run trains (heron.init(system_metrics=True)).</Empty>
+            <Empty title="No system metrics">
+              They are sampled while a run trains (heron.init(system_metrics=True)).
+            </Empty>
           ))}
         {s.tab === "config" && (
-          <ConfigTable config={run.config} q={s.configFilter} setQ={(configFilter) => set({ configFilter }, { replace: true })} />
+          <ConfigTable
+            config={run.config}
+            q={s.configFilter}
+            setQ={(configFilter) => set({ configFilter }, { replace: true })}
+          />
         )}
         {s.tab === "artifacts" && <ArtifactsTab runId={run.id} file={s.file} onFile={(file) => set({ file })} />}
         {s.tab === "notes" && <NotesTab run={run} onSaved={setPatched} />}

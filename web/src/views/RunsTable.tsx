@@ -142,7 +142,9 @@ export function RunsTable(props: Props) {
               <div
                 key={c.id}
                 role="columnheader"
-                aria-sort={c.sortField ? (dir === "asc" ? "ascending" : dir === "desc" ? "descending" : "none") : undefined}
+                aria-sort={
+                  c.sortField ? (dir === "asc" ? "ascending" : dir === "desc" ? "descending" : "none") : undefined
+                }
                 className={`th${c.numeric ? " num" : ""}${c.sortField ? " sortable" : ""}`}
                 title={c.sortField ? `${c.title} — click to sort, shift-click to add` : c.title}
                 data-col={c.id}
@@ -229,7 +231,15 @@ export function RunsTable(props: Props) {
   );
 }
 
-function TableError({ error, onRetry, onClearFilter }: { error: Error; onRetry: () => void; onClearFilter: () => void }) {
+function TableError({
+  error,
+  onRetry,
+  onClearFilter,
+}: {
+  error: Error;
+  onRetry: () => void;
+  onClearFilter: () => void;
+}) {
   // a bad filter fails again on retry: offer to clear it instead (the message is above)
   const badFilter = error instanceof ApiError && error.status === 400;
   return (

@@ -47,8 +47,14 @@ export default function ScatterPlot({ project, filter, keys, x, y, version, onCh
 
   const plot = useMemo(() => {
     if (!res.data) return null;
-    const ax = makeAxis(xKey, res.data.map((r) => r.cells[xKey] ?? null));
-    const ay = makeAxis(yKey, res.data.map((r) => r.cells[yKey] ?? null));
+    const ax = makeAxis(
+      xKey,
+      res.data.map((r) => r.cells[xKey] ?? null),
+    );
+    const ay = makeAxis(
+      yKey,
+      res.data.map((r) => r.cells[yKey] ?? null),
+    );
     const w = width - PAD.left - PAD.right;
     const h = HEIGHT - PAD.top - PAD.bottom;
     const pts: { row: Row; px: number; py: number }[] = [];

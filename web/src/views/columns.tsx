@@ -55,7 +55,7 @@ export const FIXED_COLUMNS: Column[] = [
   {
     id: "tags",
     label: "Tags",
-    title: "Tags (not sortable: a run has any number of them; filter with tags has \"x\")",
+    title: 'Tags (not sortable: a run has any number of them; filter with tags has "x")',
     width: 150,
     sortField: null,
     numeric: false,

@@ -17,7 +17,15 @@ export function errorText(err: Error): string {
   return err.message;
 }
 
-export function ChangeDialog({ req, onClose, onDone }: { req: ChangeRequest; onClose: () => void; onDone: () => void }) {
+export function ChangeDialog({
+  req,
+  onClose,
+  onDone,
+}: {
+  req: ChangeRequest;
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const [reason, setReason] = useState("");
@@ -85,7 +93,11 @@ export function ChangeDialog({ req, onClose, onDone }: { req: ChangeRequest; onC
           </label>
         )}
         {error && (
-          <div className="dialog-error error-text" role="alert" data-status={error instanceof ApiError ? error.status : ""}>
+          <div
+            className="dialog-error error-text"
+            role="alert"
+            data-status={error instanceof ApiError ? error.status : ""}
+          >
             {errorText(error)}
           </div>
         )}

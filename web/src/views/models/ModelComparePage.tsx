@@ -112,7 +112,8 @@ function VersionCard({ d }: { d: VersionDetail }) {
         </dd>
         <dt>Artifact</dt>
         <dd>
-          {d.artifact.ref} · {fmtBytes(d.artifact.size)} · <code title={d.artifact_digest}>{shortDigest(d.artifact_digest)}</code>
+          {d.artifact.ref} · {fmtBytes(d.artifact.size)} ·{" "}
+          <code title={d.artifact_digest}>{shortDigest(d.artifact_digest)}</code>
         </dd>
         <dt>Created</dt>
         <dd>

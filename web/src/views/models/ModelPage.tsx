@@ -156,7 +156,9 @@ function Holders({
         <div className="rollback-list">
           {targets.map(([label, target]) => {
             const preview = rollbackPreview(history, target);
-            const move = preview ? `v${preview.current ?? "–"} → ${preview.target === null ? "removed" : `v${preview.target}`}` : null;
+            const move = preview
+              ? `v${preview.current ?? "–"} → ${preview.target === null ? "removed" : `v${preview.target}`}`
+              : null;
             return (
               <div key={label} className="rollback-row" data-rollback-target={label}>
                 <button

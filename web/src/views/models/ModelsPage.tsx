@@ -86,7 +86,9 @@ export default function ModelsPage() {
                         </span>
                       ))}
                     </td>
-                    <td className="num">{m.latest_version === null ? <span className="muted">none</span> : `v${m.latest_version}`}</td>
+                    <td className="num">
+                      {m.latest_version === null ? <span className="muted">none</span> : `v${m.latest_version}`}
+                    </td>
                     <td data-holders="production">
                       <Versions model={m.name} versions={h.production} />
                     </td>

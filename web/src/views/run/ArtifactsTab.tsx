@@ -18,7 +18,9 @@ export function ArtifactsTab({ runId, file, onFile }: { runId: string; file: str
   const arts = useAsync((s) => api.runArtifacts(runId, s), [runId]);
   const [picked, setPicked] = useState<Picked | null>(null);
   const runFile = files.data?.find((f) => f.path === file);
-  const current: Picked | null = runFile ? { url: api.fileUrl(runId, runFile.path), path: runFile.path, size: runFile.size } : picked;
+  const current: Picked | null = runFile
+    ? { url: api.fileUrl(runId, runFile.path), path: runFile.path, size: runFile.size }
+    : picked;
   const produced = arts.data?.filter((a) => a.created_by === runId) ?? [];
   const used = arts.data?.filter((a) => a.created_by !== runId) ?? [];
   return (
@@ -42,9 +44,25 @@ export function ArtifactsTab({ runId, file, onFile }: { runId: string; file: str
           />
         )}
         <h3>Produced</h3>
-        <Lineage list={produced} loading={!arts.data} error={arts.error} pick={(a, f) => { onFile(""); setPicked({ url: api.artifactFileUrl(a.id, f.path), path: `${a.ref}/${f.path}`, size: f.size }); }} />
+        <Lineage
+          list={produced}
+          loading={!arts.data}
+          error={arts.error}
+          pick={(a, f) => {
+            onFile("");
+            setPicked({ url: api.artifactFileUrl(a.id, f.path), path: `${a.ref}/${f.path}`, size: f.size });
+          }}
+        />
         <h3>Used</h3>
-        <Lineage list={used} loading={!arts.data} error={arts.error} pick={(a, f) => { onFile(""); setPicked({ url: api.artifactFileUrl(a.id, f.path), path: `${a.ref}/${f.path}`, size: f.size }); }} />
+        <Lineage
+          list={used}
+          loading={!arts.data}
+          error={arts.error}
+          pick={(a, f) => {
+            onFile("");
+            setPicked({ url: api.artifactFileUrl(a.id, f.path), path: `${a.ref}/${f.path}`, size: f.size });
+          }}
+        />
       </div>
       <div className="preview-pane">
         {current ? (
@@ -57,7 +75,15 @@ export function ArtifactsTab({ runId, file, onFile }: { runId: string; file: str
   );
 }
 
-function FileList({ files, active, onPick }: { files: FileEntry[]; active: string | null; onPick: (f: FileEntry) => void }) {
+function FileList({
+  files,
+  active,
+  onPick,
+}: {
+  files: FileEntry[];
+  active: string | null;
+  onPick: (f: FileEntry) => void;
+}) {
   return (
     <ul className="files">
       {files.map((f) => (

@@ -34,7 +34,11 @@ export function NotesTab({ run, onSaved }: { run: Run; onSaved: (r: Run) => void
             if (e.key === "Escape") setDraft(null);
           }}
         />
-        {error && <div className="error-text" role="alert">{error}</div>}
+        {error && (
+          <div className="error-text" role="alert">
+            {error}
+          </div>
+        )}
         <div className="row">
           <button className="primary" onClick={() => void save()} disabled={saving}>
             {saving ? "Saving…" : "Save"}

@@ -25,15 +25,19 @@ export function Overview({ run, diffLink }: { run: Run; diffLink: string | null 
   const command = Array.isArray(argv) ? argv.join(" ") : null;
   const git = getPath(sys, "git") as Record<string, unknown> | null | undefined;
   const gpus = getPath(sys, "environment.gpu.devices");
-  const gpuText = Array.isArray(gpus) && gpus.length
-    ? gpus.map((g: Record<string, unknown>) => `${asText(g.name)} (${asText(g.memory_gb)} GB)`).join(", ")
-    : asText(getPath(sys, "environment.gpu.nvml")) ? "none" : null;
+  const gpuText =
+    Array.isArray(gpus) && gpus.length
+      ? gpus.map((g: Record<string, unknown>) => `${asText(g.name)} (${asText(g.memory_gb)} GB)`).join(", ")
+      : asText(getPath(sys, "environment.gpu.nvml"))
+        ? "none"
+        : null;
   const ended = run.state !== "running";
   return (
     <div className="overview" data-view="overview">
       {(run.state === "failed" || run.state === "crashed" || run.state === "killed") && (
         <div className={`callout state-${run.state}`} role="status" data-testid="end-reason">
-          <strong>Run {run.state}.</strong> {run.error ?? (run.state === "crashed" ? "The process stopped reporting (no heartbeat)." : "")}
+          <strong>Run {run.state}.</strong>{" "}
+          {run.error ?? (run.state === "crashed" ? "The process stopped reporting (no heartbeat)." : "")}
           {run.traceback && (
             <details>
               <summary>Traceback</summary>
@@ -54,7 +58,13 @@ export function Overview({ run, diffLink }: { run: Run; diffLink: string | null 
             </Item>
             <Item label="Group">{run.group}</Item>
             <Item label="Tags">
-              {run.tags.length ? run.tags.map((t) => <span key={t} className="tag">{t}</span>) : null}
+              {run.tags.length
+                ? run.tags.map((t) => (
+                    <span key={t} className="tag">
+                      {t}
+                    </span>
+                  ))
+                : null}
             </Item>
             <Item label="Created">{fmtDate(run.created_at)}</Item>
             <Item label={ended ? "Ended" : "Last heartbeat"}>{fmtDate(ended ? run.ended_at : run.heartbeat_at)}</Item>
