@@ -24,7 +24,6 @@ from __future__ import annotations
 import heapq
 import importlib
 import itertools
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,17 +33,18 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from heron.artifacts.base import ArtifactStore, BlobInfo
+from heron.artifacts.base import BlobInfo
 from heron.artifacts.files import materialize
 from heron.artifacts.gc import delete_blobs, find_orphans
-from heron.errors import Conflict, InvalidInput, NotFound, Unavailable
+from heron.connect import connect, locate
+from heron.errors import InvalidInput, NotFound, Unavailable
 from heron.follow import DEFAULT_POLL, console_lines
 from heron.keys import check_artifact_path
-from heron.local_dir import LocalDir
-from heron.remote.http import is_url
+from heron.nested import flatten
 from heron.sdk.backend import LocalBackend, RemoteBackend, StoreBackend
 from heron.sdk.recovery import Recovered, reap_stale, recover_spool, spool_target
 from heron.sdk.spool import iter_spools
+from heron.service import Tracking
 from heron.settings import Settings
 from heron.store.base import (
     ArtifactVersion,
@@ -57,10 +57,10 @@ from heron.store.base import (
     ProjectInfo,
     RunInfo,
     Series,
-    Store,
 )
 
 if TYPE_CHECKING:
+    import httpx
     import pandas
 
 # progress(spools done, spools total, points shipped so far)
@@ -70,16 +70,8 @@ __all__ = ["DEFAULT_GC_GRACE", "Api", "ApiRun", "Runs", "SyncReport"]
 
 # Long enough that a run uploading a blob has recorded its reference (heron.artifacts.gc).
 DEFAULT_GC_GRACE = 3600.0
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _INDEX_COLUMNS = ("step", "time", "relative_time")
 RUN_COLUMNS = ("id", "name", "project", "state", "group", "tags", "created", "duration")
-
-
-def _remote_parts(url: str) -> tuple[Store, ArtifactStore]:
-    from heron.remote import HttpClient, RemoteArtifactStore, RemoteStore
-
-    client = HttpClient(url)
-    return RemoteStore(url, client), RemoteArtifactStore(url, client)
 
 
 def _pandas() -> ModuleType | None:
@@ -109,9 +101,11 @@ class SyncReport:
 
 
 class Api:
-    """Read access to a Heron store. ``dir_or_url``: the store's folder (default:
-    ``HERON_DIR``, else ``./heron-runs``). ``recover=False`` skips shipping dead spools
-    on open (``heron sync`` does it itself, with a progress bar)."""
+    """Read access to a Heron store. ``dir_or_url``: a store folder, a server's
+    ``http(s)://`` address or a database URL; default as everywhere in Heron
+    (:func:`heron.connect.locate`): ``HERON_URL``, else ``HERON_DIR``, else
+    ``./heron-runs``. ``recover=False`` skips shipping dead spools on open (``heron
+    sync`` does it itself, with a progress bar)."""
 
     def __init__(
         self,
@@ -119,43 +113,31 @@ class Api:
         *,
         settings: Settings | None = None,
         recover: bool = True,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._settings = settings if settings is not None else Settings.from_env()
-        target = self._settings.dir if dir_or_url is None else dir_or_url
-        self._folder: LocalDir | None = None
-        self._backend: StoreBackend
-        if isinstance(target, str) and _URL.match(target):
-            if not is_url(target):
-                raise InvalidInput(
-                    f"cannot open {target!r}: give a Heron server's http(s):// address "
-                    "or a store folder"
-                )
-            self.root: str | Path = target.rstrip("/")
-            self._backend = StoreBackend(*_remote_parts(target))
-            self.recovered = SyncReport()
-        else:
-            folder = LocalDir.at(target)
-            if not folder.exists() and not folder.spool.is_dir():
-                raise NotFound(
-                    f"no Heron store at {folder.root} (looked for {folder.db_path.name} "
-                    "there). Point elsewhere with HERON_DIR=/path/to/heron-runs or --dir "
-                    "PATH, or log a run with heron.init() to create one"
-                )
-            self.root = folder.root
-            self._folder = folder
-            self._backend = LocalBackend(folder)
-        self._store = self._backend.store
-        self._artifacts = self._backend.artifacts
-        if self._folder is not None:
+        location = locate(dir_or_url, self._settings)
+        # A folder holding only spools (offline runs) is opened to sync them.
+        spools_only = location.folder is not None and location.folder.spool.is_dir()
+        self._conn = connect(
+            dir_or_url, settings=self._settings, create=spools_only, transport=transport
+        )
+        self.root: str | Path = location.folder.root if location.folder else str(location)
+        self._folder = location.folder
+        self._store = self._conn.store
+        self._artifacts = self._conn.blobs
+        self._tracking = Tracking(self._store, self._artifacts)
+        self.recovered = SyncReport()
+        if self._folder is not None and recover:
             try:
-                self.recovered = self.sync() if recover else SyncReport()
+                self.recovered = self.sync()
             except BaseException:
                 self.close()  # a failed open must not leak the store's connections
                 raise
 
     # --- lifecycle ---------------------------------------------------------
     def close(self) -> None:
-        self._backend.close()
+        self._conn.close()
 
     def __enter__(self) -> Api:
         return self
@@ -174,7 +156,7 @@ class Api:
     @property
     def remote(self) -> bool:
         """True when this Api reads from a server rather than a folder."""
-        return self._folder is None
+        return self._conn.remote
 
     # --- runs --------------------------------------------------------------
     def projects(self) -> list[ProjectInfo]:
@@ -205,14 +187,10 @@ class Api:
         """Delete runs (all of them, or none when one is unknown). A ``running`` run is
         refused unless ``force``: its process may still be logging. Artifact bytes stay
         until ``heron gc`` (other runs may share them)."""
-        infos = [self._get_run(run_id) for run_id in dict.fromkeys(run_ids)]
-        running = [i.id for i in infos if i.state == "running"]
-        if running and not force:
-            raise Conflict(
-                f"run {', '.join(running)} is still running; finish or kill it first, "
-                "or delete anyway with force=True (--force)"
-            )
-        return self._store.delete_runs([i.id for i in infos])
+        ids = list(dict.fromkeys(run_ids))
+        for run_id in ids:
+            self._get_run(run_id)  # NotFound with this store's wording, before any change
+        return self._tracking.delete_runs(ids, force=force)
 
     def _get_run(self, run_id: str) -> RunInfo:
         try:
@@ -265,10 +243,11 @@ class Api:
             if progress is not None:
                 progress(len(shipped), len(folders), points)
 
+        local: StoreBackend = LocalBackend(self._folder, self._store, self._artifacts)
         try:
             for done, folder in enumerate(folders, 1):
                 url = spool_target(folder)
-                backend = self._backend
+                backend = local
                 if url is not None:
                     if url not in remotes:
                         remotes[url] = RemoteBackend(url, self._folder)
@@ -540,17 +519,6 @@ class Runs(Sequence[ApiRun]):
 
 def _column_order(column: str) -> tuple[int, str]:
     return (0 if column.startswith("config.") else 1, column)
-
-
-def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts to dotted keys (``{"opt": {"lr": 1}}`` -> ``{"opt.lr": 1}``)."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict) and value:
-            out.update(flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def occurrences(steps: Int64Array) -> Int64Array:

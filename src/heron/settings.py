@@ -39,6 +39,30 @@ def _count(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise InvalidInput(f"expected a port number 0-65535, got {text!r}")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 64:
+        raise InvalidInput(f"expected 1-64 worker processes, got {text!r}")
+    return value
+
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def _log_level(text: str) -> str:
+    lowered = text.strip().lower()
+    if lowered not in LOG_LEVELS:
+        raise InvalidInput(f"expected one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return lowered
+
+
 def _setting(env: str, parse: Callable[[str], Any], doc: str, default: Any) -> Any:
     return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
 
@@ -96,6 +120,38 @@ class Settings:
         "Endpoint of an S3-compatible server (MinIO, Ceph, R2) for `s3://` artifact stores; "
         "unset: AWS S3 (region and credentials come from the standard AWS configuration).",
         None,
+    )
+    artifacts: str | None = _setting(
+        "HERON_ARTIFACTS",
+        str,
+        "Where artifact blobs go: a folder, file:///path or s3://bucket/prefix. Unset: the "
+        "store folder's blobs/ (required with a database URL store).",
+        None,
+    )
+    store: str | None = _setting(
+        "HERON_STORE",
+        str,
+        "The store `heron server` serves: a folder (SQLite + blobs) or a database URL "
+        "(postgresql://user@host/db). Unset: HERON_DIR.",
+        None,
+    )
+    server_host: str = _setting(
+        "HERON_SERVER_HOST",
+        str,
+        "Interface `heron server` listens on; 0.0.0.0 exposes it to the network.",
+        "127.0.0.1",
+    )
+    server_port: int = _setting(
+        "HERON_SERVER_PORT", _port, "Port of `heron server` and `heron ui`.", 5310
+    )
+    server_workers: int = _setting(
+        "HERON_SERVER_WORKERS", _workers, "Processes `heron server` runs (1-64).", 1
+    )
+    server_log_level: str = _setting(
+        "HERON_SERVER_LOG_LEVEL",
+        _log_level,
+        "Log level of `heron server`: critical, error, warning, info or debug.",
+        "info",
     )
     capture_git: bool = _setting("HERON_CAPTURE_GIT", _bool, "Record git state at init.", True)
     capture_packages: bool = _setting(

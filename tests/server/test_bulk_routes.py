@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from heron.errors import FilterSyntaxError, NotFound
-from heron.server.routes import runs as runs_routes
+from heron.service import runs as service_runs
 from heron.store.sql import SqlStore
 from tests.server.asgi import AppClient
 from tests.server.test_routes import API, create, send
@@ -49,7 +49,7 @@ def test_tag_by_ids_reports_unknown_and_foreign_runs(client: AppClient) -> None:
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["matched"] == 2 and answer["done"] == 2 and answer["running"] == 0
-    assert answer["limit"] == runs_routes.MAX_BULK_RUNS
+    assert answer["limit"] == service_runs.MAX_BULK_RUNS
     failed = {f["id"]: f for f in answer["failed"]}
     assert set(failed) == {"otherrun01", "nope"}
     assert failed["nope"]["status"] == 404
@@ -119,7 +119,7 @@ def test_more_runs_than_the_cap_are_refused_before_any_change(
     client: AppClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = five_runs(client)
-    monkeypatch.setattr(runs_routes, "MAX_BULK_RUNS", 3)
+    monkeypatch.setattr(service_runs, "MAX_BULK_RUNS", 3)
     too_many = bulk(client, action="add_tags", tags=["t"], filter="config.i >= 1")
     assert too_many.status_code == 400
     detail = too_many.json()["detail"]
@@ -186,7 +186,7 @@ def test_per_run_failures_are_reported_and_the_rest_change(
     failed = {f["id"]: f for f in answer["failed"]}
     # the newest run first (the store's default order): 4, 3 (fails: stop), then not tried
     assert answer["done"] == 1 and tags_of(client, ids[4]) == ["t"]
-    assert failed[ids[3]]["status"] == 500 and "see its log" in failed[ids[3]]["detail"]
+    assert failed[ids[3]]["status"] == 500 and "see the log" in failed[ids[3]]["detail"]
     assert all("not tried" in failed[i]["detail"] for i in (ids[2], ids[1], ids[0]))
     again = bulk(client, action="add_tags", tags=["t"], ids=[ids[0], ids[1], ids[2]]).json()
     assert again["done"] == 2 and [f["id"] for f in again["failed"]] == [ids[1]]

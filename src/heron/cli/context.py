@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,20 @@ from heron.settings import Settings
 
 @dataclass
 class CliState:
-    """The global options (``heron --dir PATH ...``)."""
+    """The global options (``heron --dir PATH ...``) and the settings, built once from
+    the environment when the command starts and passed down."""
 
     dir: str | None = None  # a string, not a Path: a URL must reach heron.Api unmangled
+    settings: Settings = field(default_factory=Settings.from_env)
+
+
+def cli_state() -> CliState:
+    """The running command's state (a fresh one when a command runs outside ``heron``)."""
+    ctx = click.get_current_context()
+    state = ctx.find_object(CliState)
+    if state is None:
+        state = ctx.ensure_object(CliState)
+    return state
 
 
 class CliError(click.ClickException):
@@ -47,19 +58,17 @@ class HeronGroup(click.Group):
 
 
 def open_api(dir: Path | str | None = None, *, recover: bool = True, local: bool = False) -> Api:
-    """The store named by ``dir``, else ``heron --dir``, else the server at HERON_URL
-    (unless ``local``: commands about this machine's spools), else HERON_DIR /
-    ./heron-runs.
+    """The store named by ``dir``, else ``heron --dir``, else as everywhere in Heron
+    (:func:`heron.connect.locate`: HERON_URL, HERON_DIR, ./heron-runs). ``local``:
+    commands about this machine's spools skip HERON_URL.
 
     Always through heron.Api, so that dead spools are shipped before anything is read.
     Closed when the command ends.
     """
-    ctx = click.get_current_context()
-    if dir is None:
-        state = ctx.find_object(CliState)
-        dir = state.dir if state is not None else None
-    if dir is None and not local:
-        dir = Settings.from_env().url
-    api = Api(dir, recover=recover)
-    ctx.call_on_close(api.close)
+    state = cli_state()
+    target = dir if dir is not None else state.dir
+    if target is None and local:
+        target = state.settings.dir
+    api = Api(target, settings=state.settings, recover=recover)
+    click.get_current_context().call_on_close(api.close)
     return api

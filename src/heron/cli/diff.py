@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from heron.api import ApiRun, flatten
+from heron.api import ApiRun
 from heron.cli import render
+from heron.nested import flatten
 
 _MISSING = object()
 

@@ -12,8 +12,9 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from heron.api import ApiRun, flatten
+from heron.api import ApiRun
 from heron.cli import render
+from heron.nested import flatten
 from heron.store.base import ArtifactVersion
 
 

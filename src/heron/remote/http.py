@@ -64,7 +64,14 @@ def raise_for_problem(response: httpx.Response) -> None:
 class HttpClient:
     """A connection pool to one server (``http://host:port``); thread-safe."""
 
-    def __init__(self, url: str, *, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """``transport`` replaces the network (an in-process app in tests)."""
         if not is_url(url):
             raise errors.InvalidInput(
                 f"server address {url!r} must start with http:// or https://, "
@@ -75,6 +82,7 @@ class HttpClient:
             base_url=self.url + API_PREFIX,
             timeout=timeout,
             headers={"User-Agent": "heron-python"},
+            transport=transport,
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

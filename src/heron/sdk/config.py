@@ -8,7 +8,8 @@ from typing import Any
 
 from heron.errors import InvalidInput
 from heron.keys import check_key
-from heron.sdk.values import deep_merge, expand_dotted, to_json_value
+from heron.nested import deep_merge
+from heron.sdk.values import expand_dotted, to_json_value
 
 Emit = Callable[[dict[str, Any]], None]
 

@@ -15,6 +15,7 @@ from pathlib import PurePath
 from typing import Any
 
 from heron.errors import InvalidInput, InvalidValue
+from heron.nested import deep_merge
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _SCALAR_HELP = "log numbers: int, float, bool, numpy scalars or 0-d torch tensors"
@@ -126,18 +127,6 @@ def expand_dotted(mapping: Mapping[str, Any]) -> dict[str, Any]:
             node[leaf] = deep_merge(existing, nested) if isinstance(existing, dict) else nested
         else:
             node[leaf] = value
-    return out
-
-
-def deep_merge(base: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``patch`` into a copy of ``base``; nested dicts merge, other values replace."""
-    out = dict(base)
-    for key, value in patch.items():
-        current = out.get(key)
-        if isinstance(current, dict) and isinstance(value, Mapping):
-            out[key] = deep_merge(current, value)
-        else:
-            out[key] = value
     return out
 
 

@@ -24,6 +24,7 @@ from heron.server.limits import BodyLimitMiddleware
 from heron.server.metrics import MetricsMiddleware, ServerMetrics
 from heron.server.routes import artifacts, blobs, events, ingest, logs, ops, projects, runs, series
 from heron.server.state import ServerState
+from heron.service import Tracking
 from heron.settings import Settings
 from heron.store.base import Store
 
@@ -46,11 +47,12 @@ def create_app(
     """The server app. ``spool_root``: the local store's spool folder (``heron ui``),
     so that the reaper spares runs whose writer is alive but quiet. The store and the
     artifact store stay the caller's to close."""
-    settings = settings if settings is not None else Settings.from_env()
+    settings = settings if settings is not None else Settings()  # the defaults, not the env
     metrics = ServerMetrics()
     hub = EventHub(on_drop=metrics.dropped.inc)
     metrics.watch_hub(lambda: hub.subscriber_count, lambda: hub.queue_depth)
-    state = ServerState(store, artifacts_store, settings, hub, metrics)
+    tracking = Tracking(store, artifacts_store, notifier=hub)
+    state = ServerState(store, artifacts_store, settings, hub, metrics, tracking)
     poller = ChangePoller(store, hub)
     reaper = Reaper(store, hub, settings.crash_after, spool_root, on_crash=metrics.crashed.inc)
 

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from heron.service import MAX_BULK_RUNS
+
 MAX_BUCKETS = 20_000
 MAX_SERIES_RUNS = 1_000
-MAX_BULK_RUNS = 10_000  # runs one bulk call may change (POST /projects/{p}/runs/bulk)
 
 
 class _Body(BaseModel):

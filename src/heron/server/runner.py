@@ -1,6 +1,8 @@
 """Running the server: uvicorn, programmatically, one or several worker processes.
 
-``heron server`` and ``heron ui`` build a :class:`ServeConfig` and call :func:`serve`.
+``heron server`` and ``heron ui`` build :class:`~heron.settings.Settings` (the
+environment, then their flags) and call :func:`serve`; the store is ``settings.store``
+(else ``settings.dir``), opened through :func:`heron.connect.connect`.
 SIGINT and SIGTERM stop it cleanly: live event streams are ended first (otherwise
 uvicorn would wait on them forever), in-flight requests get a few seconds, the
 lifespan stops the background tasks, and the store is closed.
@@ -20,8 +22,6 @@ import platform
 import signal
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -32,16 +32,6 @@ from heron.settings import Settings
 GRACEFUL_SECONDS = 5
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's mallopt() parameter number (malloc.h)
-
-
-@dataclass(frozen=True)
-class ServeConfig:
-    store_url: str
-    artifacts_url: str
-    host: str = "127.0.0.1"
-    port: int = 5310
-    spool_root: str | None = None  # the local store's spool folder (see create_app)
-    log_level: str = "info"
 
 
 class _Server(uvicorn.Server):
@@ -74,18 +64,18 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def serve(
-    config: ServeConfig, workers: int = 1, on_started: Callable[[], None] | None = None
-) -> None:
-    """Serve until SIGINT/SIGTERM. ``on_started`` runs once the socket accepts."""
-    if workers <= 1:
-        _serve_one(config, None, on_started)
+def serve(settings: Settings, on_started: Callable[[], None] | None = None) -> None:
+    """Serve ``settings.store`` (else ``settings.dir``) on ``settings.server_host`` and
+    ``server_port`` with ``server_workers`` processes until SIGINT/SIGTERM.
+    ``on_started`` runs once the socket accepts."""
+    if settings.server_workers <= 1:
+        _serve_one(settings, None, on_started)
         return
-    sock = _bind(config.host, config.port)
+    sock = _bind(settings.server_host, settings.server_port)
     context = multiprocessing.get_context("spawn")
     procs = [
-        context.Process(target=_serve_one, args=(config, sock, None), name=f"heron-worker-{i}")
-        for i in range(workers)
+        context.Process(target=_serve_one, args=(settings, sock, None), name=f"heron-worker-{i}")
+        for i in range(settings.server_workers)
     ]
     for proc in procs:
         proc.start()
@@ -139,28 +129,22 @@ def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
 
 
 def _serve_one(
-    config: ServeConfig, sock: socket.socket | None, on_started: Callable[[], None] | None
+    settings: Settings, sock: socket.socket | None, on_started: Callable[[], None] | None
 ) -> None:
-    from heron.artifacts import open_artifact_store
+    from heron.connect import connect
     from heron.server.app import create_app
-    from heron.store import open_store
 
     cap_malloc_arenas()  # before the thread pool starts allocating
-    settings = Settings.from_env()
-    store = open_store(config.store_url)
-    try:
-        artifacts = open_artifact_store(config.artifacts_url)
-        spool = Path(config.spool_root) if config.spool_root else None
-        app = create_app(store, artifacts, settings, spool_root=spool)
+    with connect(settings.store or settings.dir, settings=settings, create=True) as conn:
+        spool = conn.folder.spool if conn.folder is not None else None
+        app = create_app(conn.store, conn.blobs, settings, spool_root=spool)
         uv_config = uvicorn.Config(
             app,
-            host=config.host,
-            port=config.port,
-            log_level=config.log_level,
+            host=settings.server_host,
+            port=settings.server_port,
+            log_level=settings.server_log_level,
             timeout_graceful_shutdown=GRACEFUL_SECONDS,
             lifespan="on",
         )
         server = _Server(uv_config, on_started)
         server.run(sockets=[sock] if sock is not None else None)
-    finally:
-        store.close()

@@ -17,13 +17,14 @@ from sqlalchemy.engine import Connection, Row
 
 from heron.errors import InvalidInput, NotFound
 from heron.keys import check_key, check_metric_pattern, check_tag
+from heron.nested import deep_merge
 from heron.store import artifacts_sql, create, series
 from heron.store import schema as s
 from heron.store.base import EVENT_TYPES, TERMINAL_STATES, Batch, IngestResult
 from heron.store.console import ConsoleWriter
 from heron.store.engine import upsert
 from heron.store.summary import RunSummaries
-from heron.store.values import deep_merge, dumps, flatten_config, loads_dict
+from heron.store.values import dumps, flatten_config, loads_dict
 
 _r = s.runs.c
 _EVENT_STATES = TERMINAL_STATES | {"running"}

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from heron.errors import InvalidValue
+from heron.nested import leaves
 
 
 def dumps(value: Any) -> str:
@@ -28,18 +29,6 @@ def loads(text: str | None) -> Any:
 def loads_dict(text: str | None) -> dict[str, Any]:
     value = loads(text)
     return value if isinstance(value, dict) else {}
-
-
-def deep_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """``patch`` merged into a copy of ``base``: dicts merge key by key, the rest replaces."""
-    out = dict(base)
-    for key, value in patch.items():
-        old = out.get(key)
-        if isinstance(value, Mapping) and isinstance(old, Mapping):
-            out[key] = deep_merge(old, value)
-        else:
-            out[key] = value
-    return out
 
 
 def number(value: Any) -> float | None:
@@ -70,14 +59,10 @@ ConfigRow = tuple[str, str, float | None, str | None]  # key, vtype, num, text
 
 
 def flatten_config(config: Mapping[str, Any]) -> Iterator[ConfigRow]:
-    """(dotted key, vtype, num, text) for every leaf of ``config``; lists are leaves."""
-    for key, value in config.items():
-        path = str(key)
-        if isinstance(value, Mapping):
-            for sub, vtype, num, text in flatten_config(value):
-                yield f"{path}.{sub}", vtype, num, text
-        else:
-            yield (path, *config_leaf(value))
+    """(dotted key, vtype, num, text) for every leaf of ``config`` (:func:`heron.nested.leaves`:
+    lists and empty dicts are leaves)."""
+    for path, value in leaves(config):
+        yield (path, *config_leaf(value))
 
 
 def config_leaf(value: Any) -> tuple[str, float | None, str | None]:
@@ -95,6 +80,8 @@ def config_leaf(value: Any) -> tuple[str, float | None, str | None]:
         return "str", None, value
     if isinstance(value, (list, tuple)):
         return "list", None, dumps(list(value))
+    if isinstance(value, Mapping) and not value:
+        return "dict", None, "{}"
     raise InvalidValue(
         f"config value {value!r} of type {type(value).__name__} cannot be stored; "
         "use numbers, strings, booleans, None, lists and dicts"

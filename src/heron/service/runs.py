@@ -1,0 +1,326 @@
+"""``Tracking``: the rules about runs, over one store and one blob store.
+
+Each write authorises its caller, changes the store, and tells the notifier; reads
+authorise and hand back the store to read from. Errors are :mod:`heron.errors`
+classes, so every skin (REST, ``heron.Api``, CLI, SDK) fails alike.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from heron.artifacts.base import ArtifactStore
+from heron.errors import Conflict, HeronError, InvalidInput
+from heron.keys import check_tag
+from heron.service.access import LOCAL, Action, Caller, authorize
+from heron.service.notify import SILENT, Notifier
+from heron.store.base import Batch, IngestResult, RunInfo, RunSpec, Store
+
+log = logging.getLogger("heron.service")
+
+MAX_BULK_RUNS = 10_000  # runs one bulk action may change
+# Long enough that a run uploading a blob has recorded its reference before retention
+# of another run may free it (a put happened, its record is not ingested yet).
+ORPHAN_GRACE_SECONDS = 60.0
+_MAX_CACHED_PROJECTS = 100_000
+
+BulkAction = Literal["add_tags", "remove_tags", "delete"]
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    """One action on many runs of a project: those in ``ids``, or those matching
+    ``filter`` ("" for every run), less ``exclude``."""
+
+    action: BulkAction
+    ids: Sequence[str] | None = None
+    filter: str | None = None
+    exclude: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    force: bool = False  # delete running runs too
+    dry_run: bool = False  # only count what the call would change
+
+
+@dataclass(frozen=True)
+class BulkFailure:
+    id: str
+    status: int
+    detail: str
+
+
+@dataclass
+class BulkResult:
+    action: BulkAction
+    matched: int
+    running: int
+    done: int = 0
+    failed: list[BulkFailure] = field(default_factory=list)
+    limit: int = MAX_BULK_RUNS
+
+
+class Tracking:
+    """The run rules. ``caller`` is who acts (see :func:`with_caller` for per-request
+    copies); ``notifier`` hears of every change."""
+
+    def __init__(
+        self,
+        store: Store,
+        blobs: ArtifactStore,
+        *,
+        notifier: Notifier = SILENT,
+        caller: Caller = LOCAL,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.notifier = notifier
+        self.caller = caller
+        self._projects: dict[str, str] = {}  # run id -> project (a run never moves)
+
+    def with_caller(self, caller: Caller) -> Tracking:
+        """The same service acting for ``caller`` (cheap: shares store, blobs, caches)."""
+        acting = copy.copy(self)
+        acting.caller = caller
+        return acting
+
+    # --- authorisation --------------------------------------------------------
+    def authorize(self, action: Action, project: str | None) -> None:
+        authorize(self.caller, action, project)
+
+    def project_of(self, run_id: str) -> str:
+        """The run's project (cached: a run never moves). NotFound for an unknown run."""
+        project = self._projects.get(run_id)
+        if project is None:
+            project = self.store.get_run(run_id).project
+            if len(self._projects) >= _MAX_CACHED_PROJECTS:
+                self._projects.clear()
+            self._projects[run_id] = project
+        return project
+
+    def reads(self, project: str | None) -> Store:
+        """The store to read ``project`` from (None: every project), once the caller
+        may read it."""
+        self.authorize("read", project)
+        return self.store
+
+    def run_reads(self, run_id: str) -> Store:
+        """The store to read run ``run_id`` from, once the caller may read its project."""
+        return self.reads(self.project_of(run_id))
+
+    def get_run(self, run_id: str) -> RunInfo:
+        info = self.store.get_run(run_id)
+        self.authorize("read", info.project)
+        return info
+
+    # --- runs -------------------------------------------------------------------
+    def create_run(self, spec: RunSpec) -> RunInfo:
+        """Create the run (idempotent on its id)."""
+        self.authorize("write", spec.project)
+        info = self.store.create_run(spec)
+        self.notifier.run_changed(info.id, info.project, info.state)
+        return info
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        name: str | None = None,
+        notes: str | None = None,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+    ) -> RunInfo:
+        self.authorize("write", self.project_of(run_id))
+        info = self.store.update_run(
+            run_id,
+            name=name,
+            notes=notes,
+            add_tags=list(add_tags),
+            remove_tags=list(remove_tags),
+        )
+        self.notifier.run_changed(info.id, info.project, info.state)
+        return info
+
+    def delete_runs(self, run_ids: Iterable[str], *, force: bool = False) -> int:
+        """Delete runs, all of them or none (NotFound names an unknown one). A
+        ``running`` run is refused with Conflict unless ``force``: its process may
+        still be logging. Artifact bytes stay until gc (other runs may share them)."""
+        infos = [self.store.get_run(run_id) for run_id in dict.fromkeys(run_ids)]
+        return self._delete({i.id: (i.project, i.state) for i in infos}, force)
+
+    def _delete(self, runs: Mapping[str, tuple[str, str]], force: bool) -> int:
+        for project in {project for project, _ in runs.values()}:
+            self.authorize("write", project)
+        running = [run_id for run_id, (_, state) in runs.items() if state == "running"]
+        if running and not force:
+            shown = ", ".join(running[:5]) + (", ..." if len(running) > 5 else "")
+            raise Conflict(
+                f"{len(running):,} of the {len(runs):,} runs are still running ({shown}); "
+                "finish or kill them first, or delete anyway with force "
+                '(heron runs rm --force, delete_runs(force=True), "force": true)'
+            )
+        deleted = self.store.delete_runs(list(runs))
+        for run_id, (project, _) in runs.items():
+            self._projects.pop(run_id, None)
+            self.notifier.forget(run_id)
+            self.notifier.run_changed(run_id, project, "deleted")
+        return deleted
+
+    def bulk(self, project: str, request: BulkRequest) -> BulkResult:
+        """Tag, untag or delete many runs of ``project``. The runs are resolved once,
+        when the call starts (a run that starts matching later is not touched). Tags
+        change run by run: a run that fails (deleted meanwhile, say) is listed in
+        ``failed`` and the others still change. A delete is all or nothing."""
+        _check_bulk(request)
+        self.authorize("write", project)
+        targets, failed = self._bulk_targets(project, request)
+        running = [run_id for run_id, state in targets.items() if state == "running"]
+        result = BulkResult(
+            request.action, len(targets), len(running), failed=failed, limit=MAX_BULK_RUNS
+        )
+        if request.dry_run or not targets:
+            return result
+        if request.action == "delete":
+            runs = {run_id: (project, state) for run_id, state in targets.items()}
+            result.done = self._delete(runs, request.force)
+            return result
+        add = request.tags if request.action == "add_tags" else ()
+        remove = request.tags if request.action == "remove_tags" else ()
+        pending = list(targets)
+        for i, run_id in enumerate(pending):
+            try:
+                self.update_run(run_id, add_tags=add, remove_tags=remove)
+            except HeronError as e:
+                failed.append(BulkFailure(run_id, e.status_code, e.message))
+                continue
+            except Exception:  # the store failed: stop, and say which runs were not tried
+                log.exception("heron: bulk %s failed on run %s", request.action, run_id)
+                failed.append(BulkFailure(run_id, 500, "the store failed on this run; see the log"))
+                failed.extend(
+                    BulkFailure(rest, 500, f"not tried: the store failed on run {run_id} first")
+                    for rest in pending[i + 1 :]
+                )
+                break
+            result.done += 1
+        return result
+
+    def _bulk_targets(
+        self, project: str, request: BulkRequest
+    ) -> tuple[dict[str, str], list[BulkFailure]]:
+        """The runs a bulk call acts on (id -> state, in order) and the ids it cannot."""
+        limit = MAX_BULK_RUNS
+        exclude = set(request.exclude)
+        failed: list[BulkFailure] = []
+        targets: dict[str, str] = {}
+        if request.filter is not None:
+            # one read of ids and states, at most `limit` past the exclusions (+1 to see more)
+            table = self.store.runs_table(
+                project, request.filter.strip() or None, (), (), limit + len(exclude) + 1, 0
+            )
+            for run_id, state in zip(table.ids, table.states, strict=True):
+                if run_id not in exclude:
+                    targets[run_id] = state
+            if len(targets) > limit:
+                raise InvalidInput(
+                    f"the filter matches {table.total:,} runs ({len(exclude):,} excluded); one "
+                    f"bulk call changes at most {limit:,}: narrow the filter and repeat"
+                )
+            return targets, failed
+        assert request.ids is not None
+        ids = [run_id for run_id in dict.fromkeys(request.ids) if run_id not in exclude]
+        if len(ids) > limit:
+            raise InvalidInput(
+                f"{len(ids):,} runs given; one bulk call changes at most {limit:,}: "
+                "split them into several calls"
+            )
+        for run_id in ids:
+            try:
+                info = self.store.get_run(run_id)
+            except HeronError as e:
+                failed.append(BulkFailure(run_id, e.status_code, e.message))
+                continue
+            if info.project != project:
+                detail = f"run {run_id} is in project {info.project!r}, not {project!r}"
+                failed.append(BulkFailure(run_id, 404, detail))
+                continue
+            targets[run_id] = info.state
+        return targets, failed
+
+    # --- a live run ---------------------------------------------------------------
+    def ingest(self, batch: Batch) -> IngestResult:
+        """Apply a spool batch exactly once (by its seq), free the blobs checkpoint
+        retention left unreferenced, and announce what changed."""
+        project = _project(batch) or self.project_of(batch.run_id)
+        self.authorize("write", project)
+        result = self.store.ingest(batch)
+        if result.orphaned:
+            free_orphans(self.blobs, result.orphaned)
+        if result.applied:
+            self._announce(batch, project, result.seq)
+        return result
+
+    def _announce(self, batch: Batch, project: str, seq: int) -> None:
+        kinds = {event.get("type") for event in batch.events}
+        if kinds - {"console"}:  # state, config, tags...: the run's record changed
+            info = self.store.get_run(batch.run_id)
+            self.notifier.run_changed(info.id, info.project, info.state)
+        if "console" in kinds:  # printed lines: only the logs view cares
+            self.notifier.console(batch.run_id, project, seq)
+        keys = [key for key, series in batch.metrics.items() if len(series)]
+        if keys:
+            last_step = max(int(batch.metrics[k].steps.max()) for k in keys)
+            self.notifier.points(batch.run_id, project, keys, last_step, seq)
+
+    def heartbeat(self, run_id: str, at: float) -> None:
+        self.authorize("write", self.project_of(run_id))
+        self.store.heartbeat(run_id, at)
+
+    def mark_crashed(self, run_id: str, at: float, reason: str) -> RunInfo:
+        """Mark a running run crashed (its process died); a no-op on an ended run."""
+        self.authorize("write", self.project_of(run_id))
+        self.store.mark_crashed(run_id, at, reason)
+        info = self.store.get_run(run_id)
+        self.notifier.run_changed(info.id, info.project, info.state)
+        return info
+
+
+def _check_bulk(request: BulkRequest) -> None:
+    """Refuse a malformed bulk call before anything is read or changed."""
+    if (request.ids is None) == (request.filter is None):
+        raise InvalidInput(
+            'give either "ids" or "filter" (a filter, or "" for every run of the project), not both'
+        )
+    if request.action == "delete":
+        if request.tags:
+            raise InvalidInput('"tags" goes with add_tags and remove_tags, not with delete')
+        return
+    if not request.tags:
+        raise InvalidInput(f'{request.action} needs at least one tag in "tags"')
+    if request.force:
+        raise InvalidInput('"force" goes with delete (of running runs), not with tags')
+    for tag in request.tags:
+        check_tag(tag)
+
+
+def _project(batch: Batch) -> str | None:
+    """The project, if the batch names it (its create event); else the store says."""
+    for event in batch.events:
+        spec = event.get("spec")
+        if event.get("type") == "create" and isinstance(spec, dict):
+            project = spec.get("project")
+            return project if isinstance(project, str) else None
+    return None
+
+
+def free_orphans(blobs: ArtifactStore, digests: Iterable[str]) -> None:
+    """Delete blobs that checkpoint retention left unreferenced. A blob touched
+    within the grace period may be about to be referenced by another run (its put
+    happened, its record is not ingested yet): gc frees it later."""
+    cutoff = time.time() - ORPHAN_GRACE_SECONDS
+    for digest in digests:
+        info = blobs.stat(digest)
+        if info is not None and info.modified <= cutoff:
+            blobs.delete(digest)
