@@ -3,19 +3,19 @@ import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/States";
-import { ProjectsPage } from "./views/ProjectsPage";
-import { RunsPage } from "./views/RunsPage";
-import { NotFound } from "./views/NotFound";
+import { ProjectsPage } from "./features/projects/ProjectsPage";
+import { RunsPage } from "./features/runs/RunsPage";
+import { NotFound } from "./components/NotFound";
 import "./styles.css";
 
 // The run page and the comparison carry uPlot and the chart code: loaded on demand,
 // so the first page stays small.
-const RunPage = lazy(() => import("./views/RunPage"));
-const ComparePage = lazy(() => import("./views/ComparePage"));
+const RunPage = lazy(() => import("./features/run/RunPage"));
+const ComparePage = lazy(() => import("./features/compare/ComparePage"));
 // The model registry pages, likewise their own chunks.
-const ModelsPage = lazy(() => import("./views/models/ModelsPage"));
-const ModelPage = lazy(() => import("./views/models/ModelPage"));
-const ModelComparePage = lazy(() => import("./views/models/ModelComparePage"));
+const ModelsPage = lazy(() => import("./features/models/ModelsPage"));
+const ModelPage = lazy(() => import("./features/models/ModelPage"));
+const ModelComparePage = lazy(() => import("./features/models/ModelComparePage"));
 
 const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
 

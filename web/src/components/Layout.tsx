@@ -1,6 +1,6 @@
 import { Link, NavLink, Outlet, useParams } from "react-router";
 import { useTheme } from "../lib/hooks";
-import { useRunsHref } from "../lib/prefs";
+import { useRunsHref } from "../features/runs/prefs";
 
 export function Layout() {
   const [theme, toggle] = useTheme();

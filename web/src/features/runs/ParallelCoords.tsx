@@ -1,0 +1,262 @@
+// Parallel coordinates over chosen config keys and one metric, drawn on canvas. Drag
+// along an axis to brush a range (a number axis) or some values (a category axis, such
+// as a string-valued config key): the brushes become filter clauses (`key >= a and
+// key <= b`, `key in (...)`), so they filter the runs table (server-side) and travel in
+// the URL.
+import { useEffect, useMemo, useRef, useState, type PointerEvent } from "react";
+import { Empty, ErrorBox, Loading } from "../../components/States";
+import { api, type ProjectKeys } from "../../lib/api";
+import { setupCanvas, themeColor, useWidth } from "../../lib/canvas";
+import { runColor, withAlpha } from "../../lib/colors";
+import { brushHolds } from "./filter";
+import { columnLabel, fmtNum } from "../../lib/format";
+import { useAsync, useThemeName } from "../../lib/hooks";
+import { toRows } from "./rows";
+import { categoriesBetween, categoryLabel, makeAxis, niceTicks, type Axis } from "./scale";
+import type { Brush } from "./state";
+import { KeySelect, columnChoices } from "./PlotControls";
+
+const HEIGHT = 320;
+const PAD = { top: 28, bottom: 28, left: 60, right: 60 };
+
+interface Props {
+  project: string;
+  filter: string;
+  keys: ProjectKeys;
+  axes: string[];
+  metric: string;
+  brushes: Brush[];
+  version: number;
+  onAxes: (axes: string[], metric: string) => void;
+  onBrushes: (b: Brush[]) => void;
+}
+
+export default function ParallelCoords({
+  project,
+  filter,
+  keys,
+  axes,
+  metric,
+  brushes,
+  version,
+  onAxes,
+  onBrushes,
+}: Props) {
+  const configChoices = columnChoices(keys, ["config"]);
+  const metricChoices = columnChoices(keys, ["metrics"]);
+  const chosen = axes.length ? axes : configChoices.slice(0, 4);
+  const target = metric || metricChoices[0] || "";
+  const all = target ? [...chosen, target] : chosen;
+
+  const res = useAsync(
+    (signal) => api.table({ project, filter, columns: all }, signal).then((t) => toRows(t, 0)),
+    [project, filter, all, version],
+    true,
+  );
+  const box = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const width = useWidth(box);
+  const [drag, setDrag] = useState<{ axis: number; y0: number; y1: number } | null>(null);
+  const theme = useThemeName();
+
+  const axisObjs = useMemo(
+    () =>
+      res.data
+        ? all.map((k) =>
+            makeAxis(
+              k,
+              res.data!.map((r) => r.cells[k] ?? null),
+            ),
+          )
+        : [],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [res.data, all.join("\u0000")],
+  );
+  const xs = useMemo(() => {
+    const n = axisObjs.length;
+    const inner = width - PAD.left - PAD.right;
+    return axisObjs.map((_, i) => PAD.left + (n <= 1 ? inner / 2 : (inner * i) / (n - 1)));
+  }, [axisObjs, width]);
+  const yOf = (t: number) => PAD.top + (1 - t) * (HEIGHT - PAD.top - PAD.bottom);
+  const tOf = (y: number) => 1 - (y - PAD.top) / (HEIGHT - PAD.top - PAD.bottom);
+
+  const brushMap = useMemo(() => new Map(brushes.map((b) => [b.key, b])), [brushes]);
+  const inBrushes = (cells: Record<string, unknown>) =>
+    [...brushMap.values()].every((b) => brushHolds(b, cells[b.key]));
+  const highlighted = res.data ? res.data.filter((r) => inBrushes(r.cells)).length : 0;
+
+  useEffect(() => {
+    if (!canvas.current || !res.data) return;
+    const ctx = setupCanvas(canvas.current, width, HEIGHT);
+    const fg = themeColor("--fg", "#222");
+    const muted = themeColor("--muted", "#888");
+    const faint = themeColor("--line-faint", "#ccc");
+    const brushColor = themeColor("--brush", "#2563eb");
+    ctx.clearRect(0, 0, width, HEIGHT);
+    // lines: brushed-out runs first and faint, the rest in their colours on top
+    const rows = res.data;
+    const drawLine = (cells: Record<string, unknown>, color: string) => {
+      ctx.strokeStyle = color;
+      ctx.beginPath();
+      let pen = false;
+      axisObjs.forEach((a, i) => {
+        const t = a.norm(cells[a.key]);
+        if (t === null) {
+          pen = false;
+          return;
+        }
+        if (pen) ctx.lineTo(xs[i], yOf(t));
+        else ctx.moveTo(xs[i], yOf(t));
+        pen = true;
+      });
+      ctx.stroke();
+    };
+    ctx.lineWidth = 1;
+    const alpha = rows.length > 2000 ? 0.25 : rows.length > 300 ? 0.5 : 0.85;
+    const on = rows.filter((r) => inBrushes(r.cells));
+    if (on.length < rows.length) for (const r of rows) if (!inBrushes(r.cells)) drawLine(r.cells, faint);
+    for (const r of on) drawLine(r.cells, withAlpha(runColor(r.id), alpha));
+    // axes, ticks, brushes
+    ctx.font = "11px system-ui, sans-serif";
+    axisObjs.forEach((a, i) => {
+      const x = xs[i];
+      ctx.strokeStyle = fg;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(x, yOf(0));
+      ctx.lineTo(x, yOf(1));
+      ctx.stroke();
+      ctx.fillStyle = fg;
+      ctx.textAlign = "center";
+      ctx.fillText(columnLabel(a.key), x, 14, 140);
+      ctx.fillStyle = muted;
+      ctx.textAlign = "right";
+      const ticks: [number, string][] =
+        a.kind === "number"
+          ? niceTicks(a.lo, a.hi, 5).map((v) => [(v - a.lo) / (a.hi - a.lo), fmtNum(v, 3)])
+          : a.categories.map((c, j, arr) => [arr.length === 1 ? 0.5 : j / (arr.length - 1), c]);
+      for (const [t, label] of ticks) {
+        ctx.fillText(label, x - 5, yOf(t) + 4, PAD.left - 8);
+        ctx.fillRect(x - 3, yOf(t), 3, 1);
+      }
+      const b = brushMap.get(a.key);
+      const mark = (y0: number, y1: number) => {
+        ctx.fillStyle = withAlpha(brushColor, 0.25);
+        ctx.fillRect(x - 7, y0, 14, y1 - y0);
+        ctx.strokeStyle = brushColor;
+        ctx.strokeRect(x - 7, y0, 14, y1 - y0);
+      };
+      if (b && !b.values && a.kind === "number") {
+        mark(yOf((b.hi - a.lo) / (a.hi - a.lo)), yOf((b.lo - a.lo) / (a.hi - a.lo)));
+      } else if (b?.values && a.kind === "category") {
+        const picked = new Set(b.values.map(categoryLabel));
+        a.categories.forEach((c, j, arr) => {
+          if (!picked.has(c)) return;
+          const y = yOf(arr.length === 1 ? 0.5 : j / (arr.length - 1));
+          mark(y - 6, y + 6);
+        });
+      }
+    });
+    if (drag) {
+      ctx.fillStyle = withAlpha(brushColor, 0.2);
+      ctx.fillRect(xs[drag.axis] - 7, Math.min(drag.y0, drag.y1), 14, Math.abs(drag.y1 - drag.y0));
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [res.data, axisObjs, xs, width, brushMap, drag, theme]);
+
+  const axisAt = (x: number): number => {
+    let best = -1;
+    xs.forEach((ax, i) => {
+      if (Math.abs(ax - x) < 24 && (best < 0 || Math.abs(ax - x) < Math.abs(xs[best] - x))) best = i;
+    });
+    return best;
+  };
+  const local = (e: PointerEvent<HTMLCanvasElement>) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  };
+  const onDown = (e: PointerEvent<HTMLCanvasElement>) => {
+    const p = local(e);
+    const i = axisAt(p.x);
+    if (i < 0) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    setDrag({ axis: i, y0: p.y, y1: p.y });
+  };
+  const onMove = (e: PointerEvent<HTMLCanvasElement>) => drag && setDrag({ ...drag, y1: local(e).y });
+  const onUp = () => {
+    if (!drag) return;
+    const a: Axis = axisObjs[drag.axis];
+    const rest = brushes.filter((b) => b.key !== a.key);
+    const clamp = (t: number) => Math.max(0, Math.min(1, t));
+    if (Math.abs(drag.y1 - drag.y0) < 3)
+      onBrushes(rest); // a click clears the axis's brush
+    else if (a.kind === "category") {
+      // the values whose ticks the drag covered (with a little slack around each tick)
+      const slack = 6 / (HEIGHT - PAD.top - PAD.bottom);
+      const values = categoriesBetween(
+        a,
+        clamp(tOf(Math.max(drag.y0, drag.y1))) - slack,
+        clamp(tOf(Math.min(drag.y0, drag.y1))) + slack,
+      );
+      onBrushes(values.length ? [...rest, { key: a.key, lo: Number.NaN, hi: Number.NaN, values }] : rest);
+    } else {
+      const lo = a.denorm(clamp(tOf(Math.max(drag.y0, drag.y1))));
+      const hi = a.denorm(clamp(tOf(Math.min(drag.y0, drag.y1))));
+      onBrushes([...rest, { key: a.key, lo: Number(lo.toPrecision(6)), hi: Number(hi.toPrecision(6)) }]);
+    }
+    setDrag(null);
+  };
+
+  const removeAxis = (k: string) =>
+    onAxes(
+      chosen.filter((x) => x !== k),
+      target,
+    );
+  return (
+    <div className="plot-panel" data-view="parallel">
+      <div className="plot-controls">
+        <span className="muted">Axes:</span>
+        {chosen.map((k) => (
+          <span key={k} className="chip on">
+            {columnLabel(k)}
+            <button className="chip-x" aria-label={`Remove axis ${k}`} onClick={() => removeAxis(k)}>
+              ×
+            </button>
+          </span>
+        ))}
+        <KeySelect
+          label="Add axis"
+          value=""
+          placeholder="+ config key"
+          choices={configChoices.filter((c) => !chosen.includes(c))}
+          onChange={(k) => k && onAxes([...chosen, k], target)}
+        />
+        <KeySelect label="Metric" value={target} choices={metricChoices} onChange={(m) => onAxes(chosen, m)} />
+        <span className="muted">Drag along an axis to brush a range or some values; click it to clear.</span>
+      </div>
+      <div ref={box} className="plot-box">
+        {res.error ? (
+          <ErrorBox error={res.error} retry={res.reload} />
+        ) : !res.data ? (
+          <Loading what="runs" />
+        ) : all.length === 0 ? (
+          <Empty title="Nothing to plot">This project has no config values or metrics yet.</Empty>
+        ) : (
+          <canvas
+            ref={canvas}
+            data-testid="parallel-canvas"
+            data-lines={res.data.length}
+            data-highlighted={highlighted}
+            data-axes={axisObjs.length}
+            role="img"
+            aria-label={`Parallel coordinates of ${res.data.length} runs over ${all.join(", ")}`}
+            onPointerDown={onDown}
+            onPointerMove={onMove}
+            onPointerUp={onUp}
+            style={{ touchAction: "none", cursor: "crosshair" }}
+          />
+        )}
+      </div>
+    </div>
+  );
+}

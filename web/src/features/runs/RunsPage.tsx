@@ -1,0 +1,274 @@
+// A project's runs: filter, sort, columns, grouping, selection, plots; all in the URL.
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
+import { useParams, useSearchParams } from "react-router";
+import { Loading } from "../../components/States";
+import { ApiError, api, type ProjectKeys } from "../../lib/api";
+import { brushLabel, effectiveFilter } from "./filter";
+import { useAsync, useLiveEvents, useUrlState } from "../../lib/hooks";
+import { chooseColumns, loadColumns, rememberRunsQuery, saveColumns } from "./prefs";
+import { usePagedRows } from "./rows";
+import {
+  NONE,
+  fromUrl,
+  headerState,
+  isSelected,
+  offerAll,
+  selectedCount,
+  toUrl,
+  toggleHeader,
+  toggleRun,
+  type Selection,
+} from "./selection";
+import { decodeBrush, encodeBrush, runsSchema, type Brush, type RunsState } from "./state";
+import { BulkBar } from "./BulkBar";
+import { ColumnPicker } from "./ColumnPicker";
+import { FIXED_COLUMNS, dataColumn, defaultColumns, nextSort } from "./columns";
+import { FilterBar } from "./FilterBar";
+import { GroupView } from "./GroupView";
+import { RunsTable } from "./RunsTable";
+
+// canvas plots: loaded when first shown
+const ParallelCoords = lazy(() => import("./ParallelCoords"));
+const ScatterPlot = lazy(() => import("./ScatterPlot"));
+
+const VIEWS = [
+  ["table", "Table"],
+  ["parallel", "Parallel coordinates"],
+  ["scatter", "Scatter"],
+] as const;
+
+// a project without runs has no keys yet (the server answers 404)
+const NO_KEYS: ProjectKeys = { config: [], metrics: [], summary: [], tags: [] };
+
+export function RunsPage() {
+  const project = useParams().project!;
+  const [s, set] = useUrlState(runsSchema);
+  const [params] = useSearchParams();
+  const keys = useAsync((signal) => api.keys(project, signal), [project]);
+  const [version, setVersion] = useState(0);
+  const refresh = useCallback(() => setVersion((v) => v + 1), []);
+
+  // new runs, state changes and new points refresh what is on screen
+  useLiveEvents({ project }, refresh, 1000);
+
+  // links back to this table (breadcrumb, "Back to runs") return to this very view
+  const search = params.toString();
+  useEffect(() => rememberRunsQuery(project, search), [project, search]);
+
+  const keysMissing = keys.error instanceof ApiError && keys.error.status === 404;
+  const keysData = keys.data ?? (keysMissing ? NO_KEYS : undefined);
+  const keysError = keys.error && !keysMissing ? keys.error : null;
+
+  const brushes = useMemo(() => s.brush.map(decodeBrush).filter((b): b is Brush => b !== null), [s.brush]);
+  const filter = effectiveFilter(s.filter, s.states, s.tags, brushes);
+
+  // columns: the URL's pick, else the last one saved for the project, else defaults
+  const [savedTick, setSavedTick] = useState(0);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const saved = useMemo(() => loadColumns(project), [project, savedTick]);
+  const choice = chooseColumns(
+    { custom: s.customColumns, columns: s.columns },
+    saved,
+    keysData ? defaultColumns(keysData) : [],
+  );
+  const columnsKey = JSON.stringify(choice.columns);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const columnIds = useMemo(() => choice.columns, [columnsKey]);
+  useEffect(() => {
+    // put a restored pick in the URL too, so the link shares what is on screen
+    if (choice.from === "saved") set({ columns: columnIds, customColumns: true }, { replace: true });
+  }, [choice.from, columnIds, set]);
+  const columns = useMemo(() => [...FIXED_COLUMNS, ...columnIds.map(dataColumn)], [columnIds]);
+  const rows = usePagedRows({ project, filter, order_by: s.sort, columns: columnIds }, version);
+
+  // Tags, metric and config keys change as runs log and get tagged: ask again (the
+  // old answer stays on screen meanwhile).
+  const reloadKeys = keys.reload;
+  useEffect(() => {
+    if (version > 0) reloadKeys();
+  }, [version, reloadKeys]);
+  const knownTags = keysData?.tags ?? [];
+
+  // selection: ids, or every run matching the filter less exclusions
+  const selection = useMemo(() => fromUrl(s.all, s.selected, s.excluded), [s.all, s.selected, s.excluded]);
+  const setSelection = (next: Selection) => set(toUrl(next), { replace: true });
+  const loaded = rows.loadedIds();
+  const header = headerState(selection, loaded);
+  const count = selectedCount(selection, rows.total);
+
+  // A new filter changes what "all matching" means: such a selection ends with it.
+  const setQuery = (patch: Partial<RunsState>) => set(selection.all ? { ...patch, ...toUrl(NONE) } : patch);
+  const clearFilter = () => setQuery({ filter: "", states: [], tags: [], brush: [] });
+
+  const filterError = rows.error instanceof ApiError && rows.error.status === 400 ? rows.error.message : null;
+  const setBrushes = (next: Brush[]) =>
+    set(selection.all ? { brush: next.map(encodeBrush), ...toUrl(NONE) } : { brush: next.map(encodeBrush) }, {
+      replace: true,
+    });
+
+  const groupOptions = [
+    ["", "No grouping"],
+    ["group", "Run group"],
+    ["tags", "Tag"],
+    ...(keysData?.config ?? []).map((k) => [`config.${k}`, `config.${k}`]),
+  ];
+
+  return (
+    <section className="page runs-page" data-view="runs">
+      <div className="page-head">
+        <h1>{project}</h1>
+        <span className="muted" data-testid="run-total">
+          {rows.total === null ? "" : `${rows.total.toLocaleString("en-US")} run${rows.total === 1 ? "" : "s"}`}
+        </span>
+        <span className="spacer" />
+        <div className="segmented" role="tablist" aria-label="View">
+          {VIEWS.map(([id, label]) => (
+            <button
+              key={id}
+              role="tab"
+              aria-selected={s.view === id}
+              className={s.view === id ? "on" : ""}
+              onClick={() => set({ view: id })}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <FilterBar
+        value={s.filter}
+        onApply={(f) => setQuery({ filter: f })}
+        error={filterError}
+        states={s.states}
+        onStates={(states) => setQuery({ states })}
+        tags={s.tags}
+        knownTags={knownTags}
+        onTags={(tags) => setQuery({ tags })}
+        onLeave={() => document.querySelector<HTMLElement>('[data-view="runs-table"] .scroller')?.focus()}
+      />
+      {keysError && (
+        <div className="notice error" role="alert" data-testid="keys-error">
+          <span>
+            This project&apos;s columns, tags and plot axes could not be loaded:{" "}
+            <span className="error-text">{keysError.message}</span>
+          </span>
+          <button className="ghost" onClick={keys.reload}>
+            Retry
+          </button>
+        </div>
+      )}
+      {brushes.length > 0 && (
+        <div className="brush-bar">
+          Brushed:{" "}
+          {brushes.map((b) => (
+            <span key={b.key} className="chip on">
+              {brushLabel(b)}
+            </span>
+          ))}
+          <button className="ghost" onClick={() => setBrushes([])}>
+            Clear brushes
+          </button>
+        </div>
+      )}
+      {s.view !== "table" && keysData && (
+        <Suspense fallback={<Loading what="plot" />}>
+          {s.view === "parallel" ? (
+            <ParallelCoords
+              project={project}
+              filter={effectiveFilter(s.filter, s.states, s.tags, [])}
+              keys={keysData}
+              axes={s.axes}
+              metric={s.metric}
+              brushes={brushes}
+              version={version}
+              onAxes={(axes, metric) => set({ axes, metric })}
+              onBrushes={setBrushes}
+            />
+          ) : (
+            <ScatterPlot
+              project={project}
+              filter={filter}
+              keys={keysData}
+              x={s.scatterX}
+              y={s.scatterY}
+              version={version}
+              onChange={(scatterX, scatterY) => set({ scatterX, scatterY })}
+            />
+          )}
+        </Suspense>
+      )}
+      <div className="table-tools">
+        <label>
+          Group by{" "}
+          <select value={s.group} onChange={(e) => set({ group: e.target.value })} aria-label="Group by">
+            {groupOptions.map(([v, l]) => (
+              <option key={v} value={v}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </label>
+        {keysData ? (
+          <ColumnPicker
+            keys={keysData}
+            columns={columnIds}
+            onChange={(picked) => {
+              saveColumns(project, picked);
+              setSavedTick((t) => t + 1);
+              set({ columns: picked, customColumns: true });
+            }}
+            onReset={() => {
+              saveColumns(project, null);
+              setSavedTick((t) => t + 1);
+              set({ columns: [], customColumns: false });
+            }}
+          />
+        ) : (
+          <button disabled data-testid="columns-button">
+            Columns
+          </button>
+        )}
+        <span className="spacer" />
+        <span className="muted hint">
+          / filter · ↑↓ move · Enter open · x select · shift-click a header to add a sort
+        </span>
+      </div>
+      <BulkBar
+        project={project}
+        selection={selection}
+        count={count}
+        total={rows.total}
+        filter={filter}
+        offerAll={offerAll(selection, loaded, rows.total)}
+        onSelectAll={() => setSelection({ all: true, excluded: [] })}
+        onClear={() => setSelection(NONE)}
+        onChanged={refresh}
+      />
+      {s.group ? (
+        <GroupView
+          project={project}
+          filter={filter}
+          by={s.group}
+          columns={columnIds}
+          version={version}
+          onPick={(clause) => setQuery({ filter: s.filter ? `(${s.filter}) and ${clause}` : clause, group: "" })}
+        />
+      ) : (
+        <RunsTable
+          project={project}
+          rows={rows}
+          columns={columns}
+          sort={s.sort}
+          onSort={(field, add) => set({ sort: nextSort(s.sort, field, add) })}
+          isSelected={(id) => isSelected(selection, id)}
+          header={header}
+          onToggle={(id) => setSelection(toggleRun(selection, id))}
+          onToggleAll={() => setSelection(toggleHeader(selection, loaded))}
+          hasFilter={!!filter}
+          onRetry={refresh}
+          onClearFilter={clearFilter}
+        />
+      )}
+    </section>
+  );
+}
