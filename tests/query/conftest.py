@@ -36,12 +36,12 @@ from heron.query import (
     Not,
     Or,
     Value,
-    compile_filter,
-    compile_order,
     parse,
 )
 from heron.query.fields import time_value
 from heron.store import schema
+from heron.store.filter_sql import compile_filter
+from heron.store.order_sql import compile_order
 
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432

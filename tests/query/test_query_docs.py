@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from heron.errors import FilterSyntaxError
-from heron.query import compile_filter, parse
+from heron.query import parse
+from heron.store.filter_sql import compile_filter
 
 DOC = (Path(__file__).parents[2] / "docs" / "query.md").read_text(encoding="utf-8")
 

@@ -23,12 +23,12 @@ from heron.query import (
     Not,
     Or,
     Value,
-    compile_filter,
     parse,
     unparse,
 )
 from heron.query.nodes import CompareOp, MetricPart
-from heron.store.base import RUN_STATES
+from heron.states import RUN_STATES
+from heron.store.filter_sql import compile_filter
 
 Db = Any  # conftest.Db
 

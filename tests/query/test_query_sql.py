@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from heron.errors import FilterSyntaxError
-from heron.query import MAX_DEPTH, MAX_LENGTH, compile_order
+from heron.query import MAX_DEPTH, MAX_LENGTH
+from heron.store.order_sql import compile_order
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()  # as in conftest.py
 Db = Any  # conftest.Db: .ids(filter) -> set of run ids, .order(terms, filter) -> list

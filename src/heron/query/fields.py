@@ -13,7 +13,7 @@ from typing import Literal, NoReturn
 from heron.query.lexer import Token, fail
 from heron.query.nodes import Compare, Exists, Field, Has, In, Like, Predicate, Value
 from heron.query.unparse import unparse_field, unparse_value
-from heron.store.base import RUN_STATES
+from heron.states import RUN_STATES
 
 FieldType = Literal["text", "time", "number", "metric", "config", "tags"]
 

@@ -31,7 +31,8 @@ from heron.sdk.config import Config, Summary, check_goal
 from heron.sdk.shipper import Shipper
 from heron.sdk.spool import KIND_SCALAR, SCALAR, SLOT, SpoolWriter
 from heron.sdk.values import to_float, to_json_value, to_step
-from heron.store.base import TERMINAL_STATES, ArtifactVersion, FileEntry, RunInfo
+from heron.states import TERMINAL_STATES
+from heron.store.base import ArtifactVersion, FileEntry, RunInfo
 
 if TYPE_CHECKING:
     from heron.sdk.capture.console import ConsoleCapture

@@ -56,10 +56,22 @@ Concurrency
     different runs or (via different shippers) the same run, without a "database
     is locked" failure: writers wait for each other.
 
+Capabilities
+    :class:`RunStore` is what every client needs (create, ingest, read, edit, delete)
+    and is implemented in full by ``SqlStore`` and by ``RemoteStore`` (over the REST
+    API). :class:`MaintenanceStore` (stale and changed runs, referenced blobs) and
+    :class:`BlockReads` (chart reads over block summaries) are for processes beside
+    the database only: ``SqlStore`` has them, a server's client does not need them.
+    :class:`Store` is all three, the whole SQL capability the server is given.
+    One contract suite per protocol runs against every implementation
+    (``tests/store/test_store_contract*.py``, ``tests/store/test_maintenance_contract.py``).
+
 Errors
+    Every failure is a ``heron.errors.HeronError`` whose message says what to do:
     ``NotFound`` for a missing run, project or artifact; ``InvalidInput`` for a
     malformed argument (including a filter, see ``heron.query``); ``StoreError``
-    when the store cannot be opened or migrated.
+    when the store cannot be opened, migrated or read (a damaged database file, a
+    corrupt metric chunk); ``Unavailable`` when a server cannot be reached.
 """
 
 from __future__ import annotations
@@ -71,9 +83,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-RunState = Literal["running", "finished", "failed", "killed", "crashed"]
-RUN_STATES: tuple[RunState, ...] = ("running", "finished", "failed", "killed", "crashed")
-TERMINAL_STATES: frozenset[str] = frozenset({"finished", "failed", "killed", "crashed"})
+from heron.states import RunState
+
 SummaryGoal = Literal["last", "min", "max"]
 
 Int64Array = npt.NDArray[np.int64]
@@ -260,6 +271,10 @@ class ArtifactVersion:
     created_by: str | None
     created_at: float
     used_by: tuple[str, ...] = ()
+    # Logged from one file (not a folder): a download gives that file itself
+    # (``heron.artifacts.files.materialize_version``). Part of a version's identity:
+    # the same file logged as a folder's only file is another version.
+    single_file: bool = False
 
     @property
     def ref(self) -> str:
@@ -282,9 +297,12 @@ class ArtifactVersion:
 #        "error": str|None, "traceback": str|None}
 #   {"type": "file", "file": {FileEntry fields}}          a run file (unnamed artifact)
 #   {"type": "artifact", "name": .., "artifact_type": .., "files": [FileEntry..],
-#        "aliases": [..], "metadata": {..}, "time": t,
+#        "aliases": [..], "metadata": {..}, "time": t, "single_file": bool,
 #        "retention": {"keep_last": N, "keep_best": K, "metric": key,
 #                      "mode": "max"|"min"} | None}
+#        "single_file": logged from one file (a download gives the file itself);
+#        left out: False, unless an older SDK's "single_file" key in "metadata"
+#        says so (the key is taken out of the metadata).
 #   {"type": "use_artifact", "version_id": int, "time": t}
 #   {"type": "console", "stream": "stdout"|"stderr", "time": t, "lines": [text, ..],
 #        "truncated": [index into lines, ..], "open": bool, "cont": bool}
@@ -369,41 +387,66 @@ class IngestResult:
     orphaned: frozenset[str] = frozenset()  # blob digests no longer referenced (retention)
 
 
-@runtime_checkable
-class Store(Protocol):
-    """Storage of projects, runs, metrics and artifact metadata. See the module doc."""
+# ---------------------------------------------------------------------------
+# Capabilities. A client (the SDK's backends, heron.Api, heron.models, the CLI) needs
+# RunStore only; what only a process next to the database does (the server's poller
+# and reaper, `heron gc`, chart reads over block summaries) is MaintenanceStore and
+# BlockReads. SqlStore has all three (Store); RemoteStore has RunStore, fully.
+# ---------------------------------------------------------------------------
 
-    url: str
+
+@runtime_checkable
+class RunStore(Protocol):
+    """Reading and writing runs, metrics, console lines and artifact records.
+
+    The contract every client relies on, whether the store is in this process
+    (``SqlStore``) or behind a server (``RemoteStore``); the module doc defines
+    identity, order, values and exactly-once ingest. Every method raises
+    ``StoreError`` when the store cannot be reached or read (a damaged database, an
+    unreadable chunk), and a remote store ``Unavailable`` when its server cannot be
+    reached (transient: retry later). A method raises nothing else on purpose: every
+    error is a ``heron.errors.HeronError``.
+    """
+
+    url: str  # where the store is (a database URL without password, or a server's)
 
     # --- writing -----------------------------------------------------------
     def create_run(self, spec: RunSpec) -> RunInfo:
-        """Create the run (and its project on first use); if ``spec.id`` exists, return it."""
+        """Create the run, and its project on first use, and return it (``running``,
+        ``ingested_seq`` -1). Idempotent on ``spec.id``: when the id exists, the stored
+        run is returned unchanged, whatever the rest of ``spec`` says.
+
+        A ``spec.name`` of None gets a name unique within the project
+        (``adjective-noun-N``, N counting the project's runs); user names may repeat.
+        Raises InvalidInput (InvalidKey) for a malformed id, project name or tag, and
+        InvalidValue for a config or system value that is not JSON; nothing is created
+        then."""
         ...
 
     def ingest(self, batch: Batch) -> IngestResult:
-        """Apply ``batch`` exactly once.
+        """Apply ``batch`` exactly once and atomically (see the module doc).
 
-        Checkpoint retention runs here; blobs it leaves unreferenced are reported in
-        ``IngestResult.orphaned`` for the caller to free in its ArtifactStore.
+        A batch whose ``seq`` is not beyond the run's ``ingested_seq`` changes nothing
+        and answers ``applied=False`` with the run's seq. Checkpoint retention runs here;
+        blobs it leaves unreferenced are reported in ``IngestResult.orphaned`` for the
+        caller to free in its blob store (an implementation that frees them itself, a
+        server, reports none).
 
-        Raises NotFound when the run does not exist and the batch has no "create" event.
+        Raises NotFound when the run does not exist and the batch has no "create"
+        event; InvalidInput (nothing applied) for an unknown event type, a malformed
+        event, an invalid metric key or series columns of different lengths.
         """
         ...
 
     def heartbeat(self, run_id: str, at: float) -> None:
-        """Record that the run's process is alive at ``at``."""
+        """Record that the run's process is alive at ``at``. Changes no state (an ended
+        run stays ended) and is not a change for ``MaintenanceStore.changed_runs``.
+        Raises NotFound."""
         ...
 
     def mark_crashed(self, run_id: str, at: float, reason: str) -> None:
-        """Set a ``running`` run to ``crashed`` (a no-op on a run already ended)."""
-        ...
-
-    def stale_runs(self, older_than: float) -> list[str]:
-        """Ids of ``running`` runs whose last heartbeat (or creation) is before ``older_than``."""
-        ...
-
-    def delete_runs(self, run_ids: Sequence[str]) -> int:
-        """Delete runs and everything that belongs only to them; return how many."""
+        """Set a ``running`` run to ``crashed``, ended at ``at`` with ``reason`` as its
+        error; a no-op on a run already ended. Raises NotFound."""
         ...
 
     def update_run(
@@ -422,11 +465,22 @@ class Store(Protocol):
         """
         ...
 
+    def delete_runs(self, run_ids: Sequence[str]) -> int:
+        """Delete runs and everything that belongs only to them (metrics, console,
+        config, tags, run files); return how many existed. Unknown and repeated ids
+        are ignored. Artifact versions stay (other runs may use them), as does
+        ``created_by`` on them. Whether a running run may be deleted is a rule above
+        the store (``heron.service``): here it is deleted."""
+        ...
+
     # --- reading -----------------------------------------------------------
-    def list_projects(self) -> list[ProjectInfo]: ...
+    def list_projects(self) -> list[ProjectInfo]:
+        """Every project with at least one run ever created, sorted by name, with its
+        run count and last activity (the newest creation, heartbeat or end)."""
+        ...
 
     def get_run(self, run_id: str) -> RunInfo:
-        """Raises NotFound."""
+        """The run, with its metric summaries and summary overrides. Raises NotFound."""
         ...
 
     def search_runs(
@@ -437,24 +491,34 @@ class Store(Protocol):
         limit: int | None = None,
         offset: int = 0,
     ) -> list[RunInfo]:
-        """Runs matching the filter language (``heron.query``), sorted by ``order_by``
-        terms such as ``"-metrics.val/acc"`` or ``"config.lr"`` (``-`` for descending;
-        default newest first). Raises FilterSyntaxError."""
+        """Runs matching the filter language (``heron.query``; None or blank: all) in
+        ``project`` (None: every project; unknown: none), sorted by ``order_by`` terms
+        such as ``"-metrics.val/acc"`` or ``"config.lr"`` (``-`` for descending;
+        runs lacking the field come last; ties and the default: newest first), then
+        ``offset`` and ``limit``. Raises FilterSyntaxError for a bad filter or sort
+        term, and InvalidInput for a negative limit or offset."""
         ...
 
-    def count_runs(self, project: str | None = None, filter: str | None = None) -> int: ...
+    def count_runs(self, project: str | None = None, filter: str | None = None) -> int:
+        """How many runs ``search_runs`` would return without limit. Raises
+        FilterSyntaxError."""
+        ...
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> dict[str, Series]:
-        """Full series of the given keys (all keys when None), in log order."""
+        """Whole series, in log order, values bit-exact (NaN, +-inf, -0.0 included),
+        times to the microsecond. ``keys`` None: every key with points; else exactly
+        the keys asked for, once each, in the order asked (a key without points gets
+        an empty series; no keys, no series). Raises NotFound for an unknown run."""
         ...
 
     def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
-        """The newest run of ``project`` with ``resume_key``, if it did not finish."""
+        """The newest run of ``project`` with ``resume_key``, unless it finished (then,
+        or when there is none, None). A crashed, failed or killed run is resumable."""
         ...
 
     def project_keys(self, project: str) -> ProjectKeys:
         """Every config path, metric key, summary override key and tag of the
-        project's runs. Raises NotFound for an unknown project."""
+        project's runs, sorted and distinct. Raises NotFound for an unknown project."""
         ...
 
     def runs_table(
@@ -468,17 +532,10 @@ class Store(Protocol):
     ) -> RunTable:
         """The runs ``search_runs`` would return, as columns, reading only the fields
         asked for: one query per column whatever the number of runs (a table of
-        10,000 runs is a handful of queries). Raises FilterSyntaxError, and
+        10,000 runs is a handful of queries). A cell is None where a run lacks the
+        field; metric cells may be NaN or infinite. Raises FilterSyntaxError, and
         InvalidInput for a column that is not ``config.<path>``, ``metrics.<key>``,
         ``summary.<key>`` or ``min|max|last|count(metrics.<key>)``."""
-        ...
-
-    def changed_runs(self, since: float) -> list[RunChange]:
-        """Runs whose content changed at or after ``since`` (store wall clock): created,
-        batch ingested, state changed, crashed or edited. Heartbeats alone do not count.
-        Indexed, so polling it every second is cheap however many runs there are.
-        Writers' clocks may disagree slightly and a transaction commits after its
-        timestamp is taken, so pollers should ask with some overlap and deduplicate."""
         ...
 
     def console(self, run_id: str, after: int = 0, limit: int | None = 1000) -> ConsolePage:
@@ -489,13 +546,19 @@ class Store(Protocol):
         ...
 
     # --- artifacts ---------------------------------------------------------
-    def run_files(self, run_id: str) -> list[FileEntry]: ...
-
-    def artifact(self, project: str, ref: str) -> ArtifactVersion:
-        """Resolve ``name``, ``name:vN``, ``name:alias`` (``latest`` by default). NotFound."""
+    def run_files(self, run_id: str) -> list[FileEntry]:
+        """The run's own files (``file`` events; a path logged again replaces its
+        entry), sorted by path. Raises NotFound for an unknown run."""
         ...
 
-    def artifact_by_id(self, version_id: int) -> ArtifactVersion: ...
+    def artifact(self, project: str, ref: str) -> ArtifactVersion:
+        """Resolve ``name``, ``name:vN`` or ``name:alias`` (``latest``, the newest
+        version, when no version is given). Raises NotFound."""
+        ...
+
+    def artifact_by_id(self, version_id: int) -> ArtifactVersion:
+        """The version with this id (``ArtifactVersion.id``). Raises NotFound."""
+        ...
 
     def artifacts(
         self,
@@ -504,20 +567,46 @@ class Store(Protocol):
         created_by: str | None = None,
         used_by: str | None = None,
         name: str | None = None,
-    ) -> list[ArtifactVersion]: ...
-
-    def referenced_digests(self) -> set[str]:
-        """Every blob digest some run file or artifact version still references."""
+    ) -> list[ArtifactVersion]:
+        """Versions matching every filter given (None: any), sorted by project, name
+        and version. Unknown projects, runs or names match nothing."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release connections; calling it again does nothing."""
+        ...
+
+
+@runtime_checkable
+class MaintenanceStore(Protocol):
+    """What only a process beside the database does: the server's crash reaper and
+    change poller, and ``heron gc``. A client reaches none of it through a server
+    (a server reaps and polls itself, and gc runs where the blobs are)."""
+
+    def stale_runs(self, older_than: float) -> list[str]:
+        """Ids of ``running`` runs whose last heartbeat (or, without one, creation) is
+        before ``older_than``, oldest first. Ended runs never appear."""
+        ...
+
+    def changed_runs(self, since: float) -> list[RunChange]:
+        """Runs whose content changed at or after ``since`` (store wall clock): created,
+        batch ingested, state changed, crashed or edited. Heartbeats alone do not count.
+        Indexed, so polling it every second is cheap however many runs there are.
+        Writers' clocks may disagree slightly and a transaction commits after its
+        timestamp is taken, so pollers should ask with some overlap and deduplicate."""
+        ...
+
+    def referenced_digests(self) -> set[str]:
+        """Every blob digest some run file or artifact version still references: what
+        ``heron gc`` must keep."""
+        ...
 
 
 @runtime_checkable
 class BlockReads(Protocol):
     """Chart reads over level-of-detail summaries (see the module doc): what the
-    server's ``POST /series`` needs beyond :class:`Store`. ``SqlStore`` has them;
-    a store reached over HTTP (``RemoteStore``) does not need them.
+    server's ``POST /series`` needs beyond :class:`RunStore`. ``SqlStore`` has them;
+    a client reaches them through the server's ``POST /series``, not through a store.
     """
 
     def block_summaries(
@@ -542,3 +631,9 @@ class BlockReads(Protocol):
         in a few queries. Blocks that no longer exist (a deleted run) give nothing; a
         block that grew since it was summarised (the tail) gives the points counted."""
         ...
+
+
+@runtime_checkable
+class Store(RunStore, MaintenanceStore, BlockReads, Protocol):
+    """The whole SQL capability (``SqlStore``): what the server and the local tools
+    (``heron ui``, ``heron gc``, crash recovery) are given."""

@@ -20,7 +20,8 @@ from heron.keys import check_key, check_metric_pattern, check_tag
 from heron.nested import deep_merge
 from heron.store import artifacts_sql, create, series
 from heron.store import schema as s
-from heron.store.base import EVENT_TYPES, TERMINAL_STATES, Batch, IngestResult
+from heron.states import TERMINAL_STATES
+from heron.store.base import EVENT_TYPES, Batch, IngestResult
 from heron.store.console import ConsoleWriter
 from heron.store.engine import upsert
 from heron.store.summary import RunSummaries

@@ -58,7 +58,7 @@ def page(
         raise InvalidInput(f"offset must be >= 0, got {offset}")
     query = filtered(query, project, filter)
     if order_by:
-        from heron.query import compile_order
+        from heron.store.order_sql import compile_order
 
         query = query.order_by(*compile_order(order_by))
     query = query.order_by(desc(_r.created_at), desc(_r.id))  # newest first, then stable
@@ -78,7 +78,7 @@ def filtered(query: Select[Any], project: str | None, filter: str | None) -> Sel
     if project is not None:
         query = query.where(s.projects.c.name == project)
     if filter is not None and filter.strip():
-        from heron.query import compile_filter  # another module's job; loaded on demand
+        from heron.store.filter_sql import compile_filter  # loaded on demand
 
         query = query.where(compile_filter(filter))
     return query

@@ -48,8 +48,8 @@ from heron.query.nodes import (
     Value,
 )
 from heron.query.parser import parse
-from heron.query.sqlext import Binary, Glob, is_number
 from heron.store.schema import projects, run_config, run_summary, run_tags, runs
+from heron.store.sqlext import Binary, Glob, is_number
 
 NUMERIC_VTYPES = ("int", "float")
 _OPS: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, select
 
-from heron.query.compile import NUMERIC_VTYPES, PROJECT, attr_column, duration, metric_column
 from heron.query.lexer import fail
 from heron.query.nodes import Field
 from heron.query.parser import parse_order_term
-from heron.query.sqlext import Binary, is_number
+from heron.store.filter_sql import NUMERIC_VTYPES, PROJECT, attr_column, duration, metric_column
 from heron.store.schema import run_config, run_summary, runs
+from heron.store.sqlext import Binary, is_number
 
 
 def _direction(expr: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
