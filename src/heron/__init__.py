@@ -17,8 +17,7 @@ from heron.api import Api
 from heron.errors import HeronError
 from heron.sdk.init import current_run, get_run_or_raise, init
 from heron.sdk.run import Run
-
-__version__ = "0.1.0"
+from heron.version import __version__
 
 __all__ = [
     "Api",

@@ -8,7 +8,6 @@ import platform
 
 import click
 
-import heron
 from heron.cli.context import CliState, HeronGroup
 from heron.cli.export import export
 from heron.cli.gc import gc
@@ -16,6 +15,7 @@ from heron.cli.models import models
 from heron.cli.runs import runs
 from heron.cli.server import server, ui
 from heron.cli.sync import sync
+from heron.version import __version__
 
 
 @click.group(cls=HeronGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,7 +37,7 @@ def cli(ctx: click.Context, dir_: str | None) -> None:
 @cli.command()
 def version() -> None:
     """Print Heron's version."""
-    click.echo(f"heron {heron.__version__} (Python {platform.python_version()})")
+    click.echo(f"heron {__version__} (Python {platform.python_version()})")
 
 
 cli.add_command(runs)

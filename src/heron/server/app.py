@@ -13,20 +13,33 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
-import heron
 from heron.artifacts.base import ArtifactStore
+from heron.registry import open_registry
 from heron.server import problems, ui
 from heron.server.background import ChangePoller, Reaper, every
 from heron.server.events import EventHub
 from heron.server.limits import BodyLimitMiddleware
 from heron.server.metrics import MetricsMiddleware, ServerMetrics
-from heron.server.routes import artifacts, blobs, events, ingest, logs, ops, projects, runs, series
+from heron.server.routes import (
+    artifacts,
+    blobs,
+    events,
+    ingest,
+    logs,
+    models,
+    ops,
+    projects,
+    runs,
+    series,
+)
 from heron.server.state import ServerState
 from heron.service import Tracking
 from heron.settings import Settings
 from heron.store.base import Store
+from heron.store.sql import SqlStore
+from heron.version import __version__
 
 API_PREFIX = "/api/v1"
 POLL_SECONDS = 1.0
@@ -53,6 +66,8 @@ def create_app(
     metrics.watch_hub(lambda: hub.subscriber_count, lambda: hub.queue_depth)
     tracking = Tracking(store, artifacts_store, notifier=hub)
     state = ServerState(store, artifacts_store, settings, hub, metrics, tracking)
+    if isinstance(store, SqlStore):  # the model registry lives in the store's database
+        state.registry, state.webhooks = open_registry(store, settings, blobs=artifacts_store)
     poller = ChangePoller(store, hub)
     reaper = Reaper(store, hub, settings.crash_after, spool_root, on_crash=metrics.crashed.inc)
 
@@ -79,14 +94,12 @@ def create_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             if bridge is not None:
                 await asyncio.to_thread(bridge.stop)
-            webhooks = getattr(_app.state, "heron_webhooks", None)
-            if webhooks is not None:  # the registry's, made on first use: finish, stop
-                _app.state.heron_registry = _app.state.heron_webhooks = None
-                await asyncio.to_thread(webhooks.close, WEBHOOK_DRAIN_SECONDS)
+            if state.webhooks is not None:  # the registry's: finish what is pending, stop
+                await asyncio.to_thread(state.webhooks.close, WEBHOOK_DRAIN_SECONDS)
 
     app = FastAPI(
         title="Heron",
-        version=heron.__version__,
+        version=__version__,
         description="The Heron tracking server (docs/rest-api.md).",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/api/docs",
@@ -96,8 +109,8 @@ def create_app(
     app.state.heron = state
     problems.install(app)
     prefixes: dict[int, str] = {}  # route -> prefix, for metrics by route template
-    api = [runs, ingest, projects, artifacts, blobs, series, events, logs]
-    for router in [m.router for m in api] + _optional_routers():
+    api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models]
+    for router in [m.router for m in api]:
         app.include_router(router, prefix=API_PREFIX)
         prefixes.update((id(route), API_PREFIX) for route in router.routes)
     app.include_router(ops.router)
@@ -105,17 +118,3 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics, prefixes=prefixes)
     return app
-
-
-def _optional_routers() -> list[APIRouter]:
-    """Routers other parts of Heron add (the model registry), when present."""
-    import importlib
-
-    try:
-        models = importlib.import_module("heron.server.routes.models")
-    except ModuleNotFoundError as exc:
-        if exc.name != "heron.server.routes.models":
-            raise  # the module exists but is broken: say so
-        return []
-    router: APIRouter = models.router
-    return [router]

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import heron
 from heron.sdk.capture.datasets import DatasetRecord, hash_dataset
 from heron.sdk.capture.environment import capture_environment, capture_program
 from heron.sdk.capture.git import GitState, capture_git
 from heron.sdk.capture.packages import installed_packages, requirements_txt
 from heron.sdk.capture.seeds import seed_everything
 from heron.sdk.capture.system_metrics import SystemSampler
+from heron.version import __version__
 
 __all__ = [
     "DIFF_FILE",
@@ -82,7 +82,7 @@ def capture_all(
 
     with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="heron-capture") as pool:
         futures = {name: pool.submit(_timed, fn) for name, fn in jobs.items()}
-    system: dict[str, Any] = {"heron": {"version": heron.__version__}}
+    system: dict[str, Any] = {"heron": {"version": __version__}}
     files: dict[str, str] = {}
     seconds: dict[str, float] = {}
     for name, future in futures.items():
