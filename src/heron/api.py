@@ -42,7 +42,7 @@ from heron.follow import DEFAULT_POLL, console_lines
 from heron.keys import check_artifact_path
 from heron.nested import flatten
 from heron.sdk.backend import LocalBackend, RemoteBackend, StoreBackend
-from heron.sdk.recovery import Recovered, reap_stale, recover_spool, spool_target
+from heron.sdk.recovery import Recovered, recover_spool, spool_target
 from heron.sdk.spool import iter_spools
 from heron.service import Tracking
 from heron.settings import Settings
@@ -264,7 +264,7 @@ class Api:
         finally:
             for remote in remotes.values():
                 remote.close()
-        reaped = reap_stale(self._store, self._folder.spool, self._settings.crash_after)
+        reaped = self._tracking.reap_stale(self._settings.crash_after, self._folder.writer_alive)
         return SyncReport(tuple(shipped), tuple(reaped), tuple(unreachable))
 
     def orphaned_blobs(self, grace_seconds: float = DEFAULT_GC_GRACE) -> list[BlobInfo]:

@@ -9,8 +9,14 @@ heron-runs/
 
 from __future__ import annotations
 
+import fcntl
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+# A live writer holds an exclusive flock on this file in its run's spool folder; the
+# lock dies with the process, so whoever can take it knows the writer is gone.
+SPOOL_LOCK = "lock"
 
 
 @dataclass(frozen=True)
@@ -48,3 +54,28 @@ class LocalDir:
         for folder in (self.root, self.blobs, self.spool, self.cache):
             folder.mkdir(parents=True, exist_ok=True)
         return self
+
+    def writer_alive(self, run_id: str) -> bool:
+        """True while a live process writes run ``run_id``'s spool here."""
+        folder = self.spool / run_id
+        if not folder.exists():
+            return False
+        fd = try_lock(folder)
+        if fd is None:
+            return True
+        os.close(fd)
+        return False
+
+
+def try_lock(folder: Path) -> int | None:
+    """Take a spool's lock: an fd if nobody holds it (its writer is gone), else None."""
+    try:
+        fd = os.open(folder / SPOOL_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import queue
 import threading
 import time
@@ -16,8 +17,11 @@ import httpx
 import pytest
 
 from heron import wire
+from heron.artifacts.local import LocalArtifactStore
+from heron.local_dir import try_lock
 from heron.server.background import ChangePoller, Reaper
 from heron.server.events import Event, EventHub
+from heron.service import Tracking
 from heron.store.sql import SqlStore
 from tests.server.conftest import ServerFactory
 from tests.store.helpers import batch, new_run
@@ -168,17 +172,26 @@ def test_reaper_marks_silent_runs_crashed(store: SqlStore, tmp_path: Path) -> No
     dead = new_run(store)
     store.heartbeat(dead.id, time.time() - 120)
     store.heartbeat(alive.id, time.time())
-    reaper = Reaper(store, hub, crash_after=60, on_crash=lambda: crashes.append(1))
+    tracking = Tracking(store, LocalArtifactStore(tmp_path / "blobs"), notifier=hub)
+    reaper = Reaper(tracking, crash_after=60, on_crash=lambda: crashes.append(1))
     assert reaper.reap_once() == [dead.id]
     assert store.get_run(dead.id).state == "crashed" and store.get_run(alive.id).state == "running"
     wait_for(lambda: len(received) == 1)
     assert received[0].data == {"run": dead.id, "project": "proj", "state": "crashed"}
     assert crashes == [1] and reaper.reap_once() == []
     # With a local spool folder, a run whose writer holds the lock is spared.
-    local = Reaper(store, hub, crash_after=60, spool_root=tmp_path / "spool")
-    quiet = new_run(store)
-    store.heartbeat(quiet.id, time.time() - 120)
-    assert local.reap_once() == [quiet.id]  # no spool here: nobody is writing it
+    local = Reaper(tracking, crash_after=60, spool_root=tmp_path / "spool")
+    quiet, gone = new_run(store), new_run(store)
+    for run in (quiet, gone):
+        store.heartbeat(run.id, time.time() - 120)
+        (tmp_path / "spool" / run.id).mkdir(parents=True)
+    lock = try_lock(tmp_path / "spool" / quiet.id)  # a live writer holds quiet's lock
+    assert lock is not None
+    try:
+        assert local.reap_once() == [gone.id]  # its writer's lock is free: gone
+    finally:
+        os.close(lock)
+    assert local.reap_once() == [quiet.id]  # now nobody holds it either
     stop()
 
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from heron.errors import NotFound
+from heron.local_dir import try_lock
 from heron.sdk.backend import Backend
 from heron.sdk.shipper import chunk_to_batch
-from heron.sdk.spool import SpoolReader, iter_spools, try_lock
+from heron.sdk.spool import SpoolReader, iter_spools
 from heron.store.base import Store
 
 log = logging.getLogger("heron.recovery")
@@ -109,22 +110,3 @@ def recover_all(
         if result is not None:
             done.append(result)
     return done
-
-
-def reap_stale(
-    store: Store, spool_root: Path, crash_after: float, now: float | None = None
-) -> list[str]:
-    """Mark crashed the running runs whose heartbeat went stale and whose spool here
-    (if any) has no live writer."""
-    now = time.time() if now is None else now
-    reaped = []
-    for run_id in store.stale_runs(now - crash_after):
-        folder = spool_root / run_id
-        if folder.exists():
-            fd = try_lock(folder)
-            if fd is None:
-                continue  # alive, just quiet
-            os.close(fd)
-        store.mark_crashed(run_id, now, f"no heartbeat for {crash_after:.0f} s")
-        reaped.append(run_id)
-    return reaped

@@ -44,6 +44,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from heron.local_dir import SPOOL_LOCK
+
 SLOT = 32
 KIND_SCALAR = 1
 KIND_VAR = 2
@@ -74,7 +76,6 @@ assert SCALAR_DTYPE.itemsize == SLOT
 _SEGMENT_NAME = re.compile(r"^seg-(\d{8})\.bin$")
 # One encoder, made once: json.dumps with options builds a new one per call (+0.7 µs).
 _encode_json = json.JSONEncoder(allow_nan=True, separators=(",", ":")).encode
-LOCK_NAME = "lock"
 
 
 def segment_path(folder: Path, number: int) -> Path:
@@ -116,7 +117,7 @@ class SpoolWriter:
     ) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        self._lock_fd = os.open(folder / SPOOL_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -371,24 +372,10 @@ def delete_segments_before(folder: Path, pos: int) -> None:
             segment_path(folder, number).unlink(missing_ok=True)
 
 
-def try_lock(folder: Path) -> int | None:
-    """Take a dead writer's lock: an fd if nobody holds it (the writer is gone), else None."""
-    try:
-        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    except FileNotFoundError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
-
-
 def iter_spools(root: Path) -> Iterator[Path]:
     """Every run spool folder under a spool root (``<root>/<run id>/``)."""
     if not root.is_dir():
         return
     for entry in sorted(root.iterdir()):
-        if entry.is_dir() and (entry / LOCK_NAME).exists():
+        if entry.is_dir() and (entry / SPOOL_LOCK).exists():
             yield entry

@@ -69,7 +69,7 @@ def create_app(
     if isinstance(store, SqlStore):  # the model registry lives in the store's database
         state.registry, state.webhooks = open_registry(store, settings, blobs=artifacts_store)
     poller = ChangePoller(store, hub)
-    reaper = Reaper(store, hub, settings.crash_after, spool_root, on_crash=metrics.crashed.inc)
+    reaper = Reaper(tracking, settings.crash_after, spool_root, on_crash=metrics.crashed.inc)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -8,7 +8,8 @@ transactions that commit after their timestamp, and announces what this process 
 not announced already. On PostgreSQL, LISTEN/NOTIFY (``pgbridge``) delivers events of
 other servers sooner; the poller still catches direct writers.
 
-The reaper marks ``running`` runs whose heartbeat stopped as crashed.
+The reaper marks ``running`` runs whose heartbeat stopped as crashed (the service's
+rule; every change it makes is announced by the service).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
-from heron.errors import NotFound
+from heron.local_dir import LocalDir
 from heron.server.events import EventHub
+from heron.service import Tracking
 from heron.store.base import Store
 
 log = logging.getLogger("heron.server")
@@ -79,42 +81,30 @@ class ChangePoller:
 
 
 class Reaper:
-    """Marks ``running`` runs crashed when their heartbeat is older than ``crash_after``."""
+    """Marks ``running`` runs crashed when their heartbeat is older than ``crash_after``
+    (the rule is the service's); on a local store (``heron ui``) a run whose spool
+    still has a live writer is quiet, not dead."""
 
     def __init__(
         self,
-        store: Store,
-        hub: EventHub,
+        tracking: Tracking,
         crash_after: float,
         spool_root: Path | None = None,
         on_crash: Callable[[], None] | None = None,
     ) -> None:
-        self.store = store
-        self.hub = hub
+        self.tracking = tracking
         self.crash_after = crash_after
-        self.spool_root = spool_root
+        self.folder = LocalDir(spool_root.parent) if spool_root is not None else None
         self._on_crash = on_crash
 
-    def reap_once(self) -> list[str]:
-        now = time.time()
-        if self.spool_root is not None:
-            # Local store: a run whose spool still has a live writer is quiet, not dead.
-            from heron.sdk.recovery import reap_stale
+    def _alive(self, run_id: str) -> bool:
+        return self.folder is not None and self.folder.writer_alive(run_id)
 
-            crashed = reap_stale(self.store, self.spool_root, self.crash_after, now)
-        else:
-            crashed = []
-            for run_id in self.store.stale_runs(now - self.crash_after):
-                self.store.mark_crashed(run_id, now, f"no heartbeat for {self.crash_after:.0f} s")
-                crashed.append(run_id)
-        for run_id in crashed:
-            if self._on_crash is not None:
+    def reap_once(self) -> list[str]:
+        crashed = self.tracking.reap_stale(self.crash_after, self._alive)
+        if self._on_crash is not None:
+            for _ in crashed:
                 self._on_crash()
-            try:
-                info = self.store.get_run(run_id)
-            except NotFound:  # deleted meanwhile
-                continue
-            self.hub.run_changed(run_id, info.project, info.state)
         return crashed
 
 

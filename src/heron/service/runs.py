@@ -10,12 +10,12 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from heron.artifacts.base import ArtifactStore
-from heron.errors import Conflict, HeronError, InvalidInput
+from heron.errors import Conflict, HeronError, InvalidInput, NotFound
 from heron.keys import check_tag
 from heron.service.access import LOCAL, Action, Caller, authorize
 from heron.service.notify import SILENT, Notifier
@@ -277,6 +277,27 @@ class Tracking:
     def heartbeat(self, run_id: str, at: float) -> None:
         self.authorize("write", self.project_of(run_id))
         self.store.heartbeat(run_id, at)
+
+    def reap_stale(
+        self,
+        crash_after: float,
+        alive: Callable[[str], bool] = lambda run_id: False,
+        now: float | None = None,
+    ) -> list[str]:
+        """Mark crashed the running runs whose heartbeat is older than ``crash_after``
+        seconds, unless ``alive(run_id)`` says their writer is alive but quiet (a local
+        spool's lock). Returns the runs marked."""
+        now = time.time() if now is None else now
+        reaped = []
+        for run_id in self.store.stale_runs(now - crash_after):
+            if alive(run_id):
+                continue
+            try:
+                self.mark_crashed(run_id, now, f"no heartbeat for {crash_after:.0f} s")
+            except NotFound:  # deleted meanwhile
+                continue
+            reaped.append(run_id)
+        return reaped
 
     def mark_crashed(self, run_id: str, at: float, reason: str) -> RunInfo:
         """Mark a running run crashed (its process died); a no-op on an ended run."""
