@@ -68,7 +68,17 @@ def configuration_markdown() -> str:
         _HEADER,
         "# Configuration\n\n",
         "Heron reads these environment variables (and no others); "
-        "`heron.settings.Settings` declares them.\n\n",
+        "`heron.settings.Settings` declares them. Each entry point (`heron.init`, "
+        "`heron.Api`, `heron.models`, the `heron` command, `heron server`) reads them "
+        "once when it starts and passes them down; a flag or argument given wins.\n\n",
+        "## Where the store is\n\n",
+        "Every entry point finds its store the same way (`heron.connect`): an explicit "
+        "argument (`dir=`, `--dir`, `Api(path_or_url)`), else `HERON_URL` (a server), else "
+        "`HERON_DIR` (a folder), else `./heron-runs`. A target is a folder (the embedded "
+        "SQLite store), a server's `http(s)://` address, or a database URL "
+        "(`postgresql://...`, with `HERON_ARTIFACTS` saying where blobs go). "
+        "`heron server` serves `--store`, else `HERON_STORE`, else the same folder.\n\n",
+        "## Variables\n\n",
         "| Variable | Default | Meaning |\n",
         "| --- | --- | --- |\n",
     ]

@@ -31,7 +31,7 @@ def _with(settings: Settings, **flags: Any) -> Settings:
     "--store",
     metavar="URL_OR_DIR",
     help="The store: a folder (SQLite + blobs, like heron-runs) or a database URL "
-    "(postgresql://user@host/db). Default: $HERON_STORE, else heron --dir, else $HERON_DIR, "
+    "(postgresql://user@host/db). Default: heron --dir, else $HERON_STORE, else $HERON_DIR, "
     "else ./heron-runs.",
 )
 @click.option(
@@ -77,7 +77,7 @@ def server(
     state = cli_state()
     settings = _with(
         state.settings,
-        store=store or state.settings.store or state.dir,
+        store=store or state.dir or state.settings.store,
         artifacts=artifacts,
         server_host=host,
         server_port=port,
