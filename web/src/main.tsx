@@ -1,8 +1,10 @@
+import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode, Suspense, lazy } from "react";
 import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/States";
+import { createQueryClient } from "./lib/queryClient";
 import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { RunsPage } from "./features/runs/RunsPage";
 import { NotFound } from "./components/NotFound";
@@ -35,8 +37,12 @@ const router = createBrowserRouter([
   },
 ]);
 
+const queryClient = createQueryClient();
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <RouterProvider router={router} />
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
   </StrictMode>,
 );

@@ -1,24 +1,27 @@
 // Preview of a run or artifact file: images, text, JSON, YAML, CSV, diffs; always a
 // download link. Large files are not fetched for preview.
-import { ErrorBox, Loading } from "./States";
+import { useQuery } from "@tanstack/react-query";
 import { fmtBytes } from "../lib/format";
-import { useAsync } from "../lib/hooks";
 import { parseCsv, previewKind } from "../lib/preview";
+import { ErrorBox, Loading } from "./States";
 
 const MAX_PREVIEW = 2 * 1024 * 1024;
+
+/** The query key of a file's text, by its download URL. */
+export const fileTextKey = (url: string) => ["file-text", url] as const;
 
 export function FilePreview({ url, path, size }: { url: string; path: string; size: number }) {
   const kind = previewKind(path);
   const textual = kind !== "image" && kind !== "none" && size <= MAX_PREVIEW;
-  const res = useAsync(
-    async (signal) => {
-      if (!textual) return "";
+  const res = useQuery({
+    queryKey: fileTextKey(url),
+    queryFn: async ({ signal }) => {
       const r = await fetch(url, { signal });
       if (!r.ok) throw new Error(`Could not load ${path}: HTTP ${r.status}`);
       return r.text();
     },
-    [url, textual],
-  );
+    enabled: textual,
+  });
   const name = path.split("/").pop() ?? path;
   return (
     <div className="file-preview" data-preview={kind} data-path={path}>
@@ -37,7 +40,7 @@ export function FilePreview({ url, path, size }: { url: string; path: string; si
       ) : size > MAX_PREVIEW ? (
         <div className="muted pad">Too large to preview ({fmtBytes(size)}); download it instead.</div>
       ) : res.error ? (
-        <ErrorBox error={res.error} retry={res.reload} />
+        <ErrorBox error={res.error} retry={() => void res.refetch()} />
       ) : res.data === undefined ? (
         <Loading what={name} />
       ) : (

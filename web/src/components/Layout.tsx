@@ -1,5 +1,5 @@
 import { Link, NavLink, Outlet, useParams } from "react-router";
-import { useTheme } from "../lib/hooks";
+import { useTheme } from "../lib/theme";
 import { useRunsHref } from "../features/runs/prefs";
 
 export function Layout() {

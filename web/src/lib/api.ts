@@ -79,6 +79,14 @@ export interface TableQuery {
   offset?: number;
 }
 
+/** PATCH /runs/{id}: what changes (tags added and removed). */
+export interface RunPatch {
+  name?: string;
+  notes?: string;
+  add_tags?: string[];
+  remove_tags?: string[];
+}
+
 /** POST /projects/{project}/runs/bulk: ids, or a filter ("" for all) less exclusions. */
 export type BulkRequest = ({ ids: string[] } | { filter: string; exclude?: string[] }) & {
   action: "add_tags" | "remove_tags" | "delete";
@@ -156,6 +164,59 @@ export interface WireSeries {
   nonfinite: { x: number[]; y: string[] };
 }
 
+// --- the model registry (docs/rest-api.md#model-registry) ---
+
+export type Stage = "none" | "staging" | "production" | "archived";
+
+export interface Model {
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+  protected: string[];
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  latest_version: number | null;
+  stages: Partial<Record<Stage, number[]>>;
+  aliases: Record<string, number>;
+}
+
+export interface ModelVersion {
+  model: string;
+  version: number;
+  stage: Stage;
+  aliases: string[];
+  description: string;
+  tags: Record<string, string>;
+  run_id: string | null;
+  artifact_id: number;
+  artifact_digest: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  uri: string;
+}
+
+export interface VersionDetail extends ModelVersion {
+  artifact: ArtifactVersion;
+  run: Run | null; // null: the source run was deleted
+}
+
+export interface HistoryEntry {
+  id: number;
+  model: string;
+  version: number | null;
+  kind: "stage" | "alias";
+  name: string | null;
+  from_value: string | null;
+  to_value: string | null;
+  actor: string;
+  actor_admin: boolean;
+  reason: string | null;
+  time: number;
+  rollback_of: number | null;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly title: string;
@@ -198,13 +259,13 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
   return (await res.json()) as T;
 }
 
-const post = (body: unknown, signal?: AbortSignal): RequestInit => ({
+export const post = (body: unknown, signal?: AbortSignal): RequestInit => ({
   method: "POST",
   body: JSON.stringify(body),
   signal,
 });
 
-function qs(params: Record<string, string | string[] | number | boolean | undefined | null>): string {
+export function qs(params: Record<string, string | string[] | number | boolean | undefined | null>): string {
   const sp = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined || v === null || v === "") continue;
@@ -214,12 +275,12 @@ function qs(params: Record<string, string | string[] | number | boolean | undefi
   return s ? `?${s}` : "";
 }
 
-const enc = encodeURIComponent;
+export const enc = encodeURIComponent;
 /** A '/'-separated file path with each segment escaped (slashes kept). */
 export const encPath = (p: string): string => p.split("/").map(enc).join("/");
 
 /** Summary values may be non-finite strings on the wire; make them numbers again. */
-function decodeRun(run: Run): Run {
+export function decodeRun(run: Run): Run {
   const metrics: Record<string, MetricSummary> = {};
   for (const [k, m] of Object.entries(run.metrics ?? {})) {
     metrics[k] = {
@@ -232,25 +293,3 @@ function decodeRun(run: Run): Run {
   }
   return { ...run, metrics };
 }
-
-export const api = {
-  projects: (signal?: AbortSignal) => request<Project[]>("/projects", { signal }),
-  keys: (project: string, signal?: AbortSignal) => request<ProjectKeys>(`/projects/${enc(project)}/keys`, { signal }),
-  table: (q: TableQuery, signal?: AbortSignal) => request<TableRows>("/runs/table", post(q, signal)),
-  count: (project: string, filter: string, signal?: AbortSignal) =>
-    request<{ count: number }>(`/runs/count${qs({ project, filter })}`, { signal }),
-  run: async (id: string, signal?: AbortSignal) => decodeRun(await request<Run>(`/runs/${enc(id)}`, { signal })),
-  patchRun: async (id: string, body: { name?: string; notes?: string; add_tags?: string[]; remove_tags?: string[] }) =>
-    decodeRun(await request<Run>(`/runs/${enc(id)}`, { method: "PATCH", body: JSON.stringify(body) })),
-  bulkRuns: (project: string, body: BulkRequest) =>
-    request<BulkResult>(`/projects/${enc(project)}/runs/bulk`, post(body)),
-  series: (q: SeriesQuery, signal?: AbortSignal) => request<{ series: WireSeries[] }>("/series", post(q, signal)),
-  files: (id: string, signal?: AbortSignal) => request<FileEntry[]>(`/runs/${enc(id)}/files`, { signal }),
-  fileUrl: (id: string, path: string) => `${API}/runs/${enc(id)}/files/${encPath(path)}`,
-  runArtifacts: (id: string, signal?: AbortSignal) =>
-    request<ArtifactVersion[]>(`/runs/${enc(id)}/artifacts${qs({ produced: true, used: true })}`, { signal }),
-  artifactFileUrl: (versionId: number, path: string) => `${API}/artifacts/${versionId}/files/${encPath(path)}`,
-  console: (id: string, q: { after?: number; limit?: number; tail?: number }, signal?: AbortSignal) =>
-    request<ConsolePage>(`/runs/${enc(id)}/console${qs(q)}`, { signal }),
-  consoleTextUrl: (id: string) => `${API}/runs/${enc(id)}/console.txt`,
-};

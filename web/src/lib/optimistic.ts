@@ -1,5 +1,5 @@
 // URL changes made by the page itself, told apart from changes made elsewhere
-// (useUrlState in hooks.ts shows its writes at once and the URL follows).
+// (useUrlState in urlState.ts shows its writes at once and the URL follows).
 
 /**
  * The URL now holds `url`: whether that is one of our own pending writes (then it

@@ -1,6 +1,10 @@
 // Every view keeps its state in the URL query, so any view can be shared and the
 // browser's back/forward buttons work. A schema names each field's parameter, its
-// kind and its default; defaults are left out of the URL to keep links short.
+// kind and its default; defaults are left out of the URL to keep links short. The
+// views' schemas live in their features (features/*/state.ts).
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useLocation, useSearchParams } from "react-router";
+import { arrived } from "./optimistic";
 
 export type FieldKind = "string" | "list" | "number" | "bool";
 
@@ -97,4 +101,48 @@ export function encodeState<S extends Schema>(
     }
   }
   return out;
+}
+
+export type SetUrlState<S extends Schema> = (patch: Partial<StateOf<S>>, opts?: { replace?: boolean }) => void;
+
+/**
+ * A view's state, read from and written to the URL query. A change shows at once:
+ * React Router applies URL changes in a transition, so a checkbox bound straight to
+ * the URL would show its old state for a moment after a click (and a second change in
+ * the same tick would start from the old URL and undo the first). The hook shows its
+ * own writes until the URL catches up, and takes the URL as it is whenever something
+ * else changed it (back/forward, a link). The writes not yet in the URL are one list
+ * for the page (there is one URL), so views writing in the same tick build on each other.
+ */
+// "path?query" written, not yet seen; and the last URL taken in (by the effect below)
+const pending: { urls: string[]; taken: string } = { urls: [], taken: "" };
+
+export function useUrlState<S extends Schema>(schema: S): [StateOf<S>, SetUrlState<S>] {
+  const [params, setParams] = useSearchParams();
+  const path = useLocation().pathname;
+  const url = `${path}?${params.toString()}`;
+  const [written, setWritten] = useState(url); // our last write
+  // A URL not taken in yet that is none of our writes came from elsewhere: it wins.
+  const elsewhere = url !== pending.taken && !pending.urls.includes(url);
+  const current = !elsewhere && pending.urls.length > 0 && written.startsWith(`${path}?`) ? written : url;
+  useEffect(() => {
+    pending.urls = arrived(pending.urls, url).pending;
+    pending.taken = url;
+  }, [url]);
+  const query = current.slice(path.length + 1);
+  const state = useMemo(() => decodeState(schema, new URLSearchParams(query)), [schema, query]);
+  const set = useCallback<SetUrlState<S>>(
+    (patch, opts) => {
+      const here = window.location.pathname;
+      const mine = pending.urls.filter((u) => u.startsWith(`${here}?`)).at(-1);
+      const base = mine !== undefined ? mine.slice(here.length + 1) : window.location.search.slice(1);
+      const next = encodeState(schema, patch, new URLSearchParams(base)).toString();
+      if (next === base) return;
+      pending.urls.push(`${here}?${next}`);
+      setWritten(`${here}?${next}`);
+      setParams(new URLSearchParams(next), { replace: opts?.replace });
+    },
+    [schema, setParams],
+  );
+  return [state, set];
 }

@@ -4,11 +4,10 @@
 // enlarged chart included. The runs shown together get distinct colours (runColors).
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Empty, ErrorBox, Swatch } from "../../components/States";
-import { api } from "../../lib/api";
 import { useWidth } from "../../lib/canvas";
 import { runColor, runColors } from "../../lib/colors";
-import { useAsync, type SetUrlState } from "../../lib/hooks";
-import { decodeSeries, type ChartSeries } from "./series";
+import type { SetUrlState } from "../../lib/urlState";
+import { useSeries } from "./queries";
 import type { SmoothingKind } from "./smoothing";
 import type { ChartState, chartSchema } from "./state";
 import "./charts.css";
@@ -24,7 +23,6 @@ interface Props {
   keys: string[];
   state: ChartState;
   set: SetUrlState<typeof chartSchema>;
-  version: number; // bumped by live updates: refetch in place
   xAxisChoices: string[];
   title?: string;
 }
@@ -37,9 +35,9 @@ export function namespaceOf(key: string): string {
   return i < 0 ? "" : key.slice(0, i);
 }
 
-export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title }: Props) {
+export function ChartGrid({ runs, keys, state, set, xAxisChoices, title }: Props) {
   const q = state.chartFilter.trim().toLowerCase();
-  const shownKeys = keys.filter((k) => k.toLowerCase().includes(q));
+  const shownKeys = useMemo(() => keys.filter((k) => k.toLowerCase().includes(q)), [keys, q]);
   const sections = useMemo(() => {
     const m = new Map<string, string[]>();
     for (const k of shownKeys) {
@@ -48,9 +46,9 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
       m.get(ns)!.push(k);
     }
     return [...m.entries()].sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1));
-  }, [shownKeys.join("\u0000")]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [shownKeys]);
   const hidden = new Set(state.hidden);
-  const visibleRuns = runs.filter((r) => !hidden.has(r.id));
+  const visibleRuns = useMemo(() => runs.filter((r) => !state.hidden.includes(r.id)), [runs, state.hidden]);
   // Colours of the whole set (hidden runs included, so hiding one changes no colour).
   const idsKey = runs.map((r) => r.id).join(",");
   const palette = useMemo(() => runColors(idsKey ? idsKey.split(",") : []), [idsKey]);
@@ -80,7 +78,7 @@ export function ChartGrid({ runs, keys, state, set, version, xAxisChoices, title
       ?.focus();
     set({ enlarged: "" }, { replace: true });
   };
-  const panel = { runs: visibleRuns, colors, options, xRange, onZoom, version }; // every chart's
+  const panel = { runs: visibleRuns, colors, options, xRange, onZoom }; // every chart's
 
   return (
     <div className="chart-grid" data-view="charts" ref={grid}>
@@ -253,13 +251,12 @@ interface PanelProps {
   options: ChartOptions;
   xRange: [number, number] | null;
   onZoom: (r: [number, number] | null) => void;
-  version: number;
   onEnlarge: () => void;
   large?: boolean;
 }
 
 /** One chart: fetched when it first scrolls into view, refetched on zoom and live updates. */
-export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, version, onEnlarge, large }: PanelProps) {
+export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, onEnlarge, large }: PanelProps) {
   const box = useRef<HTMLDivElement>(null);
   const width = useWidth(box, large ? 1000 : 460);
   const [seen, setSeen] = useState(!!large);
@@ -270,29 +267,24 @@ export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, vers
     return () => io.disconnect();
   }, [seen]);
   const buckets = Math.max(200, Math.min(2000, Math.round(width * (large ? 1.5 : 1))));
-  const ids = runs.map((r) => r.id);
-  const res = useAsync(
-    (signal) =>
-      seen && ids.length
-        ? api
-            .series(
-              {
-                runs: ids,
-                keys: [metric],
-                x_axis: options.xAxis,
-                buckets,
-                x_min: xRange?.[0] ?? null,
-                x_max: xRange?.[1] ?? null,
-              },
-              signal,
-            )
-            .then((r) => r.series.map(decodeSeries))
-        : Promise.resolve(null as ChartSeries[] | null),
-    [seen, ids, metric, options.xAxis, buckets, xRange, version],
-    true,
+  const res = useSeries(
+    {
+      runs: runs.map((r) => r.id),
+      keys: [metric],
+      x_axis: options.xAxis,
+      buckets,
+      x_min: xRange?.[0] ?? null,
+      x_max: xRange?.[1] ?? null,
+    },
+    seen && runs.length > 0,
   );
   const names = useMemo(() => Object.fromEntries(runs.map((r) => [r.id, r.name])), [runs]);
-  const data = res.data?.filter((s) => s.x.length > 0 || s.markers.length > 0) ?? null;
+  // every run hidden: nothing to draw (not the last answer, which showed them)
+  const shown = runs.length > 0;
+  const data = useMemo(
+    () => (shown ? (res.data?.filter((s) => s.x.length > 0 || s.markers.length > 0) ?? null) : []),
+    [shown, res.data],
+  );
   const points = data?.reduce((n, s) => n + s.x.length, 0) ?? 0;
   const logged = data?.reduce((n, s) => n + s.total, 0) ?? 0;
   const markers = data?.reduce((n, s) => n + s.markers.length, 0) ?? 0;
@@ -332,7 +324,7 @@ export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, vers
       </figcaption>
       <div ref={box} className="chart-body" style={{ minHeight: large ? 480 : 220 }}>
         {res.error ? (
-          <ErrorBox error={res.error} retry={res.reload} />
+          <ErrorBox error={res.error} retry={() => void res.refetch()} />
         ) : !data ? (
           <div className="chart-skeleton" aria-label="loading chart" />
         ) : data.length === 0 ? (

@@ -10,7 +10,7 @@ import "uplot/dist/uPlot.min.css";
 import { themeColor } from "../../lib/canvas";
 import { withAlpha } from "../../lib/colors";
 import { fmtDate, fmtDuration, fmtNum } from "../../lib/format";
-import { useThemeName } from "../../lib/hooks";
+import { useThemeName } from "../../lib/theme";
 import { hoverRows, pointsPerBucket, type ChartSeries, type HoverRow } from "./series";
 import { smooth, type SmoothingKind } from "./smoothing";
 

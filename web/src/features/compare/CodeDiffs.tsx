@@ -3,29 +3,10 @@
 // number of runs; for exactly two, also a unified diff of the two diffs.
 import { useState } from "react";
 import { ErrorBox, Loading, Swatch } from "../../components/States";
-import { api, type Run } from "../../lib/api";
-import { fmtBytes } from "../../lib/format";
-import { getPath } from "../../lib/get";
-import { useAsync } from "../../lib/hooks";
+import type { Run } from "../../lib/api";
+import { DIFF_FILE } from "../run/api";
 import { unifiedDiff } from "./linediff";
-import { DIFF_FILE } from "../run/Overview";
-
-const MAX_DIFF = 2 * 1024 * 1024;
-
-/** What a run recorded of its uncommitted code: the text, or why there is none. */
-type Recorded = { text: string } | { none: string };
-
-async function loadDiff(run: Run, signal: AbortSignal): Promise<Recorded> {
-  const git = getPath(run.system ?? {}, "git") as Record<string, unknown> | null | undefined;
-  if (git === null) return { none: "not a git repository" };
-  if (git && git.dirty === false) return { none: "clean: no uncommitted changes" };
-  const bytes = typeof git?.diff_bytes === "number" ? git.diff_bytes : 0;
-  if (bytes > MAX_DIFF) return { none: `too large to show (${fmtBytes(bytes)}): download it from the run's files` };
-  const r = await fetch(api.fileUrl(run.id, DIFF_FILE), { signal });
-  if (r.status === 404) return { none: "no diff was recorded" };
-  if (!r.ok) throw new Error(`Could not load ${run.name}'s diff: HTTP ${r.status}`);
-  return { text: await r.text() };
-}
+import { useCodeDiffs, type Recorded } from "./queries";
 
 function lineClass(line: string): string {
   if (line.startsWith("+++") || line.startsWith("---")) return "meta";
@@ -53,11 +34,7 @@ function DiffText({ text, outer }: { text: string; outer?: boolean }) {
 export function CodeDiffs({ runs, colors }: { runs: Run[]; colors: (id: string) => string }) {
   const [open, setOpen] = useState(false);
   const [mode, setMode] = useState<"unified" | "side">("unified");
-  const ids = runs.map((r) => r.id);
-  const res = useAsync(
-    (signal) => (open ? Promise.all(runs.map((r) => loadDiff(r, signal))) : Promise.resolve(null)),
-    [open, ids],
-  );
+  const res = useCodeDiffs(runs, open);
   const two = runs.length === 2;
   return (
     <section className="code-diffs" data-view="code-diffs" data-loaded={res.data ? "1" : "0"}>
@@ -88,7 +65,7 @@ export function CodeDiffs({ runs, colors }: { runs: Run[]; colors: (id: string) 
         <span className="muted small">the changes each run made on top of its commit (git diff), loaded on demand</span>
       </div>
       {!open ? null : res.error ? (
-        <ErrorBox error={res.error} retry={res.reload} />
+        <ErrorBox error={res.error} retry={res.retry} />
       ) : !res.data ? (
         <Loading what="diffs" />
       ) : two && mode === "unified" ? (

@@ -1,18 +1,21 @@
 // 2–N runs side by side: config differences (equal values folded away), summary with
 // the best value per row marked, overlaid charts, environment and git differences.
-import { useCallback, useMemo, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { Link, useParams } from "react-router";
-import { ChartGrid } from "../charts/ChartGrid";
 import { Empty, ErrorBox, Loading } from "../../components/States";
 import { TabBar, tabPanelProps } from "../../components/Tabs";
-import { api, type Run } from "../../lib/api";
+import type { Run } from "../../lib/api";
 import { diffRows, referenceFirst } from "../../lib/flatten";
 import { getPath } from "../../lib/get";
-import { useAsync, useLiveEvents, useUrlState } from "../../lib/hooks";
+import { eventRuns, useLiveEvents, type LiveEvent } from "../../lib/live";
+import { useUrlState } from "../../lib/urlState";
+import { ChartGrid } from "../charts/ChartGrid";
+import { invalidateRuns, useRuns } from "../run/queries";
 import { runsHref } from "../runs/prefs";
-import { compareSchema } from "./state";
 import { CodeDiffs } from "./CodeDiffs";
 import { DiffTable, SummaryCompare, useSetColors } from "./CompareTables";
+import { compareSchema } from "./state";
 
 const TABS = [
   ["config", "Config"],
@@ -48,13 +51,17 @@ export default function ComparePage() {
   const project = useParams().project!;
   const [s, set] = useUrlState(compareSchema);
   const ids = s.runs;
-  const res = useAsync((signal) => Promise.all(ids.map((id) => api.run(id, signal))), [ids]);
-  const [version, setVersion] = useState(0);
-  const { reload } = res;
-  const onEvents = useCallback(() => {
-    reload();
-    setVersion((v) => v + 1);
-  }, [reload]);
+  // each run is its own cache entry: a run the run page (or another comparison) fetched
+  // shows at once
+  const res = useRuns(ids);
+  // the compared runs follow their live events (runs of the project that are not
+  // compared change nothing here)
+  const qc = useQueryClient();
+  const onEvents = (events: LiveEvent[]) =>
+    void invalidateRuns(
+      qc,
+      [...eventRuns(events)].filter((id) => ids.includes(id)),
+    );
   useLiveEvents({ project }, onEvents, 1500);
   const runs = res.data;
   const metricKeys = useMemo(() => [...new Set((runs ?? []).flatMap((r) => Object.keys(r.metrics)))].sort(), [runs]);
@@ -67,7 +74,7 @@ export default function ComparePage() {
         Select runs in the <Link to={`/p/${encodeURIComponent(project)}`}>runs table</Link>, then press Compare.
       </Empty>
     );
-  if (res.error) return <ErrorBox error={res.error} retry={res.reload} />;
+  if (res.error) return <ErrorBox error={res.error} retry={res.retry} />;
   if (!runs) return <Loading what={`${ids.length} runs`} />;
   const userKeys = metricKeys.filter((k) => !k.startsWith("system/"));
   // the reference run (differences are marked against it) goes first in the tables
@@ -98,7 +105,7 @@ export default function ComparePage() {
         )}
         {s.tab === "summary" && <SummaryCompare runs={byRef} keys={metricKeys} />}
         {s.tab === "charts" && (
-          <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} version={version} xAxisChoices={userKeys} />
+          <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} xAxisChoices={userKeys} />
         )}
         {s.tab === "environment" && (
           <>

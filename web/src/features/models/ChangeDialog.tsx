@@ -3,13 +3,15 @@
 // roll back) is shown in it and nothing is lost: the reason stays for another try.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { ApiError } from "../../lib/api";
+import { useModelChange, type ModelChange } from "./queries";
 
 export interface ChangeRequest {
+  model: string;
   title: string;
   confirm: string; // the confirm button's label
   description?: ReactNode;
   archiveOption?: boolean; // show "archive existing production" (promotion to production)
-  run: (reason: string, archiveExisting: boolean) => Promise<unknown>;
+  change: (reason: string, archiveExisting: boolean) => ModelChange;
 }
 
 export function errorText(err: Error): string {
@@ -30,8 +32,9 @@ export function ChangeDialog({
   const titleId = useId();
   const [reason, setReason] = useState("");
   const [archive, setArchive] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const mutation = useModelChange(req.model); // the registry's views refresh before it is done
+  const busy = mutation.isPending;
+  const error = mutation.error;
 
   useEffect(() => {
     const dialog = ref.current;
@@ -39,17 +42,7 @@ export function ChangeDialog({
     return () => dialog?.close();
   }, []);
 
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await req.run(reason, archive);
-      onDone();
-    } catch (err) {
-      setError(err as Error);
-      setBusy(false);
-    }
-  };
+  const submit = () => mutation.mutate(req.change(reason, archive), { onSuccess: onDone });
 
   return (
     <dialog
@@ -65,7 +58,7 @@ export function ChangeDialog({
         method="dialog"
         onSubmit={(e) => {
           e.preventDefault();
-          void submit();
+          submit();
         }}
       >
         <h2 id={titleId}>{req.title}</h2>
@@ -81,7 +74,7 @@ export function ChangeDialog({
             onKeyDown={(e) => {
               if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
                 e.preventDefault();
-                void submit();
+                submit();
               }
             }}
           />

@@ -3,28 +3,25 @@
 import { useMemo } from "react";
 import { Link, useParams } from "react-router";
 import { Empty, ErrorBox, Loading } from "../../components/States";
+import type { VersionDetail } from "../../lib/api";
 import { diffRows } from "../../lib/flatten";
 import { fmtBytes, fmtDate } from "../../lib/format";
-import { useAsync, useUrlState } from "../../lib/hooks";
-import { modelPath, registry, type VersionDetail } from "./api";
-import { shortDigest } from "./registryLogic";
-import { num } from "../../lib/urlState";
+import { num, useUrlState } from "../../lib/urlState";
 import { DiffTable, SummaryCompare } from "../compare/CompareTables";
-import { AliasChip, StageBadge } from "./StageBadge";
+import { modelPath } from "./api";
 import "./models.css";
+import { useModelVersions, useVersionDetails } from "./queries";
+import { shortDigest } from "./registryLogic";
+import { AliasChip, StageBadge } from "./StageBadge";
 
 const schema = { a: num("a", 0), b: num("b", 0) };
 
 export default function ModelComparePage() {
   const name = useParams().name!;
   const [s, set] = useUrlState(schema);
-  const versions = useAsync((signal) => registry.versions(name, signal), [name]);
+  const versions = useModelVersions(name);
   const pair = s.a > 0 && s.b > 0 ? [s.a, s.b] : [];
-  const details = useAsync(
-    (signal) => Promise.all(pair.map((v) => registry.version(name, v, signal))),
-    [name, ...pair],
-    true,
-  );
+  const details = useVersionDetails(name, pair);
   const shown = details.data?.length === 2 ? details.data : null;
   const runs = useMemo(() => (shown ?? []).flatMap((d) => (d.run ? [d.run] : [])), [shown]);
   const metricKeys = useMemo(() => [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort(), [runs]);
@@ -58,11 +55,11 @@ export default function ModelComparePage() {
         {picker("a")}
         {picker("b")}
       </div>
-      {versions.error && <ErrorBox error={versions.error} retry={versions.reload} />}
+      {versions.error && <ErrorBox error={versions.error} retry={() => void versions.refetch()} />}
       {pair.length !== 2 ? (
         <Empty title="Pick two versions to compare">Choose them above, or tick two on the model's page.</Empty>
       ) : details.error ? (
-        <ErrorBox error={details.error} retry={details.reload} />
+        <ErrorBox error={details.error} retry={details.retry} />
       ) : !shown ? (
         <Loading what={`v${s.a} and v${s.b}`} />
       ) : (

@@ -3,70 +3,34 @@
 import { useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { Empty, ErrorBox, Loading } from "../../components/States";
-import { api, ApiError, type Run } from "../../lib/api";
+import type { HistoryEntry, Model, ModelVersion, Run, Stage } from "../../lib/api";
 import { fmtDate, fmtNum } from "../../lib/format";
-import { useAsync, useUrlState } from "../../lib/hooks";
-import {
-  modelPath,
-  PROMOTE_TO,
-  registry,
-  ROLLBACK_STAGES,
-  type HistoryEntry,
-  type Model,
-  type ModelVersion,
-  type RollbackTarget,
-  type Stage,
-} from "./api";
-import { keyMetrics, rollbackPreview, shortDigest, stageHolders } from "./registryLogic";
-import { list } from "../../lib/urlState";
+import { list, useUrlState } from "../../lib/urlState";
+import { modelPath, PROMOTE_TO, ROLLBACK_STAGES, type RollbackTarget } from "./api";
 import { ChangeDialog, type ChangeRequest } from "./ChangeDialog";
+import "./models.css";
+import { useModel, useSourceRuns } from "./queries";
+import { keyMetrics, rollbackPreview, shortDigest, stageHolders } from "./registryLogic";
 import { AliasChip, StageBadge } from "./StageBadge";
 import { Timeline } from "./Timeline";
-import "./models.css";
 
 const schema = { selected: list("sel") };
-
-/** The source runs of the versions; a deleted run is null (the version stays). */
-async function sourceRuns(ids: string[], signal: AbortSignal): Promise<Record<string, Run | null>> {
-  const runs = await Promise.all(
-    ids.map((id) =>
-      api.run(id, signal).catch((err: Error) => {
-        if (err instanceof ApiError && err.status === 404) return null;
-        throw err;
-      }),
-    ),
-  );
-  return Object.fromEntries(ids.map((id, i) => [id, runs[i]]));
-}
 
 export default function ModelPage() {
   const name = useParams().name!;
   const [s, set] = useUrlState(schema);
   const [dialog, setDialog] = useState<ChangeRequest | null>(null);
-  const res = useAsync(
-    async (signal) => {
-      const [model, versions, history] = await Promise.all([
-        registry.model(name, signal),
-        registry.versions(name, signal),
-        registry.history(name, signal),
-      ]);
-      return { model, versions, history };
-    },
-    [name],
-  );
+  const res = useModel(name);
+  const versionList = res.data?.versions;
   const runIds = useMemo(
-    () => [...new Set((res.data?.versions ?? []).flatMap((v) => (v.run_id ? [v.run_id] : [])))].sort(),
-    [res.data],
+    () => [...new Set((versionList ?? []).flatMap((v) => (v.run_id ? [v.run_id] : [])))].sort(),
+    [versionList],
   );
-  const runs = useAsync((signal) => sourceRuns(runIds, signal), [runIds], true);
+  const runs = useSourceRuns(runIds);
 
-  if (res.error && !res.data) return <ErrorBox error={res.error} retry={res.reload} />;
+  if (res.error && !res.data) return <ErrorBox error={res.error} retry={res.retry} />;
   if (!res.data) return <Loading what="model" />;
   const { model, versions, history } = res.data;
-  const done = () => {
-    setDialog(null);
-    res.reload();
-  };
   return (
     <section className="page model-page" data-view="model" data-model={model.name}>
       <div className="page-head">
@@ -82,7 +46,7 @@ export default function ModelPage() {
         </Link>
       </div>
       {model.description && <p className="model-description">{model.description}</p>}
-      {res.error && <ErrorBox error={res.error} retry={res.reload} />}
+      {res.error && <ErrorBox error={res.error} retry={res.retry} />}
       <Holders model={model} history={history} onRollback={setDialog} />
       <h2>Versions</h2>
       {versions.length === 0 ? (
@@ -102,7 +66,7 @@ export default function ModelPage() {
       )}
       <h2>History</h2>
       <Timeline history={history} />
-      {dialog && <ChangeDialog req={dialog} onClose={() => setDialog(null)} onDone={done} />}
+      {dialog && <ChangeDialog req={dialog} onClose={() => setDialog(null)} onDone={() => setDialog(null)} />}
     </section>
   );
 }
@@ -170,7 +134,8 @@ function Holders({
                       description: move
                         ? `Gives ${label} back to its previous holder: ${move}.`
                         : `${label} has no earlier holder on record; the server will say so.`,
-                      run: (reason) => registry.rollback(model.name, target, reason),
+                      model: model.name,
+                      change: (reason) => ({ kind: "rollback", target, reason }),
                     })
                   }
                 >
@@ -198,7 +163,7 @@ function VersionsTable({
   model: Model;
   versions: ModelVersion[];
   runs: Record<string, Run | null> | undefined;
-  runsError: Error | undefined;
+  runsError: Error | null;
   selected: string[];
   onSelect: (selected: string[]) => void;
   onPromote: (req: ChangeRequest) => void;
@@ -213,7 +178,14 @@ function VersionsTable({
       confirm: stage === "archived" ? "Archive" : `Promote to ${stage}`,
       description: `v${v.version} is in ${v.stage} now.`,
       archiveOption: stage === "production",
-      run: (reason, archive) => registry.transition(model.name, v.version, stage, reason, archive),
+      model: model.name,
+      change: (reason, archiveExisting) => ({
+        kind: "transition",
+        version: v.version,
+        stage,
+        reason,
+        archiveExisting,
+      }),
     });
   const [a, b] = [...selected].sort((x, y) => Number(x) - Number(y));
   return (

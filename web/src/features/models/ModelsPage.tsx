@@ -4,10 +4,10 @@ import { useMemo } from "react";
 import { Link } from "react-router";
 import { Empty, ErrorBox, Loading } from "../../components/States";
 import { fmtAgo, fmtDate } from "../../lib/format";
-import { useAsync, useUrlState } from "../../lib/hooks";
-import { modelPath, registry } from "./api";
+import { modelPath } from "./api";
+import { useModels } from "./queries";
 import { searchModels, stageHolders } from "./registryLogic";
-import { str } from "../../lib/urlState";
+import { str, useUrlState } from "../../lib/urlState";
 import { AliasChip } from "./StageBadge";
 import "./models.css";
 
@@ -28,7 +28,7 @@ function Versions({ model, versions }: { model: string; versions: number[] }) {
 
 export default function ModelsPage() {
   const [state, setState] = useUrlState(schema);
-  const models = useAsync((signal) => registry.models(signal), []);
+  const models = useModels();
   const shown = useMemo(() => searchModels(models.data ?? [], state.search), [models.data, state.search]);
   return (
     <section className="page" data-view="models">
@@ -44,7 +44,7 @@ export default function ModelsPage() {
         />
       </div>
       {models.error ? (
-        <ErrorBox error={models.error} retry={models.reload} />
+        <ErrorBox error={models.error} retry={() => void models.refetch()} />
       ) : !models.data ? (
         <Loading what="models" />
       ) : models.data.length === 0 ? (

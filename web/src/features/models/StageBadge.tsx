@@ -1,4 +1,4 @@
-import type { Stage } from "./api";
+import type { Stage } from "../../lib/api";
 
 export function StageBadge({ stage }: { stage: Stage }) {
   return (

@@ -1,7 +1,7 @@
 // The model's history, newest first: who moved what, from where to where, when and why.
 import { Empty } from "../../components/States";
 import { fmtAgo, fmtDate } from "../../lib/format";
-import type { HistoryEntry } from "./api";
+import type { HistoryEntry } from "../../lib/api";
 import { buildTimeline } from "./registryLogic";
 
 export function Timeline({ history }: { history: HistoryEntry[] }) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { MetricSummary, Run } from "../../lib/api";
-import type { HistoryEntry, Model } from "./api";
+import type { HistoryEntry, MetricSummary, Model, Run } from "../../lib/api";
 import { buildTimeline, keyMetrics, rollbackPreview, searchModels, shortDigest, stageHolders } from "./registryLogic";
 
 let nextId = 1;

@@ -1,7 +1,7 @@
 // Pure helpers behind the registry pages: who holds which stage, the history as a
 // timeline, what a rollback would restore, which metrics to show per version.
-import type { MetricSummary, Run } from "../../lib/api";
-import type { HistoryEntry, Model, RollbackTarget } from "./api";
+import type { HistoryEntry, MetricSummary, Model, Run } from "../../lib/api";
+import type { RollbackTarget } from "./api";
 
 /** The versions in staging and production (highest first), and every alias. */
 export function stageHolders(model: Model): { staging: number[]; production: number[]; aliases: [string, number][] } {

@@ -1,31 +1,28 @@
 // Every project, live: GET /events without a project or run streams every event, so
 // new projects, run counts and activity show up as they happen.
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef } from "react";
 import { Link } from "react-router";
 import { Empty, ErrorBox, Loading } from "../../components/States";
-import { api } from "../../lib/api";
 import { fmtAgo, fmtDate } from "../../lib/format";
-import { useAsync, useLiveEvents, useUrlState } from "../../lib/hooks";
+import { useLiveEvents } from "../../lib/live";
+import { str, useUrlState } from "../../lib/urlState";
 import { runsHref } from "../runs/prefs";
-import { str } from "../../lib/urlState";
+import { invalidateProjects, useProjects } from "./queries";
 
 const schema = { search: str("q") };
-const FALLBACK_POLL_MS = 30_000; // only while the event stream is down
 
 export function ProjectsPage() {
   const [state, setState] = useUrlState(schema);
-  const projects = useAsync((signal) => api.projects(signal), []);
-  const { reload } = projects;
+  const qc = useQueryClient();
   // every event of every project; a burst (a sweep starting) is one refetch per 1.5 s
-  const live = useLiveEvents({}, reload, 1500);
+  const live = useLiveEvents({}, () => void invalidateProjects(qc), 1500);
+  const projects = useProjects(live === "error"); // polled while the stream is down
   const wasDown = useRef(false);
   useEffect(() => {
-    if (live === "open" && wasDown.current) reload(); // events may have been missed
+    if (live === "open" && wasDown.current) void invalidateProjects(qc); // events may have been missed
     wasDown.current = live === "error";
-    if (live !== "error") return;
-    const t = window.setInterval(reload, FALLBACK_POLL_MS);
-    return () => window.clearInterval(t);
-  }, [live, reload]);
+  }, [live, qc]);
   const shown = useMemo(() => {
     const q = state.search.trim().toLowerCase();
     const all = [...(projects.data ?? [])].sort((a, b) => (b.last_activity ?? 0) - (a.last_activity ?? 0));
@@ -45,7 +42,7 @@ export function ProjectsPage() {
         />
       </div>
       {projects.error ? (
-        <ErrorBox error={projects.error} retry={projects.reload} />
+        <ErrorBox error={projects.error} retry={() => void projects.refetch()} />
       ) : !projects.data ? (
         <Loading what="projects" />
       ) : projects.data.length === 0 ? (

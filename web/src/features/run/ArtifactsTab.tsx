@@ -3,9 +3,10 @@
 import { useState } from "react";
 import { FilePreview } from "../../components/FilePreview";
 import { Empty, ErrorBox, Loading } from "../../components/States";
-import { api, type ArtifactVersion, type FileEntry } from "../../lib/api";
+import type { ArtifactVersion, FileEntry } from "../../lib/api";
 import { fmtBytes, fmtDate } from "../../lib/format";
-import { useAsync } from "../../lib/hooks";
+import { runApi } from "./api";
+import { useRunArtifacts, useRunFiles } from "./queries";
 
 interface Picked {
   url: string;
@@ -14,12 +15,12 @@ interface Picked {
 }
 
 export function ArtifactsTab({ runId, file, onFile }: { runId: string; file: string; onFile: (p: string) => void }) {
-  const files = useAsync((s) => api.files(runId, s), [runId]);
-  const arts = useAsync((s) => api.runArtifacts(runId, s), [runId]);
+  const files = useRunFiles(runId);
+  const arts = useRunArtifacts(runId);
   const [picked, setPicked] = useState<Picked | null>(null);
   const runFile = files.data?.find((f) => f.path === file);
   const current: Picked | null = runFile
-    ? { url: api.fileUrl(runId, runFile.path), path: runFile.path, size: runFile.size }
+    ? { url: runApi.fileUrl(runId, runFile.path), path: runFile.path, size: runFile.size }
     : picked;
   const produced = arts.data?.filter((a) => a.created_by === runId) ?? [];
   const used = arts.data?.filter((a) => a.created_by !== runId) ?? [];
@@ -28,7 +29,7 @@ export function ArtifactsTab({ runId, file, onFile }: { runId: string; file: str
       <div className="file-tree">
         <h3>Run files</h3>
         {files.error ? (
-          <ErrorBox error={files.error} retry={files.reload} />
+          <ErrorBox error={files.error} retry={() => void files.refetch()} />
         ) : !files.data ? (
           <Loading what="files" />
         ) : files.data.length === 0 ? (
@@ -50,7 +51,7 @@ export function ArtifactsTab({ runId, file, onFile }: { runId: string; file: str
           error={arts.error}
           pick={(a, f) => {
             onFile("");
-            setPicked({ url: api.artifactFileUrl(a.id, f.path), path: `${a.ref}/${f.path}`, size: f.size });
+            setPicked({ url: runApi.artifactFileUrl(a.id, f.path), path: `${a.ref}/${f.path}`, size: f.size });
           }}
         />
         <h3>Used</h3>
@@ -60,7 +61,7 @@ export function ArtifactsTab({ runId, file, onFile }: { runId: string; file: str
           error={arts.error}
           pick={(a, f) => {
             onFile("");
-            setPicked({ url: api.artifactFileUrl(a.id, f.path), path: `${a.ref}/${f.path}`, size: f.size });
+            setPicked({ url: runApi.artifactFileUrl(a.id, f.path), path: `${a.ref}/${f.path}`, size: f.size });
           }}
         />
       </div>
@@ -106,7 +107,7 @@ function Lineage({
 }: {
   list: ArtifactVersion[];
   loading: boolean;
-  error: Error | undefined;
+  error: Error | null;
   pick: (a: ArtifactVersion, f: FileEntry) => void;
 }) {
   if (error) return <ErrorBox error={error} />;

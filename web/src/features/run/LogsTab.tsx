@@ -3,36 +3,30 @@
 // ones a page at a time), virtualised; while the run is running it follows new lines
 // live, scrolling along unless the user has scrolled up to read.
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useLayoutEffect, useRef, useState } from "react";
 import { FilePreview } from "../../components/FilePreview";
 import { Empty, ErrorBox, Loading } from "../../components/States";
-import { api, type ConsoleLine } from "../../lib/api";
-import { appendLines, consoleCursor, keepNewest, plainText, prependLines, searchLines } from "./console";
-import { useAsync, useLiveEvents } from "../../lib/hooks";
+import { useLiveEvents } from "../../lib/live";
+import { runApi } from "./api";
+import { plainText, searchLines } from "./console";
+import { useConsole, useRunFiles } from "./queries";
 
-const PAGE = 2000; // lines per request (the server answers at most 10,000)
-const MAX_HELD = 200_000; // lines kept in memory; older ones can be loaded again
 const ROW = 18; // px: one unwrapped line
 const LOG_FILE = /(^|\/)(logs?\/|output\.log$|stdout|stderr|console)/i;
 const LIVE_KINDS = ["console", "points", "run"] as const; // "points": a local writer's batch
 
-interface Held {
-  lines: ConsoleLine[];
-  total: number;
-}
-
 export function LogsTab({ runId, running }: { runId: string; running: boolean }) {
-  const files = useAsync((sig) => api.files(runId, sig), [runId]);
+  const files = useRunFiles(runId);
   const saved = (files.data ?? []).filter((f) => LOG_FILE.test(f.path));
   return (
     <div data-view="logs">
       <ConsoleView runId={runId} running={running} hasSaved={saved.length > 0} />
-      {files.error && <ErrorBox error={files.error} retry={files.reload} />}
+      {files.error && <ErrorBox error={files.error} retry={() => void files.refetch()} />}
       {saved.length > 0 && (
         <>
           <h2>Saved log files</h2>
           {saved.map((f) => (
-            <FilePreview key={f.path} url={api.fileUrl(runId, f.path)} path={f.path} size={f.size} />
+            <FilePreview key={f.path} url={runApi.fileUrl(runId, f.path)} path={f.path} size={f.size} />
           ))}
         </>
       )}
@@ -40,85 +34,10 @@ export function LogsTab({ runId, running }: { runId: string; running: boolean })
   );
 }
 
-/** The console lines held for `runId`: the newest page first, then live growth. */
-function useConsole(runId: string, running: boolean) {
-  const [held, setHeld] = useState<Held | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const current = useRef<Held | null>(null);
-  current.current = held;
-  const busy = useRef(false);
-  const again = useRef(false);
-
-  // One fetch at a time; a call meanwhile makes one more run after it.
-  const refresh = useCallback(async () => {
-    if (busy.current) {
-      again.current = true;
-      return;
-    }
-    busy.current = true;
-    try {
-      do {
-        again.current = false;
-        const now = current.current;
-        let next: Held;
-        if (now === null) {
-          const page = await api.console(runId, { tail: PAGE });
-          next = { lines: page.lines, total: page.total };
-        } else {
-          next = now;
-          for (;;) {
-            const after = consoleCursor(next.lines, next.total);
-            const page = await api.console(runId, { after, limit: PAGE });
-            next = { lines: keepNewest(appendLines(next.lines, after, page.lines), MAX_HELD), total: page.total };
-            if (page.lines.length < PAGE) break;
-          }
-        }
-        current.current = next;
-        setHeld(next);
-        setError(null);
-      } while (again.current);
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      busy.current = false;
-    }
-  }, [runId]);
-
-  const loadEarlier = useCallback(async () => {
-    const now = current.current;
-    if (!now || !now.lines.length || busy.current) return;
-    const first = now.lines[0].line;
-    const after = Math.max(0, first - 1 - PAGE);
-    busy.current = true;
-    try {
-      const page = await api.console(runId, { after, limit: first - 1 - after });
-      const next = { lines: prependLines(current.current?.lines ?? [], page.lines), total: page.total };
-      current.current = next;
-      setHeld(next);
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      busy.current = false;
-    }
-  }, [runId]);
-
-  useEffect(() => {
-    current.current = null;
-    setHeld(null);
-    void refresh();
-  }, [refresh]);
-  // A run that stops running gets one last look (its final lines came with its end).
-  const wasRunning = useRef(running);
-  useEffect(() => {
-    if (wasRunning.current && !running) void refresh();
-    wasRunning.current = running;
-  }, [running, refresh]);
-  useLiveEvents(running ? { run: runId } : null, () => void refresh(), 300, LIVE_KINDS);
-  return { held, error, refresh, loadEarlier };
-}
-
 function ConsoleView({ runId, running, hasSaved }: { runId: string; running: boolean; hasSaved: boolean }) {
-  const { held, error, refresh, loadEarlier } = useConsole(runId, running);
+  const { held, error, refresh, loadEarlier } = useConsole(runId);
+  // new lines while it runs (its last lines come with its end: the run page refreshes them)
+  useLiveEvents(running ? { run: runId } : null, refresh, 300, LIVE_KINDS);
   const [query, setQuery] = useState("");
   const [follow, setFollow] = useState(true);
   const scroller = useRef<HTMLDivElement>(null);
@@ -133,7 +52,7 @@ function ConsoleView({ runId, running, hasSaved }: { runId: string; running: boo
   // Follow the end: after new lines arrive, unless the user scrolled up.
   useLayoutEffect(() => {
     if (follow && shown.length) v.scrollToIndex(shown.length - 1, { align: "end" });
-  }, [follow, shown.length, lastLine?.text, v]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [follow, shown.length, lastLine?.text, v]); // lastLine: a redrawn last line may be taller
   // Only the user scrolls up (following and re-measured rows only move down): that
   // stops following; reaching the end again resumes it.
   const lastTop = useRef(0);
@@ -146,7 +65,7 @@ function ConsoleView({ runId, running, hasSaved }: { runId: string; running: boo
     lastTop.current = el.scrollTop;
   };
 
-  if (error && !held) return <ErrorBox error={error} retry={() => void refresh()} />;
+  if (error && !held) return <ErrorBox error={error} retry={refresh} />;
   if (!held) return <Loading what="console output" />;
   if (held.total === 0) {
     if (hasSaved) return null;
@@ -172,7 +91,7 @@ function ConsoleView({ runId, running, hasSaved }: { runId: string; running: boo
           {first > 1 && ` (showing the last ${held.lines.length.toLocaleString()})`}
         </span>
         {first > 1 && (
-          <button className="ghost" onClick={() => void loadEarlier()}>
+          <button className="ghost" onClick={loadEarlier}>
             Load earlier lines
           </button>
         )}
@@ -182,11 +101,11 @@ function ConsoleView({ runId, running, hasSaved }: { runId: string; running: boo
             ↓ Latest
           </button>
         )}
-        <a className="button" href={api.consoleTextUrl(runId)} download={`${runId}-console.log`}>
+        <a className="button" href={runApi.consoleTextUrl(runId)} download={`${runId}-console.log`}>
           Download
         </a>
       </div>
-      {error && <ErrorBox error={error} retry={() => void refresh()} />}
+      {error && <ErrorBox error={error} retry={refresh} />}
       <div className="console" ref={scroller} onScroll={onScroll} role="log" aria-live="off" tabIndex={0}>
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
           {v.getVirtualItems().map((item) => {

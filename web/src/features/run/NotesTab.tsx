@@ -1,25 +1,19 @@
 // Run notes: Markdown, rendered safely; editable in place, saved with PATCH /runs/{id}.
 import { useState } from "react";
-import { api, type Run } from "../../lib/api";
+import type { Run } from "../../lib/api";
 import { Markdown } from "../../lib/markdown";
+import { usePatchRun } from "./queries";
 
-export function NotesTab({ run, onSaved }: { run: Run; onSaved: (r: Run) => void }) {
+export function NotesTab({ run }: { run: Run }) {
   const [draft, setDraft] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const save = async () => {
+  const patch = usePatchRun(); // the saved run replaces the cached one: the notes show at once
+  const saving = patch.isPending;
+  const error = patch.error?.message ?? null; // the draft stays: nothing typed is lost
+  const save = () => {
     if (draft === null) return;
-    setSaving(true);
-    setError(null);
-    try {
-      onSaved(await api.patchRun(run.id, { notes: draft }));
-      setDraft(null);
-    } catch (e) {
-      setError((e as Error).message); // the draft stays: nothing typed is lost
-    } finally {
-      setSaving(false);
-    }
+    patch.mutate({ id: run.id, patch: { notes: draft } }, { onSuccess: () => setDraft(null) });
   };
+  const cancel = () => setDraft(null);
   if (draft !== null)
     return (
       <div className="notes editing" data-view="notes">
@@ -30,8 +24,8 @@ export function NotesTab({ run, onSaved }: { run: Run; onSaved: (r: Run) => void
           rows={14}
           onChange={(e) => setDraft(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void save();
-            if (e.key === "Escape") setDraft(null);
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) save();
+            if (e.key === "Escape") cancel();
           }}
         />
         {error && (
@@ -40,10 +34,10 @@ export function NotesTab({ run, onSaved }: { run: Run; onSaved: (r: Run) => void
           </div>
         )}
         <div className="row">
-          <button className="primary" onClick={() => void save()} disabled={saving}>
+          <button className="primary" onClick={() => save()} disabled={saving}>
             {saving ? "Saving…" : "Save"}
           </button>
-          <button className="ghost" onClick={() => setDraft(null)}>
+          <button className="ghost" onClick={cancel}>
             Cancel
           </button>
           <span className="muted small">Markdown · Ctrl+Enter saves · Esc cancels</span>
@@ -53,7 +47,14 @@ export function NotesTab({ run, onSaved }: { run: Run; onSaved: (r: Run) => void
   return (
     <div className="notes" data-view="notes">
       {run.notes ? <Markdown source={run.notes} /> : <div className="muted">No notes yet.</div>}
-      <button onClick={() => setDraft(run.notes)}>Edit notes</button>
+      <button
+        onClick={() => {
+          patch.reset(); // a new edit starts without the last one's error
+          setDraft(run.notes);
+        }}
+      >
+        Edit notes
+      </button>
     </div>
   );
 }

@@ -7,8 +7,6 @@ import type { Run } from "../../lib/api";
 import { fmtDate, fmtDuration, fmtNum } from "../../lib/format";
 import { asText, getPath } from "../../lib/get";
 
-export const DIFF_FILE = "code/diff.patch";
-
 function Item({ label, children }: { label: string; children: ReactNode }) {
   if (children === null || children === undefined || children === "") return null;
   return (

@@ -1,21 +1,25 @@
 // One run: overview, config, charts, system metrics, files and artifacts, notes, logs.
 // Live while it runs: state and charts refresh from the server's events.
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { Link, useParams } from "react-router";
-import { ChartGrid } from "../charts/ChartGrid";
 import { Empty, ErrorBox, Loading, StateBadge, Swatch } from "../../components/States";
 import { TabBar, tabPanelProps } from "../../components/Tabs";
-import { api, type Run } from "../../lib/api";
 import { runColor } from "../../lib/colors";
 import { fmtDuration } from "../../lib/format";
-import { useAsync, useLiveEvents, useNow, useUrlState } from "../../lib/hooks";
+import { useLiveEvents } from "../../lib/live";
+import { useNow } from "../../lib/now";
+import { useUrlState } from "../../lib/urlState";
+import { ChartGrid } from "../charts/ChartGrid";
 import { runsHref } from "../runs/prefs";
-import { runPageSchema } from "./state";
+import { DIFF_FILE } from "./api";
 import { ArtifactsTab } from "./ArtifactsTab";
 import { ConfigTable } from "./ConfigTable";
-import { NotesTab } from "./NotesTab";
 import { LogsTab } from "./LogsTab";
-import { DIFF_FILE, Overview, SummaryTable } from "./Overview";
+import { NotesTab } from "./NotesTab";
+import { Overview, SummaryTable } from "./Overview";
+import { invalidateRuns, useRun } from "./queries";
+import { runPageSchema } from "./state";
 
 const TABS = [
   ["overview", "Overview"],
@@ -30,27 +34,27 @@ const TABS = [
 export default function RunPage() {
   const { project, runId } = useParams() as { project: string; runId: string };
   const [s, set] = useUrlState(runPageSchema);
-  const res = useAsync((signal) => api.run(runId, signal), [runId]);
-  // a PATCH answers with the new run: show it at once, until the next fetch replaces it
-  const [patched, setPatched] = useState<Run | null>(null);
-  useEffect(() => setPatched(null), [res.data]);
-  const run = patched?.id === runId ? patched : (res.data ?? null);
-  const [version, setVersion] = useState(0);
-  const { reload } = res;
-  const onEvents = useCallback(() => {
-    reload();
-    setVersion((v) => v + 1);
-  }, [reload]);
-  useLiveEvents({ run: runId }, onEvents, 1000);
+  const res = useRun(runId);
+  const run = res.data ?? null;
+  // its state, summary, files, console and charts follow it live
+  const qc = useQueryClient();
+  useLiveEvents({ run: runId }, () => void invalidateRuns(qc, [runId]), 1000);
 
-  const keys = useMemo(() => Object.keys(run?.metrics ?? {}).sort(), [run]);
-  const userKeys = keys.filter((k) => !k.startsWith("system/"));
-  const systemKeys = keys.filter((k) => k.startsWith("system/"));
+  const metrics = run?.metrics;
+  const { userKeys, systemKeys } = useMemo(() => {
+    const keys = Object.keys(metrics ?? {}).sort();
+    return {
+      userKeys: keys.filter((k) => !k.startsWith("system/")),
+      systemKeys: keys.filter((k) => k.startsWith("system/")),
+    };
+  }, [metrics]);
   // A running run's duration ticks here; the server's figure moves with heartbeats only.
   const now = useNow(run?.state === "running");
-  const chartRuns = useMemo(() => (run ? [{ id: run.id, name: run.name }] : []), [run?.id, run?.name]); // eslint-disable-line react-hooks/exhaustive-deps
+  const id = run?.id;
+  const name = run?.name;
+  const chartRuns = useMemo(() => (id !== undefined && name !== undefined ? [{ id, name }] : []), [id, name]);
 
-  if (res.error && !run) return <ErrorBox error={res.error} retry={res.reload} />;
+  if (res.error && !run) return <ErrorBox error={res.error} retry={() => void res.refetch()} />;
   if (!run) return <Loading what="run" />;
   const base = `/p/${encodeURIComponent(project)}/runs/${run.id}`;
   return (
@@ -99,11 +103,11 @@ export default function RunPage() {
           </>
         )}
         {s.tab === "charts" && (
-          <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} version={version} xAxisChoices={userKeys} />
+          <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} xAxisChoices={userKeys} />
         )}
         {s.tab === "system" &&
           (systemKeys.length ? (
-            <ChartGrid runs={chartRuns} keys={systemKeys} state={s} set={set} version={version} xAxisChoices={[]} />
+            <ChartGrid runs={chartRuns} keys={systemKeys} state={s} set={set} xAxisChoices={[]} />
           ) : (
             <Empty title="No system metrics">
               They are sampled while a run trains (heron.init(system_metrics=True)).
@@ -117,7 +121,7 @@ export default function RunPage() {
           />
         )}
         {s.tab === "artifacts" && <ArtifactsTab runId={run.id} file={s.file} onFile={(file) => set({ file })} />}
-        {s.tab === "notes" && <NotesTab run={run} onSaved={setPatched} />}
+        {s.tab === "notes" && <NotesTab run={run} />}
         {s.tab === "logs" && <LogsTab runId={run.id} running={run.state === "running"} />}
       </div>
     </section>

@@ -1,9 +1,11 @@
 // Actions on the selected runs: compare, tag, untag, delete. One request each
 // (POST /projects/{p}/runs/bulk), by ids or, with "all matching" selected, by the
 // filter less the exclusions; the server resolves the runs and caps how many.
-import { useEffect, useState } from "react";
+import { useIsFetching, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link, useNavigate } from "react-router";
-import { ApiError, api, type BulkRequest, type BulkResult } from "../../lib/api";
+import { ApiError, type BulkRequest, type BulkResult } from "../../lib/api";
+import { runIdsQuery, runsKeys, useBulkRuns } from "./queries";
 import { MAX_COMPARE, bulkTarget, compareRefusal, isEmpty, type Selection } from "./selection";
 
 interface Props {
@@ -15,7 +17,6 @@ interface Props {
   offerAll: boolean; // every loaded row is selected and more runs match
   onSelectAll: () => void;
   onClear: () => void;
-  onChanged: () => void;
 }
 
 /** The delete confirmation: what the server's dry run found. */
@@ -23,6 +24,7 @@ interface Confirm {
   matched: number;
   running: number;
   note?: string; // why we ask again (a run started meanwhile)
+  target: string; // the runs it counted (another selection needs another count)
 }
 
 const runs = (n: number) => `${n.toLocaleString("en-US")} run${n === 1 ? "" : "s"}`;
@@ -35,30 +37,30 @@ function failures(r: BulkResult): string {
 }
 
 export function BulkBar(props: Props) {
-  const { project, selection, count, total, filter, offerAll, onSelectAll, onClear, onChanged } = props;
+  const { project, selection, count, total, filter, offerAll, onSelectAll, onClear } = props;
   const navigate = useNavigate();
+  const qc = useQueryClient();
+  const bulk = useBulkRuns(project); // a real action refreshes the table
+  const counting = useIsFetching({ queryKey: [...runsKeys.project(project), "ids"] }) > 0;
+  const busy = bulk.isPending || counting;
   const [tag, setTag] = useState("");
-  const [confirm, setConfirm] = useState<Confirm | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [counted, setConfirm] = useState<Confirm | null>(null);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const target = bulkTarget(selection, filter);
   const call = (body: Omit<BulkRequest, "ids" | "filter" | "exclude">) =>
-    api.bulkRuns(project, { ...target, ...body } as BulkRequest);
+    bulk.mutateAsync({ ...target, ...body } as BulkRequest);
   // a confirmation counted for another selection would name the wrong runs
   const targetKey = JSON.stringify(target);
-  useEffect(() => setConfirm(null), [targetKey]);
+  const confirm = counted?.target === targetKey ? counted : null;
   const shownCount = count === null ? "…" : count.toLocaleString("en-US");
   const refusal = compareRefusal(count);
 
   const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
     setMessage(null);
     try {
       await fn();
     } catch (e) {
       setMessage({ text: (e as Error).message, error: true });
-    } finally {
-      setBusy(false);
     }
   };
 
@@ -71,7 +73,6 @@ export function BulkBar(props: Props) {
         text: `${add ? "Tagged" : "Untagged"} ${runs(r.done)} “${t}”.${failures(r)}`,
         error: r.failed.length > 0,
       });
-      onChanged();
     });
   };
 
@@ -80,7 +81,7 @@ export function BulkBar(props: Props) {
   const askDelete = () =>
     void run(async () => {
       const r = await call({ action: "delete", dry_run: true });
-      setConfirm({ matched: r.matched, running: r.running });
+      setConfirm({ matched: r.matched, running: r.running, target: targetKey });
     });
 
   const doDelete = (c: Confirm) =>
@@ -89,13 +90,12 @@ export function BulkBar(props: Props) {
         const r = await call({ action: "delete", force: c.running > 0 });
         setConfirm(null);
         onClear();
-        onChanged();
         setMessage({ text: `Deleted ${runs(r.done)}.${failures(r)}`, error: r.failed.length > 0 });
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 409)) throw e;
         // a run started meanwhile: count again and ask for force
         const again = await call({ action: "delete", dry_run: true });
-        setConfirm({ matched: again.matched, running: Math.max(1, again.running), note: e.message });
+        setConfirm({ matched: again.matched, running: Math.max(1, again.running), note: e.message, target: targetKey });
       }
     });
 
@@ -103,8 +103,8 @@ export function BulkBar(props: Props) {
     void run(async () => {
       if (!selection.all) return;
       // the filter's first runs, less the exclusions: at most MAX_COMPARE of them
-      const t = await api.table({ project, filter, limit: MAX_COMPARE + selection.excluded.length + 1, columns: [] });
-      const ids = t.ids.filter((id) => !selection.excluded.includes(id));
+      const first = await qc.fetchQuery(runIdsQuery(project, filter, MAX_COMPARE + selection.excluded.length + 1));
+      const ids = first.filter((id) => !selection.excluded.includes(id));
       const why = compareRefusal(ids.length);
       if (why) return setMessage({ text: why, error: true });
       navigate(`/p/${encodeURIComponent(project)}/compare?${new URLSearchParams(ids.map((id) => ["runs", id]))}`);

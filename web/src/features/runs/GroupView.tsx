@@ -2,19 +2,16 @@
 // each metric column. Clicking a group narrows the table to it.
 import { useMemo } from "react";
 import { Empty, ErrorBox, Loading } from "../../components/States";
-import { api } from "../../lib/api";
 import { fieldRef, quote } from "./filter";
 import { columnLabel, fmtNum } from "../../lib/format";
 import { groupRows, type Group } from "./groups";
-import { useAsync } from "../../lib/hooks";
-import { toRows } from "./rows";
+import { useRunRows } from "./queries";
 
 interface Props {
   project: string;
   filter: string;
   by: string;
   columns: string[];
-  version: number;
   onPick: (clause: string) => void;
 }
 
@@ -28,16 +25,12 @@ function clauseFor(by: string, g: Group): string | null {
   return lit === null ? null : `${field} = ${lit}`;
 }
 
-export function GroupView({ project, filter, by, columns, version, onPick }: Props) {
-  const metricCols = columns.filter((c) => !c.startsWith("config."));
+export function GroupView({ project, filter, by, columns, onPick }: Props) {
+  const metricCols = useMemo(() => columns.filter((c) => !c.startsWith("config.")), [columns]);
   const wantCols = [...new Set([...metricCols, ...(by.includes(".") ? [by] : [])])];
-  const res = useAsync(
-    (signal) => api.table({ project, filter, columns: wantCols }, signal).then((t) => toRows(t, 0)),
-    [project, filter, wantCols, version],
-    true,
-  );
+  const res = useRunRows(project, filter, wantCols);
   const groups = useMemo(() => (res.data ? groupRows(res.data, by, metricCols) : []), [res.data, by, metricCols]);
-  if (res.error) return <ErrorBox error={res.error} retry={res.reload} />;
+  if (res.error) return <ErrorBox error={res.error} retry={() => void res.refetch()} />;
   if (!res.data) return <Loading what="groups" />;
   if (groups.length === 0) return <Empty title="No runs to group" />;
   return (

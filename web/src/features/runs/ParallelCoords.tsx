@@ -5,13 +5,13 @@
 // the URL.
 import { useEffect, useMemo, useRef, useState, type PointerEvent } from "react";
 import { Empty, ErrorBox, Loading } from "../../components/States";
-import { api, type ProjectKeys } from "../../lib/api";
+import type { ProjectKeys } from "../../lib/api";
 import { setupCanvas, themeColor, useWidth } from "../../lib/canvas";
 import { runColor, withAlpha } from "../../lib/colors";
 import { brushHolds } from "./filter";
 import { columnLabel, fmtNum } from "../../lib/format";
-import { useAsync, useThemeName } from "../../lib/hooks";
-import { toRows } from "./rows";
+import { useThemeName } from "../../lib/theme";
+import { useRunRows } from "./queries";
 import { categoriesBetween, categoryLabel, makeAxis, niceTicks, type Axis } from "./scale";
 import type { Brush } from "./state";
 import { KeySelect, columnChoices } from "./PlotControls";
@@ -26,33 +26,27 @@ interface Props {
   axes: string[];
   metric: string;
   brushes: Brush[];
-  version: number;
   onAxes: (axes: string[], metric: string) => void;
   onBrushes: (b: Brush[]) => void;
 }
 
-export default function ParallelCoords({
-  project,
-  filter,
-  keys,
-  axes,
-  metric,
-  brushes,
-  version,
-  onAxes,
-  onBrushes,
-}: Props) {
+const yOf = (t: number) => PAD.top + (1 - t) * (HEIGHT - PAD.top - PAD.bottom);
+const tOf = (y: number) => 1 - (y - PAD.top) / (HEIGHT - PAD.top - PAD.bottom);
+
+/** Whether a run's cells lie in every brush. */
+const inBrushes = (brushes: Map<string, Brush>, cells: Record<string, unknown>) =>
+  [...brushes.values()].every((b) => brushHolds(b, cells[b.key]));
+
+export default function ParallelCoords({ project, filter, keys, axes, metric, brushes, onAxes, onBrushes }: Props) {
   const configChoices = columnChoices(keys, ["config"]);
   const metricChoices = columnChoices(keys, ["metrics"]);
   const chosen = axes.length ? axes : configChoices.slice(0, 4);
   const target = metric || metricChoices[0] || "";
-  const all = target ? [...chosen, target] : chosen;
+  const columnsKey = JSON.stringify(target ? [...chosen, target] : chosen);
+  const all = useMemo(() => JSON.parse(columnsKey) as string[], [columnsKey]); // one array per pick
 
-  const res = useAsync(
-    (signal) => api.table({ project, filter, columns: all }, signal).then((t) => toRows(t, 0)),
-    [project, filter, all, version],
-    true,
-  );
+  const res = useRunRows(project, filter, all);
+  const rows = res.data;
   const box = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const width = useWidth(box);
@@ -61,32 +55,27 @@ export default function ParallelCoords({
 
   const axisObjs = useMemo(
     () =>
-      res.data
+      rows
         ? all.map((k) =>
             makeAxis(
               k,
-              res.data!.map((r) => r.cells[k] ?? null),
+              rows.map((r) => r.cells[k] ?? null),
             ),
           )
         : [],
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [res.data, all.join("\u0000")],
+    [rows, all],
   );
   const xs = useMemo(() => {
     const n = axisObjs.length;
     const inner = width - PAD.left - PAD.right;
     return axisObjs.map((_, i) => PAD.left + (n <= 1 ? inner / 2 : (inner * i) / (n - 1)));
   }, [axisObjs, width]);
-  const yOf = (t: number) => PAD.top + (1 - t) * (HEIGHT - PAD.top - PAD.bottom);
-  const tOf = (y: number) => 1 - (y - PAD.top) / (HEIGHT - PAD.top - PAD.bottom);
 
   const brushMap = useMemo(() => new Map(brushes.map((b) => [b.key, b])), [brushes]);
-  const inBrushes = (cells: Record<string, unknown>) =>
-    [...brushMap.values()].every((b) => brushHolds(b, cells[b.key]));
-  const highlighted = res.data ? res.data.filter((r) => inBrushes(r.cells)).length : 0;
+  const highlighted = rows ? rows.filter((r) => inBrushes(brushMap, r.cells)).length : 0;
 
   useEffect(() => {
-    if (!canvas.current || !res.data) return;
+    if (!canvas.current || !rows) return;
     const ctx = setupCanvas(canvas.current, width, HEIGHT);
     const fg = themeColor("--fg", "#222");
     const muted = themeColor("--muted", "#888");
@@ -94,7 +83,6 @@ export default function ParallelCoords({
     const brushColor = themeColor("--brush", "#2563eb");
     ctx.clearRect(0, 0, width, HEIGHT);
     // lines: brushed-out runs first and faint, the rest in their colours on top
-    const rows = res.data;
     const drawLine = (cells: Record<string, unknown>, color: string) => {
       ctx.strokeStyle = color;
       ctx.beginPath();
@@ -113,8 +101,8 @@ export default function ParallelCoords({
     };
     ctx.lineWidth = 1;
     const alpha = rows.length > 2000 ? 0.25 : rows.length > 300 ? 0.5 : 0.85;
-    const on = rows.filter((r) => inBrushes(r.cells));
-    if (on.length < rows.length) for (const r of rows) if (!inBrushes(r.cells)) drawLine(r.cells, faint);
+    const on = rows.filter((r) => inBrushes(brushMap, r.cells));
+    if (on.length < rows.length) for (const r of rows) if (!inBrushes(brushMap, r.cells)) drawLine(r.cells, faint);
     for (const r of on) drawLine(r.cells, withAlpha(runColor(r.id), alpha));
     // axes, ticks, brushes
     ctx.font = "11px system-ui, sans-serif";
@@ -161,8 +149,7 @@ export default function ParallelCoords({
       ctx.fillStyle = withAlpha(brushColor, 0.2);
       ctx.fillRect(xs[drag.axis] - 7, Math.min(drag.y0, drag.y1), 14, Math.abs(drag.y1 - drag.y0));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [res.data, axisObjs, xs, width, brushMap, drag, theme]);
+  }, [rows, axisObjs, xs, width, brushMap, drag, theme]); // theme: its colours are read when drawing
 
   const axisAt = (x: number): number => {
     let best = -1;
@@ -236,7 +223,7 @@ export default function ParallelCoords({
       </div>
       <div ref={box} className="plot-box">
         {res.error ? (
-          <ErrorBox error={res.error} retry={res.reload} />
+          <ErrorBox error={res.error} retry={() => void res.refetch()} />
         ) : !res.data ? (
           <Loading what="runs" />
         ) : all.length === 0 ? (

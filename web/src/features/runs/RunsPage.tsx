@@ -1,12 +1,20 @@
 // A project's runs: filter, sort, columns, grouping, selection, plots; all in the URL.
-import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { Suspense, lazy, useEffect, useMemo } from "react";
 import { useParams, useSearchParams } from "react-router";
 import { Loading } from "../../components/States";
-import { ApiError, api, type ProjectKeys } from "../../lib/api";
+import { ApiError } from "../../lib/api";
+import { useLiveEvents } from "../../lib/live";
+import { useUrlState } from "../../lib/urlState";
+import { BulkBar } from "./BulkBar";
+import { ColumnPicker } from "./ColumnPicker";
+import { FIXED_COLUMNS, dataColumn, defaultColumns, nextSort } from "./columns";
 import { brushLabel, effectiveFilter } from "./filter";
-import { useAsync, useLiveEvents, useUrlState } from "../../lib/hooks";
-import { chooseColumns, loadColumns, rememberRunsQuery, saveColumns } from "./prefs";
-import { usePagedRows } from "./rows";
+import { FilterBar } from "./FilterBar";
+import { GroupView } from "./GroupView";
+import { chooseColumns, rememberRunsQuery, saveColumns, useSavedColumns } from "./prefs";
+import { invalidateProjectRuns, usePagedRows, useProjectKeys } from "./queries";
+import { RunsTable } from "./RunsTable";
 import {
   NONE,
   fromUrl,
@@ -20,12 +28,6 @@ import {
   type Selection,
 } from "./selection";
 import { decodeBrush, encodeBrush, runsSchema, type Brush, type RunsState } from "./state";
-import { BulkBar } from "./BulkBar";
-import { ColumnPicker } from "./ColumnPicker";
-import { FIXED_COLUMNS, dataColumn, defaultColumns, nextSort } from "./columns";
-import { FilterBar } from "./FilterBar";
-import { GroupView } from "./GroupView";
-import { RunsTable } from "./RunsTable";
 
 // canvas plots: loaded when first shown
 const ParallelCoords = lazy(() => import("./ParallelCoords"));
@@ -37,56 +39,44 @@ const VIEWS = [
   ["scatter", "Scatter"],
 ] as const;
 
-// a project without runs has no keys yet (the server answers 404)
-const NO_KEYS: ProjectKeys = { config: [], metrics: [], summary: [], tags: [] };
-
 export function RunsPage() {
   const project = useParams().project!;
   const [s, set] = useUrlState(runsSchema);
   const [params] = useSearchParams();
-  const keys = useAsync((signal) => api.keys(project, signal), [project]);
-  const [version, setVersion] = useState(0);
-  const refresh = useCallback(() => setVersion((v) => v + 1), []);
+  const qc = useQueryClient();
+  const keys = useProjectKeys(project);
+  const refresh = () => void invalidateProjectRuns(qc, project);
 
-  // new runs, state changes and new points refresh what is on screen
+  // New runs, state changes and new points refresh what is on screen: the rows, and the
+  // tags, metric and config keys (the old answers stay on screen meanwhile).
   useLiveEvents({ project }, refresh, 1000);
 
   // links back to this table (breadcrumb, "Back to runs") return to this very view
   const search = params.toString();
   useEffect(() => rememberRunsQuery(project, search), [project, search]);
 
-  const keysMissing = keys.error instanceof ApiError && keys.error.status === 404;
-  const keysData = keys.data ?? (keysMissing ? NO_KEYS : undefined);
-  const keysError = keys.error && !keysMissing ? keys.error : null;
+  const keysData = keys.data;
+  const keysError = keys.error;
 
   const brushes = useMemo(() => s.brush.map(decodeBrush).filter((b): b is Brush => b !== null), [s.brush]);
   const filter = effectiveFilter(s.filter, s.states, s.tags, brushes);
 
   // columns: the URL's pick, else the last one saved for the project, else defaults
-  const [savedTick, setSavedTick] = useState(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const saved = useMemo(() => loadColumns(project), [project, savedTick]);
+  const saved = useSavedColumns(project);
   const choice = chooseColumns(
     { custom: s.customColumns, columns: s.columns },
     saved,
     keysData ? defaultColumns(keysData) : [],
   );
   const columnsKey = JSON.stringify(choice.columns);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const columnIds = useMemo(() => choice.columns, [columnsKey]);
+  const columnIds = useMemo(() => JSON.parse(columnsKey) as string[], [columnsKey]); // one array per pick
   useEffect(() => {
     // put a restored pick in the URL too, so the link shares what is on screen
     if (choice.from === "saved") set({ columns: columnIds, customColumns: true }, { replace: true });
   }, [choice.from, columnIds, set]);
   const columns = useMemo(() => [...FIXED_COLUMNS, ...columnIds.map(dataColumn)], [columnIds]);
-  const rows = usePagedRows({ project, filter, order_by: s.sort, columns: columnIds }, version);
+  const rows = usePagedRows({ project, filter, order_by: s.sort, columns: columnIds });
 
-  // Tags, metric and config keys change as runs log and get tagged: ask again (the
-  // old answer stays on screen meanwhile).
-  const reloadKeys = keys.reload;
-  useEffect(() => {
-    if (version > 0) reloadKeys();
-  }, [version, reloadKeys]);
   const knownTags = keysData?.tags ?? [];
 
   // selection: ids, or every run matching the filter less exclusions
@@ -152,7 +142,7 @@ export function RunsPage() {
             This project&apos;s columns, tags and plot axes could not be loaded:{" "}
             <span className="error-text">{keysError.message}</span>
           </span>
-          <button className="ghost" onClick={keys.reload}>
+          <button className="ghost" onClick={() => void keys.refetch()}>
             Retry
           </button>
         </div>
@@ -180,7 +170,6 @@ export function RunsPage() {
               axes={s.axes}
               metric={s.metric}
               brushes={brushes}
-              version={version}
               onAxes={(axes, metric) => set({ axes, metric })}
               onBrushes={setBrushes}
             />
@@ -191,7 +180,6 @@ export function RunsPage() {
               keys={keysData}
               x={s.scatterX}
               y={s.scatterY}
-              version={version}
               onChange={(scatterX, scatterY) => set({ scatterX, scatterY })}
             />
           )}
@@ -214,12 +202,10 @@ export function RunsPage() {
             columns={columnIds}
             onChange={(picked) => {
               saveColumns(project, picked);
-              setSavedTick((t) => t + 1);
               set({ columns: picked, customColumns: true });
             }}
             onReset={() => {
               saveColumns(project, null);
-              setSavedTick((t) => t + 1);
               set({ columns: [], customColumns: false });
             }}
           />
@@ -242,7 +228,6 @@ export function RunsPage() {
         offerAll={offerAll(selection, loaded, rows.total)}
         onSelectAll={() => setSelection({ all: true, excluded: [] })}
         onClear={() => setSelection(NONE)}
-        onChanged={refresh}
       />
       {s.group ? (
         <GroupView
@@ -250,7 +235,6 @@ export function RunsPage() {
           filter={filter}
           by={s.group}
           columns={columnIds}
-          version={version}
           onPick={(clause) => setQuery({ filter: s.filter ? `(${s.filter}) and ${clause}` : clause, group: "" })}
         />
       ) : (

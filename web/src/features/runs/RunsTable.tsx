@@ -6,7 +6,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useNavigate } from "react-router";
 import { ApiError } from "../../lib/api";
-import type { PagedRows } from "./rows";
+import type { PagedRows } from "./queries";
 import type { HeaderState } from "./selection";
 import { sortDirection, type Column } from "./columns";
 

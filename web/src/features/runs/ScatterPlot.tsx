@@ -3,16 +3,18 @@
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
 import { useNavigate } from "react-router";
 import { Empty, ErrorBox, Loading } from "../../components/States";
-import { api, type ProjectKeys } from "../../lib/api";
+import type { ProjectKeys } from "../../lib/api";
 import { setupCanvas, themeColor, useWidth } from "../../lib/canvas";
 import { runColor } from "../../lib/colors";
 import { columnLabel, fmtNum } from "../../lib/format";
-import { useAsync, useThemeName } from "../../lib/hooks";
-import { toRows, type Row } from "./rows";
+import { useThemeName } from "../../lib/theme";
+import { useRunRows } from "./queries";
+import type { Row } from "./rows";
 import { makeAxis, niceTicks } from "./scale";
 import { KeySelect, columnChoices } from "./PlotControls";
 
 const HEIGHT = 320;
+const NO_ROWS: Row[] = [];
 const PAD = { top: 12, bottom: 36, left: 64, right: 16 };
 
 interface Props {
@@ -21,23 +23,17 @@ interface Props {
   keys: ProjectKeys;
   x: string;
   y: string;
-  version: number;
   onChange: (x: string, y: string) => void;
 }
 
-export default function ScatterPlot({ project, filter, keys, x, y, version, onChange }: Props) {
+export default function ScatterPlot({ project, filter, keys, x, y, onChange }: Props) {
   const xChoices = columnChoices(keys, ["config", "metrics"]);
   const yChoices = columnChoices(keys, ["metrics"]);
   const xKey = x || xChoices[0] || "";
   const yKey = y || yChoices[0] || "";
-  const res = useAsync(
-    (signal) =>
-      xKey && yKey
-        ? api.table({ project, filter, columns: [xKey, yKey] }, signal).then((t) => toRows(t, 0))
-        : Promise.resolve([] as Row[]),
-    [project, filter, xKey, yKey, version],
-    true,
-  );
+  const plottable = xKey !== "" && yKey !== "";
+  const res = useRunRows(project, filter, [xKey, yKey], plottable);
+  const rows = plottable ? res.data : NO_ROWS;
   const navigate = useNavigate();
   const box = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -46,26 +42,26 @@ export default function ScatterPlot({ project, filter, keys, x, y, version, onCh
   const theme = useThemeName(); // the axes and grid take the theme's colours: repaint on change
 
   const plot = useMemo(() => {
-    if (!res.data) return null;
+    if (!rows) return null;
     const ax = makeAxis(
       xKey,
-      res.data.map((r) => r.cells[xKey] ?? null),
+      rows.map((r) => r.cells[xKey] ?? null),
     );
     const ay = makeAxis(
       yKey,
-      res.data.map((r) => r.cells[yKey] ?? null),
+      rows.map((r) => r.cells[yKey] ?? null),
     );
     const w = width - PAD.left - PAD.right;
     const h = HEIGHT - PAD.top - PAD.bottom;
     const pts: { row: Row; px: number; py: number }[] = [];
-    for (const r of res.data) {
+    for (const r of rows) {
       const tx = ax.norm(r.cells[xKey]);
       const ty = ay.norm(r.cells[yKey]);
       if (tx === null || ty === null) continue;
       pts.push({ row: r, px: PAD.left + tx * w, py: PAD.top + (1 - ty) * h });
     }
     return { ax, ay, pts, w, h };
-  }, [res.data, xKey, yKey, width]);
+  }, [rows, xKey, yKey, width]);
 
   useEffect(() => {
     if (!canvas.current || !plot) return;
@@ -138,8 +134,8 @@ export default function ScatterPlot({ project, filter, keys, x, y, version, onCh
       </div>
       <div ref={box} className="plot-box" style={{ position: "relative" }}>
         {res.error ? (
-          <ErrorBox error={res.error} retry={res.reload} />
-        ) : !res.data || !plot ? (
+          <ErrorBox error={res.error} retry={() => void res.refetch()} />
+        ) : !rows || !plot ? (
           <Loading what="runs" />
         ) : !xKey || !yKey ? (
           <Empty title="Nothing to plot">This project has no metrics yet.</Empty>

@@ -3,7 +3,7 @@
 // (sessionStorage, per tab), which every in-app link back to the table carries.
 // Storage may be missing or refuse writes (private windows, quota): then nothing is
 // remembered and nothing breaks.
-import { useSyncExternalStore } from "react";
+import { useMemo, useSyncExternalStore } from "react";
 
 export interface KeyValue {
   getItem(key: string): string | null;
@@ -40,9 +40,7 @@ function write(kv: KeyValue | null, key: string, value: string | null): void {
 
 const columnsKey = (project: string) => `heron-columns:${project}`;
 
-/** The last column pick for `project`, or null when none was saved (or it is unreadable). */
-export function loadColumns(project: string, kv: KeyValue | null = storage("localStorage")): string[] | null {
-  const raw = read(kv, columnsKey(project));
+function parseColumns(raw: string | null): string[] | null {
   if (raw === null) return null;
   try {
     const v: unknown = JSON.parse(raw);
@@ -52,6 +50,13 @@ export function loadColumns(project: string, kv: KeyValue | null = storage("loca
   }
 }
 
+/** The last column pick for `project`, or null when none was saved (or it is unreadable). */
+export function loadColumns(project: string, kv: KeyValue | null = storage("localStorage")): string[] | null {
+  return parseColumns(read(kv, columnsKey(project)));
+}
+
+const columnListeners = new Set<() => void>();
+
 /** Save a pick; null forgets it (back to the defaults). */
 export function saveColumns(
   project: string,
@@ -59,6 +64,18 @@ export function saveColumns(
   kv: KeyValue | null = storage("localStorage"),
 ): void {
   write(kv, columnsKey(project), columns === null ? null : JSON.stringify(columns));
+  for (const notify of columnListeners) notify();
+}
+
+function subscribeColumns(notify: () => void): () => void {
+  columnListeners.add(notify);
+  return () => columnListeners.delete(notify);
+}
+
+/** `loadColumns`, re-rendering when a pick is saved. */
+export function useSavedColumns(project: string): string[] | null {
+  const raw = useSyncExternalStore(subscribeColumns, () => read(storage("localStorage"), columnsKey(project)));
+  return useMemo(() => parseColumns(raw), [raw]);
 }
 
 /**

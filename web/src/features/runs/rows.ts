@@ -1,7 +1,7 @@
-// Server-side paging for the virtual runs table: rows are fetched from POST /runs/table
-// a page at a time as they scroll into view, and cached per query.
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, type Cell, type RunState, type TableRows } from "../../lib/api";
+// Rows of the runs table: the server answers POST /runs/table with columns (one array
+// per field); the table wants rows. Pages of PAGE rows are fetched as they scroll into
+// view (queries.ts, usePagedRows).
+import type { Cell, RunState, TableRows } from "../../lib/api";
 import { decodeCell } from "../../lib/wire";
 
 export const PAGE = 100;
@@ -39,101 +39,27 @@ export function toRows(t: TableRows, offset: number): Row[] {
   return out;
 }
 
-interface Cache {
-  key: string;
-  order: string; // which runs, in which order: the query without its columns
-  total: number | null;
-  pages: Map<number, Row[]>;
-  inflight: Set<number>;
-}
-
-export interface PagedRows {
-  total: number | null; // null until the first page of the current query arrived
-  ready: boolean; // the first page of the current query is shown
-  error: Error | undefined;
-  row: (i: number) => Row | undefined;
-  ensure: (start: number, end: number) => void;
-  queryKey: string;
-  orderKey: string; // changes with the filter or the sort, not with the columns shown
-  loadedIds: () => string[]; // the rows fetched so far, in order
-}
-
-export interface RowsQuery {
-  project: string;
-  filter: string;
-  order_by: string[];
-  columns: string[];
+/** One page of the table, as cached: which page, its rows, and the total then. */
+export interface RowsPage {
+  page: number;
+  rows: Row[];
+  total: number;
 }
 
 /**
- * Rows of the current query, loaded on demand. When the query changes, the old rows
- * stay on screen until the new first page arrives (no flash of an empty table); a
- * change of `version` (live updates) refetches the loaded pages in place.
+ * The first page in `wanted` (first and last page numbers, inclusive) that is not among
+ * `pages` and exists (the total is known from any page), or undefined when none is missing.
  */
-export function usePagedRows(q: RowsQuery, version: number): PagedRows {
-  const key = JSON.stringify(q);
-  const order = JSON.stringify([q.project, q.filter, q.order_by]);
-  const cache = useRef<Cache>({ key: "", order: "", total: null, pages: new Map(), inflight: new Set() });
-  const shown = useRef<Cache>(cache.current);
-  const [, rerender] = useState(0);
-  const [error, setError] = useState<Error>();
-  const wanted = useRef<[number, number]>([0, PAGE]);
+export function missingPage(wanted: readonly [number, number], pages: readonly RowsPage[]): number | undefined {
+  if (pages.length === 0) return wanted[0];
+  const total = pages[pages.length - 1].total;
+  const last = Math.max(0, Math.ceil(total / PAGE) - 1);
+  const have = new Set(pages.map((p) => p.page));
+  for (let p = Math.max(0, wanted[0]); p <= Math.min(wanted[1], last); p++) if (!have.has(p)) return p;
+  return undefined;
+}
 
-  const fetchPage = useCallback(
-    (c: Cache, page: number) => {
-      if (c.inflight.has(page)) return;
-      c.inflight.add(page);
-      api
-        .table({ ...q, limit: PAGE, offset: page * PAGE })
-        .then((t) => {
-          c.pages.set(page, toRows(t, page * PAGE));
-          c.total = t.total;
-          if (cache.current === c) {
-            shown.current = c;
-            setError(undefined);
-          }
-          rerender((n) => n + 1);
-        })
-        .catch((e: Error) => cache.current === c && setError(e))
-        .finally(() => c.inflight.delete(page));
-    },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [key],
-  );
-
-  const ensure = useCallback(
-    (start: number, end: number) => {
-      wanted.current = [start, end];
-      const c = cache.current;
-      const last = c.total === null ? 0 : Math.max(0, Math.ceil(c.total / PAGE) - 1);
-      for (let p = Math.floor(start / PAGE); p <= Math.min(Math.floor(end / PAGE), last); p++) {
-        if (!c.pages.has(p)) fetchPage(c, p);
-      }
-    },
-    [fetchPage],
-  );
-
-  useEffect(() => {
-    const fresh: Cache = { key, order, total: null, pages: new Map(), inflight: new Set() };
-    cache.current = fresh;
-    const [start, end] = wanted.current;
-    // a new query starts at the top; a live refresh refetches what is on screen
-    const keepPlace = shown.current.key === key;
-    const from = keepPlace ? Math.floor(start / PAGE) : 0;
-    const to = keepPlace ? Math.floor(end / PAGE) : 0;
-    for (let p = from; p <= to; p++) fetchPage(fresh, p);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, version]);
-
-  const s = shown.current;
-  return {
-    total: s.total,
-    ready: s.key === key && s.total !== null,
-    error,
-    row: (i: number) => s.pages.get(Math.floor(i / PAGE))?.[i % PAGE],
-    ensure,
-    queryKey: s.key,
-    orderKey: s.order,
-    loadedIds: () => [...s.pages.entries()].sort(([a], [b]) => a - b).flatMap(([, rows]) => rows.map((r) => r.id)),
-  };
+/** The ids of the pages held, in table order. */
+export function loadedIds(pages: readonly RowsPage[]): string[] {
+  return [...pages].sort((a, b) => a.page - b.page).flatMap((p) => p.rows.map((r) => r.id));
 }
