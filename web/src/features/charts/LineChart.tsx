@@ -4,7 +4,7 @@
 // on top: each run's bucket min/max band (spikes stay visible), and non-finite points
 // as markers (▲ +inf, ▼ -inf, ✕ NaN) along the edges. The hover lists every run that
 // has a point near x. Focused, the chart zooms from the keyboard.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useEffectEvent, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { themeColor } from "../../lib/canvas";
@@ -44,6 +44,7 @@ interface Hover {
   clientY: number;
   x: number; // in x-axis units
   tolerance: number; // HOVER_PX in x-axis units
+  yPos: (y: number) => number; // where a y value is drawn, CSS px from the plot's top
 }
 
 export function formatX(xAxis: string, v: number): string {
@@ -56,8 +57,9 @@ export function LineChart({ series, names, colors, options, width, height, xRang
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [hover, setHover] = useState<Hover | null>(null);
-  const zoom = useRef(onZoom);
-  zoom.current = onZoom;
+  const zoomTo = useEffectEvent(onZoom); // for uPlot's hooks, made once per plot
+  const xMin = xRange?.[0] ?? null;
+  const xMax = xRange?.[1] ?? null;
   const theme = useThemeName(); // axis and grid colours come from the theme: rebuild on change
 
   // what uPlot draws: per run the raw line (faint when smoothed) and the smoothed one
@@ -123,7 +125,10 @@ export function LineChart({ series, names, colors, options, width, height, xRang
       height,
       legend: { show: false },
       scales: {
-        x: { time: false, auto: xRange === null, range: xRange ? () => xRange : undefined },
+        x:
+          xMin !== null && xMax !== null
+            ? { time: false, auto: false, range: () => [xMin, xMax] }
+            : { time: false, auto: true },
         y: options.logY ? { distr: 3, log: 10 } : { auto: true },
       },
       series: uSeries,
@@ -135,7 +140,7 @@ export function LineChart({ series, names, colors, options, width, height, xRang
             if (u.select.width > 3) {
               const lo = u.posToVal(u.select.left, "x");
               const hi = u.posToVal(u.select.left + u.select.width, "x");
-              zoom.current([lo, hi]);
+              zoomTo([lo, hi]);
             }
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           },
@@ -153,6 +158,7 @@ export function LineChart({ series, names, colors, options, width, height, xRang
               clientY: box.top + top,
               x,
               tolerance: Math.abs(u.posToVal(left + HOVER_PX, "x") - x),
+              yPos: (y) => u.valToPos(y, "y"),
             });
           },
         ],
@@ -179,11 +185,10 @@ export function LineChart({ series, names, colors, options, width, height, xRang
     plot.current = new uPlot(opts, data as uPlot.AlignedData, el.current);
     el.current.dataset.axisStroke = fg; // what the axes were drawn with (the tests read it)
     const over = plot.current.over;
-    const reset = () => zoom.current(null);
+    const reset = () => zoomTo(null);
     over.addEventListener("dblclick", reset);
     return () => over.removeEventListener("dblclick", reset);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [drawn, width, height, xRange?.[0], xRange?.[1], options.xAxis, options.logY, names, colors, theme]);
+  }, [drawn, width, height, xMin, xMax, options.xAxis, options.logY, names, colors, theme]); // theme: colours read here
 
   useEffect(() => () => plot.current?.destroy(), []);
 
@@ -201,11 +206,11 @@ export function LineChart({ series, names, colors, options, width, height, xRang
   );
   // the run whose line passes closest to the pointer, if it is close
   let near: string | null = null;
-  if (hover && plot.current) {
+  if (hover) {
     let best = NEAR_PX;
     for (const r of rows) {
       if (!Number.isFinite(r.y)) continue;
-      const d = Math.abs(plot.current.valToPos(r.y, "y") - hover.top);
+      const d = Math.abs(hover.yPos(r.y) - hover.top);
       if (d < best) {
         best = d;
         near = r.run;
@@ -230,7 +235,7 @@ export function LineChart({ series, names, colors, options, width, height, xRang
     if (next === undefined || !(span > 0)) return;
     e.preventDefault();
     e.stopPropagation(); // Esc resets the zoom first; the next Esc closes a dialog
-    zoom.current(next);
+    onZoom(next);
   };
 
   return (

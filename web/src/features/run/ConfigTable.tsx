@@ -11,6 +11,13 @@ export function valueText(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** How many parents `parts` shares with the row above: those are not shown again (a tree). */
+function sharedParents(parts: string[], above: string[]): number {
+  let common = 0;
+  while (common < parts.length - 1 && above[common] === parts[common]) common++;
+  return common;
+}
+
 export function ConfigTable({
   config,
   q,
@@ -26,7 +33,6 @@ export function ConfigTable({
     ? rows.filter(([p, v]) => p.toLowerCase().includes(needle) || valueText(v).toLowerCase().includes(needle))
     : rows;
   if (rows.length === 0) return <Empty title="No config">Pass config=... to heron.init to record one.</Empty>;
-  let prev: string[] = [];
   return (
     <div className="config-view" data-view="config">
       <input
@@ -38,17 +44,14 @@ export function ConfigTable({
       />
       <table className="grid kv">
         <tbody>
-          {shown.map(([path, v]) => {
+          {shown.map(([path, v], row) => {
             const parts = path.split(".");
-            // show the parent path once, like a tree, when it changes
-            let common = 0;
-            while (common < parts.length - 1 && prev[common] === parts[common]) common++;
+            const common = sharedParents(parts, row > 0 ? shown[row - 1][0].split(".") : []);
             const heads = parts.slice(common, -1).map((p, i) => (
               <div key={`${path}-h${i}`} className="tree-parent" style={{ paddingLeft: (common + i) * 14 }}>
                 {p}
               </div>
             ));
-            prev = parts;
             return (
               <tr key={path} data-key={path}>
                 <td className="key">

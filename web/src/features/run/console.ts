@@ -32,7 +32,7 @@ export function keepNewest(lines: ConsoleLine[], max: number): ConsoleLine[] {
 }
 
 // Terminal control sequences (colours, cursor moves): shown as plain text.
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- these sequences start with ESC (\x1b), a control character on purpose
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]/g;
 
 export function plainText(text: string): string {

@@ -27,8 +27,13 @@ function typing(target: EventTarget | null): boolean {
 
 export function FilterBar({ value, onApply, error, states, onStates, tags, knownTags, onTags, onLeave }: Props) {
   const [draft, setDraft] = useState(value);
+  // a new applied filter (Enter, a link, back/forward) replaces what is in the box
+  const [applied, setApplied] = useState(value);
+  if (value !== applied) {
+    setApplied(value);
+    setDraft(value);
+  }
   const box = useRef<HTMLInputElement>(null);
-  useEffect(() => setDraft(value), [value]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || typing(e.target)) return;
