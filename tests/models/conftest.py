@@ -1,4 +1,6 @@
-"""Models over real stores (SQLite and PostgreSQL) with a real blob folder."""
+"""Models over real stores (SQLite and PostgreSQL) with a real blob folder, and
+``harness``: a store opened with ``heron.connect`` locally and over HTTP in-process
+(tests.registry.harness)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from heron.models import Models
 from heron.registry.base import Actor
 from heron.registry.sql import SqlRegistry
 from heron.store.sql import SqlStore
-from tests.registry.receiver import receiver  # noqa: F401 (a fixture: a real HTTP receiver)
+from tests.registry.harness import LOCAL_AND_REMOTE, Harness, open_harness
+from tests.registry.receiver import Receiver, receiver  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -25,6 +28,16 @@ def models(store: SqlStore, tmp_path: Path) -> Iterator[Models]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture(params=LOCAL_AND_REMOTE)
+def harness(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    receiver: Receiver,  # noqa: F811
+) -> Iterator[Harness]:
+    """A store and its registry through ``connect``: a local folder, and a server."""
+    yield from open_harness(request.param, request, tmp_path, receiver)
 
 
 @pytest.fixture(autouse=True)

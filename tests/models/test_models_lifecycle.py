@@ -80,7 +80,7 @@ def test_download_once_then_from_the_cache(models: Models, store: SqlStore, tmp_
     assert first.name == "model.onnx" and first.read_bytes() == b"onnx bytes"
     assert models.load("models:/m/1") == first  # a plain file: its path
     artifact = models.artifact(version)
-    blob = models.artifacts.local_path(artifact.files[0].digest)
+    blob = models.blobs.local_path(artifact.files[0].digest)
     assert blob is not None
     blob.chmod(0o644)
     blob.unlink()  # the store lost it: only the cache can answer now
@@ -92,7 +92,7 @@ def test_a_tampered_blob_fails_the_digest_check(
 ) -> None:
     run = new_run(store)
     version = models.register(run.id, weights(tmp_path, 5.0), name="m")
-    blob = models.artifacts.local_path(models.artifact(version).files[0].digest)
+    blob = models.blobs.local_path(models.artifact(version).files[0].digest)
     assert blob is not None
     blob.chmod(0o644)
     blob.write_bytes(blob.read_bytes()[:-1] + b"X")
@@ -129,7 +129,7 @@ def test_register_by_artifact_ref_or_version(
     from tests.registry.conftest import log_artifact, put_files
 
     run = new_run(store, "proj")
-    artifact = log_artifact(store, run.id, "ckpt", put_files(models.artifacts, tmp_path, b"c"))  # type: ignore[arg-type]
+    artifact = log_artifact(store, run.id, "ckpt", put_files(models.blobs, tmp_path, b"c"))  # type: ignore[arg-type]
     by_ref = models.register(run.id, "ckpt:v0", name="m")
     by_object = models.register(run.id, artifact, name="m")
     assert by_ref.artifact_id == by_object.artifact_id == artifact.id

@@ -56,12 +56,12 @@ def test_the_default_policy_refuses_loopback_through_heron_models(tmp_path: Path
     import pytest
 
     import heron
-    from heron.registry.egress import EgressRefused
+    from heron.errors import InvalidInput
 
     root = tmp_path / "heron-runs"
     with heron.init(project="p", dir=root, capture=False, system_metrics=False):
         pass
-    with pytest.raises(EgressRefused, match="loopback"):
+    with pytest.raises(InvalidInput, match="loopback"):
         heron.models.webhooks.add(
             "http://localhost:8080/", ["stage-changed"], secret=SECRET, dir=root
         )

@@ -1,4 +1,5 @@
-"""A registry over the real store (SQLite and PostgreSQL), and runs with artifacts."""
+"""A registry over the real store (SQLite and PostgreSQL), runs with artifacts, and
+``harness``: the registry behind every implementation, for the contract suite."""
 
 from __future__ import annotations
 
@@ -10,16 +11,27 @@ import pytest
 
 from heron.artifacts import LocalArtifactStore
 from heron.artifacts.digest import manifest_digest
-from heron.registry.base import Actor, ArtifactSource, ModelVersion
+from heron.registry.base import Actor, ModelVersion
+from heron.registry.requests import NewVersion
 from heron.registry.sql import SqlRegistry
 from heron.store.base import ArtifactVersion, Batch, FileEntry
 from heron.store.sql import SqlStore
-from tests.registry.receiver import receiver  # noqa: F401 (a fixture: a real HTTP receiver)
+from tests.registry.harness import ADMIN, IMPLEMENTATIONS, USER, Harness, open_harness
+from tests.registry.receiver import Receiver, receiver  # noqa: F401 (a fixture)
 from tests.store.helpers import new_run
 
-ADMIN = Actor("alice", is_admin=True)
-USER = Actor("bob", is_admin=False)
+__all__ = ["ADMIN", "USER"]
 _seq = itertools.count(1)
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def harness(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    receiver: Receiver,  # noqa: F811
+) -> Iterator[Harness]:
+    """SqlRegistry on SQLite and on PostgreSQL, RemoteRegistry over HTTP in-process."""
+    yield from open_harness(request.param, request, tmp_path, receiver)
 
 
 @pytest.fixture
@@ -77,7 +89,7 @@ def register(
 ) -> ModelVersion:
     run = new_run(store)
     files = put_files(blobs, tmp, content if content is not None else f"w{next(_seq)}".encode())
-    return registry.create_version(name, ArtifactSource(files=files), actor, run_id=run.id)
+    return registry.create_version(name, NewVersion(run_id=run.id, files=files), actor)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from heron.artifacts import LocalArtifactStore
-from heron.registry.base import ArtifactSource
+from heron.registry.requests import NewVersion, Transition
 from heron.registry.sql import SqlRegistry
 from heron.store import open_store
 from heron.store.sql import SqlStore
@@ -51,11 +51,11 @@ def test_concurrent_promotions_leave_exactly_one_in_production(
     for i in range(THREADS):
         run = new_run(store)
         files = put_files(blobs, tmp_path, f"v{i}".encode())
-        registry.create_version("clf", ArtifactSource(files=files), ADMIN, run_id=run.id)
+        registry.create_version("clf", NewVersion(run_id=run.id, files=files), ADMIN)
     for round_ in range(3):
         in_threads(
             store_url,
-            lambda reg, i: reg.transition("clf", i + 1, "production", ADMIN, reason=f"t{i}"),
+            lambda reg, i: reg.transition("clf", Transition(i + 1, "production", f"t{i}"), ADMIN),
         )
         final = {v.version: v.stage for v in registry.versions("clf")}
         holders = [v for v, stage in final.items() if stage == "production"]
@@ -72,7 +72,7 @@ def test_concurrent_promotions_leave_exactly_one_in_production(
         assert promotions[-1].version == holders[0]
         # Put everyone back in staging for the next round.
         for v in final:
-            registry.transition("clf", v, "staging", ADMIN)
+            registry.transition("clf", Transition(v, "staging"), ADMIN)
 
 
 @pytest.mark.slow
@@ -86,7 +86,7 @@ def test_concurrent_registrations_number_versions_without_gaps(
 
     def register(reg: SqlRegistry, i: int) -> None:
         for _ in range(3):
-            v = reg.create_version("fresh", ArtifactSource(files=files[i]), ADMIN, run_id=runs[i])
+            v = reg.create_version("fresh", NewVersion(run_id=runs[i], files=files[i]), ADMIN)
             with lock:
                 made.append(v.version)
 

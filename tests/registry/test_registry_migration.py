@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from heron.registry.base import ArtifactSource
+from heron.registry.requests import NewVersion, Transition
 from heron.registry.sql import SqlRegistry
 from heron.store import migrate, open_store
 from tests.registry.conftest import ADMIN
@@ -73,9 +73,9 @@ def test_upgrade_from_0001_with_data_then_register_an_old_artifact(empty_db_url:
     with open_store(empty_db_url) as store:  # upgrades to head
         assert tables(empty_db_url) >= REGISTRY_TABLES
         registry = SqlRegistry(store)
-        made = registry.create_version("legacy", ArtifactSource(version_id=5), ADMIN)
+        made = registry.create_version("legacy", NewVersion(artifact_id=5), ADMIN)
         assert (made.version, made.run_id, made.artifact_digest) == (1, "oldrun0001", DIGEST)
-        registry.transition("legacy", 1, "production", ADMIN)
+        registry.transition("legacy", Transition(1, "production"), ADMIN)
         assert store.get_run("oldrun0001").ingested_seq == 7
 
     alembic(empty_db_url, "downgrade", "0001")

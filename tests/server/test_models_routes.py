@@ -166,10 +166,51 @@ def test_heron_models_in_remote_mode(
     assert any(True for _ in blobs.blobs())
 
 
-def test_shutdown_stops_the_webhook_dispatcher(app: FastAPI) -> None:
+def test_the_registry_is_built_with_the_app_and_stopped_with_it(app: FastAPI) -> None:
+    from heron.registry.sql import SqlRegistry
+
+    state = app.state.heron
+    assert isinstance(state.registry, SqlRegistry)  # before any request
+    dispatcher = state.webhooks
+    assert dispatcher is not None and not dispatcher.closed
     with app_client(app) as client:
-        assert client.get(f"{API}/models").status_code == 200  # makes the registry
-        dispatcher = app.state.heron_webhooks
-        assert dispatcher is not None and not dispatcher._closed
-    assert dispatcher._closed  # its delivery threads are gone with the app
-    assert app.state.heron_webhooks is None and app.state.heron_registry is None
+        assert client.get(f"{API}/models").status_code == 200
+        assert app.state.heron.registry is state.registry  # one registry per app
+    assert dispatcher.closed  # its delivery threads are gone with the app
+
+
+def test_request_bodies_are_the_registry_requests(client: AppClient) -> None:
+    document = client.get(f"{API}/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for name in ("NewModel", "ModelUpdate", "NewVersion", "Transition", "AliasMove", "Rollback"):
+        assert name in schemas, name
+    assert set(schemas["Transition"]["properties"]) == {
+        "version",
+        "stage",
+        "reason",
+        "archive_existing",
+    }
+    assert set(schemas["Transition"]["required"]) == {"version", "stage"}
+    body = document["paths"]["/api/v1/models/{name}/transitions"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/Transition")
+    assert "secret" in schemas["NewWebhook"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/models", {"name": "m", "owner": "x"}),
+        ("/models/m/transitions", {"version": "one", "stage": "staging"}),
+        ("/models/m/transitions", {"stage": "staging"}),
+        ("/models/m/aliases", {"version": 1}),
+        ("/models/m/versions", {"files": "not a list"}),
+        ("/webhooks", {"url": "https://x.example/", "events": ["version-created"]}),
+    ],
+)
+def test_malformed_bodies_are_refused_before_the_registry(
+    client: AppClient, path: str, body: dict[str, Any]
+) -> None:
+    answer = client.post(f"{API}{path}", json=body)
+    assert answer.status_code in (400, 422), answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert client.get(f"{API}/models").json() == []

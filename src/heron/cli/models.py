@@ -19,7 +19,8 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON 
 
 
 def open_models() -> Models:
-    """The registry of ``heron --dir`` / HERON_DIR (or HERON_URL), closed with the command."""
+    """The registry of ``heron --dir``, else of HERON_URL, HERON_DIR or ./heron-runs
+    (``heron.connect``'s order), closed with the command."""
     ctx = click.get_current_context()
     state = ctx.find_object(CliState)
     models = Models.open(state.dir if state is not None else None)

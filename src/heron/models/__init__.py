@@ -4,10 +4,12 @@
     heron.models.transition("cifar10-resnet", mv.version, "production", reason="+1.2%")
     model = heron.models.load("models:/cifar10-resnet@champion")   # or /Production, /7
 
-Every function works on the store at ``dir`` (default ``HERON_DIR`` or ./heron-runs),
-or on the server at ``HERON_URL``; given a run, on that run's store. Changes are made
-as the local OS user, with admin rights (a server maps API tokens to actors). For
-many calls or another actor, open a :class:`Models` yourself.
+Every function works on the store at ``dir`` (a folder, a server's address or a
+database URL), else where every Heron entry point looks (:func:`heron.connect.connect`):
+``HERON_URL``, then ``HERON_DIR``, then ./heron-runs; given a live run, on the store
+that run logs to. Changes are made as the local OS user, with admin rights (a server
+maps API tokens to actors). For many calls or another actor, open a :class:`Models`
+yourself.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from heron.connect import locate
 from heron.models import webhooks
 from heron.models.client import Models, RunLike
 from heron.models.safety import UnsafeModel
@@ -28,6 +31,7 @@ from heron.registry.base import (
     ModelVersion,
     RegisteredModel,
 )
+from heron.settings import Settings
 from heron.store.base import ArtifactVersion
 
 __all__ = [
@@ -63,16 +67,18 @@ _lock = threading.Lock()
 
 def models_for(dir: str | Path | None = None, run: RunLike = None) -> Models:
     """The shared :class:`Models` of ``run``'s store, else of ``dir`` / the settings.
-    Opened once per location and closed at exit (delivering pending webhooks)."""
-    folder = _run_folder(run) if run is not None and dir is None else None
-    location = str(folder if folder is not None else dir if dir is not None else "")
+    Opened once per store location and closed at exit (delivering pending webhooks)."""
+    target = _store_of(run) if run is not None and dir is None else dir
+    settings = Settings.from_env()
+    location = locate(target, settings)  # HERON_* as they are now, not at first use
+    key = f"{location.kind}:{location}"
     with _lock:
-        found = _opened.get(location)
+        found = _opened.get(key)
         if found is None:
-            found = Models.open(folder if folder is not None else dir)
+            found = Models.open(target, settings=settings)
             if not _opened:
                 atexit.register(close_all)
-            _opened[location] = found
+            _opened[key] = found
         return found
 
 
@@ -85,12 +91,13 @@ def close_all() -> None:
         models.close()
 
 
-def _run_folder(run: RunLike) -> Path | None:
-    """The store folder of a live local run: register into the store it logs to."""
-    from heron.sdk.backend import LocalBackend
+def _store_of(run: RunLike) -> str | None:
+    """Where a live ``heron.Run`` stores its records (``Backend.location``: a folder, a
+    server's or a database URL), so that what it registers lands in the same store;
+    None for a run id, an ApiRun or a run that stores nothing (the settings decide)."""
+    from heron.sdk.run import Run
 
-    backend = getattr(run, "_backend", None)  # heron.Run keeps its backend private
-    return backend.folder.root if isinstance(backend, LocalBackend) else None
+    return run.backend.location if isinstance(run, Run) else None
 
 
 def register(

@@ -1,10 +1,10 @@
 """``Models``: the registry as a training script or a deploy job uses it.
 
-One class over three parts that are each local or remote: a
-:class:`~heron.registry.base.Registry` (SQL, or the server's REST routes), the
-:class:`~heron.store.base.Store` (to look up runs and artifact versions) and the
-:class:`~heron.artifacts.base.ArtifactStore` (blobs). ``Models`` never asks which
-it has. The module functions of :mod:`heron.models` call one per store location.
+One class over the handles of one :class:`~heron.connect.Connection`, each local or
+remote: the :class:`~heron.registry.base.Registry` (SQL, or the server's REST routes),
+the store (to look up runs and artifact versions), the artifact store (blobs) and the
+local download cache. ``Models`` never asks which it has. The module functions of
+:mod:`heron.models` share one per store location.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from heron.artifacts.base import ArtifactStore
-from heron.artifacts.files import collect, materialize
+from heron.artifacts.base import BlobStore
+from heron.artifacts.files import collect, materialize_version
 from heron.errors import DigestMismatch, InvalidInput, NotFound
-from heron.local_dir import LocalDir
 from heron.models import flavors, manifest
 from heron.registry.base import (
     Actor,
-    ArtifactSource,
+    DeliversWebhooks,
     Delivery,
     HistoryEntry,
     ModelVersion,
@@ -29,39 +28,49 @@ from heron.registry.base import (
     Registry,
     Webhook,
 )
+from heron.registry.requests import (
+    AliasMove,
+    ModelUpdate,
+    NewModel,
+    NewVersion,
+    NewWebhook,
+    Rollback,
+    Transition,
+)
 from heron.registry.uri import parse_model_uri
 from heron.settings import Settings
-from heron.store.base import ArtifactVersion, FileEntry, Store
-from heron.store.sql import SqlStore
+from heron.store.base import ArtifactVersion, FileEntry
 
 if TYPE_CHECKING:
-    from heron.registry.webhooks import WebhookDispatcher
-    from heron.sdk.backend import LocalBackend
+    from heron.connect import Connection
+    from heron.store.base import RunStore
 
 RunLike = Any  # a heron.Run, an ApiRun or a run id (anything with .id, or a str)
 
 
 class Models:
-    """The model registry of one store. Open it with :meth:`open`; close it when done."""
+    """The model registry of one store. Open it with :meth:`open` (or over a
+    connection you hold with :meth:`of`); close it when done."""
 
     def __init__(
         self,
         registry: Registry,
-        store: Store,
-        artifacts: ArtifactStore,
+        store: RunStore,
+        blobs: BlobStore,
         cache: Path,
         *,
         actor: Actor | None = None,
-        dispatcher: WebhookDispatcher | None = None,
         on_close: Sequence[Callable[[], None]] = (),
     ) -> None:
         self.registry = registry
         self.store = store
-        self.artifacts = artifacts
+        self.blobs = blobs
         self.cache = cache
         self.actor = actor if actor is not None else Actor.local()
-        self.dispatcher = dispatcher
         self._on_close = list(on_close)
+
+    def __repr__(self) -> str:
+        return f"Models({self.registry!r}, actor={self.actor.name!r})"
 
     @classmethod
     def open(
@@ -71,49 +80,29 @@ class Models:
         settings: Settings | None = None,
         actor: Actor | None = None,
     ) -> Models:
-        """The registry of the store at ``dir`` (default ``HERON_DIR``), or of the server
-        at ``HERON_URL`` when that is set."""
-        settings = settings or Settings.from_env(dir=Path(dir) if dir else None)
-        if settings.url and dir is None:
-            from heron.registry.remote import open_remote
+        """The registry of the store at ``dir`` (a folder, a server's address or a
+        database URL), else where :func:`heron.connect.connect` looks: HERON_URL, then
+        HERON_DIR, then ./heron-runs. Closing it closes the connection."""
+        from heron.connect import connect
 
-            return open_remote(settings, actor=actor)
-        folder = LocalDir.at(settings.dir)
-        if not folder.exists():
-            raise NotFound(
-                f"no Heron store at {folder.root}; point at one with HERON_DIR or dir=, "
-                "or log a run with heron.init() first"
+        conn = connect(dir, settings=settings)
+        try:
+            return cls(
+                conn.registry,
+                conn.store,
+                conn.blobs,
+                conn.cache,
+                actor=actor,
+                on_close=[conn.close],
             )
-        from heron.sdk.backend import LocalBackend
-
-        backend = LocalBackend(folder)
-        return cls.local(backend, settings, actor=actor, on_close=[backend.close])
+        except BaseException:
+            conn.close()
+            raise
 
     @classmethod
-    def local(
-        cls,
-        backend: LocalBackend,
-        settings: Settings,
-        *,
-        actor: Actor | None = None,
-        on_close: Sequence[Callable[[], None]] = (),
-    ) -> Models:
-        """Over a :class:`~heron.sdk.backend.LocalBackend` (its store and blobs)."""
-        from heron.registry import open_registry
-
-        store = backend.store
-        if not isinstance(store, SqlStore):
-            raise InvalidInput(f"the model registry needs a SQL store, not {store!r}")
-        registry, dispatcher = open_registry(store, settings, blobs=backend.artifacts)
-        return cls(
-            registry,
-            store,
-            backend.artifacts,
-            backend.folder.cache,
-            actor=actor,
-            dispatcher=dispatcher,
-            on_close=[dispatcher.close, *on_close],
-        )
+    def of(cls, conn: Connection, *, actor: Actor | None = None) -> Models:
+        """Over a connection the caller keeps (and closes: closing this does not)."""
+        return cls(conn.registry, conn.store, conn.blobs, conn.cache, actor=actor)
 
     def close(self) -> None:
         """Deliver pending webhooks (bounded wait), then release the store."""
@@ -141,12 +130,13 @@ class Models:
         (logged as an artifact of the run, type ``model``), an artifact ref of the
         run's project (``ckpt-x:v3``, ``model:latest``) or an ArtifactVersion."""
         run_id = _run_id(run)
+        options: dict[str, Any] = {"description": description, "tags": dict(tags or {})}
         if isinstance(path_or_ref, ArtifactVersion):
-            source = ArtifactSource(version_id=path_or_ref.id)
+            request = NewVersion(run_id=run_id, artifact_id=path_or_ref.id, **options)
         elif not isinstance(path_or_ref, str | Path):
             raise InvalidInput(f"register takes a path or an artifact ref, got {path_or_ref!r}")
         elif isinstance(path_or_ref, Path) or Path(path_or_ref).exists():
-            source = self._upload(Path(path_or_ref), name)
+            request = self._upload(Path(path_or_ref), name, run_id, options)
         else:
             project = self.store.get_run(run_id).project
             try:
@@ -156,23 +146,27 @@ class Models:
                     f"{path_or_ref!r} is neither a file or folder here nor an artifact of "
                     f"project {project!r}"
                 ) from None
-            source = ArtifactSource(version_id=artifact.id)
-        return self.registry.create_version(
-            name, source, self.actor, run_id=run_id, description=description, tags=tags
-        )
+            request = NewVersion(run_id=run_id, artifact_id=artifact.id, **options)
+        return self.registry.create_version(name, request, self.actor)
 
-    def _upload(self, path: Path, name: str) -> ArtifactSource:
+    def _upload(self, path: Path, name: str, run_id: str, options: dict[str, Any]) -> NewVersion:
+        """The blobs of ``path`` put into the artifact store, as a new-version request."""
         if not path.exists():
             raise NotFound(f"nothing to register at {path}: no such file or folder")
         files = []
         for rel, source in collect(path):
-            blob = self.artifacts.put_file(source)
+            blob = self.blobs.put_file(source)
             files.append(FileEntry(rel, blob.digest, blob.size))
         found = manifest.read(path) if path.is_dir() else None
-        metadata: dict[str, Any] = {"single_file": path.is_file()}
-        if found is not None:
-            metadata["flavor"] = found["flavor"]
-        return ArtifactSource(files=tuple(files), name=name, metadata=metadata)
+        metadata = {} if found is None else {"flavor": found["flavor"]}
+        return NewVersion(
+            run_id=run_id,
+            files=tuple(files),
+            artifact_name=name,
+            single_file=path.is_file(),
+            metadata=metadata,
+            **options,
+        )
 
     def log(
         self,
@@ -243,10 +237,7 @@ class Models:
         )
         artifact = self.artifact(version)
         dest = self.cache / "models" / artifact.digest.replace(":", "-")
-        materialize(artifact.files, self.artifacts, dest)
-        if artifact.metadata.get("single_file") and len(artifact.files) == 1:
-            return dest / artifact.files[0].path
-        return dest
+        return materialize_version(artifact, self.blobs, dest)
 
     def load(
         self,
@@ -276,9 +267,9 @@ class Models:
         tags: Mapping[str, str] | None = None,
         protected: Sequence[str] = (),
     ) -> RegisteredModel:
-        return self.registry.create_model(
-            name, self.actor, description=description, tags=tags, protected=protected
-        )
+        """A new model (Conflict if the name is taken); ``protected`` takes an admin."""
+        request = NewModel(name, description, dict(tags or {}), tuple(protected))
+        return self.registry.create_model(request, self.actor)
 
     def update_model(
         self,
@@ -288,9 +279,8 @@ class Models:
         tags: Mapping[str, str] | None = None,
         protected: Sequence[str] | None = None,
     ) -> RegisteredModel:
-        return self.registry.update_model(
-            name, self.actor, description=description, tags=tags, protected=protected
-        )
+        request = ModelUpdate(description, tags, protected)
+        return self.registry.update_model(name, request, self.actor)
 
     def transition(
         self,
@@ -301,14 +291,13 @@ class Models:
         reason: str | None = None,
         archive_existing: bool = True,
     ) -> ModelVersion:
-        return self.registry.transition(
-            name, version, stage, self.actor, reason=reason, archive_existing=archive_existing
-        )
+        request = Transition(version, stage, reason, archive_existing)
+        return self.registry.transition(name, request, self.actor)
 
     def set_alias(
         self, name: str, version: int, alias: str, *, reason: str | None = None
     ) -> ModelVersion:
-        return self.registry.set_alias(name, version, alias, self.actor, reason=reason)
+        return self.registry.set_alias(name, AliasMove(version, alias, reason), self.actor)
 
     def remove_alias(self, name: str, alias: str, *, reason: str | None = None) -> None:
         self.registry.remove_alias(name, alias, self.actor, reason=reason)
@@ -321,13 +310,13 @@ class Models:
         alias: str | None = None,
         reason: str | None = None,
     ) -> ModelVersion | None:
-        return self.registry.rollback(name, self.actor, stage=stage, alias=alias, reason=reason)
+        return self.registry.rollback(name, Rollback(stage, alias, reason), self.actor)
 
     # --- webhooks -----------------------------------------------------------
     def add_webhook(
         self, url: str, events: Sequence[str], secret: str, *, model: str | None = None
     ) -> Webhook:
-        return self.registry.add_webhook(url, events, secret, self.actor, model=model)
+        return self.registry.add_webhook(NewWebhook(url, events, secret, model), self.actor)
 
     def webhooks(self, model: str | None = None) -> list[Webhook]:
         return self.registry.webhooks(model)
@@ -341,7 +330,9 @@ class Models:
     def wait_for_webhooks(self, timeout: float | None = None) -> bool:
         """Block until this process has delivered (or given up on) every webhook call
         it started; True unless timed out. (Remote: the server delivers.)"""
-        return True if self.dispatcher is None else self.dispatcher.wait(timeout)
+        if isinstance(self.registry, DeliversWebhooks):
+            return self.registry.wait_for_webhooks(timeout)
+        return True
 
 
 def _run_id(run: RunLike) -> str:

@@ -1,6 +1,7 @@
 """The model registry behind ``heron.models`` and the server's ``/models`` routes.
 
-``base`` is the contract (objects and the :class:`Registry` protocol), ``rules`` the
+``base`` is the contract (objects and the :class:`Registry` protocol), ``requests``
+what each change asks for (one dataclass per change, passed through every layer), ``rules`` the
 checks and the rollback stack, ``sql*`` the implementation in the store's database,
 ``egress`` and ``webhooks`` the outbound notifications, ``uri`` the ``models:/``
 addresses. :func:`open_registry` wires a registry with its webhook dispatcher.
@@ -14,7 +15,7 @@ from heron.registry.base import (
     EVENTS,
     STAGES,
     Actor,
-    ArtifactSource,
+    DeliversWebhooks,
     Delivery,
     HistoryEntry,
     ModelEvent,
@@ -23,9 +24,18 @@ from heron.registry.base import (
     Registry,
     Webhook,
 )
+from heron.registry.requests import (
+    AliasMove,
+    ModelUpdate,
+    NewModel,
+    NewVersion,
+    NewWebhook,
+    Rollback,
+    Transition,
+)
 
 if TYPE_CHECKING:
-    from heron.artifacts.base import ArtifactStore
+    from heron.artifacts.base import BlobStore
     from heron.registry.sql import SqlRegistry
     from heron.registry.webhooks import WebhookDispatcher
     from heron.settings import Settings
@@ -35,13 +45,20 @@ __all__ = [
     "EVENTS",
     "STAGES",
     "Actor",
-    "ArtifactSource",
+    "AliasMove",
+    "DeliversWebhooks",
     "Delivery",
     "HistoryEntry",
     "ModelEvent",
+    "ModelUpdate",
     "ModelVersion",
+    "NewModel",
+    "NewVersion",
+    "NewWebhook",
     "RegisteredModel",
     "Registry",
+    "Rollback",
+    "Transition",
     "Webhook",
     "open_registry",
 ]
@@ -51,10 +68,11 @@ def open_registry(
     store: SqlStore,
     settings: Settings,
     *,
-    blobs: ArtifactStore | None = None,
+    blobs: BlobStore | None = None,
 ) -> tuple[SqlRegistry, WebhookDispatcher]:
     """A registry over ``store`` whose committed changes go to a webhook dispatcher
-    (egress policy from ``settings.webhook_allow``). Close the dispatcher when done."""
+    (egress policy from ``settings.webhook_allow``). Close the dispatcher when done.
+    ``blobs``: the artifact store the files of new versions must already be in."""
     from heron.registry.egress import EgressPolicy
     from heron.registry.sql import SqlRegistry
     from heron.registry.webhooks import WebhookDispatcher
@@ -62,5 +80,5 @@ def open_registry(
     policy = EgressPolicy.parse(settings.webhook_allow)
     registry = SqlRegistry(store, blobs=blobs, egress=policy)
     dispatcher = WebhookDispatcher(registry, policy)
-    registry.subscribe(dispatcher.publish)
+    registry.deliver_with(dispatcher)
     return registry, dispatcher

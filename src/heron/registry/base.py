@@ -49,11 +49,18 @@ Errors
 from __future__ import annotations
 
 import getpass
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from heron.store.base import FileEntry
+from heron.registry.requests import (
+    AliasMove,
+    ModelUpdate,
+    NewModel,
+    NewVersion,
+    NewWebhook,
+    Rollback,
+    Transition,
+)
 
 Stage = Literal["none", "staging", "production", "archived"]
 STAGES: tuple[Stage, ...] = ("none", "staging", "production", "archived")
@@ -169,19 +176,6 @@ class ModelEvent:
 
 
 @dataclass(frozen=True)
-class ArtifactSource:
-    """What a new model version points at: an existing artifact version (``version_id``)
-    or files already in the artifact store (``files``, by blob digest), logged as a new
-    artifact version named ``name`` of the run (type ``model``). Never a path: a server
-    must not read files a client names."""
-
-    version_id: int | None = None
-    files: tuple[FileEntry, ...] = ()
-    name: str | None = None  # artifact name for ``files``; default: the model's name
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Webhook:
     id: int
     model: str | None  # None: every model
@@ -216,32 +210,21 @@ class Delivery:
 
 @runtime_checkable
 class Registry(Protocol):
-    """The model registry, local (SQL) or remote (REST). See the module doc."""
+    """The model registry, local (SQL) or remote (REST). See the module doc.
+
+    Changes take a request (:mod:`heron.registry.requests`) and the actor making them;
+    a remote registry sends the request and the server decides who acts.
+    """
 
     # --- models -------------------------------------------------------------
     def create_model(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-        protected: Sequence[str] = (),
-        exist_ok: bool = False,
+        self, request: NewModel, actor: Actor, *, exist_ok: bool = False
     ) -> RegisteredModel:
         """Conflict when it exists, unless ``exist_ok`` (then it is returned unchanged)."""
         ...
 
-    def update_model(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        description: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        protected: Sequence[str] | None = None,
-    ) -> RegisteredModel:
-        """Change what is given; ``protected`` takes an admin."""
+    def update_model(self, name: str, request: ModelUpdate, actor: Actor) -> RegisteredModel:
+        """Change what the request gives; ``protected`` takes an admin."""
         ...
 
     def get_model(self, name: str) -> RegisteredModel: ...
@@ -251,19 +234,9 @@ class Registry(Protocol):
         ...
 
     # --- versions -----------------------------------------------------------
-    def create_version(
-        self,
-        name: str,
-        source: ArtifactSource,
-        actor: Actor,
-        *,
-        run_id: str | None = None,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-    ) -> ModelVersion:
-        """A new version (the model is created on first use). ``run_id`` is the source
-        run: required with ``files``; with ``version_id`` it defaults to the run that
-        logged the artifact, and must have logged or used it."""
+    def create_version(self, name: str, request: NewVersion, actor: Actor) -> ModelVersion:
+        """A new version (the model is created on first use); see :class:`NewVersion`.
+        Files must already be in the artifact store the registry checks against."""
         ...
 
     def get_version(self, name: str, version: int) -> ModelVersion: ...
@@ -278,40 +251,21 @@ class Registry(Protocol):
         ...
 
     # --- changes ------------------------------------------------------------
-    def transition(
-        self,
-        name: str,
-        version: int,
-        stage: str,
-        actor: Actor,
-        *,
-        reason: str | None = None,
-        archive_existing: bool = True,
-    ) -> ModelVersion:
-        """Move a version to ``stage`` (a no-op when it is there already)."""
+    def transition(self, name: str, request: Transition, actor: Actor) -> ModelVersion:
+        """Move a version to a stage (a no-op when it is there already)."""
         ...
 
-    def set_alias(
-        self, name: str, version: int, alias: str, actor: Actor, *, reason: str | None = None
-    ) -> ModelVersion:
-        """Point ``alias`` at the version (a no-op when it does already)."""
+    def set_alias(self, name: str, request: AliasMove, actor: Actor) -> ModelVersion:
+        """Point an alias at a version (a no-op when it does already)."""
         ...
 
     def remove_alias(
         self, name: str, alias: str, actor: Actor, *, reason: str | None = None
     ) -> None: ...
 
-    def rollback(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        stage: str | None = None,
-        alias: str | None = None,
-        reason: str | None = None,
-    ) -> ModelVersion | None:
-        """Give exactly one of ``stage``/``alias`` its previous holder back; return it
-        (None when an alias is rolled back to not existing)."""
+    def rollback(self, name: str, request: Rollback, actor: Actor) -> ModelVersion | None:
+        """Give exactly one of a stage and an alias its previous holder back; return
+        it (None when an alias is rolled back to not existing)."""
         ...
 
     def history(self, name: str) -> list[HistoryEntry]:
@@ -319,15 +273,7 @@ class Registry(Protocol):
         ...
 
     # --- webhooks -----------------------------------------------------------
-    def add_webhook(
-        self,
-        url: str,
-        events: Sequence[str],
-        secret: str,
-        actor: Actor,
-        *,
-        model: str | None = None,
-    ) -> Webhook:
+    def add_webhook(self, request: NewWebhook, actor: Actor) -> Webhook:
         """InvalidInput for a URL the egress policy refuses (heron.registry.egress)."""
         ...
 
@@ -339,4 +285,14 @@ class Registry(Protocol):
 
     def deliveries(self, webhook_id: int, limit: int = 100) -> list[Delivery]:
         """The newest attempts first."""
+        ...
+
+
+@runtime_checkable
+class DeliversWebhooks(Protocol):
+    """A registry whose webhook calls leave from this process (the SQL registry with
+    its dispatcher). A remote registry's go out from the server."""
+
+    def wait_for_webhooks(self, timeout: float | None = None) -> bool:
+        """Block until every delivery started so far is done; False on timeout."""
         ...

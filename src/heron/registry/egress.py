@@ -38,12 +38,6 @@ Resolver = Callable[[str, int], Sequence[str]]
 MAX_URL_LENGTH = 2048
 
 
-class EgressRefused(InvalidInput):
-    """A webhook URL that the egress policy does not allow."""
-
-    title = "Webhook target refused"
-
-
 @dataclass(frozen=True)
 class Rule:
     host: str | None = None  # a lower-case fnmatch pattern
@@ -86,18 +80,19 @@ class EgressPolicy:
         return cls(tuple(_rule(e) for e in entries if e))
 
     def check(self, url: str, resolver: Resolver = resolve) -> Target:
-        """The target to connect to; EgressRefused when the URL may not be called."""
+        """The target to connect to; InvalidInput when the URL may not be called
+        (refused by the policy, or malformed)."""
         scheme, host, port = parse_url(url)
         try:
             found = resolver(host, port)
         except OSError as exc:
-            raise EgressRefused(f"webhook host {host!r} does not resolve: {exc}") from None
+            raise InvalidInput(f"webhook host {host!r} does not resolve: {exc}") from None
         addresses = [_address(a) for a in found]
         if not addresses:
-            raise EgressRefused(f"webhook host {host!r} resolves to no address")
+            raise InvalidInput(f"webhook host {host!r} resolves to no address")
         if self.rules:
             if not any(rule.matches(host, port, addresses) for rule in self.rules):
-                raise EgressRefused(
+                raise InvalidInput(
                     f"webhook target {host}:{port} is not in HERON_WEBHOOK_ALLOW; "
                     "an admin can add it there"
                 )
@@ -105,7 +100,7 @@ class EgressPolicy:
             for address in addresses:
                 problem = _not_public(address)
                 if problem:
-                    raise EgressRefused(
+                    raise InvalidInput(
                         f"webhook target {host} resolves to {address}, {problem}: refused "
                         "by default; allow it explicitly with HERON_WEBHOOK_ALLOW"
                     )

@@ -1,37 +1,46 @@
 """``RemoteRegistry``: the :class:`~heron.registry.base.Registry` over ``heron server``'s
 ``/models`` and ``/webhooks`` routes (docs/rest-api.md, "Model registry").
 
-The server decides who acts (its token -> actor mapping); the ``actor`` arguments of
-the protocol are not sent. Errors come back as the same HeronError classes.
+Requests (:mod:`heron.registry.requests`) are sent as they are: the routes take the
+same dataclasses as their bodies. The server decides who acts (its token -> actor
+mapping); the ``actor`` arguments of the protocol are not sent. Errors come back as
+the same HeronError classes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from heron.errors import Conflict
 from heron.registry.base import (
     Actor,
-    ArtifactSource,
     Delivery,
     HistoryEntry,
     ModelVersion,
     RegisteredModel,
     Webhook,
 )
+from heron.registry.requests import (
+    AliasMove,
+    ModelUpdate,
+    NewModel,
+    NewVersion,
+    NewWebhook,
+    Rollback,
+    Transition,
+)
 from heron.registry.wire import (
     delivery_from_json,
     history_from_json,
     model_from_json,
+    request_to_json,
     version_from_json,
     webhook_from_json,
 )
 
 if TYPE_CHECKING:
-    from heron.models.client import Models
     from heron.remote.http import HttpClient
-    from heron.settings import Settings
 
 
 def _q(part: str) -> str:
@@ -48,49 +57,22 @@ class RemoteRegistry:
     def _model(self, name: str) -> str:
         return f"/models/{_q(name)}"
 
+    def _send(self, method: str, path: str, request: object) -> Any:
+        return self.http.json(method, path, json=request_to_json(request))
+
     # --- models -------------------------------------------------------------
     def create_model(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-        protected: Sequence[str] = (),
-        exist_ok: bool = False,
+        self, request: NewModel, actor: Actor, *, exist_ok: bool = False
     ) -> RegisteredModel:
-        from heron.errors import Conflict
-
-        body = {
-            "name": name,
-            "description": description,
-            "tags": dict(tags or {}),
-            "protected": list(protected),
-        }
         try:
-            return model_from_json(self.http.json("POST", "/models", json=body))
+            return model_from_json(self._send("POST", "/models", request))
         except Conflict:
             if not exist_ok:
                 raise
-            return self.get_model(name)
+            return self.get_model(request.name)
 
-    def update_model(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        description: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        protected: Sequence[str] | None = None,
-    ) -> RegisteredModel:
-        body: dict[str, Any] = {}
-        if description is not None:
-            body["description"] = description
-        if tags is not None:
-            body["tags"] = dict(tags)
-        if protected is not None:
-            body["protected"] = list(protected)
-        return model_from_json(self.http.json("PATCH", self._model(name), json=body))
+    def update_model(self, name: str, request: ModelUpdate, actor: Actor) -> RegisteredModel:
+        return model_from_json(self._send("PATCH", self._model(name), request))
 
     def get_model(self, name: str) -> RegisteredModel:
         return model_from_json(self.http.json("GET", self._model(name)))
@@ -99,30 +81,12 @@ class RemoteRegistry:
         return [model_from_json(m) for m in self.http.json("GET", "/models")]
 
     # --- versions -----------------------------------------------------------
-    def create_version(
-        self,
-        name: str,
-        source: ArtifactSource,
-        actor: Actor,
-        *,
-        run_id: str | None = None,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-    ) -> ModelVersion:
-        body: dict[str, Any] = {
-            "run_id": run_id,
-            "artifact_id": source.version_id,
-            "files": [{"path": f.path, "digest": f.digest, "size": f.size} for f in source.files],
-            "artifact_name": source.name,
-            "single_file": bool(source.metadata.get("single_file")),
-            "description": description,
-            "tags": dict(tags or {}),
-        }
-        data = self.http.json("POST", f"{self._model(name)}/versions", json=body)
-        return version_from_json(data)
+    def create_version(self, name: str, request: NewVersion, actor: Actor) -> ModelVersion:
+        return version_from_json(self._send("POST", f"{self._model(name)}/versions", request))
 
     def get_version(self, name: str, version: int) -> ModelVersion:
-        return version_from_json(self.http.json("GET", f"{self._model(name)}/versions/{version}"))
+        path = f"{self._model(name)}/versions/{_q(str(version))}"
+        return version_from_json(self.http.json("GET", path))
 
     def versions(self, name: str) -> list[ModelVersion]:
         found = self.http.json("GET", f"{self._model(name)}/versions")
@@ -133,31 +97,11 @@ class RemoteRegistry:
         return version_from_json(data)
 
     # --- changes ------------------------------------------------------------
-    def transition(
-        self,
-        name: str,
-        version: int,
-        stage: str,
-        actor: Actor,
-        *,
-        reason: str | None = None,
-        archive_existing: bool = True,
-    ) -> ModelVersion:
-        body = {
-            "version": version,
-            "stage": stage,
-            "reason": reason,
-            "archive_existing": archive_existing,
-        }
-        return version_from_json(
-            self.http.json("POST", f"{self._model(name)}/transitions", json=body)
-        )
+    def transition(self, name: str, request: Transition, actor: Actor) -> ModelVersion:
+        return version_from_json(self._send("POST", f"{self._model(name)}/transitions", request))
 
-    def set_alias(
-        self, name: str, version: int, alias: str, actor: Actor, *, reason: str | None = None
-    ) -> ModelVersion:
-        body = {"version": version, "alias": alias, "reason": reason}
-        return version_from_json(self.http.json("POST", f"{self._model(name)}/aliases", json=body))
+    def set_alias(self, name: str, request: AliasMove, actor: Actor) -> ModelVersion:
+        return version_from_json(self._send("POST", f"{self._model(name)}/aliases", request))
 
     def remove_alias(
         self, name: str, alias: str, actor: Actor, *, reason: str | None = None
@@ -165,34 +109,16 @@ class RemoteRegistry:
         params = {} if reason is None else {"reason": reason}
         self.http.request("DELETE", f"{self._model(name)}/aliases/{_q(alias)}", params=params)
 
-    def rollback(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        stage: str | None = None,
-        alias: str | None = None,
-        reason: str | None = None,
-    ) -> ModelVersion | None:
-        body = {"stage": stage, "alias": alias, "reason": reason}
-        data = self.http.json("POST", f"{self._model(name)}/rollback", json=body)
+    def rollback(self, name: str, request: Rollback, actor: Actor) -> ModelVersion | None:
+        data = self._send("POST", f"{self._model(name)}/rollback", request)
         return None if data.get("version") is None else version_from_json(data["version"])
 
     def history(self, name: str) -> list[HistoryEntry]:
         return [history_from_json(h) for h in self.http.json("GET", f"{self._model(name)}/history")]
 
     # --- webhooks -----------------------------------------------------------
-    def add_webhook(
-        self,
-        url: str,
-        events: Sequence[str],
-        secret: str,
-        actor: Actor,
-        *,
-        model: str | None = None,
-    ) -> Webhook:
-        body = {"url": url, "events": list(events), "secret": secret, "model": model}
-        return webhook_from_json(self.http.json("POST", "/webhooks", json=body))
+    def add_webhook(self, request: NewWebhook, actor: Actor) -> Webhook:
+        return webhook_from_json(self._send("POST", "/webhooks", request))
 
     def webhooks(self, model: str | None = None) -> list[Webhook]:
         params = {} if model is None else {"model": model}
@@ -206,24 +132,3 @@ class RemoteRegistry:
             "GET", f"/webhooks/{int(webhook_id)}/deliveries", params={"limit": limit}
         )
         return [delivery_from_json(d) for d in found]
-
-
-def open_remote(settings: Settings, *, actor: Actor | None = None) -> Models:
-    """``Models`` against the server at ``settings.url``; downloads cache locally under
-    ``settings.dir``/cache."""
-    from heron.local_dir import LocalDir
-    from heron.models.client import Models
-    from heron.remote.artifacts import RemoteArtifactStore
-    from heron.remote.http import HttpClient
-    from heron.remote.store import RemoteStore
-
-    assert settings.url is not None
-    http = HttpClient(settings.url)
-    return Models(
-        RemoteRegistry(http),
-        RemoteStore(settings.url, http),
-        RemoteArtifactStore(settings.url, http),
-        LocalDir.at(settings.dir).cache,
-        actor=actor,
-        on_close=[http.close],
-    )

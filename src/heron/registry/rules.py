@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from heron.artifacts.digest import parse_digest
 from heron.errors import Conflict, Forbidden, InvalidInput
 from heron.keys import check_name
 from heron.registry.base import ROLLBACK_STAGES, STAGES, Actor, Stage
+from heron.store.base import FileEntry
 
 MAX_REASON = 2000
 MAX_DESCRIPTION = 10_000
+MAX_FILES = 100_000  # files of one new version
 
 
 def check_stage(stage: object) -> Stage:
@@ -70,6 +74,31 @@ def check_tags(tags: Mapping[str, object] | None) -> dict[str, str]:
             raise InvalidInput(f"tag {key!r}: values are short strings, got {value!r}")
         out[key] = str(value)
     return out
+
+
+def check_files(files: Iterable[object]) -> tuple[FileEntry, ...]:
+    """The files of a new version: well-formed blob digests, sizes from 0, at most
+    MAX_FILES (paths are checked where the artifact is logged)."""
+    if isinstance(files, str | bytes):
+        raise InvalidInput("files takes a list of FileEntry(path, digest, size)")
+    out: list[FileEntry] = []
+    for entry in files:
+        if len(out) == MAX_FILES:
+            raise InvalidInput(f"a model version has at most {MAX_FILES} files")
+        if not isinstance(entry, FileEntry):
+            raise InvalidInput(f"files are FileEntry(path, digest, size), got {entry!r}")
+        parse_digest(entry.digest)
+        if isinstance(entry.size, bool) or not isinstance(entry.size, int) or entry.size < 0:
+            raise InvalidInput(f"file {entry.path!r}: size must be a whole number from 0")
+        out.append(entry)
+    return tuple(out)
+
+
+def check_metadata(metadata: object) -> dict[str, Any]:
+    """The metadata of a new version's artifact: a JSON object."""
+    if not isinstance(metadata, Mapping):
+        raise InvalidInput(f"metadata must be a mapping, got {metadata!r}")
+    return dict(metadata)
 
 
 def check_protected(names: Iterable[object]) -> tuple[str, ...]:

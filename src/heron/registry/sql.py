@@ -9,17 +9,16 @@ transaction committed, and only once even when a retry ran the work twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection
 
-from heron.artifacts.base import ArtifactStore
+from heron.artifacts.base import BlobStore
 from heron.errors import InvalidInput
 from heron.registry import rules, sql_changes, sql_reads, sql_webhooks
 from heron.registry.base import (
     Actor,
-    ArtifactSource,
     Delivery,
     HistoryEntry,
     ModelEvent,
@@ -29,8 +28,17 @@ from heron.registry.base import (
     WebhookTarget,
 )
 from heron.registry.egress import EgressPolicy, parse_url
+from heron.registry.requests import (
+    AliasMove,
+    ModelUpdate,
+    NewModel,
+    NewVersion,
+    NewWebhook,
+    Rollback,
+    Transition,
+)
 from heron.registry.sql_changes import Changes
-from heron.registry.webhooks import check_secret
+from heron.registry.webhooks import WebhookDispatcher, check_secret
 from heron.store.sql import SqlStore
 
 T = TypeVar("T")
@@ -46,7 +54,7 @@ class SqlRegistry:
         self,
         store: SqlStore,
         *,
-        blobs: ArtifactStore | None = None,
+        blobs: BlobStore | None = None,
         egress: EgressPolicy | None = None,
     ) -> None:
         self.store = store
@@ -54,6 +62,7 @@ class SqlRegistry:
         self._blobs = blobs
         self.egress = egress if egress is not None else EgressPolicy()
         self._listeners: list[Listener] = []
+        self._dispatcher: WebhookDispatcher | None = None
 
     def __repr__(self) -> str:
         return f"SqlRegistry({self.store!r})"
@@ -61,6 +70,12 @@ class SqlRegistry:
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener`` with the events of every committed change."""
         self._listeners.append(listener)
+
+    def deliver_with(self, dispatcher: WebhookDispatcher) -> None:
+        """Hand every committed change to ``dispatcher``; :meth:`wait_for_webhooks`
+        then waits for it. (Closing it stays the caller's job.)"""
+        self._dispatcher = dispatcher
+        self.subscribe(dispatcher.publish)
 
     def _change(self, work: Callable[[Connection, float], tuple[T, Changes]]) -> T:
         result, changes = self._tx.write(lambda conn: work(conn, time.time()))
@@ -71,47 +86,17 @@ class SqlRegistry:
 
     # --- models -------------------------------------------------------------
     def create_model(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-        protected: Sequence[str] = (),
-        exist_ok: bool = False,
+        self, request: NewModel, actor: Actor, *, exist_ok: bool = False
     ) -> RegisteredModel:
         return self._tx.write(
             lambda conn: sql_changes.create_model(
-                conn,
-                name,
-                actor,
-                time.time(),
-                description=description,
-                tags=tags,
-                protected=protected,
-                exist_ok=exist_ok,
+                conn, request, actor, time.time(), exist_ok=exist_ok
             )
         )
 
-    def update_model(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        description: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        protected: Sequence[str] | None = None,
-    ) -> RegisteredModel:
+    def update_model(self, name: str, request: ModelUpdate, actor: Actor) -> RegisteredModel:
         return self._tx.write(
-            lambda conn: sql_changes.update_model(
-                conn,
-                name,
-                actor,
-                time.time(),
-                description=description,
-                tags=tags,
-                protected=protected,
-            )
+            lambda conn: sql_changes.update_model(conn, name, request, actor, time.time())
         )
 
     def get_model(self, name: str) -> RegisteredModel:
@@ -121,34 +106,17 @@ class SqlRegistry:
         return self._tx.read(sql_reads.models)
 
     # --- versions -----------------------------------------------------------
-    def create_version(
-        self,
-        name: str,
-        source: ArtifactSource,
-        actor: Actor,
-        *,
-        run_id: str | None = None,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-    ) -> ModelVersion:
+    def create_version(self, name: str, request: NewVersion, actor: Actor) -> ModelVersion:
+        files = rules.check_files(request.files)
         if self._blobs is not None:
-            missing = [f.digest for f in source.files if not self._blobs.has(f.digest)]
+            missing = [f.digest for f in files if not self._blobs.has(f.digest)]
             if missing:
                 raise InvalidInput(
                     f"{len(missing)} file(s) of the new version are not in the artifact "
                     f"store (first: {missing[0]}); upload them (PUT /blobs/DIGEST) first"
                 )
         return self._change(
-            lambda conn, now: sql_changes.create_version(
-                conn,
-                name,
-                source,
-                actor,
-                now,
-                run_id=run_id,
-                description=description,
-                tags=tags,
-            )
+            lambda conn, now: sql_changes.create_version(conn, name, request, actor, now)
         )
 
     def get_version(self, name: str, version: int) -> ModelVersion:
@@ -166,36 +134,14 @@ class SqlRegistry:
         return self._tx.read(lambda conn: sql_changes.resolve(conn, name, ref))
 
     # --- changes ------------------------------------------------------------
-    def transition(
-        self,
-        name: str,
-        version: int,
-        stage: str,
-        actor: Actor,
-        *,
-        reason: str | None = None,
-        archive_existing: bool = True,
-    ) -> ModelVersion:
+    def transition(self, name: str, request: Transition, actor: Actor) -> ModelVersion:
         return self._change(
-            lambda conn, now: sql_changes.transition(
-                conn,
-                name,
-                version,
-                stage,
-                actor,
-                now,
-                reason=reason,
-                archive_existing=archive_existing,
-            )
+            lambda conn, now: sql_changes.transition(conn, name, request, actor, now)
         )
 
-    def set_alias(
-        self, name: str, version: int, alias: str, actor: Actor, *, reason: str | None = None
-    ) -> ModelVersion:
+    def set_alias(self, name: str, request: AliasMove, actor: Actor) -> ModelVersion:
         return self._change(
-            lambda conn, now: sql_changes.set_alias(
-                conn, name, version, alias, actor, now, reason=reason
-            )
+            lambda conn, now: sql_changes.set_alias(conn, name, request, actor, now)
         )
 
     def remove_alias(
@@ -208,42 +154,22 @@ class SqlRegistry:
             )
         )
 
-    def rollback(
-        self,
-        name: str,
-        actor: Actor,
-        *,
-        stage: str | None = None,
-        alias: str | None = None,
-        reason: str | None = None,
-    ) -> ModelVersion | None:
-        return self._change(
-            lambda conn, now: sql_changes.rollback(
-                conn, name, actor, now, stage=stage, alias=alias, reason=reason
-            )
-        )
+    def rollback(self, name: str, request: Rollback, actor: Actor) -> ModelVersion | None:
+        return self._change(lambda conn, now: sql_changes.rollback(conn, name, request, actor, now))
 
     def history(self, name: str) -> list[HistoryEntry]:
         return self._tx.read(lambda conn: sql_reads.history(conn, sql_reads.model_row(conn, name)))
 
     # --- webhooks -----------------------------------------------------------
-    def add_webhook(
-        self,
-        url: str,
-        events: Sequence[str],
-        secret: str,
-        actor: Actor,
-        *,
-        model: str | None = None,
-    ) -> Webhook:
+    def add_webhook(self, request: NewWebhook, actor: Actor) -> Webhook:
         rules.require_admin(actor, "add webhooks")
-        parse_url(url)
-        checked_events = sql_webhooks.check_events(events)
-        check_secret(secret)
-        self.egress.check(url)  # resolves the host: outside the transaction
+        parse_url(request.url)
+        events = sql_webhooks.check_events(request.events)
+        secret = check_secret(request.secret)
+        self.egress.check(request.url)  # resolves the host: outside the transaction
         return self._tx.write(
             lambda conn: sql_webhooks.add(
-                conn, url, checked_events, secret, actor.name, model, time.time()
+                conn, request.url, events, secret, actor.name, request.model, time.time()
             )
         )
 
@@ -256,6 +182,11 @@ class SqlRegistry:
 
     def deliveries(self, webhook_id: int, limit: int = 100) -> list[Delivery]:
         return self._tx.read(lambda conn: sql_webhooks.deliveries(conn, int(webhook_id), limit))
+
+    def wait_for_webhooks(self, timeout: float | None = None) -> bool:
+        """Block until the attached dispatcher delivered (or gave up on) every event
+        announced so far; True when nothing is pending (or no dispatcher is attached)."""
+        return True if self._dispatcher is None else self._dispatcher.wait(timeout)
 
     # --- for the dispatcher (heron.registry.webhooks.DeliveryLog) ----------
     def webhook_targets(self, model: str, event: str) -> list[WebhookTarget]:

@@ -4,14 +4,13 @@ aliases, rollbacks. Every function locks the model row first (heron.registry.bas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, desc, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from heron.artifacts.digest import manifest_digest, parse_digest
+from heron.artifacts.digest import manifest_digest
 from heron.errors import Conflict, InvalidInput, NotFound
 from heron.keys import check_name
 from heron.registry import rules
@@ -19,12 +18,19 @@ from heron.registry import sql_reads as reads
 from heron.registry.base import (
     STAGES,
     Actor,
-    ArtifactSource,
     HistoryEntry,
     ModelEvent,
     ModelVersion,
     RegisteredModel,
     Stage,
+)
+from heron.registry.requests import (
+    AliasMove,
+    ModelUpdate,
+    NewModel,
+    NewVersion,
+    Rollback,
+    Transition,
 )
 from heron.store import artifacts_sql
 from heron.store import schema as s
@@ -53,22 +59,15 @@ class Changes:
 
 
 def create_model(
-    conn: Connection,
-    name: str,
-    actor: Actor,
-    now: float,
-    *,
-    description: str = "",
-    tags: Mapping[str, str] | None = None,
-    protected: Sequence[str] = (),
-    exist_ok: bool = False,
+    conn: Connection, request: NewModel, actor: Actor, now: float, *, exist_ok: bool = False
 ) -> RegisteredModel:
-    check_name(name, "model name")
+    name = check_name(request.name, "model name")
+    protected = rules.check_protected(request.protected)
     row = {
         "name": name,
-        "description": rules.check_description(description),
-        "tags": dumps(rules.check_tags(tags)),
-        "protected": dumps(list(rules.check_protected(protected))),
+        "description": rules.check_description(request.description),
+        "tags": dumps(rules.check_tags(request.tags)),
+        "protected": dumps(list(protected)),
         "created_by": actor.name,
         "created_at": now,
         "updated_at": now,
@@ -81,24 +80,17 @@ def create_model(
 
 
 def update_model(
-    conn: Connection,
-    name: str,
-    actor: Actor,
-    now: float,
-    *,
-    description: str | None = None,
-    tags: Mapping[str, str] | None = None,
-    protected: Sequence[str] | None = None,
+    conn: Connection, name: str, request: ModelUpdate, actor: Actor, now: float
 ) -> RegisteredModel:
     model = reads.model_row(conn, name, lock=True)
     values: dict[str, Any] = {"updated_at": now}
-    if description is not None:
-        values["description"] = rules.check_description(description)
-    if tags is not None:
-        values["tags"] = dumps(rules.check_tags(tags))
-    if protected is not None:
+    if request.description is not None:
+        values["description"] = rules.check_description(request.description)
+    if request.tags is not None:
+        values["tags"] = dumps(rules.check_tags(request.tags))
+    if request.protected is not None:
         rules.require_admin(actor, "change which stages and aliases are protected")
-        values["protected"] = dumps(list(rules.check_protected(protected)))
+        values["protected"] = dumps(list(rules.check_protected(request.protected)))
     conn.execute(update(s.registered_models).where(_m.id == model["id"]).values(**values))
     return reads.one_model(conn, name)
 
@@ -107,22 +99,14 @@ def update_model(
 
 
 def create_version(
-    conn: Connection,
-    name: str,
-    source: ArtifactSource,
-    actor: Actor,
-    now: float,
-    *,
-    run_id: str | None,
-    description: str = "",
-    tags: Mapping[str, str] | None = None,
+    conn: Connection, name: str, request: NewVersion, actor: Actor, now: float
 ) -> tuple[ModelVersion, Changes]:
     check_name(name, "model name")
-    clean_tags = rules.check_tags(tags)
-    clean_description = rules.check_description(description)
-    create_model(conn, name, actor, now, exist_ok=True)
+    clean_tags = rules.check_tags(request.tags)
+    clean_description = rules.check_description(request.description)
+    create_model(conn, NewModel(name), actor, now, exist_ok=True)
     model = reads.model_row(conn, name, lock=True)
-    artifact_id, run_id = _artifact_for(conn, name, source, run_id, now)
+    artifact_id, run_id = _artifact_for(conn, name, request, now)
     artifact = artifacts_sql.by_id(conn, artifact_id)
     number = reads.newest_version(conn, int(model["id"])) + 1
     # The model row lock (SQLite: the write lock) makes max+1 safe; the unique
@@ -151,13 +135,15 @@ def create_version(
 
 
 def _artifact_for(
-    conn: Connection, model: str, source: ArtifactSource, run_id: str | None, now: float
+    conn: Connection, model: str, request: NewVersion, now: float
 ) -> tuple[int, str | None]:
     """The artifact version id a new model version points at, and its source run."""
-    if (source.version_id is None) == (not source.files):
+    files = rules.check_files(request.files)
+    run_id = request.run_id
+    if (request.artifact_id is None) == (not files):
         raise InvalidInput("a model version needs either an artifact version id or files")
-    if source.version_id is not None:
-        artifact = artifacts_sql.by_id(conn, int(source.version_id))
+    if request.artifact_id is not None:
+        artifact = artifacts_sql.by_id(conn, int(request.artifact_id))
         if run_id is None:
             return artifact.id, artifact.created_by
         if artifact.created_by != run_id and run_id not in artifact.used_by:
@@ -171,20 +157,19 @@ def _artifact_for(
     project_id = conn.execute(select(s.runs.c.project_id).where(s.runs.c.id == run_id)).scalar()
     if project_id is None:
         raise NotFound(f"run {run_id!r} not found")
-    for f in source.files:
-        parse_digest(f.digest)
-    artifact_name = check_name(source.name or model, "artifact name")
-    files = [{"path": f.path, "digest": f.digest, "size": f.size} for f in source.files]
+    artifact_name = check_name(request.artifact_name or model, "artifact name")
+    entries = [{"path": f.path, "digest": f.digest, "size": f.size} for f in files]
     event = {
         "name": artifact_name,
         "artifact_type": MODEL_ARTIFACT_TYPE,
-        "files": files,
+        "files": entries,
         "aliases": [],
-        "metadata": dict(source.metadata),
+        "metadata": rules.check_metadata(request.metadata),
+        "single_file": bool(request.single_file),
         "time": now,
     }
     artifacts_sql.log_artifact(conn, int(project_id), run_id, event, now)
-    digest = manifest_digest(artifacts_sql.file_entry(f) for f in files)
+    digest = manifest_digest(artifacts_sql.file_entry(f) for f in entries)
     av = s.artifact_versions.c
     found = conn.execute(
         select(av.id)
@@ -218,37 +203,30 @@ def _hold_artifact(conn: Connection, artifact_id: int, model_version_id: int) ->
 
 
 def transition(
-    conn: Connection,
-    name: str,
-    version: int,
-    stage: str,
-    actor: Actor,
-    now: float,
-    *,
-    reason: str | None = None,
-    archive_existing: bool = True,
+    conn: Connection, name: str, request: Transition, actor: Actor, now: float
 ) -> tuple[ModelVersion, Changes]:
-    target = rules.check_stage(stage)
-    reason = rules.check_reason(reason)
+    target = rules.check_stage(request.stage)
+    reason = rules.check_reason(request.reason)
+    number = rules.check_version(request.version)
     model = reads.model_row(conn, name, lock=True)
-    row = reads.version_row(conn, model, rules.check_version(version))
+    row = reads.version_row(conn, model, number)
     protected = _protected(model)
     current: Stage = row["stage"]
     if current == target:
-        return reads.one_version(conn, model, row["version"]), Changes.none()
-    rules.guard(actor, protected, [current, target], f"move version {row['version']} to {target}")
+        return reads.one_version(conn, model, number), Changes.none()
+    rules.guard(actor, protected, [current, target], f"move version {number} to {target}")
     changes = Changes.none()
     _move(conn, model, row, target, actor, now, reason, None, changes)
-    if target == "production" and archive_existing:
+    if target == "production" and request.archive_existing:
         others = conn.execute(
             select(s.model_versions)
             .where(_v.model_id == model["id"], _v.stage == "production", _v.id != row["id"])
             .order_by(_v.version)
         ).mappings()
-        why = f"version {row['version']} moved to production" + (f": {reason}" if reason else "")
+        why = f"version {number} moved to production" + (f": {reason}" if reason else "")
         for other in list(others):
             _move(conn, model, other, "archived", actor, now, why, None, changes)
-    return reads.one_version(conn, model, row["version"]), changes
+    return reads.one_version(conn, model, number), changes
 
 
 def _move(
@@ -285,25 +263,42 @@ def _move(
 
 
 def set_alias(
+    conn: Connection, name: str, request: AliasMove, actor: Actor, now: float
+) -> tuple[ModelVersion, Changes]:
+    alias = rules.check_alias(request.alias)
+    reason = rules.check_reason(request.reason)
+    number = rules.check_version(request.version)
+    model = reads.model_row(conn, name, lock=True)
+    changes = Changes.none()
+    return _point_alias(conn, model, number, alias, actor, now, reason, None, changes), changes
+
+
+def remove_alias(
+    conn: Connection, name: str, alias: str, actor: Actor, now: float, *, reason: str | None
+) -> Changes:
+    checked = rules.check_alias(alias)
+    why = rules.check_reason(reason)
+    model = reads.model_row(conn, name, lock=True)
+    changes = Changes.none()
+    _drop_alias(conn, model, checked, actor, now, why, None, changes)
+    return changes
+
+
+def _point_alias(
     conn: Connection,
-    name: str,
+    model: RowMapping,
     version: int,
     alias: str,
     actor: Actor,
     now: float,
-    *,
-    reason: str | None = None,
-    rollback_of: int | None = None,
-    changes: Changes | None = None,
-) -> tuple[ModelVersion, Changes]:
-    alias = rules.check_alias(alias)
-    reason = rules.check_reason(reason)
-    model = reads.model_row(conn, name, lock=True)
-    row = reads.version_row(conn, model, rules.check_version(version))
-    changes = changes if changes is not None else Changes.none()
+    reason: str | None,
+    rollback_of: int | None,
+    changes: Changes,
+) -> ModelVersion:
+    row = reads.version_row(conn, model, version)
     current = reads.alias_holder(conn, int(model["id"]), alias)
-    if current == row["version"] and rollback_of is None:
-        return reads.one_version(conn, model, row["version"]), changes
+    if current == version and rollback_of is None:
+        return reads.one_version(conn, model, version)
     rules.guard(actor, _protected(model), [alias], f"move alias {alias!r}")
     upsert(
         conn,
@@ -313,93 +308,62 @@ def set_alias(
         ["version_id"],
     )
     entry = _append(
-        conn,
-        model,
-        int(row["version"]),
-        "alias",
-        alias,
-        _text(current),
-        str(row["version"]),
-        actor,
-        now,
-        reason,
+        conn, model, version, "alias", alias, _text(current), str(version), actor, now, reason,
         rollback_of,
-    )
+    )  # fmt: skip
     changes.events.append(_event("alias-changed", entry))
-    return reads.one_version(conn, model, row["version"]), changes
+    return reads.one_version(conn, model, version)
 
 
-def remove_alias(
+def _drop_alias(
     conn: Connection,
-    name: str,
+    model: RowMapping,
     alias: str,
     actor: Actor,
     now: float,
-    *,
-    reason: str | None = None,
-    rollback_of: int | None = None,
-    changes: Changes | None = None,
-) -> Changes:
-    alias = rules.check_alias(alias)
-    reason = rules.check_reason(reason)
-    model = reads.model_row(conn, name, lock=True)
-    changes = changes if changes is not None else Changes.none()
+    reason: str | None,
+    rollback_of: int | None,
+    changes: Changes,
+) -> None:
     current = reads.alias_holder(conn, int(model["id"]), alias)
     if current is None:
-        raise NotFound(f"model {name!r} has no alias {alias!r}")
+        raise NotFound(f"model {model['name']!r} has no alias {alias!r}")
     rules.guard(actor, _protected(model), [alias], f"remove alias {alias!r}")
     conn.execute(delete(s.model_aliases).where(_a.model_id == model["id"], _a.alias == alias))
     entry = _append(
         conn, model, current, "alias", alias, str(current), None, actor, now, reason, rollback_of
     )
     changes.events.append(_event("alias-changed", entry))
-    return changes
 
 
 # --- rollback -------------------------------------------------------------------------
 
 
 def rollback(
-    conn: Connection,
-    name: str,
-    actor: Actor,
-    now: float,
-    *,
-    stage: str | None = None,
-    alias: str | None = None,
-    reason: str | None = None,
+    conn: Connection, name: str, request: Rollback, actor: Actor, now: float
 ) -> tuple[ModelVersion | None, Changes]:
-    if (stage is None) == (alias is None):
+    if (request.stage is None) == (request.alias is None):
         raise InvalidInput("roll back either a stage or an alias (exactly one)")
-    reason = rules.check_reason(reason)
+    reason = rules.check_reason(request.reason)
+    if request.stage is not None:
+        stage = rules.check_rollback_stage(request.stage)
+        model = reads.model_row(conn, name, lock=True)
+        return _rollback_stage(conn, model, stage, actor, now, reason)
+    alias = rules.check_alias(request.alias)
     model = reads.model_row(conn, name, lock=True)
-    if stage is not None:
-        return _rollback_stage(conn, model, rules.check_rollback_stage(stage), actor, now, reason)
-    checked = rules.check_alias(alias)
-    rules.guard(actor, _protected(model), [checked], f"roll back alias {checked!r}")
+    rules.guard(actor, _protected(model), [alias], f"roll back alias {alias!r}")
     steps = [
         rules.Step(e.id, None if e.to_value is None else int(e.to_value), e.rollback_of)
-        for e in reads.history(conn, model, [_h.kind == "alias", _h.name == checked])
+        for e in reads.history(conn, model, [_h.kind == "alias", _h.name == alias])
     ]
-    undo = rules.plan_rollback(steps, f"alias {checked!r} of model {name!r}")
-    why = reason or f"rollback of alias {checked}"
+    undo = rules.plan_rollback(steps, f"alias {alias!r} of model {name!r}")
+    why = reason or f"rollback of alias {alias}"
     changes = Changes.none()
     if undo.target is None:
-        remove_alias(
-            conn, name, checked, actor, now, reason=why, rollback_of=undo.undone, changes=changes
-        )
+        _drop_alias(conn, model, alias, actor, now, why, undo.undone, changes)
         return None, changes
-    return set_alias(
-        conn,
-        name,
-        undo.target,
-        checked,
-        actor,
-        now,
-        reason=why,
-        rollback_of=undo.undone,
-        changes=changes,
-    )
+    restored = _point_alias(conn, model, undo.target, alias, actor, now, why, undo.undone, changes)
+    return restored, changes
 
 
 def _rollback_stage(

@@ -130,6 +130,11 @@ class WebhookDispatcher:
         self._idle = threading.Condition()
         self._closed = False
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` began: new events are dropped from then on."""
+        return self._closed
+
     def publish(self, events: Sequence[ModelEvent]) -> None:
         """Queue ``events`` for delivery; returns at once."""
         for event in events:

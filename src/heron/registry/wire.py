@@ -1,11 +1,14 @@
 """Registry objects as JSON, both ways: the REST routes, the remote client and the
 CLI's ``--json`` all use these, so a field is named in one place. Anything decoded
-is untrusted: malformed input raises InvalidInput, never a KeyError."""
+is untrusted: malformed input raises InvalidInput, never a KeyError.
+
+Requests (:mod:`heron.registry.requests`) go out with :func:`request_to_json`; the
+server decodes them with the routes' body types, which are the same dataclasses."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 from heron.errors import InvalidInput
@@ -44,6 +47,23 @@ def webhook_to_json(w: Webhook) -> dict[str, Any]:
 
 def delivery_to_json(d: Delivery) -> dict[str, Any]:
     return asdict(d)
+
+
+def request_to_json(request: object) -> dict[str, Any]:
+    """A request dataclass as a JSON object (sequences as lists, mappings as objects)."""
+    if not is_dataclass(request) or isinstance(request, type):
+        raise TypeError(f"expected a registry request, got {request!r}")
+    return {f.name: _plain(getattr(request, f.name)) for f in fields(request)}
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def model_from_json(data: object) -> RegisteredModel:

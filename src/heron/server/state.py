@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
@@ -13,6 +14,10 @@ from heron.server.metrics import ServerMetrics
 from heron.service import Tracking
 from heron.settings import Settings
 from heron.store.base import Store
+
+if TYPE_CHECKING:
+    from heron.registry.base import Registry
+    from heron.registry.webhooks import WebhookDispatcher
 
 
 @dataclass
@@ -24,6 +29,8 @@ class ServerState:
     metrics: ServerMetrics
     tracking: Tracking  # the rules: every write and every authorised read
     ping_seconds: float = 15.0  # SSE keep-alive comment interval
+    registry: Registry | None = None  # the model registry (None: the store has none)
+    webhooks: WebhookDispatcher | None = None  # its deliveries, stopped by the lifespan
 
 
 def server_state(request: Request) -> ServerState:
