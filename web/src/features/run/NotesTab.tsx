@@ -1,10 +1,11 @@
 // Run notes: Markdown, rendered safely; editable in place, saved with PATCH /runs/{id}.
+// Loaded when the tab is first shown (the Markdown renderer is its own chunk).
 import { useState } from "react";
 import type { Run } from "../../lib/api";
-import { Markdown } from "../../lib/markdown";
+import { Markdown } from "../../components/Markdown";
 import { usePatchRun } from "./queries";
 
-export function NotesTab({ run }: { run: Run }) {
+export default function NotesTab({ run }: { run: Run }) {
   const [draft, setDraft] = useState<string | null>(null);
   const patch = usePatchRun(); // the saved run replaces the cached one: the notes show at once
   const saving = patch.isPending;

@@ -1,7 +1,7 @@
 // One run: overview, config, charts, system metrics, files and artifacts, notes, logs.
 // Live while it runs: state and charts refresh from the server's events.
 import { useQueryClient } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { Suspense, lazy, useMemo } from "react";
 import { Link, useParams } from "react-router";
 import { Empty, ErrorBox, Loading, StateBadge, Swatch } from "../../components/States";
 import { TabBar, tabPanelProps } from "../../components/Tabs";
@@ -16,10 +16,12 @@ import { DIFF_FILE } from "./api";
 import { ArtifactsTab } from "./ArtifactsTab";
 import { ConfigTable } from "./ConfigTable";
 import { LogsTab } from "./LogsTab";
-import { NotesTab } from "./NotesTab";
 import { Overview, SummaryTable } from "./Overview";
 import { invalidateRuns, useRun } from "./queries";
 import { runPageSchema } from "./state";
+
+// the notes carry the Markdown renderer: loaded when the tab is first shown
+const NotesTab = lazy(() => import("./NotesTab"));
 
 const TABS = [
   ["overview", "Overview"],
@@ -121,7 +123,11 @@ export default function RunPage() {
           />
         )}
         {s.tab === "artifacts" && <ArtifactsTab runId={run.id} file={s.file} onFile={(file) => set({ file })} />}
-        {s.tab === "notes" && <NotesTab run={run} />}
+        {s.tab === "notes" && (
+          <Suspense fallback={<Loading what="notes" />}>
+            <NotesTab run={run} />
+          </Suspense>
+        )}
         {s.tab === "logs" && <LogsTab runId={run.id} running={run.state === "running"} />}
       </div>
     </section>
