@@ -1,26 +1,57 @@
-// The HTTP client for docs/rest-api.md. Every call goes through `request`, which turns
-// RFC 7807 problem JSON into an ApiError carrying the server's message.
-import { decodeNumber } from "./wire";
+// The HTTP client for docs/rest-api.md, and the types of what goes over the wire. Every
+// call goes through `request`, which turns RFC 7807 problem JSON into an ApiError
+// carrying the server's message.
+//
+// The types come from the server's OpenAPI document (src/api/schema.d.ts, written by
+// scripts/web-types) wherever it has them: the request bodies, query parameters and the
+// keys answer. Most routes still answer untyped dicts, so their answers are typed here
+// by hand, each marked TODO(schema) with its route: once the server declares a response
+// model and the schema is regenerated, switch the type to `Schemas[...]`. Floats that
+// may be NaN or ±inf arrive as `WireNumber`s and are decoded in lib/wire.ts.
+import type { components, paths } from "../api/schema";
+import { decodeNumber, type Decoded, type WireNumber } from "./wire";
+
+export type { WireNumber } from "./wire";
+
+type Schemas = components["schemas"];
+/** The JSON answer (200) of a route, as the schema has it. */
+type Answer<P extends keyof paths, M extends "get" | "post" | "patch"> = paths[P][M] extends {
+  responses: { 200: { content: { "application/json": infer T } } };
+}
+  ? T
+  : never;
+/** The query parameters of a route, as the schema has them. */
+type QueryOf<P extends keyof paths, M extends "get" | "post"> = paths[P][M] extends {
+  parameters: { query?: infer Q };
+}
+  ? NonNullable<Q>
+  : never;
 
 export const API = "/api/v1";
 
+// --- runs ------------------------------------------------------------------------------
+
+// TODO(schema): the run states of GET /runs/{run_id} (a plain string in the schema now)
 export type RunState = "running" | "finished" | "failed" | "killed" | "crashed";
 export const RUN_STATES: RunState[] = ["running", "finished", "failed", "killed", "crashed"];
 
-export interface MetricSummary {
+// TODO(schema): GET /runs/{run_id}, PATCH /runs/{run_id} (a run's `metrics`)
+export interface WireMetricSummary {
   count: number;
-  last: number;
+  last: WireNumber;
   last_step: number;
   last_time: number;
-  min: number;
-  max: number;
+  min: WireNumber;
+  max: WireNumber;
   first_time: number;
   goal: "last" | "min" | "max";
   x_axis: string | null;
-  value: number;
+  value: WireNumber;
 }
+export type MetricSummary = Decoded<WireMetricSummary>;
 
-export interface Run {
+// TODO(schema): GET /runs/{run_id}, PATCH /runs/{run_id}
+export interface WireRun {
   id: string;
   project: string;
   name: string;
@@ -30,7 +61,7 @@ export interface Run {
   notes: string;
   config: Record<string, unknown>;
   system: Record<string, unknown>;
-  metrics: Record<string, MetricSummary>;
+  metrics: Record<string, WireMetricSummary>;
   summary: Record<string, unknown>;
   summary_overrides: Record<string, unknown>;
   created_at: number;
@@ -41,7 +72,13 @@ export interface Run {
   traceback: string | null;
   last_step: number | null;
 }
+/** A run as the UI holds it: its summary values decoded. */
+export type Run = Omit<WireRun, "metrics"> & { metrics: Record<string, MetricSummary> };
 
+/** PATCH /runs/{run_id}: what changes (tags added and removed). */
+export type RunPatch = Schemas["RunPatch"];
+
+// TODO(schema): GET /projects
 export interface Project {
   name: string;
   run_count: number;
@@ -49,15 +86,18 @@ export interface Project {
   last_activity: number | null;
 }
 
-export interface ProjectKeys {
-  config: string[];
-  metrics: string[];
-  summary: string[];
-  tags: string[];
-}
+/** GET /projects/{project}/keys: the keys each kind has (the schema: lists by name). */
+// TODO(schema): the four names, once the answer has a model
+export type ProjectKeys = Answer<"/api/v1/projects/{project}/keys", "get"> &
+  Record<"config" | "metrics" | "summary" | "tags", string[]>;
 
+/** A table cell (config values as logged; numbers may be WireNumber strings until decoded). */
 export type Cell = number | string | boolean | null | unknown[];
 
+/** POST /runs/table: which runs, in which order, with which columns. */
+export type TableQuery = Schemas["TableQuery"];
+
+// TODO(schema): POST /runs/table (columnar: one array per field)
 export interface TableRows {
   total: number;
   ids: string[];
@@ -70,31 +110,11 @@ export interface TableRows {
   columns: Record<string, Cell[]>;
 }
 
-export interface TableQuery {
-  project: string;
-  filter?: string;
-  order_by?: string[];
-  columns?: string[];
-  limit?: number;
-  offset?: number;
-}
-
-/** PATCH /runs/{id}: what changes (tags added and removed). */
-export interface RunPatch {
-  name?: string;
-  notes?: string;
-  add_tags?: string[];
-  remove_tags?: string[];
-}
-
 /** POST /projects/{project}/runs/bulk: ids, or a filter ("" for all) less exclusions. */
-export type BulkRequest = ({ ids: string[] } | { filter: string; exclude?: string[] }) & {
-  action: "add_tags" | "remove_tags" | "delete";
-  tags?: string[];
-  force?: boolean;
-  dry_run?: boolean;
-};
+export type BulkRequest = Omit<Schemas["BulkRuns"], "ids" | "filter" | "exclude"> &
+  ({ ids: string[] } | { filter: string; exclude?: string[] });
 
+// TODO(schema): POST /projects/{project}/runs/bulk
 export interface BulkResult {
   action: string;
   matched: number;
@@ -104,7 +124,10 @@ export interface BulkResult {
   limit: number;
 }
 
-/** One line a run printed (GET /runs/{id}/console); `partial`: still being redrawn. */
+/** GET /runs/{run_id}/console: lines after a number, or the last N. */
+export type ConsoleQuery = QueryOf<"/api/v1/runs/{run_id}/console", "get">;
+
+// TODO(schema): GET /runs/{run_id}/console (one line a run printed; `partial`: still being redrawn)
 export interface ConsoleLine {
   line: number;
   stream: "stdout" | "stderr";
@@ -114,17 +137,21 @@ export interface ConsoleLine {
   partial: boolean;
 }
 
+// TODO(schema): GET /runs/{run_id}/console
 export interface ConsolePage {
   lines: ConsoleLine[];
   total: number;
 }
 
+// TODO(schema): GET /runs/{run_id}/files (the shape of the schema's File, which only
+// describes what POST /models/{name}/versions sends)
 export interface FileEntry {
   path: string;
   digest: string;
   size: number;
 }
 
+// TODO(schema): GET /runs/{run_id}/artifacts
 export interface ArtifactVersion {
   id: number;
   project: string;
@@ -142,32 +169,30 @@ export interface ArtifactVersion {
   used_by: string[];
 }
 
-export interface SeriesQuery {
-  runs: string[];
-  keys: string[];
-  x_axis: string;
-  buckets: number;
-  x_min?: number | null;
-  x_max?: number | null;
-}
+// --- charts --------------------------------------------------------------------------
 
-/** One downsampled series as the server sends it (non-finite values as strings). */
+/** POST /series: some runs' metrics, downsampled to `buckets` over an x range. */
+export type SeriesQuery = Schemas["SeriesQuery"];
+
+// TODO(schema): POST /series (one downsampled series; non-finite points apart in `nonfinite`)
 export interface WireSeries {
   run: string;
   key: string;
   total: number;
   sampled: boolean;
-  x: number[];
-  y: number[];
-  min: number[];
-  max: number[];
-  nonfinite: { x: number[]; y: string[] };
+  x: WireNumber[];
+  y: WireNumber[];
+  min: WireNumber[];
+  max: WireNumber[];
+  nonfinite: { x: WireNumber[]; y: WireNumber[] };
 }
 
-// --- the model registry (docs/rest-api.md#model-registry) ---
+// --- the model registry (docs/rest-api.md#model-registry) ----------------------------
 
+// TODO(schema): the stages of the registry's answers (a plain string in Transition)
 export type Stage = "none" | "staging" | "production" | "archived";
 
+// TODO(schema): GET /models, GET /models/{name}
 export interface Model {
   name: string;
   description: string;
@@ -181,6 +206,7 @@ export interface Model {
   aliases: Record<string, number>;
 }
 
+// TODO(schema): GET /models/{name}/versions, POST /models/{name}/transitions
 export interface ModelVersion {
   model: string;
   version: number;
@@ -197,11 +223,14 @@ export interface ModelVersion {
   uri: string;
 }
 
-export interface VersionDetail extends ModelVersion {
+// TODO(schema): GET /models/{name}/versions/{version}
+export interface WireVersionDetail extends ModelVersion {
   artifact: ArtifactVersion;
-  run: Run | null; // null: the source run was deleted
+  run: WireRun | null; // null: the source run was deleted
 }
+export type VersionDetail = Omit<WireVersionDetail, "run"> & { run: Run | null };
 
+// TODO(schema): GET /models/{name}/history
 export interface HistoryEntry {
   id: number;
   model: string;
@@ -216,6 +245,18 @@ export interface HistoryEntry {
   time: number;
   rollback_of: number | null;
 }
+
+// TODO(schema): POST /models/{name}/rollback
+export interface RollbackResult {
+  version: ModelVersion | null;
+}
+
+/** POST /models/{name}/transitions. */
+export type TransitionRequest = Schemas["Transition"];
+/** POST /models/{name}/rollback: a stage or an alias. */
+export type RollbackRequest = Schemas["Rollback"];
+
+// --- the client --------------------------------------------------------------------------
 
 export class ApiError extends Error {
   readonly status: number;
@@ -259,7 +300,8 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
   return (await res.json()) as T;
 }
 
-export const post = (body: unknown, signal?: AbortSignal): RequestInit => ({
+/** A POST of `body` as JSON (name the body's type: `post<TableQuery>(...)`). */
+export const post = <B>(body: B, signal?: AbortSignal): RequestInit => ({
   method: "POST",
   body: JSON.stringify(body),
   signal,
@@ -280,7 +322,7 @@ export const enc = encodeURIComponent;
 export const encPath = (p: string): string => p.split("/").map(enc).join("/");
 
 /** Summary values may be non-finite strings on the wire; make them numbers again. */
-export function decodeRun(run: Run): Run {
+export function decodeRun(run: WireRun): Run {
   const metrics: Record<string, MetricSummary> = {};
   for (const [k, m] of Object.entries(run.metrics ?? {})) {
     metrics[k] = {

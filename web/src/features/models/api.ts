@@ -9,8 +9,12 @@ import {
   type HistoryEntry,
   type Model,
   type ModelVersion,
+  type RollbackRequest,
+  type RollbackResult,
   type Stage,
+  type TransitionRequest,
   type VersionDetail,
+  type WireVersionDetail,
 } from "../../lib/api";
 
 export const STAGES: Stage[] = ["none", "staging", "production", "archived"];
@@ -31,18 +35,18 @@ export const registry = {
   versions: (name: string, signal?: AbortSignal) =>
     request<ModelVersion[]>(`/models/${enc(name)}/versions`, { signal }),
   version: async (name: string, version: number, signal?: AbortSignal): Promise<VersionDetail> => {
-    const d = await request<VersionDetail>(`/models/${enc(name)}/versions/${version}`, { signal });
+    const d = await request<WireVersionDetail>(`/models/${enc(name)}/versions/${version}`, { signal });
     return { ...d, run: d.run && decodeRun(d.run) }; // the source run's summary, as the run page shows it
   },
   history: (name: string, signal?: AbortSignal) => request<HistoryEntry[]>(`/models/${enc(name)}/history`, { signal }),
   transition: (name: string, version: number, stage: Stage, reason: string, archiveExisting: boolean) =>
     request<ModelVersion>(
       `/models/${enc(name)}/transitions`,
-      post({ version, stage, reason: reasonOrNull(reason), archive_existing: archiveExisting }),
+      post<TransitionRequest>({ version, stage, reason: reasonOrNull(reason), archive_existing: archiveExisting }),
     ),
   rollback: (name: string, target: RollbackTarget, reason: string) =>
-    request<{ version: ModelVersion | null }>(
+    request<RollbackResult>(
       `/models/${enc(name)}/rollback`,
-      post({ ...target, reason: reasonOrNull(reason) }),
+      post<RollbackRequest>({ ...target, reason: reasonOrNull(reason) }),
     ),
 };

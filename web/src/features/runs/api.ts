@@ -12,6 +12,7 @@ import {
 
 export const runsApi = {
   keys: (project: string, signal?: AbortSignal) => request<ProjectKeys>(`/projects/${enc(project)}/keys`, { signal }),
-  table: (q: TableQuery, signal?: AbortSignal) => request<TableRows>("/runs/table", post(q, signal)),
-  bulk: (project: string, body: BulkRequest) => request<BulkResult>(`/projects/${enc(project)}/runs/bulk`, post(body)),
+  table: (q: TableQuery, signal?: AbortSignal) => request<TableRows>("/runs/table", post<TableQuery>(q, signal)),
+  bulk: (project: string, body: BulkRequest) =>
+    request<BulkResult>(`/projects/${enc(project)}/runs/bulk`, post<BulkRequest>(body)),
 };
