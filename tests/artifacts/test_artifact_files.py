@@ -5,10 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from heron.artifacts import LocalArtifactStore, SkippedFileWarning, collect, materialize
-from heron.artifacts.digest import bytes_digest
+from heron.artifacts import (
+    LocalArtifactStore,
+    SkippedFileWarning,
+    collect,
+    materialize,
+    materialize_version,
+)
+from heron.artifacts.digest import bytes_digest, manifest_digest
 from heron.errors import DigestMismatch, InvalidInput, UnsafePath
-from heron.store.base import FileEntry
+from heron.store.base import ArtifactVersion, FileEntry
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -321,3 +327,50 @@ def test_names_equal_after_unicode_normalisation_collide(tmp_path: Path) -> None
         pytest.skip("this file system normalises names itself")
     with pytest.raises(UnsafePath, match="both be stored"):
         collect(tmp_path)
+
+
+def version_of(files: list[FileEntry], single_file: bool) -> ArtifactVersion:
+    return ArtifactVersion(
+        id=1,
+        project="p",
+        name="m",
+        version=0,
+        type="model",
+        digest=manifest_digest(files),
+        size=sum(f.size for f in files),
+        files=tuple(files),
+        aliases=(),
+        metadata={},
+        created_by=None,
+        created_at=0.0,
+        single_file=single_file,
+    )
+
+
+def test_materialize_version_gives_the_file_of_a_single_file_version(
+    store: LocalArtifactStore, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "src" / "model.pt", b"weights")
+    files = log(store, source)
+    got = materialize_version(version_of(files, True), store, tmp_path / "out")
+    assert got == tmp_path / "out" / "model.pt" and got.read_bytes() == b"weights"
+    # The same file logged as a folder's only file gives the folder.
+    folder = materialize_version(version_of(files, False), store, tmp_path / "out2")
+    assert folder == tmp_path / "out2" and tree(folder) == {"model.pt": b"weights"}
+
+
+def test_materialize_version_gives_the_folder_of_a_folder(
+    store: LocalArtifactStore, tmp_path: Path, source: Path
+) -> None:
+    files = log(store, source)
+    got = materialize_version(version_of(files, False), store, tmp_path / "out")
+    assert got == tmp_path / "out" and tree(got) == tree(source)
+    # A flag on a version of many files cannot name one file: the folder it is.
+    assert materialize_version(version_of(files, True), store, tmp_path / "out") == got
+
+
+def test_materialize_version_checks_every_path(store: LocalArtifactStore, tmp_path: Path) -> None:
+    bad = FileEntry("../escape", bytes_digest(b"x"), 1)
+    with pytest.raises(UnsafePath):
+        materialize_version(version_of([bad], True), store, tmp_path / "out")
+    assert not (tmp_path / "escape").exists()

@@ -3,6 +3,8 @@ contract every ArtifactStore keeps is tested in test_artifact_store_contract.py.
 
 from __future__ import annotations
 
+import errno
+import io
 import multiprocessing
 import os
 import stat
@@ -13,6 +15,7 @@ import pytest
 
 from heron.artifacts import ArtifactStore, LocalArtifactStore
 from heron.artifacts.digest import CHUNK_SIZE, bytes_digest
+from heron.errors import StoreError
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -153,3 +156,41 @@ def test_concurrent_puts_from_processes(store: LocalArtifactStore, tmp_path: Pat
     expected = {bytes_digest(p.read_bytes()): p.read_bytes() for p in [shared, *own]}
     assert {d for digests in outcomes for d in digests} == set(expected)
     check_store(store, expected)
+
+
+def test_a_store_that_cannot_be_written_says_so(tmp_path: Path) -> None:
+    store = LocalArtifactStore(tmp_path / "blobs")
+    write(tmp_path / "blobs" / "tmp", b"a file where the temp folder should be")
+    with pytest.raises(StoreError, match="cannot write to the artifact store") as caught:
+        store.put_file(write(tmp_path / "a", b"a"))
+    assert str(store.root) in str(caught.value)
+    assert not store.has(bytes_digest(b"a"))
+
+
+def test_a_full_disk_is_a_store_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class FullDisk(io.FileIO):
+        def write(self, data: Any, /) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_fdopen = os.fdopen
+
+    def fdopen(fd: int, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        return FullDisk(fd, "wb") if mode == "wb" else real_fdopen(fd, mode, *args, **kwargs)
+
+    store = LocalArtifactStore(tmp_path / "blobs")
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    with pytest.raises(StoreError, match=r"No space left on device.*free disk space"):
+        store.put_file(write(tmp_path / "a", os.urandom(3 * CHUNK_SIZE)))
+    monkeypatch.undo()
+    assert tmp_files(store) == [] and list(store.blobs()) == []
+
+
+def test_an_unreadable_blob_is_a_store_error(store: LocalArtifactStore, tmp_path: Path) -> None:
+    info = store.put_file(write(tmp_path / "a", b"a"))
+    path = store.local_path(info.digest)
+    path.unlink()
+    path.mkdir()  # something that is not a readable blob file
+    with pytest.raises(StoreError, match="cannot read blob"):
+        store.open(info.digest)

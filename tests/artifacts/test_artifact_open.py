@@ -6,6 +6,7 @@ import pytest
 
 from heron.artifacts import LocalArtifactStore, open_artifact_store
 from heron.errors import InvalidInput
+from heron.settings import Settings
 
 
 def test_plain_paths(tmp_path: Path) -> None:
@@ -39,16 +40,25 @@ def test_file_url_needs_an_absolute_path() -> None:
         open_artifact_store("file://relative/blobs")
 
 
-def test_s3_urls_open_an_s3_store(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_s3_urls_open_an_s3_store_at_the_endpoint_the_settings_name() -> None:
     from heron.artifacts.s3 import S3ArtifactStore
 
-    monkeypatch.setenv("HERON_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    settings = Settings(s3_endpoint_url="http://127.0.0.1:9")
     for url in ("s3://bucket/prefix", "S3://bucket/prefix/"):
-        store = open_artifact_store(url)  # no request yet: nothing listens there
+        store = open_artifact_store(url, settings=settings)  # no request yet: none listens
         assert isinstance(store, S3ArtifactStore)
         assert (store.url, store.endpoint_url) == ("s3://bucket/prefix", "http://127.0.0.1:9")
     with pytest.raises(InvalidInput, match="bucket"):
-        open_artifact_store("s3:///prefix")
+        open_artifact_store("s3:///prefix", settings=settings)
+
+
+def test_opening_reads_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from heron.artifacts.s3 import S3ArtifactStore
+
+    monkeypatch.setenv("HERON_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    store = open_artifact_store("s3://bucket/prefix")  # the caller's Settings decide
+    assert isinstance(store, S3ArtifactStore) and store.endpoint_url is None
+    assert S3ArtifactStore("s3://bucket/prefix").endpoint_url is None
 
 
 @pytest.mark.parametrize("bad", ["gs://bucket", "http://host/x", ""])

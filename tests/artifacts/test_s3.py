@@ -20,8 +20,7 @@ from heron.artifacts.digest import bytes_digest
 from heron.artifacts.s3 import S3ArtifactStore, parse_s3_url, transfer_config
 from heron.errors import HeronError, InvalidInput, StoreError
 from heron.local_dir import LocalDir
-from heron.sdk import init as sdk_init
-from heron.sdk.backend import LocalBackend
+from heron.settings import Settings
 from tests.s3_server import S3Server, running_s3_server
 
 MIB = 1 << 20
@@ -251,7 +250,7 @@ def _no_traceback_chain(exc: BaseException) -> None:
 
 
 def test_a_missing_bucket_says_so(s3_env: S3Server, tmp_path: Path) -> None:
-    store = S3ArtifactStore("s3://no-such-bucket-here/x")
+    store = S3ArtifactStore("s3://no-such-bucket-here/x", endpoint_url=s3_env.endpoint_url)
     calls: list[Any] = [
         lambda: store.put_file(write(tmp_path / "a", b"a")),
         lambda: store.has(bytes_digest(b"a")),
@@ -285,7 +284,7 @@ def test_missing_credentials_say_where_to_put_them(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
-    store = S3ArtifactStore("s3://some-bucket/x")
+    store = S3ArtifactStore("s3://some-bucket/x", endpoint_url=s3_env.endpoint_url)
     with pytest.raises(StoreError, match="no usable AWS credentials") as e:
         store.has(bytes_digest(b"a"))
     _no_traceback_chain(e.value)
@@ -302,9 +301,8 @@ def test_an_unreachable_endpoint_says_so(
     s3_env: S3Server, closed_port: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     endpoint = f"http://127.0.0.1:{closed_port}"
-    monkeypatch.setenv("HERON_S3_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # the standard AWS setting is honoured
-    store = S3ArtifactStore("s3://bucket/x")
+    store = S3ArtifactStore("s3://bucket/x", endpoint_url=endpoint)
     assert store.endpoint_url == endpoint
     with pytest.raises(StoreError, match="cannot be reached") as e:
         store.put_file(write(tmp_path / "a", b"a"))
@@ -316,42 +314,37 @@ def test_an_unreachable_endpoint_says_so(
 # --- through a real run ----------------------------------------------------------------
 
 
-def test_runs_log_and_use_artifacts_in_s3(
-    s3_env: S3Server,
-    s3_bucket: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_runs_log_and_use_artifacts_in_s3(s3_env: S3Server, s3_bucket: str, tmp_path: Path) -> None:
+    """heron.init and heron.Api on a store folder whose blobs are in S3: the bucket and
+    its endpoint come from the Settings the entry point built, nothing deeper."""
     import heron
 
-    blobs = S3ArtifactStore(f"s3://{s3_bucket}/heron")
-    backends: list[LocalBackend] = []
-
-    class WithS3Blobs(LocalBackend):  # heron.init's backend, with the S3 store for blobs
-        def __init__(self, folder: LocalDir, **_: Any) -> None:
-            super().__init__(folder, artifacts=blobs)
-            backends.append(self)
-
-    monkeypatch.setattr(sdk_init, "LocalBackend", WithS3Blobs)
+    store_dir = tmp_path / "heron-runs"
+    settings = Settings(
+        dir=store_dir,
+        artifacts=f"s3://{s3_bucket}/heron",
+        s3_endpoint_url=s3_env.endpoint_url,
+        system_metrics_interval=0.0,
+        capture_git=False,
+        capture_packages=False,
+        capture_console=False,
+    )
     model = write(tmp_path / "model" / "weights.bin", os.urandom(300_000))
     write(tmp_path / "model" / "config.json", b'{"layers": 4}')
-    store_dir = tmp_path / "heron-runs"
-    options: dict[str, Any] = {"dir": store_dir, "system_metrics": False, "capture": False}
-    with heron.init("s3test", **options) as producer:
+    with heron.init("s3test", settings=settings) as producer:
         producer.log({"loss": 0.5})
         ref = producer.log_artifact(tmp_path / "model", name="model", type="model")
     assert ref.startswith("model:")
-    stored = {b.digest for b in blobs.blobs()}
-    assert stored == {
+    blobs = S3ArtifactStore(f"s3://{s3_bucket}/heron", endpoint_url=s3_env.endpoint_url)
+    assert {b.digest for b in blobs.blobs()} == {
         bytes_digest(model.read_bytes()),
         bytes_digest(b'{"layers": 4}'),
     }
     assert [p for p in LocalDir.at(store_dir).blobs.rglob("*") if p.is_file()] == []
-    with heron.init("s3test", **options) as consumer:
+    with heron.init("s3test", settings=settings) as consumer:
         folder = consumer.use_artifact("model:latest")
     assert (folder / "weights.bin").read_bytes() == model.read_bytes()
     assert (folder / "config.json").read_bytes() == b'{"layers": 4}'
-    assert len(backends) == 2 and all(b.artifacts is blobs for b in backends)
-    with heron.Api(store_dir) as api:
+    with heron.Api(store_dir, settings=settings) as api:
         version = api.artifact("s3test", "model")
         assert consumer.id in version.used_by

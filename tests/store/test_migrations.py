@@ -146,3 +146,41 @@ def test_opening_a_current_store_does_not_import_alembic(empty_db_url: str) -> N
         "assert 'alembic' not in sys.modules, 'alembic imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_0006_moves_single_file_out_of_the_metadata_and_back(empty_db_url: str) -> None:
+    alembic_upgrade(empty_db_url, "0005")
+    metadata = {
+        1: '{"single_file":true,"flavor":"torch","acc":NaN}',
+        2: '{"single_file":false}',
+        3: '{"note":"says \\"single_file\\" in a value"}',
+        4: '{"nested":{"single_file":true}}',
+        5: "{}",
+    }
+    with connect(empty_db_url) as conn:
+        conn.execute(
+            text("INSERT INTO projects (id, name, created_at) VALUES (1, 'p', :t)"), {"t": T0}
+        )
+        for version_id, text_ in metadata.items():
+            conn.execute(
+                text(
+                    "INSERT INTO artifact_versions (id, project_id, name, version, type, digest, "
+                    "size, file_count, metadata, created_by, created_at) VALUES (:id, 1, :name, "
+                    "0, 'model', 'sha256:x', 0, 0, :metadata, NULL, :t)"
+                ),
+                {"id": version_id, "name": f"a{version_id}", "metadata": text_, "t": T0},
+            )
+    with open_store(empty_db_url) as store:
+        got = {v.id: (v.single_file, v.metadata) for v in store.artifacts()}
+    assert got[1][0] is True and got[1][1]["flavor"] == "torch" and "single_file" not in got[1][1]
+    assert np.isnan(got[1][1]["acc"])
+    assert got[2] == (False, {})
+    assert got[3] == (False, {"note": 'says "single_file" in a value'})
+    assert got[4] == (False, {"nested": {"single_file": True}})
+    assert got[5] == (False, {})
+    with connect(empty_db_url) as conn:
+        command.downgrade(migrate.alembic_config(conn), "0005")
+    with connect(empty_db_url) as conn:
+        rows = dict(conn.execute(text("SELECT id, metadata FROM artifact_versions")).all())
+    assert '"single_file":true' in rows[1] and "flavor" in rows[1]
+    assert rows[2] == "{}" and rows[5] == "{}"

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from heron.errors import InvalidInput
 
@@ -51,7 +51,13 @@ def is_digest(digest: object) -> bool:
     return True
 
 
-def hash_stream(source: BinaryIO, sink: BinaryIO | None = None) -> tuple[str, int]:
+class Sink(Protocol):
+    """Where :func:`hash_stream` copies to: anything with a binary ``write``."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+def hash_stream(source: BinaryIO, sink: Sink | None = None) -> tuple[str, int]:
     """Digest and size of everything left in ``source``, copying it to ``sink`` if given.
 
     Hashing the very bytes that are written (never re-reading) keeps digest and copy

@@ -16,7 +16,9 @@
   users see it and can filter it by category.
 
 :func:`materialize` writes an artifact's files into a folder, refusing any path
-that would land outside it, including through symlinks already in the folder.
+that would land outside it, including through symlinks already in the folder;
+:func:`materialize_version` does so for an artifact version and returns what a user
+asked for: the file itself for a version logged from one file, else the folder.
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heron.artifacts.base import ArtifactStore
+from heron.artifacts.base import BlobStore
 from heron.artifacts.digest import file_digest, parse_digest
 from heron.errors import InvalidInput, UnsafePath
 from heron.keys import check_artifact_path
 
 if TYPE_CHECKING:  # only attributes are used; keeps heron.store out of this import
-    from heron.store.base import FileEntry
+    from heron.store.base import ArtifactVersion, FileEntry
 
 
 class SkippedFileWarning(UserWarning):
@@ -111,7 +113,7 @@ def _link_target(link: Path, real_root: Path) -> Path | str:
     return target
 
 
-def materialize(files: Sequence[FileEntry], store: ArtifactStore, dest: Path) -> Path:
+def materialize(files: Sequence[FileEntry], store: BlobStore, dest: Path) -> Path:
     """Write ``files`` into ``dest`` (created if needed) and return ``dest``.
 
     Every path is checked before anything is written: UnsafePath if it is not a
@@ -129,6 +131,16 @@ def materialize(files: Sequence[FileEntry], store: ArtifactStore, dest: Path) ->
         target.parent.mkdir(parents=True, exist_ok=True)
         store.fetch(entry.digest, target)
     return dest
+
+
+def materialize_version(version: ArtifactVersion, store: BlobStore, dest: Path) -> Path:
+    """Write ``version``'s files into ``dest`` (see :func:`materialize`) and return the
+    path a user wants: the file itself for a version logged from a single file
+    (``version.single_file``), else ``dest``."""
+    folder = materialize(version.files, store, dest)
+    if version.single_file and len(version.files) == 1:
+        return folder / check_artifact_path(version.files[0].path)
+    return folder
 
 
 def _plan(files: Sequence[FileEntry], dest: Path) -> list[tuple[FileEntry, Path]]:

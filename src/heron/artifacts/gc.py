@@ -1,6 +1,7 @@
 """Garbage collection of blobs nothing references any more.
 
-The caller (``heron gc``) asks the Store which digests are referenced, shows
+The caller (``heron gc``) asks the store which digests are referenced
+(``MaintenanceStore.referenced_digests``), shows
 :func:`find_orphans` as a dry run, then calls :func:`delete_blobs`. Take ``now``
 *before* asking the Store, so that any blob put after that moment counts as young.
 
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from heron.artifacts.base import ArtifactStore, BlobInfo
+from heron.artifacts.base import BlobInfo, BlobMaintenance
 from heron.errors import InvalidInput
 
 
 def find_orphans(
-    store: ArtifactStore, referenced: set[str], grace_seconds: float, now: float
+    store: BlobMaintenance, referenced: set[str], grace_seconds: float, now: float
 ) -> list[BlobInfo]:
     """Blobs not in ``referenced`` and last modified at least ``grace_seconds`` before
     ``now``, sorted by digest. Blobs dated after ``now`` (clock skew) are spared."""
@@ -32,7 +33,7 @@ def find_orphans(
     return sorted(orphans, key=lambda b: b.digest)
 
 
-def delete_blobs(store: ArtifactStore, blobs: Iterable[BlobInfo]) -> tuple[int, int]:
+def delete_blobs(store: BlobMaintenance, blobs: Iterable[BlobInfo]) -> tuple[int, int]:
     """Delete ``blobs`` (from :func:`find_orphans`); return (how many, how many bytes).
 
     A blob modified since it was listed (re-put meanwhile) or already gone is skipped.
@@ -47,7 +48,7 @@ def delete_blobs(store: ArtifactStore, blobs: Iterable[BlobInfo]) -> tuple[int, 
     return count, size
 
 
-def _touched_since(store: ArtifactStore, blob: BlobInfo) -> bool:
+def _touched_since(store: BlobMaintenance, blob: BlobInfo) -> bool:
     path = store.local_path(blob.digest)
     if path is None:  # a remote store: no cheap re-check, rely on the grace period
         return False

@@ -10,6 +10,10 @@ Concurrency: every put writes its own temp file and moves it into place with
 rename), so any number of threads and processes may put at once without locks.
 Shard folders are never removed, so a put's ``mkdir`` cannot be undone by a
 concurrent delete before its rename.
+
+Errors: a blob file that cannot be written (a full disk, a read-only folder) or read
+(permissions) raises StoreError naming the store and what to check; only the caller's
+own files (the source of a put, the destination of a fetch) raise ``OSError``.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ import io
 import os
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from heron.artifacts._fs import fsync_dir, new_temp, remove_quietly
 from heron.artifacts.base import BlobInfo
 from heron.artifacts.digest import CHUNK_SIZE, PREFIX, hash_stream, parse_digest
-from heron.errors import DigestMismatch, NotFound
+from heron.errors import DigestMismatch, NotFound, StoreError
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -64,28 +69,45 @@ class LocalArtifactStore:
 
     def put_stream(self, source: BinaryIO) -> BlobInfo:
         """Store everything left in ``source`` (streamed, hashed while copied)."""
-        fd, tmp = new_temp(self._tmp, "put-")
+        with self._writing():
+            fd, tmp = new_temp(self._tmp, "put-")
         try:
-            with os.fdopen(fd, "wb") as out:
-                digest, size = hash_stream(source, out)
+            # Unbuffered: every write error surfaces in _StoreWrites, none in the close.
+            with os.fdopen(fd, "wb", buffering=0) as out:
+                digest, size = hash_stream(source, _StoreWrites(self, out))
                 final = self._path(digest)
                 existing = self._refresh(final, digest, size)
                 if existing is None and self.durable:  # only a copy we keep needs the sync
-                    out.flush()
-                    os.fsync(out.fileno())
+                    with self._writing():
+                        os.fsync(out.fileno())
             if existing is not None:
                 remove_quietly(tmp)
                 return existing
-            os.chmod(tmp, _READ_ONLY)
-            modified = os.stat(tmp).st_mtime
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
+            with self._writing():
+                os.chmod(tmp, _READ_ONLY)
+                modified = os.stat(tmp).st_mtime
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, final)
         except BaseException:
             remove_quietly(tmp)
             raise
         if self.durable:
             fsync_dir(final.parent)
         return BlobInfo(digest, size, modified)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """OSErrors of writing into the store become StoreErrors that say what to check."""
+        try:
+            yield
+        except OSError as exc:
+            raise self._write_error(exc) from None
+
+    def _write_error(self, exc: OSError) -> StoreError:
+        return StoreError(
+            f"cannot write to the artifact store at {self.root}: {exc.strerror or exc}; "
+            "check free disk space and that this user may write there"
+        )
 
     def _refresh(self, final: Path, digest: str, size: int) -> BlobInfo | None:
         """Reuse an existing blob, touching it so a concurrent gc sees it as young.
@@ -110,6 +132,8 @@ class LocalArtifactStore:
             path.unlink()
         except FileNotFoundError:
             return False
+        except OSError as exc:
+            raise self._write_error(exc) from None
         return True
 
     def remove_stale_temp(self, older_than: float) -> int:
@@ -184,11 +208,31 @@ class LocalArtifactStore:
         path = self._path(digest)
         try:
             return path, io.FileIO(path, "r")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise self._not_found(digest) from None
+        except OSError as exc:
+            raise StoreError(
+                f"cannot read blob {digest} at {path}: {exc.strerror or exc}; check that "
+                "this user may read the artifact store"
+            ) from None
 
     def _not_found(self, digest: str) -> NotFound:
         return NotFound(f"blob {digest} is not in the artifact store at {self.root}")
+
+
+class _StoreWrites:
+    """The sink of a put: write errors (a full disk) are the store's, not the source's."""
+
+    def __init__(self, store: LocalArtifactStore, out: io.FileIO) -> None:
+        self._store = store
+        self._out = out
+
+    def write(self, data: bytes, /) -> int:
+        view = memoryview(data)
+        with self._store._writing():
+            while view:  # a raw write may take part of the bytes
+                view = view[self._out.write(view) or 0 :]
+        return len(data)
 
 
 class _VerifyingReader(io.RawIOBase):

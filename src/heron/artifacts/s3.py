@@ -4,8 +4,10 @@ Layout under ``s3://bucket/prefix``::
 
     prefix/blobs/sha256/ab/cdef...   one object per blob: "ab" + "cdef..." is its hex digest
 
-Endpoint, region and credentials come from the standard AWS configuration (environment,
-``~/.aws``, instance roles); ``HERON_S3_ENDPOINT_URL`` points at an S3-compatible server.
+Region and credentials come from the standard AWS configuration (environment, ``~/.aws``,
+instance roles), which boto3 reads; the endpoint of an S3-compatible server is passed in
+(``endpoint_url``: ``open_artifact_store`` takes it from ``Settings.s3_endpoint_url``,
+``HERON_S3_ENDPOINT_URL``). Heron itself reads no environment here.
 
 A put hashes the file first, because the digest is the key: an object already there
 is not uploaded again. The upload then re-hashes the bytes it sends and refuses to
@@ -98,9 +100,9 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 class S3ArtifactStore:
     """Content-addressed blobs in an S3 bucket. See the module doc for layout and safety.
 
-    ``endpoint_url`` (default: ``HERON_S3_ENDPOINT_URL``, else the AWS configuration)
-    selects an S3-compatible server; ``client`` replaces the boto3 client entirely;
-    ``transfer`` tunes multipart uploads.
+    ``endpoint_url`` selects an S3-compatible server (None: boto3's own choice, AWS
+    S3 unless the AWS configuration names another); ``client`` replaces the boto3
+    client entirely; ``transfer`` tunes multipart uploads.
     """
 
     def __init__(
@@ -114,10 +116,6 @@ class S3ArtifactStore:
     ) -> None:
         self.bucket, self.prefix = parse_s3_url(url)
         self.url = f"s3://{self.bucket}" + (f"/{self.prefix}" if self.prefix else "")
-        if endpoint_url is None and client is None:
-            from heron.settings import Settings
-
-            endpoint_url = Settings.from_env().s3_endpoint_url
         self.endpoint_url = endpoint_url
         # max_pool_connections: a server puts and reads many blobs at once.
         self._client = client or boto3.session.Session().client(

@@ -1,9 +1,11 @@
 """Talking to ``heron server`` over HTTP: the same contracts as the local store.
 
-``RemoteStore`` implements the :class:`~heron.store.base.Store` protocol and
-``RemoteArtifactStore`` the :class:`~heron.artifacts.base.ArtifactStore` protocol
+``RemoteStore`` implements the :class:`~heron.store.base.RunStore` protocol and
+``RemoteArtifactStore`` the :class:`~heron.artifacts.base.BlobStore` protocol, in full,
 over the REST API (docs/rest-api.md), so the SDK's backend and ``heron.Api`` work
-the same against a folder or a server.
+the same against a folder or a server. What runs beside a database (reaping, change
+polling, garbage collection: ``MaintenanceStore``, ``BlobMaintenance``) is the
+server's own business and is not offered here.
 """
 
 from heron.remote.artifacts import RemoteArtifactStore

@@ -1,13 +1,20 @@
-"""``RemoteStore``: the Store protocol over ``heron server``'s REST API."""
+"""``RemoteStore``: the :class:`~heron.store.base.RunStore` protocol over ``heron
+server``'s REST API, in full.
+
+What a server does beside its database (reaping stale runs, polling changes,
+garbage collection) is not part of it: the server does those itself, and
+``GET /api/v1/events`` pushes its changes to whoever listens.
+"""
 
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Sequence
-from typing import Any
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from heron.errors import InvalidInput
+from heron.errors import InvalidValue, StoreError
 from heron.remote.http import HttpClient
 from heron.store.base import (
     CONSOLE_PAGE_MAX,
@@ -18,7 +25,6 @@ from heron.store.base import (
     IngestResult,
     ProjectInfo,
     ProjectKeys,
-    RunChange,
     RunInfo,
     RunSpec,
     RunTable,
@@ -28,31 +34,56 @@ from heron.wire import (
     BATCH_CONTENT_TYPE,
     artifact_from_json,
     console_from_json,
+    count_from_json,
     decode_batch,
+    deleted_from_json,
     encode_batch,
     file_from_json,
-    float_from_json,
+    history_from_json,
+    ingested_from_json,
+    keys_from_json,
     project_from_json,
     run_from_json,
-    series_from_json,
+    run_page_from_json,
     spec_to_json,
+    table_from_json,
 )
+
+T = TypeVar("T")
 
 # Batches of training curves compress 3-5x; below this size it is not worth the CPU.
 _GZIP_ABOVE = 4096
-
-
-def _maybe_float(value: Any) -> Any:
-    """A table cell: the spelled-out non-finite floats back to floats."""
-    return float_from_json(value) if value in ("NaN", "Infinity", "-Infinity") else value
 
 
 def _quote(part: str) -> str:
     return quote(part, safe="")
 
 
+_JSON = {"Content-Type": "application/json"}
+
+
+def _json_body(value: Any, what: str) -> bytes:
+    """``value`` as JSON bytes; InvalidValue (as the local store says) when it is not JSON."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise _not_json(what, exc) from None
+
+
+def _not_json(what: str, exc: Exception) -> InvalidValue:
+    return InvalidValue(
+        f"cannot send {what} as JSON ({exc}); use numbers, strings, booleans, None, lists and dicts"
+    )
+
+
 class RemoteStore:
-    """Everything a Store does, answered by a server (``http://host:port``)."""
+    """A :class:`~heron.store.base.RunStore` answered by a server (``http://host:port``).
+
+    Errors are the server's, re-raised as the same ``heron.errors`` classes
+    (``heron.remote.http``); a server that cannot be reached raises Unavailable, and
+    an answer this client cannot read (not JSON, fields missing: not a Heron server,
+    or another version) raises StoreError.
+    """
 
     def __init__(self, url: str, client: HttpClient | None = None) -> None:
         self.http = client if client is not None else HttpClient(url)
@@ -61,21 +92,44 @@ class RemoteStore:
     def __repr__(self) -> str:
         return f"RemoteStore({self.url!r})"
 
+    def _ask(self, method: str, path: str, read: Callable[[Any], T], **kwargs: Any) -> T:
+        """One request; its JSON answer through ``read``, the one place where an answer
+        that is not what a Heron server sends becomes a StoreError."""
+        response = self.http.request(method, path, **kwargs)
+        try:
+            return read(response.json())
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # InvalidInput too
+            raise self._unreadable(method, path, exc) from None
+
+    def _unreadable(self, method: str, path: str, exc: Exception) -> StoreError:
+        return StoreError(
+            f"the answer of {self.url} to {method} {path} is not what a Heron server sends "
+            f"({type(exc).__name__}: {exc}); check that this address is a Heron server and "
+            "that it runs the same version of Heron as this client"
+        )
+
     # --- writing -----------------------------------------------------------
     def create_run(self, spec: RunSpec) -> RunInfo:
-        return run_from_json(self.http.json("POST", "/runs", json=spec_to_json(spec)))
+        body = _json_body(spec_to_json(spec), "the run's config and system info")
+        return self._ask("POST", "/runs", run_from_json, content=body, headers=_JSON)
 
     def ingest(self, batch: Batch) -> IngestResult:
-        body = encode_batch(batch)
+        try:
+            body = encode_batch(batch)
+        except (TypeError, ValueError) as exc:  # an event value that is not JSON
+            raise _not_json("the batch's events", exc) from None
         headers = {"Content-Type": BATCH_CONTENT_TYPE}
         if len(body) > _GZIP_ABOVE:
             body = gzip.compress(body, compresslevel=1)
             headers["Content-Encoding"] = "gzip"
-        answer = self.http.json(
-            "POST", f"/runs/{_quote(batch.run_id)}/batches", content=body, headers=headers
-        )
         # The server frees what retention orphaned itself: nothing for the client to do.
-        return IngestResult(seq=int(answer["seq"]), applied=bool(answer["applied"]))
+        return self._ask(
+            "POST",
+            f"/runs/{_quote(batch.run_id)}/batches",
+            ingested_from_json,
+            content=body,
+            headers=headers,
+        )
 
     def heartbeat(self, run_id: str, at: float) -> None:
         self.http.request("POST", f"/runs/{_quote(run_id)}/heartbeat", json={"at": at})
@@ -84,10 +138,6 @@ class RemoteStore:
         self.http.request(
             "POST", f"/runs/{_quote(run_id)}/crashed", json={"at": at, "reason": reason}
         )
-
-    def stale_runs(self, older_than: float) -> list[str]:
-        # The server's own reaper marks runs whose heartbeats stopped.
-        return []
 
     def update_run(
         self,
@@ -103,18 +153,18 @@ class RemoteStore:
             body["name"] = name
         if notes is not None:
             body["notes"] = notes
-        return run_from_json(self.http.json("PATCH", f"/runs/{_quote(run_id)}", json=body))
+        return self._ask("PATCH", f"/runs/{_quote(run_id)}", run_from_json, json=body)
 
     def delete_runs(self, run_ids: Sequence[str]) -> int:
-        answer = self.http.json("POST", "/runs/delete", json={"ids": list(run_ids), "force": True})
-        return int(answer["deleted"])
+        body = {"ids": list(run_ids), "force": True}
+        return self._ask("POST", "/runs/delete", deleted_from_json, json=body)
 
     # --- reading -----------------------------------------------------------
     def list_projects(self) -> list[ProjectInfo]:
-        return [project_from_json(p) for p in self.http.json("GET", "/projects")]
+        return self._ask("GET", "/projects", lambda a: [project_from_json(p) for p in a])
 
     def get_run(self, run_id: str) -> RunInfo:
-        return run_from_json(self.http.json("GET", f"/runs/{_quote(run_id)}"))
+        return self._ask("GET", f"/runs/{_quote(run_id)}", run_from_json)
 
     def search_runs(
         self,
@@ -133,42 +183,41 @@ class RemoteStore:
             params["order_by"] = list(order_by)
         if limit is not None:
             params["limit"] = limit
-        answer = self.http.json("GET", "/runs", params=params)
-        return [run_from_json(r) for r in answer["runs"]]
+        return self._ask("GET", "/runs", lambda a: run_page_from_json(a)[0], params=params)
 
     def count_runs(self, project: str | None = None, filter: str | None = None) -> int:
         params = {k: v for k, v in (("project", project), ("filter", filter)) if v}
-        return int(self.http.json("GET", "/runs/count", params=params)["count"])
+        return self._ask("GET", "/runs/count", count_from_json, params=params)
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> dict[str, Series]:
         params = {} if keys is None else {"keys": list(keys)}
         if keys is not None and not params["keys"]:
             return {}
         # The binary batch format: a million-point history parses in milliseconds.
+        path = f"/runs/{_quote(run_id)}/history"
         response = self.http.request(
             "GET",
-            f"/runs/{_quote(run_id)}/history",
+            path,
             params=params,
             headers={"Accept": f"{BATCH_CONTENT_TYPE}, application/json;q=0.5"},
         )
-        if response.headers.get("content-type", "").startswith(BATCH_CONTENT_TYPE):
-            return decode_batch(response.content).metrics
-        return {key: series_from_json(s) for key, s in response.json().items()}
+        try:
+            if response.headers.get("content-type", "").startswith(BATCH_CONTENT_TYPE):
+                return decode_batch(response.content).metrics
+            return history_from_json(response.json())
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise self._unreadable("GET", path, exc) from None
 
     def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
-        answer = self.http.json(
-            "GET", f"/projects/{_quote(project)}/resumable", params={"resume_key": resume_key}
+        return self._ask(
+            "GET",
+            f"/projects/{_quote(project)}/resumable",
+            lambda a: None if a is None else run_from_json(a),
+            params={"resume_key": resume_key},
         )
-        return None if answer is None else run_from_json(answer)
 
     def project_keys(self, project: str) -> ProjectKeys:
-        answer = self.http.json("GET", f"/projects/{_quote(project)}/keys")
-        return ProjectKeys(
-            config=tuple(answer["config"]),
-            metrics=tuple(answer["metrics"]),
-            summary=tuple(answer["summary"]),
-            tags=tuple(answer["tags"]),
-        )
+        return self._ask("GET", f"/projects/{_quote(project)}/keys", keys_from_json)
 
     def runs_table(
         self,
@@ -187,21 +236,7 @@ class RemoteStore:
             "limit": limit,
             "offset": offset,
         }
-        answer = self.http.json("POST", "/runs/table", json=body)
-        return RunTable(
-            total=int(answer["total"]),
-            ids=answer["ids"],
-            names=answer["names"],
-            states=answer["states"],
-            groups=answer["groups"],
-            tags=answer["tags"],
-            created_at=answer["created_at"],
-            durations=answer["durations"],
-            columns={
-                name: [_maybe_float(v) for v in values]
-                for name, values in answer["columns"].items()
-            },
-        )
+        return self._ask("POST", "/runs/table", table_from_json, json=body)
 
     def console(self, run_id: str, after: int = 0, limit: int | None = 1000) -> ConsolePage:
         params: dict[str, Any] = {"after": after}
@@ -209,9 +244,8 @@ class RemoteStore:
             params["limit"] = limit
         else:  # the server pages its answers: gather every page
             return self._whole_console(run_id, after)
-        return console_from_json(
-            self.http.json("GET", f"/runs/{_quote(run_id)}/console", params=params)
-        )
+        path = f"/runs/{_quote(run_id)}/console"
+        return self._ask("GET", path, console_from_json, params=params)
 
     def _whole_console(self, run_id: str, after: int) -> ConsolePage:
         lines = []
@@ -222,21 +256,17 @@ class RemoteStore:
                 return ConsolePage(lines, page.total)
             after = page.lines[-1].line
 
-    def changed_runs(self, since: float) -> list[RunChange]:
-        raise InvalidInput(
-            "a server pushes changes instead: subscribe to GET /api/v1/events (docs/rest-api.md)"
-        )
-
     # --- artifacts ---------------------------------------------------------
     def run_files(self, run_id: str) -> list[FileEntry]:
-        return [file_from_json(f) for f in self.http.json("GET", f"/runs/{_quote(run_id)}/files")]
+        path = f"/runs/{_quote(run_id)}/files"
+        return self._ask("GET", path, lambda a: [file_from_json(f) for f in a])
 
     def artifact(self, project: str, ref: str) -> ArtifactVersion:
         path = f"/projects/{_quote(project)}/artifacts/{_quote(ref)}"
-        return artifact_from_json(self.http.json("GET", path))
+        return self._ask("GET", path, artifact_from_json)
 
     def artifact_by_id(self, version_id: int) -> ArtifactVersion:
-        return artifact_from_json(self.http.json("GET", f"/artifacts/{int(version_id)}"))
+        return self._ask("GET", f"/artifacts/{int(version_id)}", artifact_from_json)
 
     def artifacts(
         self,
@@ -248,12 +278,8 @@ class RemoteStore:
     ) -> list[ArtifactVersion]:
         query = {"project": project, "created_by": created_by, "used_by": used_by, "name": name}
         params = {k: v for k, v in query.items() if v is not None}
-        return [artifact_from_json(a) for a in self.http.json("GET", "/artifacts", params=params)]
-
-    def referenced_digests(self) -> set[str]:
-        raise InvalidInput(
-            "garbage collection runs where the blobs are: run `heron gc` on the server's "
-            "store, not through its HTTP API"
+        return self._ask(
+            "GET", "/artifacts", lambda a: [artifact_from_json(v) for v in a], params=params
         )
 
     def close(self) -> None:

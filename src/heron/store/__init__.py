@@ -1,4 +1,6 @@
-"""Storage of runs, metrics and artifact metadata (the contract: ``heron.store.base``).
+"""Storage of runs, metrics and artifact metadata (the contracts: ``heron.store.base``:
+``RunStore`` for clients, ``MaintenanceStore`` and ``BlockReads`` beside the database,
+``Store`` for all of them).
 
 ``open_store(url)`` opens the SQL store; SQLAlchemy and the drivers are imported only
 then, so that code that merely builds batches (the SDK's hot path) stays light.
@@ -14,12 +16,14 @@ from heron.store.base import (
     Event,
     FileEntry,
     IngestResult,
+    MaintenanceStore,
     MetricSummary,
     ProjectInfo,
     ProjectKeys,
     RunChange,
     RunInfo,
     RunSpec,
+    RunStore,
     RunTable,
     Series,
     Store,
@@ -34,12 +38,14 @@ __all__ = [
     "Event",
     "FileEntry",
     "IngestResult",
+    "MaintenanceStore",
     "MetricSummary",
     "ProjectInfo",
     "ProjectKeys",
     "RunChange",
     "RunInfo",
     "RunSpec",
+    "RunStore",
     "RunTable",
     "Series",
     "Store",

@@ -1,7 +1,8 @@
 """Artifact versions in SQL: logging (versions, aliases, retention), usage and reads.
 
 Versions of a name count 0, 1, 2, ... per project. Logging content equal to the newest
-version's (same manifest digest) makes no new version; it only moves aliases.
+version's (same manifest digest, and both or neither logged from a single file) makes
+no new version; it only moves aliases.
 ``latest`` always names the newest version. Checkpoint retention keeps the newest
 ``keep_last`` versions, the ``keep_best`` best by ``metadata["metrics"][metric]``, and
 every version that carries an alias; it deletes the rest, and the batch reports the
@@ -19,7 +20,7 @@ from sqlalchemy import delete, desc, insert, select, text, union
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import ColumnElement
 
-from heron.artifacts.digest import manifest_digest
+from heron.artifacts.digest import manifest_digest, parse_digest
 from heron.errors import InvalidInput, NotFound
 from heron.keys import check_artifact_path, check_name
 from heron.store import schema as s
@@ -28,15 +29,20 @@ from heron.store.engine import upsert
 from heron.store.values import dumps, loads_dict, number
 
 LATEST = "latest"
+SINGLE_FILE_KEY = "single_file"  # the flag's old place, in the metadata (accepted on ingest)
 _VERSION_REF = re.compile(r"^v(\d+)$")
 _IN_BATCH = 500  # ids per IN (...) list: far below every dialect's parameter limit
 _v = s.artifact_versions.c
 
 
 def file_entry(raw: Mapping[str, Any]) -> FileEntry:
+    """A file of a ``file`` or ``artifact`` event, checked: a safe path, a well-formed
+    digest (a blob store must be able to free it), a size. InvalidInput otherwise."""
     try:
+        digest = raw["digest"]
+        parse_digest(digest)
         return FileEntry(
-            path=check_artifact_path(raw["path"]), digest=str(raw["digest"]), size=int(raw["size"])
+            path=check_artifact_path(raw["path"]), digest=digest, size=int(raw["size"])
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, InvalidInput):
@@ -53,6 +59,7 @@ def log_artifact(
     aliases = [check_name(a, "artifact alias") for a in event.get("aliases") or ()]
     files = {f.path: f for f in map(file_entry, event.get("files") or ())}
     digest = manifest_digest(files.values())
+    metadata, single_file = _metadata_and_single_file(event)
     if conn.dialect.name == "postgresql":
         # Versions of one name are numbered max+1: serialise writers of that name.
         conn.execute(
@@ -60,18 +67,26 @@ def log_artifact(
             {"k": f"heron.artifact:{project_id}:{name}"},
         )
     newest = conn.execute(
-        select(_v.id, _v.version, _v.digest)
+        select(_v.id, _v.version, _v.digest, _v.single_file)
         .where(_v.project_id == project_id, _v.name == name)
         .order_by(desc(_v.version))
         .limit(1)
     ).first()
-    if newest is not None and newest.digest == digest:
+    if newest is not None and (newest.digest, bool(newest.single_file)) == (digest, single_file):
         version_id = int(newest.id)
     else:
-        version_id = _insert_version(
-            conn, project_id, run_id, name, event, list(files.values()), digest, now,
-            version=0 if newest is None else int(newest.version) + 1,
-        )  # fmt: skip
+        row = {
+            "project_id": project_id,
+            "name": name,
+            "version": 0 if newest is None else int(newest.version) + 1,
+            "type": str(event.get("artifact_type") or "artifact"),
+            "digest": digest,
+            "metadata": dumps(metadata),
+            "created_by": run_id,
+            "created_at": float(event.get("time") or now),
+            "single_file": single_file,
+        }
+        version_id = _insert_version(conn, row, list(files.values()))
     upsert(
         conn,
         s.artifact_aliases,
@@ -88,32 +103,27 @@ def log_artifact(
     return _apply_retention(conn, project_id, name, retention)
 
 
-def _insert_version(
-    conn: Connection,
-    project_id: int,
-    run_id: str,
-    name: str,
-    event: Mapping[str, Any],
-    files: list[FileEntry],
-    digest: str,
-    now: float,
-    version: int,
-) -> int:
+def _metadata_and_single_file(event: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The event's user metadata and its ``single_file`` flag. Spools and clients older
+    than the field put the flag in the metadata as a ``"single_file"`` key: it is taken
+    out and used when the event has no field of its own."""
     metadata = event.get("metadata") or {}
     if not isinstance(metadata, Mapping):
         raise InvalidInput(f"artifact metadata must be a dict, got {metadata!r}")
+    metadata = dict(metadata)
+    legacy = metadata.pop(SINGLE_FILE_KEY, None)
+    flag = event.get("single_file")
+    if flag is None:
+        flag = bool(legacy)
+    if not isinstance(flag, bool):
+        raise InvalidInput(f"artifact single_file must be true or false, got {flag!r}")
+    return metadata, flag
+
+
+def _insert_version(conn: Connection, row: dict[str, Any], files: list[FileEntry]) -> int:
     result = conn.execute(
         insert(s.artifact_versions).values(
-            project_id=project_id,
-            name=name,
-            version=version,
-            type=str(event.get("artifact_type") or "artifact"),
-            digest=digest,
-            size=sum(f.size for f in files),
-            file_count=len(files),
-            metadata=dumps(dict(metadata)),
-            created_by=run_id,
-            created_at=float(event.get("time") or now),
+            **row, size=sum(f.size for f in files), file_count=len(files)
         )
     )
     primary_key = result.inserted_primary_key
@@ -278,6 +288,7 @@ def _version(
         created_by=row["created_by"],
         created_at=float(row["created_at"]),
         used_by=tuple(u["run_id"] for u in users.get(vid, ())),
+        single_file=bool(row["single_file"]),
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from heron.errors import NotFound
-from heron.store import chunks, lod, series
+from heron.store import lod, series
 from heron.store import schema as s
 from heron.store.base import BlockRef, BlockSummaries, ChartAxis, Series
 from heron.store.engine import fetch_bytes
@@ -62,7 +62,7 @@ def summaries(
             .order_by(_c.run_id, _c.key, _c.chunk)
         )
         for run_id, key, chunk, count, summary in fetch_bytes(conn, query):
-            found = None if summary is None else lod.body(bytes(summary))
+            found = None if summary is None else _lod_body(run_id, key, chunk, summary)
             records.setdefault((run_id, key), []).append((chunk, found))
             if not ranged:
                 totals[(run_id, key)] = totals.get((run_id, key), 0) + int(count)
@@ -183,7 +183,14 @@ def _decode_some(
 ) -> None:
     query = select(_c.run_id, _c.key, _c.chunk, _c.data).where(or_(*clauses))
     for run_id, key, chunk, data in fetch_bytes(conn, query):
-        out[(run_id, key, chunk)] = chunks.decode(bytes(data))
+        out[(run_id, key, chunk)] = series.decode(run_id, key, chunk, data)
+
+
+def _lod_body(run_id: str, key: str, chunk: int, summary: bytes) -> Record:
+    try:
+        return lod.body(bytes(summary))
+    except lod.LodFormatError as exc:
+        raise series.corrupt_chunk(run_id, key, chunk, exc) from None
 
 
 def build(

@@ -30,6 +30,7 @@ import zlib
 import numpy as np
 import numpy.typing as npt
 
+from heron.errors import StoreError
 from heron.store.base import Float64Array, Int64Array, Series
 
 CHUNK_SIZE = 4096  # points per chunk: big enough to compress well, small to rewrite
@@ -51,8 +52,11 @@ _MAX_MICROS = float(2**53)
 _ZLIB_LEVEL = 6
 
 
-class ChunkFormatError(ValueError):
-    """The bytes are not a chunk this codec wrote (corrupt, truncated, newer format)."""
+class ChunkFormatError(StoreError):
+    """The bytes are not a chunk this codec wrote (corrupt, truncated, newer format).
+
+    Raised with what is wrong with the bytes; the store's readers re-raise it naming
+    the run, the metric and what to do (``heron.store.series.corrupt_chunk``)."""
 
 
 def encode(steps: Int64Array, times: Float64Array, values: Float64Array) -> bytes:
@@ -91,6 +95,8 @@ def decode(data: bytes) -> Series:
         body = zlib.decompress(data[_HEADER.size :])
     except zlib.error as exc:
         raise ChunkFormatError(f"chunk body does not decompress: {exc}") from None
+    if n and len(body) < n * _F32.itemsize:  # before allocating n points: a corrupt n
+        raise ChunkFormatError(f"chunk body of {len(body)} bytes cannot hold {n} points")
     reader = _Reader(body)
     steps = _decode_steps(reader, flags, n)
     times = _decode_times(reader, flags, n)

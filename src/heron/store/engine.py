@@ -9,6 +9,10 @@ on a lock; writers of other processes wait in SQLite's busy handler, and the rar
 
 PostgreSQL: READ COMMITTED; ingest serialises per run with ``SELECT ... FOR UPDATE``,
 and deadlocks or serialisation failures are retried.
+
+A failure that no retry cures (a damaged or read-only database file, a full disk, a
+database server that stays down) leaves the transactor as a ``StoreError`` that names
+the store and says what to check; no SQLAlchemy or driver exception reaches callers.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Select
 
 from heron.errors import StoreError
@@ -127,6 +131,7 @@ class Transactor:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.where = safe_url(engine.url)  # named in errors, password hidden
         # Threads of one process queue here instead of polling SQLite's busy handler.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
 
@@ -148,7 +153,9 @@ class Transactor:
                 # operation here is idempotent, ingest included (its seq check).
                 dropped = exc.connection_invalidated and attempt <= _RECONNECT_ATTEMPTS
                 if not (dropped or self._retryable(exc)) or time.monotonic() > deadline:
-                    raise
+                    raise store_failure(self.where, exc) from exc
+            except SQLAlchemyError as exc:  # a pool timeout, a closed result: not the data
+                raise store_failure(self.where, exc) from exc
             time.sleep(min(0.5, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))
 
     def _once(self, work: Callable[[Connection], T], *, write: bool) -> T:
@@ -169,6 +176,37 @@ class Transactor:
             text = str(exc.orig).lower()
             return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
         return getattr(exc.orig, "sqlstate", None) in _PG_RETRY_CODES
+
+
+# Driver messages -> what to do about them (first match wins; lower case).
+_ADVICE = (
+    (
+        ("file is not a database", "malformed", "corrupt"),
+        "the database file is damaged or is not a Heron store; restore it from a backup "
+        "(or move it aside to start a new store)",
+    ),
+    (
+        ("readonly", "read-only", "permission denied", "unable to open"),
+        "check that this user may read and write the database file and its folder",
+    ),
+    (("disk is full", "no space left", "disk full"), "free some disk space, then retry"),
+    (
+        ("connection refused", "could not connect", "connection to server", "timeout"),
+        "check that the database server is running and reachable, then retry",
+    ),
+)
+
+
+def store_failure(where: str, exc: BaseException) -> StoreError:
+    """The StoreError for a database failure no retry cured, with advice."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0:1]
+    text = detail[0] if detail else type(exc).__name__
+    lowered = text.lower()
+    advice = next(
+        (tip for needles, tip in _ADVICE if any(n in lowered for n in needles)),
+        "if it persists, check the database server's log and the store's integrity",
+    )
+    return StoreError(f"the store at {where} failed: {text}; {advice}")
 
 
 def upsert(

@@ -17,6 +17,7 @@ import struct
 
 import numpy as np
 
+from heron.errors import StoreError
 from heron.store.base import Series
 
 BLOCK = 64  # points per block: a 4096-point chunk has 64 blocks of 80 bytes
@@ -40,8 +41,9 @@ RECORD = np.dtype(
 _HEADER = struct.Struct("<BH")
 
 
-class LodFormatError(ValueError):
-    """The bytes are not a summary this module wrote."""
+class LodFormatError(StoreError):
+    """The bytes are not a summary this module wrote (readers re-raise it naming the
+    run and the metric: ``heron.store.series.corrupt_chunk``)."""
 
 
 def summarize(series: Series) -> bytes:

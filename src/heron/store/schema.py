@@ -33,6 +33,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -193,6 +194,8 @@ artifact_versions = Table(
     Column("metadata", Text, nullable=False, default="{}"),  # JSON
     Column("created_by", RUN_ID, nullable=True),
     Column("created_at", Float, nullable=False),
+    # Logged from one file: a download gives the file itself (revision 0006).
+    Column("single_file", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("project_id", "name", "version"),
     Index(None, "created_by"),
 )

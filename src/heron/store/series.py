@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from heron.errors import InvalidInput
+from heron.errors import InvalidInput, StoreError
 from heron.store import chunks, lod
 from heron.store import schema as s
 from heron.store.base import Float64Array, Series
@@ -55,7 +55,7 @@ def append(conn: Connection, run_id: str, batch: Mapping[str, Series]) -> None:
             number, count, data = tail
             next_chunk = number + 1
             if count < chunks.CHUNK_SIZE:
-                pending = concat(chunks.decode(data), series)
+                pending = concat(decode(run_id, key, number, data), series)
                 head = cut(pending, 0, chunks.CHUNK_SIZE)
                 row = {f"b_{name}": v for name, v in _chunk_row(head).items()}
                 rewrites.append({"b_key": key, "b_chunk": number, **row})
@@ -81,19 +81,36 @@ def append(conn: Connection, run_id: str, batch: Mapping[str, Series]) -> None:
 
 def read(conn: Connection, run_id: str, keys: Iterable[str] | None) -> dict[str, Series]:
     """Whole series in log order; a requested key without points gets an empty series."""
-    query = select(_c.key, _c.data).where(_c.run_id == run_id).order_by(_c.key, _c.chunk)
+    query = select(_c.key, _c.chunk, _c.data).where(_c.run_id == run_id).order_by(_c.key, _c.chunk)
     wanted = None if keys is None else list(dict.fromkeys(keys))
     if wanted is not None:
         if not wanted:
             return {}
         query = query.where(_c.key.in_(wanted))
     parts: dict[str, list[Series]] = {}
-    for key, data in fetch_bytes(conn, query):
-        parts.setdefault(key, []).append(chunks.decode(data))
+    for key, number, data in fetch_bytes(conn, query):
+        parts.setdefault(key, []).append(decode(run_id, key, number, data))
     out = {key: concat(*pieces) for key, pieces in parts.items()}
     if wanted is None:
         return out
     return {key: out.get(key, Series.empty()) for key in wanted}
+
+
+def decode(run_id: str, key: str, chunk: int, data: bytes) -> Series:
+    """A stored chunk's points; StoreError naming the series when it is unreadable."""
+    try:
+        return chunks.decode(bytes(data))
+    except chunks.ChunkFormatError as exc:
+        raise corrupt_chunk(run_id, key, chunk, exc) from None
+
+
+def corrupt_chunk(run_id: str, key: str, chunk: int, exc: StoreError) -> StoreError:
+    """The error for a stored chunk (or its summary) that cannot be read."""
+    return StoreError(
+        f"metric {key!r} of run {run_id!r}: stored chunk {chunk} is unreadable "
+        f"({exc.message}). The database was changed outside Heron or is damaged: restore "
+        f"it from a backup, or delete the run (heron runs rm {run_id})"
+    )
 
 
 def _tails(conn: Connection, run_id: str, keys: list[str]) -> dict[str, tuple[int, int, bytes]]:

@@ -1,4 +1,5 @@
-"""``SqlStore``: the :class:`~heron.store.base.Store` on SQLite or PostgreSQL.
+"""``SqlStore``: the :class:`~heron.store.base.Store` on SQLite or PostgreSQL (every
+capability: ``RunStore``, ``MaintenanceStore`` and ``BlockReads``).
 
 This module wires the pieces together, one transaction per call: ``engine`` (engines,
 transactions, retries), ``migrate`` (schema upgrades), ``create`` (projects and runs),
@@ -14,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
 
 from heron.errors import InvalidKey, NotFound, StoreError
 from heron.keys import check_tag
@@ -60,9 +60,9 @@ class SqlStore:
         self._tx = Transactor(self._engine)
         try:
             ensure_schema(self._tx)  # even on a kept engine: the file may have been migrated
-        except OperationalError as exc:
+        except StoreError as exc:
             self._engine.dispose()
-            raise StoreError(f"cannot open the store at {safe_url(parsed)}: {exc.orig}") from exc
+            raise StoreError(f"cannot open the store: {exc.message}") from exc
         except BaseException:
             self._engine.dispose()
             raise
@@ -143,8 +143,13 @@ class SqlStore:
         def work(conn: Connection) -> int:
             deleted = 0
             for i in range(0, len(ids), _IN_BATCH):
+                part = ids[i : i + _IN_BATCH]
+                found = set(conn.execute(select(_r.id).where(_r.id.in_(part))).scalars())
+                missing = [run_id for run_id in part if run_id not in found]
+                if missing:  # the transaction rolls back what earlier parts deleted
+                    raise NotFound(f"run {missing[0]!r} not found; no run was deleted")
                 # Everything keyed by run id cascades; artifact versions stay (others use them).
-                result = conn.execute(delete(s.runs).where(_r.id.in_(ids[i : i + _IN_BATCH])))
+                result = conn.execute(delete(s.runs).where(_r.id.in_(part)))
                 deleted += int(result.rowcount)
             return deleted
 

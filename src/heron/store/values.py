@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from heron.errors import InvalidValue
+from heron.errors import InvalidValue, StoreError
 from heron.nested import leaves
 
 
@@ -23,7 +23,17 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    """The value of JSON text the store wrote; StoreError when the text is damaged."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        shown = text if len(text) <= 60 else text[:60] + "..."
+        raise StoreError(
+            f"a stored JSON value is damaged ({exc}: {shown!r}); the database was changed "
+            "outside Heron: restore it from a backup, or fix the value by hand"
+        ) from None
 
 
 def loads_dict(text: str | None) -> dict[str, Any]:
