@@ -6,6 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from heron.errors import NotFound
@@ -117,3 +119,51 @@ def test_missing_summaries_are_computed_and_deleted_runs_vanish(store: SqlStore)
     assert len(store.block_points(ref)[(run.id, "loss")]) == 0
     with pytest.raises(NotFound):
         store.block_summaries([run.id], ["loss"])
+
+
+VALUES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.sampled_from([0.0, -0.0, 1e308, -1e308]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(VALUES, min_size=0, max_size=3 * lod.BLOCK + 5),
+    steps_back=st.booleans(),
+    nan_time=st.booleans(),
+)
+def test_summaries_are_exact_digests_of_any_points(
+    values: list[float], steps_back: bool, nan_time: bool
+) -> None:
+    n = len(values)
+    steps = np.arange(n, dtype=np.int64)
+    if steps_back:
+        steps = steps[::-1].copy()
+    times = T0 + np.arange(n, dtype=np.float64)
+    if nan_time and n:
+        times[n // 2] = np.nan
+    points = Series(steps, times, np.asarray(values, dtype=np.float64))
+    rec = lod.decode(lod.summarize(points))
+    assert rec.shape == ((n + lod.BLOCK - 1) // lod.BLOCK,)
+    for i, lo in enumerate(range(0, n, lod.BLOCK)):
+        hi = min(lo + lod.BLOCK, n)
+        with np.errstate(over="ignore", invalid="ignore"):  # sums may overflow to inf
+            want = brute(points, lo, hi)
+        for name in ("count", "finite", "step_min", "step_max", "y_min", "y_max"):
+            assert float(rec[name][i]) == want[name], name
+        # Any order of summation is fine: within rounding of the sum of magnitudes.
+        y = points.values[lo:hi]
+        with np.errstate(over="ignore", invalid="ignore"):
+            scale = float(np.abs(y[np.isfinite(y)]).sum())
+        if np.isfinite(scale):
+            tolerance = 2 * (hi - lo) * np.finfo(np.float64).eps * scale  # both sides round
+            assert abs(float(rec["y_sum"][i]) - want["y_sum"]) <= tolerance
+        block_times = times[lo:hi]
+        if np.isnan(block_times).any():  # a NaN time makes the extent unknown
+            assert np.isnan(rec["time_min"][i]) and np.isnan(rec["time_max"][i])
+        else:
+            assert (rec["time_min"][i], rec["time_max"][i]) == (
+                block_times.min(),
+                block_times.max(),
+            )

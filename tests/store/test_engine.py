@@ -38,7 +38,30 @@ def test_postgres_url_means_psycopg3() -> None:
 def test_unreachable_postgres_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="cannot open the store") as caught:
         open_store("postgresql+psycopg://postgres:secret@127.0.0.1:1/nothing")
-    assert "secret" not in str(caught.value)
+    message = str(caught.value)
+    assert "secret" not in message and "***" in message and "127.0.0.1:1" in message
+    assert "check that the database server is running" in message
+    assert caught.value.__cause__ is not None  # the driver's error, kept for debugging
+
+
+@pytest.mark.parametrize(
+    ("driver_message", "advice"),
+    [
+        ("file is not a database", "restore it from a backup"),
+        ("database disk image is malformed", "restore it from a backup"),
+        ("attempt to write a readonly database", "may read and write"),
+        ("unable to open database file", "may read and write"),
+        ("database or disk is full", "free some disk space"),
+        ("connection refused\nIs the server running?", "database server is running"),
+        ("something nobody foresaw", "check the database server's log"),
+    ],
+)
+def test_store_failures_say_what_to_do(driver_message: str, advice: str) -> None:
+    error = engine.store_failure("sqlite:////data/heron.db", RuntimeError(driver_message))
+    assert isinstance(error, StoreError)
+    assert error.message.startswith("the store at sqlite:////data/heron.db failed: ")
+    assert advice in error.message
+    assert "\n" not in error.message  # the first line of a driver's message only
 
 
 def test_sqlite_creates_folders_and_sets_pragmas(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from heron.errors import InvalidInput, NotFound
-from heron.store.base import CONSOLE_MAX_LINE_BYTES, ConsoleLine, RunStore
+from heron.store.base import CONSOLE_MAX_LINE_BYTES, CONSOLE_PAGE_MAX, ConsoleLine, RunStore
 from tests.store.helpers import T0, batch, new_run
 
 
@@ -151,3 +151,13 @@ def test_deleting_a_run_deletes_its_lines(run_store: RunStore) -> None:
     assert [x.text for x in run_store.console(other.id).lines] == ["kept"]
     with pytest.raises(NotFound):
         run_store.console(run.id)
+
+
+def test_every_line_comes_back_however_many_pages_it_takes(run_store: RunStore) -> None:
+    run = new_run(run_store)
+    lines = [f"line {i}" for i in range(1, CONSOLE_PAGE_MAX + 6)]
+    run_store.ingest(batch(run.id, 1, [console("stdout", *lines)]))
+    page = run_store.console(run.id, limit=None)
+    assert page.total == len(lines) and [x.text for x in page.lines] == lines
+    tail = run_store.console(run.id, after=CONSOLE_PAGE_MAX - 1, limit=None)
+    assert [x.line for x in tail.lines] == list(range(CONSOLE_PAGE_MAX, len(lines) + 1))
