@@ -2,11 +2,12 @@
 // React's hooks rules (the rules of hooks, exhaustive effect dependencies and the
 // React Compiler's checks). Formatting is Prettier's job (npm run format:check).
 import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
 import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ["node_modules/", "src/api/schema.d.ts"] },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -51,7 +51,8 @@ export function BulkBar(props: Props) {
     bulk.mutateAsync({ ...target, ...body } as BulkRequest);
   // a confirmation counted for another selection would name the wrong runs
   const targetKey = JSON.stringify(target);
-  const confirm = counted?.target === targetKey ? counted : null;
+  if (counted !== null && counted.target !== targetKey) setConfirm(null); // count again when asked again
+  const confirm = counted;
   const shownCount = count === null ? "…" : count.toLocaleString("en-US");
   const refusal = compareRefusal(count);
 
