@@ -722,7 +722,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AliasMove */
+        /**
+         * AliasMove
+         * @description Point ``alias`` at ``version`` (moving it from wherever it was).
+         */
         AliasMove: {
             /** Alias */
             alias: string;
@@ -784,8 +787,11 @@ export interface components {
             /** Ids */
             ids: string[];
         };
-        /** File */
-        File: {
+        /**
+         * FileEntry
+         * @description One file inside an artifact version or a run's files: a path and its blob.
+         */
+        FileEntry: {
             /** Digest */
             digest: string;
             /** Path */
@@ -803,18 +809,24 @@ export interface components {
             /** At */
             at: number;
         };
-        /** ModelPatch */
-        ModelPatch: {
+        /**
+         * ModelUpdate
+         * @description Change what is given (None: leave it); ``protected`` takes an admin.
+         */
+        ModelUpdate: {
             /** Description */
             description?: string | null;
             /** Protected */
             protected?: string[] | null;
             /** Tags */
             tags?: {
-                [key: string]: string;
+                [key: string]: string | number | boolean;
             } | null;
         };
-        /** NewModel */
+        /**
+         * NewModel
+         * @description Create a registered model (``protected`` takes an admin).
+         */
         NewModel: {
             /**
              * Description
@@ -828,17 +840,22 @@ export interface components {
              * @default []
              */
             protected?: string[];
-            /**
-             * Tags
-             * @default {}
-             */
+            /** Tags */
             tags?: {
-                [key: string]: string;
+                [key: string]: string | number | boolean;
             };
         };
         /**
          * NewVersion
-         * @description Exactly one of ``artifact_id`` and ``files``.
+         * @description A new model version: exactly one of ``artifact_id`` (an artifact version the run
+         *     logged or used) and ``files`` (blobs already in the artifact store, by digest,
+         *     logged as a new artifact version ``artifact_name`` of the run, type ``model``).
+         *
+         *     ``run_id``: the source run; required with ``files``, with ``artifact_id`` it
+         *     defaults to the run that logged the artifact. ``single_file``: the files are one
+         *     file registered as such, so a download returns the file rather than its folder
+         *     (the new artifact version's ``single_file``).
+         *     ``metadata``: the new artifact version's metadata (with ``files``).
          */
         NewVersion: {
             /** Artifact Id */
@@ -854,7 +871,11 @@ export interface components {
              * Files
              * @default []
              */
-            files?: components["schemas"]["File"][];
+            files?: components["schemas"]["FileEntry"][];
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            };
             /** Run Id */
             run_id?: string | null;
             /**
@@ -862,15 +883,15 @@ export interface components {
              * @default false
              */
             single_file?: boolean;
-            /**
-             * Tags
-             * @default {}
-             */
+            /** Tags */
             tags?: {
-                [key: string]: string;
+                [key: string]: string | number | boolean;
             };
         };
-        /** NewWebhook */
+        /**
+         * NewWebhook
+         * @description Call ``url`` on ``events`` of ``model`` (None: of every model). Takes an admin.
+         */
         NewWebhook: {
             /** Events */
             events: string[];
@@ -881,7 +902,10 @@ export interface components {
             /** Url */
             url: string;
         };
-        /** Rollback */
+        /**
+         * Rollback
+         * @description Give exactly one of ``stage`` and ``alias`` its previous holder back.
+         */
         Rollback: {
             /** Alias */
             alias?: string | null;
@@ -952,7 +976,11 @@ export interface components {
             /** Project */
             project?: string | null;
         };
-        /** Transition */
+        /**
+         * Transition
+         * @description Move ``version`` to ``stage`` (any case). Moving into production archives every
+         *     other production version unless ``archive_existing`` is False.
+         */
         Transition: {
             /**
              * Archive Existing
@@ -1321,7 +1349,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ModelPatch"];
+                "application/json": components["schemas"]["ModelUpdate"];
             };
         };
         responses: {
