@@ -54,3 +54,48 @@ def test_every_public_member_of_the_read_api_is_documented() -> None:
             assert f"`{name}" in text or f"{name}(" in text or f", `{name}`" in text, (
                 f"{cls.__name__}.{name} is not in docs/python-api.md"
             )
+
+
+def test_rest_reference_objects_are_written_from_the_openapi_document() -> None:
+    from heron.server import openapi_docs
+
+    current = (DOCS / "rest-api.md").read_text(encoding="utf-8")
+    spec = openapi_docs.openapi()
+    assert openapi_docs.render(current, spec) == current, (
+        "docs/rest-api.md is stale: run python -m heron.server.openapi_docs"
+    )
+    for name, schema in spec["components"]["schemas"].items():
+        if name in {"HTTPValidationError", "ValidationError"}:  # FastAPI's, never answered
+            continue
+        assert f"### `{name}`" in current, name
+        for field in schema.get("properties", {}):
+            assert f"| `{field}` |" in current, f"{name}.{field}"
+
+
+def test_every_route_is_in_the_rest_reference() -> None:
+    import re
+
+    from heron.server import openapi_docs
+
+    def plain(path: str) -> str:  # parameters by position, not name; no query string
+        return re.sub(r"\{[^}]*\}", "{}", path.split("?")[0])
+
+    text = (DOCS / "rest-api.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (GET|POST|PUT|PATCH|DELETE|HEAD) \| `([^`]+)`", text, re.M)
+    documented = {(method, plain(path)) for method, path in rows}
+    routes = {
+        (method.upper(), plain(path.removeprefix("/api/v1")))
+        for path, operations in openapi_docs.openapi()["paths"].items()
+        for method in operations
+    }
+    assert len(routes) > 40
+    assert routes <= documented, f"not in docs/rest-api.md: {sorted(routes - documented)}"
+    assert documented <= routes, f"documented, not served: {sorted(documented - routes)}"
+
+
+def test_rest_reference_says_how_non_finite_numbers_travel() -> None:
+    text = (DOCS / "rest-api.md").read_text(encoding="utf-8")
+    conventions = text.split("## Conventions", 1)[1].split("\n## ", 1)[0]
+    for spelled in ('"NaN"', '"Infinity"', '"-Infinity"', "WireFloat"):
+        assert spelled in conventions, spelled
+    assert '### `WireFloat`\n\nA value of type: number or one of `"NaN"`' in text

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import struct
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
+from heron import wire
 from heron.errors import InvalidInput
-from heron.store.base import Batch, MetricSummary, RunInfo, RunSpec, Series
+from heron.store.base import (
+    Batch,
+    ConsoleLine,
+    ConsolePage,
+    FileEntry,
+    IngestResult,
+    MetricSummary,
+    ProjectInfo,
+    ProjectKeys,
+    RunInfo,
+    RunSpec,
+    RunTable,
+    Series,
+)
 from heron.wire import (
     BATCH_MAGIC,
     decode_batch,
@@ -159,3 +176,112 @@ def test_series_round_trip() -> None:
     np.testing.assert_array_equal(back.values, s.values)
     with pytest.raises(InvalidInput, match="equal length"):
         series_from_json({"steps": [1], "times": [], "values": []})
+
+
+def _info() -> RunInfo:
+    return RunInfo(
+        id="r1",
+        project="p",
+        name="n",
+        group=None,
+        state="finished",
+        tags=("a",),
+        notes="",
+        config={"lr": math.nan, "nested": {"x": [1, math.inf]}},
+        system={"host": "h"},
+        metrics={"loss": MetricSummary("loss", 3, math.nan, 2, 5.0, -math.inf, math.inf, 1.0)},
+        summary_overrides={"best": math.nan},
+        created_at=1.0,
+        ended_at=3.0,
+        heartbeat_at=None,
+        error=None,
+        traceback=None,
+        last_step=2,
+        ingested_seq=7,
+    )
+
+
+def _declared(shape: object, value: object) -> None:
+    """``value`` is exactly what ``shape`` declares, strictly (as a JSON text)."""
+    adapter: TypeAdapter[Any] = TypeAdapter(shape)
+    text = json.dumps(value, allow_nan=False)
+    assert adapter.dump_python(adapter.validate_json(text, strict=True), mode="json") == value
+
+
+def test_every_encoder_writes_its_declared_shape() -> None:
+    info = _info()
+    _declared(wire.Run, wire.run_to_json(info))
+    _declared(wire.RunPage, wire.run_page_to_json([info], 5, include_system=False))
+    _declared(wire.RunCount, wire.count_to_json(3))
+    _declared(wire.RunsDeleted, wire.deleted_to_json(2))
+    _declared(wire.Ingested, wire.ingested_to_json(IngestResult(4, False, frozenset({"x"}))))
+    _declared(wire.ProjectKeyLists, wire.keys_to_json(ProjectKeys(("a.b",), ("m",), (), ("t",))))
+    _declared(wire.RunsTable, wire.table_to_json(_table()))
+    _declared(dict[str, wire.SeriesPoints], wire.history_to_json({"x": _series([math.nan])}))
+    _declared(wire.Project, wire.project_to_json(ProjectInfo("p", 2, 1.0, None)))
+    _declared(wire.FileRef, wire.file_to_json(FileEntry("a/b", "sha256:" + "0" * 64, 3)))
+    page = ConsolePage([ConsoleLine(1, "stdout", 1.0, "hi", partial=True)], 1)
+    _declared(wire.LogPage, wire.console_to_json(page))
+
+
+def _table() -> RunTable:
+    return RunTable(
+        total=9,
+        ids=["a", "b"],
+        names=["x", "y"],
+        states=["running", "failed"],
+        groups=[None, "g"],
+        tags=[[], ["t"]],
+        created_at=[1.0, 2.0],
+        durations=[None, 1.5],
+        columns={
+            "metrics.loss": [math.nan, -math.inf],
+            "config.opt": ["adam", None],
+            "summary.best": [{"a": 1}, True],
+        },
+    )
+
+
+def test_answer_round_trips() -> None:
+    def back(encoded: object) -> object:
+        return json.loads(json.dumps(encoded, allow_nan=False))
+
+    info = _info()
+    runs, total = wire.run_page_from_json(back(wire.run_page_to_json([info], 5, True)))
+    assert total == 5 and [r.id for r in runs] == ["r1"]
+    assert runs[0].metrics == info.metrics
+    assert wire.count_from_json(back(wire.count_to_json(3))) == 3
+    assert wire.deleted_from_json(back(wire.deleted_to_json(2))) == 2
+    assert wire.ingested_from_json(back(wire.ingested_to_json(IngestResult(4, True)))) == (
+        IngestResult(4, True)
+    )
+    keys = ProjectKeys(("a.b",), ("m",), ("s",), ("t",))
+    assert wire.keys_from_json(back(wire.keys_to_json(keys))) == keys
+    table = wire.table_from_json(back(wire.table_to_json(_table())))
+    loss = table.columns["metrics.loss"]
+    assert math.isnan(loss[0]) and loss[1] == -math.inf
+    assert table.columns["config.opt"] == ["adam", None] and table.groups == [None, "g"]
+    assert dataclasses.replace(table, columns={}) == dataclasses.replace(_table(), columns={})
+    history = wire.history_from_json(back(wire.history_to_json({"x": _series([math.inf])})))
+    assert history["x"].values.tolist() == [math.inf]
+
+
+@pytest.mark.parametrize(
+    ("decode", "data"),
+    [
+        (wire.run_page_from_json, {"total": 1}),
+        (wire.run_page_from_json, {"runs": [], "total": "1"}),
+        (wire.count_from_json, {"count": True}),
+        (wire.count_from_json, []),
+        (wire.deleted_from_json, {}),
+        (wire.ingested_from_json, {"seq": 1, "applied": "yes"}),
+        (wire.ingested_from_json, {"applied": True}),
+        (wire.keys_from_json, {"config": [], "metrics": []}),
+        (wire.table_from_json, {"total": 0}),
+        (wire.table_from_json, {**wire.table_to_json(_table()), "columns": []}),
+        (wire.history_from_json, [1]),
+    ],
+)
+def test_malformed_answers_are_refused(decode: Any, data: object) -> None:
+    with pytest.raises(InvalidInput):
+        decode(data)

@@ -1,7 +1,10 @@
 """How store objects travel over HTTP: JSON for control calls, a binary batch for ingest.
 
 Server and client both use these functions, so a field is named and converted in
-one place. Two rules:
+one place: each JSON object is declared once below as a ``TypedDict`` (the server's
+OpenAPI document is made from these declarations, the web UI's TypeScript types from
+that document), and one ``*_to_json`` / ``*_from_json`` pair per object encodes and
+decodes it, typed against the declaration. Two rules:
 
 - JSON cannot hold NaN or ±inf, and Heron keeps them, so every float that may be
   non-finite is written as the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``
@@ -22,14 +25,16 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, cast
 
 import numpy as np
+from typing_extensions import TypeAliasType, TypedDict
 
 from heron.artifacts.base import BlobInfo
 from heron.errors import InvalidInput
 from heron.keys import key_problem
+from heron.states import RunState
 from heron.store.base import (
     EVENT_TYPES,
     ArtifactVersion,
@@ -38,11 +43,15 @@ from heron.store.base import (
     ConsolePage,
     FileEntry,
     Float64Array,
+    IngestResult,
     MetricSummary,
     ProjectInfo,
+    ProjectKeys,
     RunInfo,
     RunSpec,
+    RunTable,
     Series,
+    SummaryGoal,
 )
 
 BATCH_CONTENT_TYPE = "application/x-heron-batch"
@@ -54,13 +63,34 @@ _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 __all__ = [
     "BATCH_CONTENT_TYPE",
+    "Artifact",
+    "Blob",
+    "FileRef",
+    "Ingested",
+    "LogLine",
+    "LogPage",
+    "Project",
+    "ProjectKeyLists",
+    "Run",
+    "RunCount",
+    "RunMetric",
+    "RunPage",
+    "RunsDeleted",
+    "RunsTable",
+    "SeriesPoints",
+    "TableCell",
+    "WireFloat",
     "artifact_from_json",
     "artifact_to_json",
     "blob_from_json",
     "blob_to_json",
     "console_from_json",
     "console_to_json",
+    "count_from_json",
+    "count_to_json",
     "decode_batch",
+    "deleted_from_json",
+    "deleted_to_json",
     "encode_batch",
     "file_from_json",
     "file_to_json",
@@ -68,20 +98,210 @@ __all__ = [
     "float_to_json",
     "floats_from_json",
     "floats_to_json",
+    "history_from_json",
+    "history_to_json",
+    "ingested_from_json",
+    "ingested_to_json",
     "jsonable",
+    "keys_from_json",
+    "keys_to_json",
     "project_from_json",
     "project_to_json",
     "run_from_json",
+    "run_page_from_json",
+    "run_page_to_json",
     "run_to_json",
     "series_from_json",
     "series_to_json",
     "spec_from_json",
     "spec_to_json",
+    "table_from_json",
+    "table_to_json",
 ]
 
 
+# --- shapes: every JSON object of the REST API that the client reads --------------
+# Declared once, here. ``TypedDict``s cost nothing at run time: the codecs below are
+# typed against them (so mypy holds each encoder to its declaration), and pydantic
+# reads them for the server's OpenAPI document. Names are the schema names.
+
+WireFloat = TypeAliasType("WireFloat", float | Literal["NaN", "Infinity", "-Infinity"])
+"""A float that may be non-finite: a JSON number, or the string ``"NaN"``,
+``"Infinity"`` or ``"-Infinity"`` (JSON has no such numbers)."""
+
+TableCell = TypeAliasType("TableCell", WireFloat | str | bool | list[Any] | dict[str, Any] | None)
+"""A runs table cell: a config leaf, a metric value or a summary override; null when
+the run lacks it."""
+
+
+class RunMetric(TypedDict):
+    """One metric key of a run: ``count`` points; the ``last`` value (at ``last_step``,
+    ``last_time``); ``min`` and ``max`` (NaN ignored unless every value is NaN); the
+    declared ``goal`` and ``x_axis`` (null: step, ``"_time"``: wall time, else another
+    metric key); ``value``, what the runs table shows (last, min or max per goal)."""
+
+    count: int
+    last: WireFloat
+    last_step: int
+    last_time: float
+    min: WireFloat
+    max: WireFloat
+    first_time: float
+    goal: SummaryGoal
+    x_axis: str | None
+    value: WireFloat
+
+
+class Run(TypedDict):
+    """A run. ``config``, ``system``, ``summary`` (each metric's shown value, then the
+    overrides on top) and ``summary_overrides`` hold JSON values, non-finite numbers
+    spelled as strings. List answers leave ``system`` empty unless asked for it.
+    ``duration``: seconds from creation to the end, or to the last heartbeat while
+    running; ``ingested_seq``: the spool position of the last batch applied."""
+
+    id: str
+    project: str
+    name: str
+    group: str | None
+    state: RunState
+    tags: list[str]
+    notes: str
+    config: dict[str, Any]
+    system: dict[str, Any]
+    metrics: dict[str, RunMetric]
+    summary: dict[str, Any]
+    summary_overrides: dict[str, Any]
+    created_at: float
+    ended_at: float | None
+    heartbeat_at: float | None
+    duration: float | None
+    error: str | None
+    traceback: str | None
+    last_step: int | None
+    ingested_seq: int
+
+
+class RunPage(TypedDict):
+    """Runs in the order asked, and ``total``: how many match (limit and offset aside)."""
+
+    runs: list[Run]
+    total: int
+
+
+class RunCount(TypedDict):
+    count: int
+
+
+class RunsDeleted(TypedDict):
+    deleted: int
+
+
+class Ingested(TypedDict):
+    """A batch's receipt: ``seq``, the run's position after it; ``applied`` is false
+    when the batch had been applied before (a retry: nothing changed)."""
+
+    seq: int
+    applied: bool
+
+
+class RunsTable(TypedDict):
+    """Runs as columns, one entry per run in sort order. ``total``: the runs matching
+    the filter (limit and offset aside); ``columns``: each column asked for."""
+
+    total: int
+    ids: list[str]
+    names: list[str]
+    states: list[str]
+    groups: list[str | None]
+    tags: list[list[str]]
+    created_at: list[float]
+    durations: list[float | None]
+    columns: dict[str, list[TableCell]]
+
+
+class Project(TypedDict):
+    name: str
+    run_count: int
+    created_at: float
+    last_activity: float | None
+
+
+class ProjectKeyLists(TypedDict):
+    """What a project's runs hold, each list sorted: dotted ``config`` paths to leaves,
+    ``metrics`` keys with at least one point, ``summary`` override keys, ``tags``."""
+
+    config: list[str]
+    metrics: list[str]
+    summary: list[str]
+    tags: list[str]
+
+
+class FileRef(TypedDict):
+    """A file of a run or an artifact version: its relative ``path`` ('/'-separated),
+    the ``digest`` of its blob (``sha256:<hex>``) and its ``size`` in bytes."""
+
+    path: str
+    digest: str
+    size: int
+
+
+class Artifact(TypedDict):
+    """A version of a named artifact (``ref``: ``name:vN``). ``digest`` identifies its
+    content; ``created_by``/``used_by``: the runs that logged and used it;
+    ``single_file``: logged from one file, which a download gives as such."""
+
+    id: int
+    project: str
+    name: str
+    version: int
+    ref: str
+    type: str
+    digest: str
+    size: int
+    files: list[FileRef]
+    aliases: list[str]
+    metadata: dict[str, Any]
+    created_by: str | None
+    created_at: float
+    used_by: list[str]
+    single_file: bool
+
+
+class Blob(TypedDict):
+    digest: str
+    size: int
+    modified: float
+
+
+class SeriesPoints(TypedDict):
+    """One metric series at full fidelity, in log order: three columns of one length."""
+
+    steps: list[int]
+    times: list[float]
+    values: list[WireFloat]
+
+
+class LogLine(TypedDict):
+    """A line a run printed: numbered 1, 2, 3... per run. ``partial``: not finished
+    yet (its text may change); ``truncated``: cut at 64 KiB."""
+
+    line: int
+    stream: str  # "stdout" or "stderr"
+    time: float
+    text: str
+    truncated: bool
+    partial: bool
+
+
+class LogPage(TypedDict):
+    """Lines of a run's console in order; ``total`` is the number of the last line."""
+
+    total: int
+    lines: list[LogLine]
+
+
 # --- floats -----------------------------------------------------------------
-def float_to_json(x: float) -> float | str:
+def float_to_json(x: float) -> WireFloat:
     if math.isfinite(x):
         return x
     if math.isnan(x):
@@ -99,9 +319,9 @@ def float_from_json(x: object, what: str = "value") -> float:
     raise InvalidInput(f'{what} must be a number or "NaN"/"Infinity"/"-Infinity", got {x!r}')
 
 
-def floats_to_json(values: Float64Array) -> list[float | str]:
+def floats_to_json(values: Float64Array) -> list[WireFloat]:
     """A float array as a JSON list; fast when every value is finite (the usual case)."""
-    out: list[float | str] = values.tolist()
+    out: list[WireFloat] = values.tolist()
     if not np.isfinite(values).all():
         for i in np.flatnonzero(~np.isfinite(values)).tolist():
             out[i] = float_to_json(float(values[i]))
@@ -275,7 +495,7 @@ def spec_from_json(data: object) -> RunSpec:
     )
 
 
-def _metric_to_json(m: MetricSummary) -> dict[str, Any]:
+def _metric_to_json(m: MetricSummary) -> RunMetric:
     return {
         "count": m.count,
         "last": float_to_json(m.last),
@@ -305,7 +525,7 @@ def _metric_from_json(key: str, m: Mapping[str, Any]) -> MetricSummary:
     )
 
 
-def run_to_json(info: RunInfo, include_system: bool = True) -> dict[str, Any]:
+def run_to_json(info: RunInfo, include_system: bool = True) -> Run:
     return {
         "id": info.id,
         "project": info.project,
@@ -331,7 +551,7 @@ def run_to_json(info: RunInfo, include_system: bool = True) -> dict[str, Any]:
 
 
 def run_from_json(data: object) -> RunInfo:
-    raw = _require(data, "a run")
+    raw = cast(Run, _require(data, "a run"))
     try:
         return RunInfo(
             id=raw["id"],
@@ -357,7 +577,7 @@ def run_from_json(data: object) -> RunInfo:
         raise InvalidInput(f"malformed run object: {exc!r}") from None
 
 
-def project_to_json(p: ProjectInfo) -> dict[str, Any]:
+def project_to_json(p: ProjectInfo) -> Project:
     return {
         "name": p.name,
         "run_count": p.run_count,
@@ -367,7 +587,7 @@ def project_to_json(p: ProjectInfo) -> dict[str, Any]:
 
 
 def project_from_json(data: object) -> ProjectInfo:
-    raw = _require(data, "a project")
+    raw = cast(Project, _require(data, "a project"))
     return ProjectInfo(
         name=raw["name"],
         run_count=int(raw["run_count"]),
@@ -376,7 +596,7 @@ def project_from_json(data: object) -> ProjectInfo:
     )
 
 
-def file_to_json(f: FileEntry) -> dict[str, Any]:
+def file_to_json(f: FileEntry) -> FileRef:
     return {"path": f.path, "digest": f.digest, "size": f.size}
 
 
@@ -437,16 +657,16 @@ def artifact_from_json(data: object) -> ArtifactVersion:
         raise InvalidInput(f"malformed artifact version: {exc!r}") from None
 
 
-def blob_to_json(b: BlobInfo) -> dict[str, Any]:
+def blob_to_json(b: BlobInfo) -> Blob:
     return {"digest": b.digest, "size": b.size, "modified": b.modified}
 
 
 def blob_from_json(data: object) -> BlobInfo:
-    raw = _require(data, "a blob")
+    raw = cast(Blob, _require(data, "a blob"))
     return BlobInfo(digest=raw["digest"], size=int(raw["size"]), modified=float(raw["modified"]))
 
 
-def series_to_json(series: Series) -> dict[str, Any]:
+def series_to_json(series: Series) -> SeriesPoints:
     return {
         "steps": series.steps.tolist(),
         "times": series.times.tolist(),
@@ -464,14 +684,29 @@ def series_from_json(data: object) -> Series:
     return Series(steps, times, values)
 
 
-_CONSOLE_FIELDS = ("line", "stream", "time", "text", "truncated", "partial")
+def history_to_json(found: Mapping[str, Series]) -> dict[str, SeriesPoints]:
+    """``GET /runs/{id}/history`` as JSON: key -> its series."""
+    return {key: series_to_json(series) for key, series in found.items()}
 
 
-def console_to_json(page: ConsolePage) -> dict[str, Any]:
-    """``{"total", "lines": [{line, stream, time, text, truncated, partial}]}``."""
+def history_from_json(data: object) -> dict[str, Series]:
+    return {key: series_from_json(s) for key, s in _require(data, "a history").items()}
+
+
+def console_to_json(page: ConsolePage) -> LogPage:
     return {
         "total": page.total,
-        "lines": [{f: getattr(line, f) for f in _CONSOLE_FIELDS} for line in page.lines],
+        "lines": [
+            {
+                "line": line.line,
+                "stream": line.stream,
+                "time": line.time,
+                "text": line.text,
+                "truncated": line.truncated,
+                "partial": line.partial,
+            }
+            for line in page.lines
+        ],
     }
 
 
@@ -495,3 +730,111 @@ def console_from_json(data: object) -> ConsolePage:
         return ConsolePage(parsed, int(raw["total"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput(f"a malformed console page: {exc!r}") from None
+
+
+# --- answers of single routes -------------------------------------------------------
+def _integer(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(f"{what} must be an integer, got {value!r}")
+    return value
+
+
+def run_page_to_json(runs: Sequence[RunInfo], total: int, include_system: bool) -> RunPage:
+    return {"runs": [run_to_json(r, include_system) for r in runs], "total": total}
+
+
+def run_page_from_json(data: object) -> tuple[list[RunInfo], int]:
+    """The runs of a ``GET /runs`` answer and how many match in all."""
+    raw = cast(RunPage, _require(data, "a page of runs"))
+    runs = raw.get("runs")
+    if not isinstance(runs, list):
+        raise InvalidInput('a page of runs needs a "runs" list')
+    return [run_from_json(r) for r in runs], _integer(raw.get("total"), "a page's total")
+
+
+def count_to_json(count: int) -> RunCount:
+    return {"count": count}
+
+
+def count_from_json(data: object) -> int:
+    return _integer(cast(RunCount, _require(data, "a run count")).get("count"), "count")
+
+
+def deleted_to_json(deleted: int) -> RunsDeleted:
+    return {"deleted": deleted}
+
+
+def deleted_from_json(data: object) -> int:
+    return _integer(cast(RunsDeleted, _require(data, "a deletion")).get("deleted"), "deleted")
+
+
+def ingested_to_json(result: IngestResult) -> Ingested:
+    return {"seq": result.seq, "applied": result.applied}
+
+
+def ingested_from_json(data: object) -> IngestResult:
+    raw = cast(Ingested, _require(data, "a batch receipt"))
+    applied = raw.get("applied")
+    if not isinstance(applied, bool):
+        raise InvalidInput(f'a batch receipt needs "applied", true or false, got {applied!r}')
+    return IngestResult(seq=_integer(raw.get("seq"), "a batch receipt's seq"), applied=applied)
+
+
+def keys_to_json(keys: ProjectKeys) -> ProjectKeyLists:
+    return {
+        "config": list(keys.config),
+        "metrics": list(keys.metrics),
+        "summary": list(keys.summary),
+        "tags": list(keys.tags),
+    }
+
+
+def keys_from_json(data: object) -> ProjectKeys:
+    raw = cast(ProjectKeyLists, _require(data, "a project's keys"))
+    try:
+        return ProjectKeys(
+            config=tuple(raw["config"]),
+            metrics=tuple(raw["metrics"]),
+            summary=tuple(raw["summary"]),
+            tags=tuple(raw["tags"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InvalidInput(f"malformed project keys: {exc!r}") from None
+
+
+def table_to_json(table: RunTable) -> RunsTable:
+    return {
+        "total": table.total,
+        "ids": table.ids,
+        "names": table.names,
+        "states": table.states,
+        "groups": table.groups,
+        "tags": table.tags,
+        "created_at": table.created_at,
+        "durations": table.durations,
+        "columns": {name: jsonable(values) for name, values in table.columns.items()},
+    }
+
+
+def table_from_json(data: object) -> RunTable:
+    """A runs table; cells spelled ``"NaN"``/``"Infinity"``/``"-Infinity"`` come back
+    as floats (a config string with that very text too: the wire cannot tell them apart)."""
+    raw = cast(RunsTable, _require(data, "a runs table"))
+    try:
+        return RunTable(
+            total=int(raw["total"]),
+            ids=list(raw["ids"]),
+            names=list(raw["names"]),
+            states=list(raw["states"]),
+            groups=list(raw["groups"]),
+            tags=[list(t) for t in raw["tags"]],
+            created_at=[float(t) for t in raw["created_at"]],
+            durations=list(raw["durations"]),
+            columns={name: [_cell(v) for v in cells] for name, cells in raw["columns"].items()},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InvalidInput(f"malformed runs table: {exc!r}") from None
+
+
+def _cell(value: object) -> object:
+    return _NONFINITE[value] if isinstance(value, str) and value in _NONFINITE else value

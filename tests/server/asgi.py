@@ -4,6 +4,9 @@ blocking portal (an event loop in a thread), with the app's lifespan running.
 Not starlette's TestClient: it warns (and so fails under ``filterwarnings = error``)
 unless the ``httpx2`` package is installed. The transport buffers whole responses, so
 streaming (SSE) is tested against a real server instead.
+
+Every JSON answer is checked against the schema its route declares
+(``tests.server.schemas``), so each server test also tests the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -16,14 +19,19 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 
+from tests.server.schemas import check_answer
+
 
 class AppClient:
-    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient) -> None:
+    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient, app: FastAPI) -> None:
         self._portal = portal
         self._client = client
+        self._app = app
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self._portal.call(lambda: self._client.request(method, url, **kwargs))
+        response = self._portal.call(lambda: self._client.request(method, url, **kwargs))
+        check_answer(self._app, response)
+        return response
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -57,4 +65,4 @@ def app_client(app: FastAPI) -> Iterator[AppClient]:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         client = httpx.AsyncClient(transport=transport, base_url="http://heron.test")
         stack.enter_context(portal.wrap_async_context_manager(client))
-        yield AppClient(portal, client)
+        yield AppClient(portal, client, app)

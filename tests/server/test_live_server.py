@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -121,8 +122,10 @@ def test_server_needs_artifacts_with_a_database_url(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("HERON_")},
     )
-    assert result.returncode == 2 and "--artifacts is required" in result.stderr
+    assert result.returncode == 2, result.stderr
+    assert "needs an artifact store" in result.stderr and "--artifacts" in result.stderr
 
 
 def test_heron_ui_serves_the_local_folder(tmp_path: Path) -> None:

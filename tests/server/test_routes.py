@@ -286,13 +286,16 @@ def test_error_shape_is_problem_json(client: AppClient) -> None:
     ]
 
 
-def test_internal_errors_do_not_leak(client: AppClient, app: Any) -> None:
+def test_internal_errors_do_not_leak(
+    client: AppClient, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "postgresql://admin:hunter2@db"
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError(secret)
 
-    app.state.heron.store = type("Broken", (), {"list_projects": broken, "url": ""})()
+    broken_store = type("Broken", (), {"list_projects": broken, "url": ""})()
+    monkeypatch.setattr(app.state.heron.tracking, "store", broken_store)  # reads go there
     response = client.get(f"{API}/projects")
     assert response.status_code == 500 and "hunter2" not in response.text
     assert response.json()["type"].endswith("/InternalError")

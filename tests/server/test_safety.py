@@ -236,7 +236,13 @@ def test_blob_uploads_are_not_limited_by_the_body_cap(client: AppClient) -> None
 
 def test_wrong_types_and_unknown_fields(client: AppClient) -> None:
     assert_problem(client.post(f"{API}/runs", json=[1, 2]), 400, 422)
-    assert_problem(client.post(f"{API}/runs", json={"id": "ok00000001"}), 400)
+    missing = assert_problem(client.post(f"{API}/runs", json={"id": "ok00000001"}), 422)
+    assert missing["errors"] == [
+        {"loc": ["body", "project"], "msg": "Field required", "type": "missing"}
+    ]
+    assert_problem(
+        client.post(f"{API}/runs", json={"id": "ok00000001", "project": "p", "x": 1}), 422
+    )
     assert_problem(client.post(f"{API}/runs", json={"id": "../x", "project": "p"}), 400)
     assert_problem(client.post(f"{API}/runs", json={"id": "a1", "project": "../p"}), 400)
     assert_problem(client.post(f"{API}/runs/delete", json={"ids": "run0000001"}), 422)

@@ -34,25 +34,25 @@ from heron.wire import (
     BATCH_CONTENT_TYPE,
     artifact_from_json,
     console_from_json,
+    count_from_json,
     decode_batch,
+    deleted_from_json,
     encode_batch,
     file_from_json,
-    float_from_json,
+    history_from_json,
+    ingested_from_json,
+    keys_from_json,
     project_from_json,
     run_from_json,
-    series_from_json,
+    run_page_from_json,
     spec_to_json,
+    table_from_json,
 )
 
 T = TypeVar("T")
 
 # Batches of training curves compress 3-5x; below this size it is not worth the CPU.
 _GZIP_ABOVE = 4096
-
-
-def _maybe_float(value: Any) -> Any:
-    """A table cell: the spelled-out non-finite floats back to floats."""
-    return float_from_json(value) if value in ("NaN", "Infinity", "-Infinity") else value
 
 
 def _quote(part: str) -> str:
@@ -126,7 +126,7 @@ class RemoteStore:
         return self._ask(
             "POST",
             f"/runs/{_quote(batch.run_id)}/batches",
-            lambda a: IngestResult(seq=int(a["seq"]), applied=bool(a["applied"])),
+            ingested_from_json,
             content=body,
             headers=headers,
         )
@@ -157,7 +157,7 @@ class RemoteStore:
 
     def delete_runs(self, run_ids: Sequence[str]) -> int:
         body = {"ids": list(run_ids), "force": True}
-        return self._ask("POST", "/runs/delete", lambda a: int(a["deleted"]), json=body)
+        return self._ask("POST", "/runs/delete", deleted_from_json, json=body)
 
     # --- reading -----------------------------------------------------------
     def list_projects(self) -> list[ProjectInfo]:
@@ -183,13 +183,11 @@ class RemoteStore:
             params["order_by"] = list(order_by)
         if limit is not None:
             params["limit"] = limit
-        return self._ask(
-            "GET", "/runs", lambda a: [run_from_json(r) for r in a["runs"]], params=params
-        )
+        return self._ask("GET", "/runs", lambda a: run_page_from_json(a)[0], params=params)
 
     def count_runs(self, project: str | None = None, filter: str | None = None) -> int:
         params = {k: v for k, v in (("project", project), ("filter", filter)) if v}
-        return self._ask("GET", "/runs/count", lambda a: int(a["count"]), params=params)
+        return self._ask("GET", "/runs/count", count_from_json, params=params)
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> dict[str, Series]:
         params = {} if keys is None else {"keys": list(keys)}
@@ -206,7 +204,7 @@ class RemoteStore:
         try:
             if response.headers.get("content-type", "").startswith(BATCH_CONTENT_TYPE):
                 return decode_batch(response.content).metrics
-            return {key: series_from_json(s) for key, s in response.json().items()}
+            return history_from_json(response.json())
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise self._unreadable("GET", path, exc) from None
 
@@ -219,7 +217,7 @@ class RemoteStore:
         )
 
     def project_keys(self, project: str) -> ProjectKeys:
-        return self._ask("GET", f"/projects/{_quote(project)}/keys", _project_keys)
+        return self._ask("GET", f"/projects/{_quote(project)}/keys", keys_from_json)
 
     def runs_table(
         self,
@@ -238,7 +236,7 @@ class RemoteStore:
             "limit": limit,
             "offset": offset,
         }
-        return self._ask("POST", "/runs/table", _run_table, json=body)
+        return self._ask("POST", "/runs/table", table_from_json, json=body)
 
     def console(self, run_id: str, after: int = 0, limit: int | None = 1000) -> ConsolePage:
         params: dict[str, Any] = {"after": after}
@@ -286,28 +284,3 @@ class RemoteStore:
 
     def close(self) -> None:
         self.http.close()
-
-
-def _project_keys(answer: Any) -> ProjectKeys:
-    return ProjectKeys(
-        config=tuple(answer["config"]),
-        metrics=tuple(answer["metrics"]),
-        summary=tuple(answer["summary"]),
-        tags=tuple(answer["tags"]),
-    )
-
-
-def _run_table(answer: Any) -> RunTable:
-    return RunTable(
-        total=int(answer["total"]),
-        ids=list(answer["ids"]),
-        names=list(answer["names"]),
-        states=list(answer["states"]),
-        groups=list(answer["groups"]),
-        tags=list(answer["tags"]),
-        created_at=list(answer["created_at"]),
-        durations=list(answer["durations"]),
-        columns={
-            name: [_maybe_float(v) for v in values] for name, values in answer["columns"].items()
-        },
-    )

@@ -15,12 +15,49 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from typing_extensions import NotRequired, TypedDict
 
 from heron.errors import HeronError
 
 log = logging.getLogger("heron.server")
 PROBLEM_TYPE = "application/problem+json"
 _ERRORS = "https://heron.dev/errors/"
+
+
+class FieldError(TypedDict):
+    """One field of a request that failed validation: where (``["body", "limit"]``),
+    what is wrong, and pydantic's error type."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class Problem(TypedDict):
+    """An error (RFC 7807). ``type`` ends with the ``heron.errors`` class name, which
+    the Python client raises again; ``detail`` says what to do. ``errors``: the fields
+    of a request that failed validation (400 malformed JSON, 422 wrong fields)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: NotRequired[list[FieldError]]
+
+
+def _problems(description: str) -> dict[str, Any]:
+    # "model" registers the schema (FastAPI files it under application/json); the
+    # answer's real media type names it too.
+    ref = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    return {"model": Problem, "description": description, "content": {PROBLEM_TYPE: ref}}
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    "4XX": _problems("The request was refused (problem JSON; see docs/rest-api.md)."),
+    "5XX": _problems("The server failed or its store is unavailable (problem JSON)."),
+}
+"""Every API router's error answers, for the OpenAPI document (instead of FastAPI's
+default 422 schema, which is not the shape Heron answers)."""
 
 
 def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> dict[str, Any]:

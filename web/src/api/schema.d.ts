@@ -322,7 +322,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The run resume='auto' would continue */
+        /** The run resume='auto' would continue (null: none) */
         get: operations["resumable_api_v1_projects__project__resumable_get"];
         put?: never;
         post?: never;
@@ -708,7 +708,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The store answers */
+        /** The store answers (503 otherwise) */
         get: operations["readyz_readyz_get"];
         put?: never;
         post?: never;
@@ -735,9 +735,93 @@ export interface components {
             version: number;
         };
         /**
+         * Artifact
+         * @description A version of a named artifact (``ref``: ``name:vN``). ``digest`` identifies its
+         *     content; ``created_by``/``used_by``: the runs that logged and used it;
+         *     ``single_file``: logged from one file, which a download gives as such.
+         */
+        Artifact: {
+            /** Aliases */
+            aliases: string[];
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string | null;
+            /** Digest */
+            digest: string;
+            /** Files */
+            files: components["schemas"]["FileRef"][];
+            /** Id */
+            id: number;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /** Ref */
+            ref: string;
+            /** Single File */
+            single_file: boolean;
+            /** Size */
+            size: number;
+            /** Type */
+            type: string;
+            /** Used By */
+            used_by: string[];
+            /** Version */
+            version: number;
+        };
+        /** Blob */
+        Blob: {
+            /** Digest */
+            digest: string;
+            /** Modified */
+            modified: number;
+            /** Size */
+            size: number;
+        };
+        /**
+         * BulkFailure
+         * @description A run a bulk action could not change, with the HTTP status it would have had.
+         */
+        BulkFailure: {
+            /** Detail */
+            detail: string;
+            /** Id */
+            id: string;
+            /** Status */
+            status: number;
+        };
+        /**
+         * BulkResult
+         * @description ``matched``: the runs found; ``running``: how many of them are running;
+         *     ``done``: how many changed; ``limit``: the most one call may change.
+         */
+        BulkResult: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "add_tags" | "remove_tags" | "delete";
+            /** Done */
+            done: number;
+            /** Failed */
+            failed: components["schemas"]["BulkFailure"][];
+            /** Limit */
+            limit: number;
+            /** Matched */
+            matched: number;
+            /** Running */
+            running: number;
+        };
+        /**
          * BulkRuns
          * @description One action on many runs of a project: those in ``ids``, or those matching
-         *     ``filter`` ("" for every run), less ``exclude``.
+         *     ``filter`` ("" for every run), less ``exclude``. ``force``: delete running runs
+         *     too; ``dry_run``: only count what the call would change.
          */
         BulkRuns: {
             /**
@@ -770,14 +854,53 @@ export interface components {
              */
             tags?: string[];
         };
-        /** CrashReport */
+        /**
+         * Chart
+         * @description One entry per run and key, runs in the order asked.
+         */
+        Chart: {
+            /** Series */
+            series: components["schemas"]["ChartSeries"][];
+        };
+        /**
+         * ChartSeries
+         * @description One run's series of one key, downsampled: ``total`` points in all; ``sampled``
+         *     false when every point came back (then ``min`` = ``max`` = ``y``). Each bucket gives
+         *     the mean ``y`` at its mean ``x`` and its ``min`` and ``max``.
+         */
+        ChartSeries: {
+            /** Key */
+            key: string;
+            /** Max */
+            max: components["schemas"]["WireFloat"][];
+            /** Min */
+            min: components["schemas"]["WireFloat"][];
+            nonfinite: components["schemas"]["NonFinitePoints"];
+            /** Run */
+            run: string;
+            /** Sampled */
+            sampled: boolean;
+            /** Total */
+            total: number;
+            /** X */
+            x: components["schemas"]["WireFloat"][];
+            /** Y */
+            y: components["schemas"]["WireFloat"][];
+        };
+        /**
+         * CrashReport
+         * @description A dead process found by ``heron sync``: when, and why it is thought dead.
+         */
         CrashReport: {
             /** At */
             at: number;
             /** Reason */
             reason: string;
         };
-        /** DeleteRuns */
+        /**
+         * DeleteRuns
+         * @description ``force``: delete running runs too (409 otherwise).
+         */
         DeleteRuns: {
             /**
              * Force
@@ -786,6 +909,19 @@ export interface components {
             force?: boolean;
             /** Ids */
             ids: string[];
+        };
+        /**
+         * FieldError
+         * @description One field of a request that failed validation: where (``["body", "limit"]``),
+         *     what is wrong, and pydantic's error type.
+         */
+        FieldError: {
+            /** Loc */
+            loc: string[];
+            /** Msg */
+            msg: string;
+            /** Type */
+            type: string;
         };
         /**
          * FileEntry
@@ -799,15 +935,79 @@ export interface components {
             /** Size */
             size: number;
         };
+        /**
+         * FileRef
+         * @description A file of a run or an artifact version: its relative ``path`` ('/'-separated),
+         *     the ``digest`` of its blob (``sha256:<hex>``) and its ``size`` in bytes.
+         */
+        FileRef: {
+            /** Digest */
+            digest: string;
+            /** Path */
+            path: string;
+            /** Size */
+            size: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /** Heartbeat */
+        /** Health */
+        Health: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+        };
+        /**
+         * Heartbeat
+         * @description The run's process is alive ``at`` this time.
+         */
         Heartbeat: {
             /** At */
             at: number;
+        };
+        /**
+         * Ingested
+         * @description A batch's receipt: ``seq``, the run's position after it; ``applied`` is false
+         *     when the batch had been applied before (a retry: nothing changed).
+         */
+        Ingested: {
+            /** Applied */
+            applied: boolean;
+            /** Seq */
+            seq: number;
+        };
+        /**
+         * LogLine
+         * @description A line a run printed: numbered 1, 2, 3... per run. ``partial``: not finished
+         *     yet (its text may change); ``truncated``: cut at 64 KiB.
+         */
+        LogLine: {
+            /** Line */
+            line: number;
+            /** Partial */
+            partial: boolean;
+            /** Stream */
+            stream: string;
+            /** Text */
+            text: string;
+            /** Time */
+            time: number;
+            /** Truncated */
+            truncated: boolean;
+        };
+        /**
+         * LogPage
+         * @description Lines of a run's console in order; ``total`` is the number of the last line.
+         */
+        LogPage: {
+            /** Lines */
+            lines: components["schemas"]["LogLine"][];
+            /** Total */
+            total: number;
         };
         /**
          * ModelUpdate
@@ -903,6 +1103,69 @@ export interface components {
             url: string;
         };
         /**
+         * NonFinitePoints
+         * @description The NaN and ±inf points of a series, at their x (when sampled, at most one per
+         *     bucket and kind).
+         */
+        NonFinitePoints: {
+            /** X */
+            x: components["schemas"]["WireFloat"][];
+            /** Y */
+            y: components["schemas"]["WireFloat"][];
+        };
+        /**
+         * Problem
+         * @description An error (RFC 7807). ``type`` ends with the ``heron.errors`` class name, which
+         *     the Python client raises again; ``detail`` says what to do. ``errors``: the fields
+         *     of a request that failed validation (400 malformed JSON, 422 wrong fields).
+         */
+        Problem: {
+            /** Detail */
+            detail: string;
+            /** Errors */
+            errors?: components["schemas"]["FieldError"][];
+            /** Status */
+            status: number;
+            /** Title */
+            title: string;
+            /** Type */
+            type: string;
+        };
+        /** Project */
+        Project: {
+            /** Created At */
+            created_at: number;
+            /** Last Activity */
+            last_activity: number | null;
+            /** Name */
+            name: string;
+            /** Run Count */
+            run_count: number;
+        };
+        /**
+         * ProjectKeyLists
+         * @description What a project's runs hold, each list sorted: dotted ``config`` paths to leaves,
+         *     ``metrics`` keys with at least one point, ``summary`` override keys, ``tags``.
+         */
+        ProjectKeyLists: {
+            /** Config */
+            config: string[];
+            /** Metrics */
+            metrics: string[];
+            /** Summary */
+            summary: string[];
+            /** Tags */
+            tags: string[];
+        };
+        /** Ready */
+        Ready: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ready";
+        };
+        /**
          * Rollback
          * @description Give exactly one of ``stage`` and ``alias`` its previous holder back.
          */
@@ -914,7 +1177,116 @@ export interface components {
             /** Stage */
             stage?: string | null;
         };
-        /** RunPatch */
+        /**
+         * Run
+         * @description A run. ``config``, ``system``, ``summary`` (each metric's shown value, then the
+         *     overrides on top) and ``summary_overrides`` hold JSON values, non-finite numbers
+         *     spelled as strings. List answers leave ``system`` empty unless asked for it.
+         *     ``duration``: seconds from creation to the end, or to the last heartbeat while
+         *     running; ``ingested_seq``: the spool position of the last batch applied.
+         */
+        Run: {
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Created At */
+            created_at: number;
+            /** Duration */
+            duration: number | null;
+            /** Ended At */
+            ended_at: number | null;
+            /** Error */
+            error: string | null;
+            /** Group */
+            group: string | null;
+            /** Heartbeat At */
+            heartbeat_at: number | null;
+            /** Id */
+            id: string;
+            /** Ingested Seq */
+            ingested_seq: number;
+            /** Last Step */
+            last_step: number | null;
+            /** Metrics */
+            metrics: {
+                [key: string]: components["schemas"]["RunMetric"];
+            };
+            /** Name */
+            name: string;
+            /** Notes */
+            notes: string;
+            /** Project */
+            project: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "finished" | "failed" | "killed" | "crashed";
+            /** Summary */
+            summary: {
+                [key: string]: unknown;
+            };
+            /** Summary Overrides */
+            summary_overrides: {
+                [key: string]: unknown;
+            };
+            /** System */
+            system: {
+                [key: string]: unknown;
+            };
+            /** Tags */
+            tags: string[];
+            /** Traceback */
+            traceback: string | null;
+        };
+        /** RunCount */
+        RunCount: {
+            /** Count */
+            count: number;
+        };
+        /**
+         * RunMetric
+         * @description One metric key of a run: ``count`` points; the ``last`` value (at ``last_step``,
+         *     ``last_time``); ``min`` and ``max`` (NaN ignored unless every value is NaN); the
+         *     declared ``goal`` and ``x_axis`` (null: step, ``"_time"``: wall time, else another
+         *     metric key); ``value``, what the runs table shows (last, min or max per goal).
+         */
+        RunMetric: {
+            /** Count */
+            count: number;
+            /** First Time */
+            first_time: number;
+            /**
+             * Goal
+             * @enum {string}
+             */
+            goal: "last" | "min" | "max";
+            last: components["schemas"]["WireFloat"];
+            /** Last Step */
+            last_step: number;
+            /** Last Time */
+            last_time: number;
+            max: components["schemas"]["WireFloat"];
+            min: components["schemas"]["WireFloat"];
+            value: components["schemas"]["WireFloat"];
+            /** X Axis */
+            x_axis: string | null;
+        };
+        /**
+         * RunPage
+         * @description Runs in the order asked, and ``total``: how many match (limit and offset aside).
+         */
+        RunPage: {
+            /** Runs */
+            runs: components["schemas"]["Run"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * RunPatch
+         * @description Fields left out stay as they are.
+         */
         RunPatch: {
             /**
              * Add Tags
@@ -931,7 +1303,104 @@ export interface components {
              */
             remove_tags?: string[];
         };
-        /** SeriesQuery */
+        /**
+         * RunSpec
+         * @description What the SDK knows about a run when it starts it (``heron.wire.spec_to_json``).
+         *     Idempotent on ``id`` (10 characters of ``[a-z0-9]``): creating an existing run
+         *     answers it unchanged. ``name`` null: the server picks a unique one; ``resume_key``
+         *     names "this script" for ``resume="auto"``.
+         */
+        RunSpec: {
+            /**
+             * Config
+             * @default {}
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * @default 0
+             */
+            created_at?: number;
+            /** Group */
+            group?: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name?: string | null;
+            /**
+             * Notes
+             * @default
+             */
+            notes?: string;
+            /** Project */
+            project: string;
+            /** Resume Key */
+            resume_key?: string | null;
+            /**
+             * System
+             * @default {}
+             */
+            system?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Tags
+             * @default []
+             */
+            tags?: string[];
+        };
+        /** RunsDeleted */
+        RunsDeleted: {
+            /** Deleted */
+            deleted: number;
+        };
+        /**
+         * RunsTable
+         * @description Runs as columns, one entry per run in sort order. ``total``: the runs matching
+         *     the filter (limit and offset aside); ``columns``: each column asked for.
+         */
+        RunsTable: {
+            /** Columns */
+            columns: {
+                [key: string]: components["schemas"]["TableCell"][];
+            };
+            /** Created At */
+            created_at: number[];
+            /** Durations */
+            durations: (number | null)[];
+            /** Groups */
+            groups: (string | null)[];
+            /** Ids */
+            ids: string[];
+            /** Names */
+            names: string[];
+            /** States */
+            states: string[];
+            /** Tags */
+            tags: string[][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * SeriesPoints
+         * @description One metric series at full fidelity, in log order: three columns of one length.
+         */
+        SeriesPoints: {
+            /** Steps */
+            steps: number[];
+            /** Times */
+            times: number[];
+            /** Values */
+            values: components["schemas"]["WireFloat"][];
+        };
+        /**
+         * SeriesQuery
+         * @description Series of ``runs`` x ``keys`` against ``x_axis`` (``step``, ``time``,
+         *     ``relative_time`` or another metric key), at most ``buckets`` buckets each over
+         *     ``[x_min, x_max]`` (null: the whole range).
+         */
         SeriesQuery: {
             /**
              * Buckets
@@ -952,7 +1421,15 @@ export interface components {
             /** X Min */
             x_min?: number | null;
         };
-        /** TableQuery */
+        TableCell: components["schemas"]["WireFloat"] | string | boolean | unknown[] | {
+            [key: string]: unknown;
+        } | null;
+        /**
+         * TableQuery
+         * @description Which runs (``project``, ``filter``), in which order, which ``columns``
+         *     (``config.<path>``, ``metrics.<key>``, ``summary.<key>``,
+         *     ``min|max|last|count(metrics.<key>)``) and which page (no ``limit``: every run).
+         */
         TableQuery: {
             /**
              * Columns
@@ -1007,6 +1484,7 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        WireFloat: number | ("NaN" | "Infinity" | "-Infinity");
     };
     responses: never;
     parameters: never;
@@ -1036,18 +1514,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Artifact"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1069,18 +1556,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Artifact"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1097,22 +1593,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The bytes, streamed; `X-Heron-Digest` names their digest. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/octet-stream": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1128,22 +1635,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The bytes, streamed; `X-Heron-Digest` names their digest. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/octet-stream": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1169,18 +1687,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Blob"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1201,17 +1728,26 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1228,22 +1764,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description `event: run|points|console` with a JSON `data:` line each (docs/rest-api.md), and a `: ping` comment every 15 s. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": unknown;
+                    "text/event-stream": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1705,9 +2252,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Project"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1730,18 +2295,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Artifact"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1763,18 +2337,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string[];
-                    };
+                    "application/json": components["schemas"]["ProjectKeyLists"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1798,18 +2381,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    } | null;
+                    "application/json": components["schemas"]["Run"] | null;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1835,18 +2427,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1873,18 +2474,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1898,9 +2508,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["RunSpec"];
             };
         };
         responses: {
@@ -1910,18 +2518,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1944,16 +2561,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RunCount"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1977,18 +2605,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: number;
-                    };
+                    "application/json": components["schemas"]["RunsDeleted"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2012,18 +2649,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RunsTable"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2045,18 +2691,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2082,18 +2737,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2118,18 +2782,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Artifact"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2155,18 +2828,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Ingested"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2194,18 +2876,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["LogPage"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2227,16 +2918,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": unknown;
+                    "text/plain": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2262,18 +2964,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2295,18 +3006,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["FileRef"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2323,22 +3043,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The bytes, streamed; `X-Heron-Digest` names their digest. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/octet-stream": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2365,13 +3096,24 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2391,23 +3133,36 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description JSON `{key: {steps, times, values}}`; with `Accept: application/x-heron-batch` the same series in the binary batch format (heron.wire: 24 bytes a point, no parsing; what heron.Api asks for). */
+            /** @description JSON `{key: SeriesPoints}`; with `Accept: application/x-heron-batch` the same series in the binary batch format (heron.wire: 24 bytes a point, no parsing; what heron.Api asks for). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
-                    "application/x-heron-batch": unknown;
+                    "application/json": {
+                        [key: string]: components["schemas"]["SeriesPoints"];
+                    };
+                    "application/x-heron-batch": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2425,22 +3180,33 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `{"series": [...]}`, one entry per run and key, runs in the order asked: `run`, `key`, `total` (points in the series), `sampled`, and the columns `x`, `y` (bucket means), `min`, `max`, plus `nonfinite: {x, y}` for NaN/inf points. Non-finite numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`. */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Chart"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2592,9 +3358,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -2614,7 +3378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/plain; version=1.0.0; charset=utf-8": string;
                 };
             };
         };
@@ -2634,7 +3398,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
@@ -24,16 +24,27 @@ from heron import wire
 from heron.artifacts.digest import CHUNK_SIZE, PREFIX, parse_digest
 from heron.artifacts.local import LocalArtifactStore
 from heron.errors import InvalidInput, NotFound
+from heron.server.problems import PROBLEMS
+from heron.server.responses import json_response
 from heron.server.state import ServerState, server_state
 
 log = logging.getLogger("heron.server")
-router = APIRouter(tags=["blobs"])
+router = APIRouter(tags=["blobs"], responses=PROBLEMS)
 State = Annotated[ServerState, Depends(server_state)]
 DIGEST_HEADER = "X-Heron-Digest"
+_BYTES = {"schema": {"type": "string", "format": "binary"}}
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": f"The bytes, streamed; `{DIGEST_HEADER}` names their digest.",
+        "content": {"application/octet-stream": _BYTES},
+    }
+}
+"""The answer of every route that streams a blob, for the OpenAPI document."""
 
 
 @router.head(
     "/blobs/{digest}",
+    response_class=Response,
     summary="200 with the blob's size (Content-Length) and Last-Modified when stored, else 404",
 )
 def has_blob(state: State, digest: str) -> Response:
@@ -51,17 +62,16 @@ def has_blob(state: State, digest: str) -> Response:
 
 @router.put(
     "/blobs/{digest}",
+    response_model=wire.Blob,
     summary="Upload a blob (raw bytes, streamed; refused unless they hash to digest)",
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
+            "content": {"application/octet-stream": _BYTES},
         }
     },
 )
-async def put_blob(state: State, digest: str, request: Request) -> dict[str, object]:
+async def put_blob(state: State, digest: str, request: Request) -> Response:
     parse_digest(digest)
     fd, name = tempfile.mkstemp(prefix="heron-upload-", suffix=".part")
     path = Path(name)
@@ -76,7 +86,7 @@ async def put_blob(state: State, digest: str, request: Request) -> dict[str, obj
         info = await run_in_threadpool(state.artifacts.put_file, path)
     finally:
         path.unlink(missing_ok=True)
-    return wire.blob_to_json(info)
+    return json_response(wire.blob_to_json(info))
 
 
 async def _receive(request: Request, out: BinaryIO) -> str:
@@ -96,7 +106,12 @@ async def _receive(request: Request, out: BinaryIO) -> str:
     return PREFIX + h.hexdigest()
 
 
-@router.get("/blobs/{digest}", summary="Download a blob (streamed)")
+@router.get(
+    "/blobs/{digest}",
+    summary="Download a blob (streamed)",
+    response_class=StreamingResponse,
+    responses=DOWNLOAD,
+)
 def get_blob(state: State, digest: str) -> StreamingResponse:
     parse_digest(digest)
     return stream_blob(state, digest)

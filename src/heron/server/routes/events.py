@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
+from heron.server.problems import PROBLEMS
 from heron.server.state import ServerState, server_state
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], responses=PROBLEMS)
 State = Annotated[ServerState, Depends(server_state)]
 
 
@@ -17,7 +18,13 @@ State = Annotated[ServerState, Depends(server_state)]
     "/events",
     summary="Server-Sent Events: run and points notifications",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {
+            "description": "`event: run|points|console` with a JSON `data:` line each "
+            "(docs/rest-api.md), and a `: ping` comment every 15 s.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def events(
     state: State, project: str | None = None, run: str | None = None

@@ -2,34 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from heron import wire
+from heron.server.problems import PROBLEMS
+from heron.server.responses import json_response
 from heron.server.state import ServerState, server_state
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(tags=["projects"], responses=PROBLEMS)
 State = Annotated[ServerState, Depends(server_state)]
 
 
-@router.get("/projects", summary="Every project")
-def list_projects(state: State) -> list[dict[str, Any]]:
-    return [wire.project_to_json(p) for p in state.store.list_projects()]
+@router.get("/projects", response_model=list[wire.Project], summary="Every project")
+def list_projects(state: State) -> Response:
+    projects = state.tracking.reads(None).list_projects()
+    return json_response([wire.project_to_json(p) for p in projects])
 
 
-@router.get("/projects/{project}/keys", summary="Config paths, metric and summary keys, tags")
-def project_keys(state: State, project: str) -> dict[str, list[str]]:
-    keys = state.store.project_keys(project)
-    return {
-        "config": list(keys.config),
-        "metrics": list(keys.metrics),
-        "summary": list(keys.summary),
-        "tags": list(keys.tags),
-    }
+@router.get(
+    "/projects/{project}/keys",
+    response_model=wire.ProjectKeyLists,
+    summary="Config paths, metric and summary keys, tags",
+)
+def project_keys(state: State, project: str) -> Response:
+    return json_response(wire.keys_to_json(state.tracking.reads(project).project_keys(project)))
 
 
-@router.get("/projects/{project}/resumable", summary="The run resume='auto' would continue")
-def resumable(state: State, project: str, resume_key: str) -> dict[str, Any] | None:
-    info = state.store.find_resumable(project, resume_key)
-    return None if info is None else wire.run_to_json(info)
+@router.get(
+    "/projects/{project}/resumable",
+    response_model=wire.Run | None,
+    summary="The run resume='auto' would continue (null: none)",
+)
+def resumable(state: State, project: str, resume_key: str) -> Response:
+    info = state.tracking.reads(project).find_resumable(project, resume_key)
+    return json_response(None if info is None else wire.run_to_json(info))

@@ -2,36 +2,40 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from heron import wire
 from heron.errors import InvalidInput
 from heron.server.models import (
+    BulkResult,
     BulkRuns,
     CrashReport,
     DeleteRuns,
     Heartbeat,
     RunPatch,
+    RunSpec,
     TableQuery,
 )
+from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
 from heron.server.state import ServerState, server_state
 from heron.service import MAX_BULK_RUNS, BulkRequest
+from heron.service import BulkResult as Bulk
 from heron.store.base import Batch
 
-router = APIRouter(tags=["runs"])
+router = APIRouter(tags=["runs"], responses=PROBLEMS)
 State = Annotated[ServerState, Depends(server_state)]
 
 
-@router.post("/runs", summary="Create a run (idempotent on id)")
-def create_run(state: State, spec: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    return wire.run_to_json(state.tracking.create_run(wire.spec_from_json(spec)))
+@router.post("/runs", response_model=wire.Run, summary="Create a run (idempotent on id)")
+def create_run(state: State, spec: RunSpec) -> Response:
+    info = state.tracking.create_run(wire.spec_from_json(spec.model_dump()))
+    return json_response(wire.run_to_json(info))
 
 
-@router.get("/runs", summary="Search runs")
+@router.get("/runs", response_model=wire.RunPage, summary="Search runs")
 def list_runs(
     state: State,
     project: str | None = None,
@@ -40,61 +44,72 @@ def list_runs(
     limit: Annotated[int | None, Query(ge=0)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     include_system: bool = False,
-) -> dict[str, Any]:
+) -> Response:
     store = state.tracking.reads(project)
     runs = store.search_runs(project, filter, order_by, limit, offset)
     total = len(runs) if limit is None and offset == 0 else store.count_runs(project, filter)
-    return {"runs": [wire.run_to_json(r, include_system) for r in runs], "total": total}
+    return json_response(wire.run_page_to_json(runs, total, include_system))
 
 
-@router.get("/runs/count", summary="Count matching runs")
-def count_runs(state: State, project: str | None = None, filter: str | None = None) -> Any:
-    return {"count": state.tracking.reads(project).count_runs(project, filter)}
+@router.get("/runs/count", response_model=wire.RunCount, summary="Count matching runs")
+def count_runs(state: State, project: str | None = None, filter: str | None = None) -> Response:
+    return json_response(
+        wire.count_to_json(state.tracking.reads(project).count_runs(project, filter))
+    )
 
 
-@router.post("/runs/table", summary="Runs as columns, for tables and plots")
-def runs_table(state: State, query: TableQuery) -> dict[str, Any]:
+@router.post(
+    "/runs/table", response_model=wire.RunsTable, summary="Runs as columns, for tables and plots"
+)
+def runs_table(state: State, query: TableQuery) -> Response:
     table = state.tracking.reads(query.project).runs_table(
         query.project, query.filter, query.order_by, query.columns, query.limit, query.offset
     )
-    return {
-        "total": table.total,
-        "ids": table.ids,
-        "names": table.names,
-        "states": table.states,
-        "groups": table.groups,
-        "tags": table.tags,
-        "created_at": table.created_at,
-        "durations": table.durations,
-        "columns": {name: wire.jsonable(values) for name, values in table.columns.items()},
-    }
+    return json_response(wire.table_to_json(table))
 
 
-@router.post("/runs/delete", summary="Delete runs (409 for a running run without force)")
-def delete_runs(state: State, body: DeleteRuns) -> dict[str, int]:
-    return {"deleted": state.tracking.delete_runs(body.ids, force=body.force)}
+@router.post(
+    "/runs/delete",
+    response_model=wire.RunsDeleted,
+    summary="Delete runs (409 for a running run without force)",
+)
+def delete_runs(state: State, body: DeleteRuns) -> Response:
+    deleted = state.tracking.delete_runs(body.ids, force=body.force)
+    return json_response(wire.deleted_to_json(deleted))
 
 
 @router.post(
     "/projects/{project}/runs/bulk",
+    response_model=BulkResult,
     summary=f"Tag, untag or delete runs by ids or by filter (at most {MAX_BULK_RUNS:,} a call)",
 )
-def bulk_runs(state: State, project: str, body: BulkRuns) -> dict[str, Any]:
+def bulk_runs(state: State, project: str, body: BulkRuns) -> Response:
     """The runs are resolved once, when the call starts (a run that starts matching
     later is not touched). Tags change run by run: a run that fails (deleted
     meanwhile, say) is listed in ``failed`` and the others still change. A delete is
     one store call: all or nothing."""
-    request = BulkRequest(**body.model_dump())
-    return dataclasses.asdict(state.tracking.bulk(project, request))
+    result = state.tracking.bulk(project, BulkRequest(**body.model_dump()))
+    return json_response(_bulk_to_json(result))
 
 
-@router.get("/runs/{run_id}", summary="One run, with system info")
-def get_run(state: State, run_id: str) -> dict[str, Any]:
-    return wire.run_to_json(state.tracking.get_run(run_id))
+def _bulk_to_json(result: Bulk) -> BulkResult:
+    return {
+        "action": result.action,
+        "matched": result.matched,
+        "running": result.running,
+        "done": result.done,
+        "failed": [{"id": f.id, "status": f.status, "detail": f.detail} for f in result.failed],
+        "limit": result.limit,
+    }
 
 
-@router.patch("/runs/{run_id}", summary="Rename, annotate or tag a run")
-def patch_run(state: State, run_id: str, patch: RunPatch) -> dict[str, Any]:
+@router.get("/runs/{run_id}", response_model=wire.Run, summary="One run, with system info")
+def get_run(state: State, run_id: str) -> Response:
+    return json_response(wire.run_to_json(state.tracking.get_run(run_id)))
+
+
+@router.patch("/runs/{run_id}", response_model=wire.Run, summary="Rename, annotate or tag a run")
+def patch_run(state: State, run_id: str, patch: RunPatch) -> Response:
     info = state.tracking.update_run(
         run_id,
         name=patch.name,
@@ -102,7 +117,7 @@ def patch_run(state: State, run_id: str, patch: RunPatch) -> dict[str, Any]:
         add_tags=patch.add_tags,
         remove_tags=patch.remove_tags,
     )
-    return wire.run_to_json(info)
+    return json_response(wire.run_to_json(info))
 
 
 @router.post("/runs/{run_id}/heartbeat", status_code=204, summary="The run's process is alive")
@@ -111,10 +126,16 @@ def heartbeat(state: State, run_id: str, body: Heartbeat) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/runs/{run_id}/crashed", summary="Mark a running run crashed (its process died)")
-def crashed(state: State, run_id: str, body: CrashReport) -> dict[str, Any]:
+@router.post(
+    "/runs/{run_id}/crashed",
+    response_model=wire.Run,
+    summary="Mark a running run crashed (its process died)",
+)
+def crashed(state: State, run_id: str, body: CrashReport) -> Response:
     """``heron sync`` reports a dead training process it found; a no-op on an ended run."""
-    return wire.run_to_json(state.tracking.mark_crashed(run_id, body.at, body.reason))
+    return json_response(
+        wire.run_to_json(state.tracking.mark_crashed(run_id, body.at, body.reason))
+    )
 
 
 @router.get(
@@ -123,8 +144,11 @@ def crashed(state: State, run_id: str, body: CrashReport) -> dict[str, Any]:
     response_class=Response,
     responses={
         200: {
-            "content": {"application/json": {}, wire.BATCH_CONTENT_TYPE: {}},
-            "description": "JSON `{key: {steps, times, values}}`; with `Accept: "
+            "model": dict[str, wire.SeriesPoints],
+            "content": {
+                wire.BATCH_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}
+            },
+            "description": "JSON `{key: SeriesPoints}`; with `Accept: "
             f"{wire.BATCH_CONTENT_TYPE}` the same series in the binary batch format "
             "(heron.wire: 24 bytes a point, no parsing; what heron.Api asks for).",
         }
@@ -142,4 +166,4 @@ def history(
     if wire.BATCH_CONTENT_TYPE in accept:
         batch = Batch(run_id=run_id, seq=0, metrics=found, events=[])
         return Response(wire.encode_batch(batch), media_type=wire.BATCH_CONTENT_TYPE)
-    return json_response({key: wire.series_to_json(series) for key, series in found.items()})
+    return json_response(wire.history_to_json(found))

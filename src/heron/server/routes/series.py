@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Depends, Response
@@ -19,44 +19,36 @@ from heron.server.downsample import (
     plan,
     read_all,
 )
-from heron.server.models import SeriesQuery
+from heron.server.models import Chart, ChartSeries, SeriesQuery
+from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
 from heron.server.state import ServerState, server_state
-from heron.store.base import BlockReads, ChartAxis, Float64Array, Series
+from heron.store.base import BlockReads, ChartAxis, Float64Array, RunStore, Series
 
-router = APIRouter(tags=["series"])
+router = APIRouter(tags=["series"], responses=PROBLEMS)
 State = Annotated[ServerState, Depends(server_state)]
 _BUILTIN_AXES: tuple[ChartAxis, ...] = ("step", "time", "relative_time")
 _NONE = np.empty(0, np.float64)
 _READERS = 4  # below the store's connection pool (5 + 10 overflow)
-_ANSWER = (
-    '`{"series": [...]}`, one entry per run and key, runs in the order asked: `run`, '
-    "`key`, `total` (points in the series), `sampled`, and the columns `x`, `y` (bucket "
-    "means), `min`, `max`, plus `nonfinite: {x, y}` for NaN/inf points. Non-finite "
-    'numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.'
-)
 
 
-@router.post(
-    "/series",
-    summary="Downsampled series for charts",
-    response_class=Response,
-    responses={200: {"content": {"application/json": {}}, "description": _ANSWER}},
-)
+@router.post("/series", response_model=Chart, summary="Downsampled series for charts")
 def series(state: State, query: SeriesQuery) -> Response:
+    # One pass from numpy to JSON bytes (json_response): a chart holds ~400k numbers.
     return json_response(_answer(state, query))
 
 
-def _answer(state: ServerState, query: SeriesQuery) -> dict[str, Any]:
+def _answer(state: ServerState, query: SeriesQuery) -> Chart:
     keys = [check_key(k) for k in dict.fromkeys(query.keys)]
     axis = query.x_axis
     runs = list(dict.fromkeys(query.runs))
     if axis not in _BUILTIN_AXES:
         check_key(axis)
     wanted = keys if axis in keys or axis in _BUILTIN_AXES else [*keys, axis]
+    store = _reads(state, runs)
 
-    if axis in _BUILTIN_AXES and isinstance(state.store, BlockReads):
-        found = _from_blocks(state.store, runs, keys, axis, query)
+    if axis in _BUILTIN_AXES and isinstance(store, BlockReads):
+        found = _from_blocks(store, runs, keys, axis, query)
         empty = downsample(_NONE, _NONE, query.buckets)
         return {
             "series": [
@@ -66,9 +58,9 @@ def _answer(state: ServerState, query: SeriesQuery) -> dict[str, Any]:
             ]
         }
 
-    def one_run(run_id: str) -> list[dict[str, Any]]:
-        found = state.store.history(run_id, wanted)
-        start = state.store.get_run(run_id).created_at if axis == "relative_time" else 0.0
+    def one_run(run_id: str) -> list[ChartSeries]:
+        found = store.history(run_id, wanted)
+        start = store.get_run(run_id).created_at if axis == "relative_time" else 0.0
         out = []
         for key in keys:
             points = found[key]
@@ -81,6 +73,13 @@ def _answer(state: ServerState, query: SeriesQuery) -> dict[str, Any]:
     # chunks (zlib) and numpy release the GIL: runs decode in parallel.
     with ThreadPoolExecutor(min(_READERS, len(runs))) as pool:
         return {"series": [s for part in pool.map(one_run, runs) for s in part]}
+
+
+def _reads(state: ServerState, runs: list[str]) -> RunStore:
+    """The store to read ``runs`` from, once the caller may read each run's project
+    (NotFound for an unknown run; a run's project is cached by the service)."""
+    stores = [state.tracking.run_reads(run_id) for run_id in runs]  # each run authorised
+    return stores[0]
 
 
 def _from_blocks(
@@ -121,7 +120,7 @@ def _x(points: Series, axis: str, offset: float) -> Float64Array:
     return points.times - offset if offset else points.times
 
 
-def _to_json(run_id: str, key: str, s: Downsampled) -> dict[str, Any]:
+def _to_json(run_id: str, key: str, s: Downsampled) -> ChartSeries:
     return {
         "run": run_id,
         "key": key,
