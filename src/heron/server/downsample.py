@@ -203,9 +203,10 @@ def _bucket_index(x: Float64Array, lo: float, hi: float, buckets: int) -> Int64A
         return np.zeros(x.shape[0], np.int64)
     with np.errstate(over="ignore", invalid="ignore"):  # hi - lo may overflow to inf
         scaled = (x - lo) / (hi - lo) * buckets
-    index = np.nan_to_num(scaled, nan=0.0, posinf=buckets - 1).astype(np.int64)
-    np.clip(index, 0, buckets - 1, out=index)
-    return index
+    # Clipped as floats: a value past int64's range (a tiny hi - lo) must not be cast.
+    scaled = np.nan_to_num(scaled, nan=0.0, posinf=buckets - 1, neginf=0.0)
+    np.clip(scaled, 0, buckets - 1, out=scaled)
+    return scaled.astype(np.int64)
 
 
 def _reduce(

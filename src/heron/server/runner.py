@@ -137,7 +137,7 @@ def _serve_one(
     cap_malloc_arenas()  # before the thread pool starts allocating
     with connect(settings.store or settings.dir, settings=settings, create=True) as conn:
         spool = conn.folder.spool if conn.folder is not None else None
-        app = create_app(conn.store, conn.blobs, settings, spool_root=spool)
+        app = create_app(*conn.maintenance(), settings, spool_root=spool)
         uv_config = uvicorn.Config(
             app,
             host=settings.server_host,

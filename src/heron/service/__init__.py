@@ -7,22 +7,26 @@ The HTTP routes, ``heron.Api``, the CLI and the SDK's in-process backend are ski
 - :mod:`~heron.service.notify`: live clients hear of every change as a consequence of
   the write, not as a duty of each route;
 - :mod:`~heron.service.runs`: create, edit, delete (the running-run policy), bulk
-  actions, ingest with retention's orphaned blobs freed, heartbeats and crashes.
+  actions, ingest with retention's orphaned blobs freed, heartbeats and crashes;
+  ``Maintenance``: the store-wide blob garbage collection.
 """
 
 from heron.service.access import LOCAL, Action, Caller, authorize
 from heron.service.notify import SILENT, Notifier
 from heron.service.runs import (
+    DEFAULT_GC_GRACE,
     MAX_BULK_RUNS,
     ORPHAN_GRACE_SECONDS,
     BulkFailure,
     BulkRequest,
     BulkResult,
+    Maintenance,
     Tracking,
     free_orphans,
 )
 
 __all__ = [
+    "DEFAULT_GC_GRACE",
     "LOCAL",
     "MAX_BULK_RUNS",
     "ORPHAN_GRACE_SECONDS",
@@ -32,6 +36,7 @@ __all__ = [
     "BulkRequest",
     "BulkResult",
     "Caller",
+    "Maintenance",
     "Notifier",
     "Tracking",
     "authorize",

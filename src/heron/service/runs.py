@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from heron.artifacts.base import ArtifactStore
+from heron.artifacts.base import ArtifactStore, BlobInfo, BlobStore
+from heron.artifacts.gc import delete_blobs, find_orphans
 from heron.errors import Conflict, HeronError, InvalidInput, NotFound
 from heron.keys import check_tag
 from heron.service.access import LOCAL, Action, Caller, authorize
 from heron.service.notify import SILENT, Notifier
-from heron.store.base import Batch, IngestResult, RunInfo, RunSpec, Store
+from heron.store.base import Batch, IngestResult, RunInfo, RunSpec, RunStore, Store
 
 log = logging.getLogger("heron.service")
 
@@ -28,6 +30,11 @@ MAX_BULK_RUNS = 10_000  # runs one bulk action may change
 # of another run may free it (a put happened, its record is not ingested yet).
 ORPHAN_GRACE_SECONDS = 60.0
 _MAX_CACHED_PROJECTS = 100_000
+# Long enough that a run uploading a blob has recorded its reference (heron gc).
+DEFAULT_GC_GRACE = 3600.0
+
+# What a run id may hold (heron.store.create.check_run_id): safe inside a quoted filter.
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 
 BulkAction = Literal["add_tags", "remove_tags", "delete"]
 
@@ -69,8 +76,8 @@ class Tracking:
 
     def __init__(
         self,
-        store: Store,
-        blobs: ArtifactStore,
+        store: RunStore,
+        blobs: BlobStore,
         *,
         notifier: Notifier = SILENT,
         caller: Caller = LOCAL,
@@ -96,20 +103,48 @@ class Tracking:
         project = self._projects.get(run_id)
         if project is None:
             project = self.store.get_run(run_id).project
-            if len(self._projects) >= _MAX_CACHED_PROJECTS:
-                self._projects.clear()
-            self._projects[run_id] = project
+            self._remember(run_id, project)
         return project
 
-    def reads(self, project: str | None) -> Store:
+    def _remember(self, run_id: str, project: str) -> None:
+        if len(self._projects) >= _MAX_CACHED_PROJECTS:
+            self._projects.clear()
+        self._projects[run_id] = project
+
+    def beside_the_database(self) -> tuple[Store, ArtifactStore]:
+        """The store and blobs with their maintenance capabilities (stale runs,
+        referenced blobs, deleting blobs): crash reaping, retention and garbage
+        collection run beside the database, never through a server's client."""
+        if not isinstance(self.store, Store) or not isinstance(self.blobs, ArtifactStore):
+            raise InvalidInput(
+                f"{self.store!r} is reached through a Heron server: crash reaping and "
+                "garbage collection run on the server's own store"
+            )
+        return self.store, self.blobs
+
+    def reads(self, project: str | None) -> RunStore:
         """The store to read ``project`` from (None: every project), once the caller
         may read it."""
         self.authorize("read", project)
         return self.store
 
-    def run_reads(self, run_id: str) -> Store:
+    def run_reads(self, run_id: str) -> RunStore:
         """The store to read run ``run_id`` from, once the caller may read its project."""
         return self.reads(self.project_of(run_id))
+
+    def runs_reads(self, run_ids: Sequence[str]) -> RunStore:
+        """The store to read runs ``run_ids`` from, once the caller may read each one's
+        project (NotFound names an unknown run). Projects not cached yet are looked up
+        in one query per 500 runs, not one per run (a chart of 1,000 runs)."""
+        wanted = list(dict.fromkeys(run_ids))
+        unknown = [r for r in wanted if r not in self._projects and _PLAIN_ID.match(r)]
+        for start in range(0, len(unknown), 500):
+            listed = ", ".join(f"'{r}'" for r in unknown[start : start + 500])
+            for info in self.store.search_runs(None, f"id in ({listed})"):
+                self._remember(info.id, info.project)
+        for run_id in wanted:
+            self.authorize("read", self.project_of(run_id))
+        return self.store
 
     def get_run(self, run_id: str) -> RunInfo:
         info = self.store.get_run(run_id)
@@ -256,8 +291,8 @@ class Tracking:
         project = _project(batch) or self.project_of(batch.run_id)
         self.authorize("write", project)
         result = self.store.ingest(batch)
-        if result.orphaned:
-            free_orphans(self.blobs, result.orphaned)
+        if result.orphaned:  # only a store beside its database reports orphans
+            free_orphans(self.beside_the_database()[1], result.orphaned)
         if result.applied:
             self._announce(batch, project, result.seq)
         return result
@@ -287,9 +322,10 @@ class Tracking:
         """Mark crashed the running runs whose heartbeat is older than ``crash_after``
         seconds, unless ``alive(run_id)`` says their writer is alive but quiet (a local
         spool's lock). Returns the runs marked."""
+        store, _ = self.beside_the_database()
         now = time.time() if now is None else now
         reaped = []
-        for run_id in self.store.stale_runs(now - crash_after):
+        for run_id in store.stale_runs(now - crash_after):
             if alive(run_id):
                 continue
             try:
@@ -306,6 +342,27 @@ class Tracking:
         info = self.store.get_run(run_id)
         self.notifier.run_changed(info.id, info.project, info.state)
         return info
+
+
+class Maintenance:
+    """Store-wide upkeep, for site administrators: blobs nothing references."""
+
+    def __init__(self, tracking: Tracking) -> None:
+        self.tracking = tracking
+
+    def orphaned_blobs(self, grace_seconds: float = DEFAULT_GC_GRACE) -> list[BlobInfo]:
+        """Blobs no run file or artifact version references, older than the grace period
+        (a run may be about to reference a young one: its put happened, its record is
+        not ingested yet)."""
+        self.tracking.authorize("admin", None)
+        store, blobs = self.tracking.beside_the_database()
+        now = time.time()  # before asking the store: a blob put after this counts as young
+        return find_orphans(blobs, store.referenced_digests(), grace_seconds, now)
+
+    def delete_blobs(self, blobs: Iterable[BlobInfo]) -> tuple[int, int]:
+        """Delete blobs from :meth:`orphaned_blobs`; (how many, bytes). Re-put ones are spared."""
+        self.tracking.authorize("admin", None)
+        return delete_blobs(self.tracking.beside_the_database()[1], blobs)
 
 
 def _check_bulk(request: BulkRequest) -> None:

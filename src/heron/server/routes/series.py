@@ -78,8 +78,7 @@ def _answer(state: ServerState, query: SeriesQuery) -> Chart:
 def _reads(state: ServerState, runs: list[str]) -> RunStore:
     """The store to read ``runs`` from, once the caller may read each run's project
     (NotFound for an unknown run; a run's project is cached by the service)."""
-    stores = [state.tracking.run_reads(run_id) for run_id in runs]  # each run authorised
-    return stores[0]
+    return state.tracking.runs_reads(runs)
 
 
 def _from_blocks(
