@@ -290,3 +290,33 @@ def test_nobody_reads_without_the_read_role(tracking: Tracking, store: SqlStore)
         nobody.reads(None)
     with pytest.raises(Forbidden):
         nobody.get_run(done)
+
+
+def test_many_runs_are_authorised_with_their_projects_looked_up_at_once(
+    tracking: Tracking, store: SqlStore
+) -> None:
+    ids = [finished(store, f"p{i % 3}") for i in range(7)]
+    fresh = Tracking(store, tracking.blobs)
+    assert fresh.runs_reads([*ids, ids[0]]) is store
+    assert {fresh.project_of(i) for i in ids} == {"p0", "p1", "p2"}
+    with pytest.raises(NotFound):
+        fresh.runs_reads([ids[0], "nosuchrun0"])
+    with pytest.raises(NotFound):
+        fresh.runs_reads(["it's'); drop"])  # never spliced into the lookup's filter
+
+    class OnlyP1(Caller):
+        def may(self, action: Any, project: str | None) -> bool:
+            return project == "p1"
+
+    with pytest.raises(Forbidden, match="'p0'"):
+        fresh.with_caller(OnlyP1("ann")).runs_reads(ids)
+
+
+def test_maintenance_needs_the_store_beside_its_database(tracking: Tracking) -> None:
+    from heron.service import Maintenance
+
+    assert Maintenance(tracking).orphaned_blobs() == []
+    assert tracking.beside_the_database() == (tracking.store, tracking.blobs)
+    reader = tracking.with_caller(Caller("ann", role="write"))
+    with pytest.raises(Forbidden):
+        Maintenance(reader).orphaned_blobs()
