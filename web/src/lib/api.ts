@@ -3,23 +3,17 @@
 // carrying the server's message.
 //
 // The types come from the server's OpenAPI document (src/api/schema.d.ts, written by
-// scripts/web-types) wherever it has them: the request bodies, query parameters and the
-// keys answer. Most routes still answer untyped dicts, so their answers are typed here
-// by hand, each marked TODO(schema) with its route: once the server declares a response
-// model and the schema is regenerated, switch the type to `Schemas[...]`. Floats that
-// may be NaN or ±inf arrive as `WireNumber`s and are decoded in lib/wire.ts.
+// scripts/web-types). Routes that still answer untyped dicts (the model registry's) are
+// typed here by hand, each marked TODO(schema) with its route: once the server declares
+// a response model and the schema is regenerated, switch the type to `Schemas[...]`.
+// Floats that may be NaN or ±inf arrive as `WireNumber`s (the schema's WireFloat) and
+// are decoded in lib/wire.ts.
 import type { components, paths } from "../api/schema";
-import { decodeNumber, type Decoded, type WireNumber } from "./wire";
+import { decodeNumber, type Decoded } from "./wire";
 
 export type { WireNumber } from "./wire";
 
 type Schemas = components["schemas"];
-/** The JSON answer (200) of a route, as the schema has it. */
-type Answer<P extends keyof paths, M extends "get" | "post" | "patch"> = paths[P][M] extends {
-  responses: { 200: { content: { "application/json": infer T } } };
-}
-  ? T
-  : never;
 /** The query parameters of a route, as the schema has them. */
 type QueryOf<P extends keyof paths, M extends "get" | "post"> = paths[P][M] extends {
   parameters: { query?: infer Q };
@@ -31,161 +25,64 @@ export const API = "/api/v1";
 
 // --- runs ------------------------------------------------------------------------------
 
-// TODO(schema): the run states of GET /runs/{run_id} (a plain string in the schema now)
-export type RunState = "running" | "finished" | "failed" | "killed" | "crashed";
+export type RunState = Schemas["Run"]["state"];
 export const RUN_STATES: RunState[] = ["running", "finished", "failed", "killed", "crashed"];
 
-// TODO(schema): GET /runs/{run_id}, PATCH /runs/{run_id} (a run's `metrics`)
-export interface WireMetricSummary {
-  count: number;
-  last: WireNumber;
-  last_step: number;
-  last_time: number;
-  min: WireNumber;
-  max: WireNumber;
-  first_time: number;
-  goal: "last" | "min" | "max";
-  x_axis: string | null;
-  value: WireNumber;
-}
+/** A metric's summary in a run (GET /runs/{run_id}): its values may be non-finite. */
+export type WireMetricSummary = Schemas["RunMetric"];
 export type MetricSummary = Decoded<WireMetricSummary>;
 
-// TODO(schema): GET /runs/{run_id}, PATCH /runs/{run_id}
-export interface WireRun {
-  id: string;
-  project: string;
-  name: string;
-  group: string | null;
-  state: RunState;
-  tags: string[];
-  notes: string;
-  config: Record<string, unknown>;
-  system: Record<string, unknown>;
-  metrics: Record<string, WireMetricSummary>;
-  summary: Record<string, unknown>;
-  summary_overrides: Record<string, unknown>;
-  created_at: number;
-  ended_at: number | null;
-  heartbeat_at: number | null;
-  duration: number | null;
-  error: string | null;
-  traceback: string | null;
-  last_step: number | null;
-}
+/** GET /runs/{run_id}, PATCH /runs/{run_id}. */
+export type WireRun = Schemas["Run"];
 /** A run as the UI holds it: its summary values decoded. */
 export type Run = Omit<WireRun, "metrics"> & { metrics: Record<string, MetricSummary> };
 
 /** PATCH /runs/{run_id}: what changes (tags added and removed). */
 export type RunPatch = Schemas["RunPatch"];
 
-// TODO(schema): GET /projects
-export interface Project {
-  name: string;
-  run_count: number;
-  created_at: number;
-  last_activity: number | null;
-}
+/** GET /projects. */
+export type Project = Schemas["Project"];
 
-/** GET /projects/{project}/keys: the keys each kind has (the schema: lists by name). */
-// TODO(schema): the four names, once the answer has a model
-export type ProjectKeys = Answer<"/api/v1/projects/{project}/keys", "get"> &
-  Record<"config" | "metrics" | "summary" | "tags", string[]>;
+/** GET /projects/{project}/keys: the config and metric keys, summary-only keys and tags. */
+export type ProjectKeys = Schemas["ProjectKeyLists"];
 
-/** A table cell (config values as logged; numbers may be WireNumber strings until decoded). */
-export type Cell = number | string | boolean | null | unknown[];
+/** A table cell: a config value as logged, or a summary number (non-finite ones decoded by toRows). */
+export type Cell = Schemas["TableCell"];
 
 /** POST /runs/table: which runs, in which order, with which columns. */
 export type TableQuery = Schemas["TableQuery"];
 
-// TODO(schema): POST /runs/table (columnar: one array per field)
-export interface TableRows {
-  total: number;
-  ids: string[];
-  names: string[];
-  states: RunState[];
-  groups: (string | null)[];
-  tags: string[][];
-  created_at: number[];
-  durations: (number | null)[];
-  columns: Record<string, Cell[]>;
-}
+/** POST /runs/table: columnar (one array per field); `states` are RunStates. */
+export type TableRows = Schemas["RunsTable"];
 
 /** POST /projects/{project}/runs/bulk: ids, or a filter ("" for all) less exclusions. */
 export type BulkRequest = Omit<Schemas["BulkRuns"], "ids" | "filter" | "exclude"> &
   ({ ids: string[] } | { filter: string; exclude?: string[] });
 
-// TODO(schema): POST /projects/{project}/runs/bulk
-export interface BulkResult {
-  action: string;
-  matched: number;
-  running: number;
-  done: number;
-  failed: { id: string; status: number; detail: string }[];
-  limit: number;
-}
+/** POST /projects/{project}/runs/bulk: what the action found and did. */
+export type BulkResult = Schemas["BulkResult"];
 
 /** GET /runs/{run_id}/console: lines after a number, or the last N. */
 export type ConsoleQuery = QueryOf<"/api/v1/runs/{run_id}/console", "get">;
 
-// TODO(schema): GET /runs/{run_id}/console (one line a run printed; `partial`: still being redrawn)
-export interface ConsoleLine {
-  line: number;
-  stream: "stdout" | "stderr";
-  time: number;
-  text: string;
-  truncated: boolean;
-  partial: boolean;
-}
+/** One line a run printed (GET /runs/{run_id}/console); `partial`: still being redrawn. */
+export type ConsoleLine = Schemas["LogLine"];
+export type ConsolePage = Schemas["LogPage"];
 
-// TODO(schema): GET /runs/{run_id}/console
-export interface ConsolePage {
-  lines: ConsoleLine[];
-  total: number;
-}
+/** A file of a run (GET /runs/{run_id}/files) or of an artifact version. */
+export type FileEntry = Schemas["FileRef"];
 
-// TODO(schema): GET /runs/{run_id}/files (the shape of the schema's File, which only
-// describes what POST /models/{name}/versions sends)
-export interface FileEntry {
-  path: string;
-  digest: string;
-  size: number;
-}
-
-// TODO(schema): GET /runs/{run_id}/artifacts
-export interface ArtifactVersion {
-  id: number;
-  project: string;
-  name: string;
-  version: number;
-  ref: string;
-  type: string;
-  digest: string;
-  size: number;
-  files: FileEntry[];
-  aliases: string[];
-  metadata: Record<string, unknown>;
-  created_by: string | null;
-  created_at: number;
-  used_by: string[];
-}
+/** An artifact version (GET /runs/{run_id}/artifacts: what the run produced and used). */
+export type ArtifactVersion = Schemas["Artifact"];
 
 // --- charts --------------------------------------------------------------------------
 
 /** POST /series: some runs' metrics, downsampled to `buckets` over an x range. */
 export type SeriesQuery = Schemas["SeriesQuery"];
 
-// TODO(schema): POST /series (one downsampled series; non-finite points apart in `nonfinite`)
-export interface WireSeries {
-  run: string;
-  key: string;
-  total: number;
-  sampled: boolean;
-  x: WireNumber[];
-  y: WireNumber[];
-  min: WireNumber[];
-  max: WireNumber[];
-  nonfinite: { x: WireNumber[]; y: WireNumber[] };
-}
+/** POST /series: one downsampled series; non-finite points apart in `nonfinite`. */
+export type WireSeries = Schemas["ChartSeries"];
+export type SeriesAnswer = Schemas["Chart"];
 
 // --- the model registry (docs/rest-api.md#model-registry) ----------------------------
 

@@ -1,7 +1,6 @@
 // POST /series: downsampled metric series for charts.
-import { post, request, type SeriesQuery, type WireSeries } from "../../lib/api";
+import { post, request, type SeriesAnswer, type SeriesQuery } from "../../lib/api";
 
 export const seriesApi = {
-  get: (q: SeriesQuery, signal?: AbortSignal) =>
-    request<{ series: WireSeries[] }>("/series", post<SeriesQuery>(q, signal)),
+  get: (q: SeriesQuery, signal?: AbortSignal) => request<SeriesAnswer>("/series", post<SeriesQuery>(q, signal)),
 };
