@@ -18,7 +18,7 @@ from heron.server.app import create_app
 from heron.settings import Settings
 from heron.store import open_store
 from heron.store.base import RunSpec
-from tests.registry.inprocess import TransportFactory, serve
+from tests.inprocess import TransportFactory, serve
 
 SERVER = "http://heron.test"
 

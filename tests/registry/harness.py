@@ -32,7 +32,7 @@ from heron.registry.base import Actor, Delivery, ModelVersion, Registry
 from heron.registry.requests import NewVersion
 from heron.settings import Settings
 from heron.store.base import ArtifactVersion, Batch, FileEntry, RunInfo
-from tests.registry.inprocess import serve
+from tests.inprocess import serve
 from tests.registry.receiver import Receiver
 from tests.store.helpers import new_run
 

@@ -1,11 +1,5 @@
-"""The remote stores over an in-process server: the production path minus the socket.
-
-``HttpClient`` is a synchronous ``httpx.Client`` and ``httpx.ASGITransport`` is
-asynchronous, so the app runs on an event loop in a thread (anyio's blocking portal,
-its lifespan running) and :class:`AppTransport` hands each request across whole:
-request bodies (streamed uploads included) are read first, responses are buffered
-raw, so a content encoding is decoded once, by the client. Streaming (SSE) needs a
-real server (``tests.server.conftest.server_process``).
+"""The remote stores over an in-process server: the production path minus the socket
+(the transport is :mod:`tests.inprocess`'s).
 
 :func:`remote_stores` builds ``RemoteStore`` and ``RemoteArtifactStore`` directly over
 ``create_app(store, blobs, settings)``, as the contract suites use them.
@@ -14,12 +8,10 @@ real server (``tests.server.conftest.server_process``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 
 from heron.artifacts.base import ArtifactStore
@@ -27,43 +19,18 @@ from heron.remote import HttpClient, RemoteArtifactStore, RemoteStore
 from heron.server.app import create_app
 from heron.settings import Settings
 from heron.store.base import Store
+from tests.inprocess import AppTransport
+from tests.inprocess import serve as serve_app
 
 URL = "http://heron.test"
 _HOP_BY_HOP = {"content-length", "transfer-encoding"}
 
 
-class AppTransport(httpx.BaseTransport):
-    """Sends every request to ``app`` on ``portal``'s event loop."""
-
-    def __init__(self, portal: BlockingPortal, app: FastAPI) -> None:
-        self._portal = portal
-        # Unhandled app errors become 500s, as behind a real server.
-        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
-        forwarded = httpx.Request(request.method, request.url, headers=headers, content=body)
-
-        async def send() -> tuple[int, list[tuple[str, str]], bytes]:
-            response = await self._asgi.handle_async_request(forwarded)
-            try:
-                raw = b"".join([chunk async for chunk in response.aiter_raw()])
-            finally:
-                await response.aclose()
-            return response.status_code, response.headers.multi_items(), raw
-
-        status, response_headers, raw = self._portal.call(send)
-        return httpx.Response(status, headers=response_headers, content=raw, request=request)
-
-
 @contextmanager
 def serve(app: FastAPI) -> Iterator[AppTransport]:
     """Run ``app`` (its lifespan included) until the block ends; yield a transport."""
-    with ExitStack() as stack:
-        portal = stack.enter_context(start_blocking_portal())
-        stack.enter_context(portal.wrap_async_context_manager(app.router.lifespan_context(app)))
-        yield AppTransport(portal, app)
+    with serve_app(app) as transport:
+        yield transport()
 
 
 def quiet_app(store: Store, blobs: ArtifactStore, tmp: Path) -> FastAPI:

@@ -6,7 +6,8 @@ without a socket (the production path minus the network).
 asynchronous, so the app runs on an event loop in a thread (anyio's blocking portal,
 with the app's lifespan running) and each request is handed across whole: request
 bodies (streamed uploads included) are read first, responses are buffered raw (so a
-content encoding is decoded once, by the client).
+content encoding is decoded once, by the client). Streaming (SSE) needs a real
+server (``tests.server.conftest.server_process``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class AppTransport(httpx.BaseTransport):
         self, portal: BlockingPortal, app: FastAPI, headers: Mapping[str, str] | None = None
     ) -> None:
         self._portal = portal
+        # Unhandled app errors become 500s, as behind a real server.
         self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         self._headers = dict(headers or {})
 
@@ -41,7 +43,7 @@ class AppTransport(httpx.BaseTransport):
         async def send() -> tuple[int, list[tuple[str, str]], bytes]:
             response = await self._asgi.handle_async_request(forwarded)
             try:
-                raw = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+                raw = b"".join([chunk async for chunk in response.aiter_raw()])
             finally:
                 await response.aclose()
             return response.status_code, response.headers.multi_items(), raw
