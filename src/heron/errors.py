@@ -17,7 +17,9 @@ classes from problem JSON, so local and remote fail alike.
     ├── PayloadTooLarge         (413)  a request body over the server's limit
     ├── StoreError              (500)  the store cannot be opened / migrated
     ├── Unavailable             (503)  the server cannot be reached (transient: retried)
-    └── DigestMismatch          (500)  a blob's bytes do not match its digest
+    ├── DigestMismatch          (500)  a blob's bytes do not match its digest
+    ├── SpoolError              (500)  a run's local spool cannot be written or read
+    └── ShippingError           (500)  a run's records could not be shipped (kept in its spool)
 """
 
 from __future__ import annotations
@@ -110,3 +112,20 @@ class Unavailable(HeronError):
 class DigestMismatch(HeronError):
     status_code = 500
     title = "Digest mismatch"
+
+
+class SpoolError(HeronError):
+    """A run's spool (``<dir>/spool/<run id>/``) cannot be written or read: a corrupt
+    or truncated segment, a file where a folder belongs, no space left. The message
+    names the file and says what happens to it (it is kept) and what to do."""
+
+    status_code = 500
+    title = "Spool error"
+
+
+class ShippingError(HeronError):
+    """A run's records could not be shipped to its store (the store refused a batch,
+    or the spool became unreadable). They stay in the spool for ``heron sync``."""
+
+    status_code = 500
+    title = "Shipping error"

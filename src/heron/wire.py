@@ -36,7 +36,6 @@ from heron.errors import InvalidInput
 from heron.keys import key_problem
 from heron.states import RunState
 from heron.store.base import (
-    EVENT_TYPES,
     ArtifactVersion,
     Batch,
     ConsoleLine,
@@ -53,6 +52,7 @@ from heron.store.base import (
     Series,
     SummaryGoal,
 )
+from heron.store.events import Event, check_event
 
 BATCH_CONTENT_TYPE = "application/x-heron-batch"
 BATCH_MAGIC = b"HRNB1\n"
@@ -408,16 +408,16 @@ def decode_batch(data: bytes) -> Batch:
     return Batch(run_id=run_id, seq=seq, metrics=metrics, events=events)
 
 
-def _events(raw: object) -> list[dict[str, Any]]:
+def _events(raw: object) -> list[Event]:
     if not isinstance(raw, list):
         raise InvalidInput('batch "events" must be a list')
+    events = []
     for i, event in enumerate(raw):
-        if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES:
-            raise InvalidInput(
-                f'batch event {i} must be an object whose "type" is one of '
-                f"{', '.join(sorted(EVENT_TYPES))}"
-            )
-    return raw
+        try:
+            events.append(check_event(event))
+        except InvalidInput as exc:
+            raise InvalidInput(f"batch event {i}: {exc.message}") from None
+    return events
 
 
 def _metric_columns(raw: object) -> list[tuple[str, int]]:

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 import heron
+from heron.connect import connect
 from heron.local_dir import LocalDir
 from heron.sdk import init as sdk_init
 from heron.sdk.backend import LocalBackend
 from heron.sdk.recovery import recover_all
+from heron.settings import Settings
 
 
 @pytest.fixture
@@ -69,11 +71,21 @@ def counter_value(path: Path) -> int:
 
 
 @contextmanager
+def local_backend(store_dir: Path) -> Iterator[LocalBackend]:
+    """A backend on the embedded store in ``store_dir`` (created if need be)."""
+    folder = LocalDir.at(store_dir)
+    conn = connect(folder.root, settings=Settings(), create=True)
+    store, blobs = conn.maintenance()
+    try:
+        yield LocalBackend(folder, store, blobs)
+    finally:
+        conn.close()
+
+
+@contextmanager
 def recovered(store_dir: Path) -> Iterator[LocalBackend]:
     """The store in ``store_dir`` after shipping what dead processes left in its spool."""
-    backend = LocalBackend(LocalDir.at(store_dir))
-    try:
-        recover_all(LocalDir.at(store_dir).spool, backend, backend.store)
+    with local_backend(store_dir) as backend:
+        done = recover_all(backend.folder.spool, backend)
+        assert not done.failed, done.failed
         yield backend
-    finally:
-        backend.close()

@@ -9,7 +9,7 @@ import pytest
 import heron
 from heron.errors import InvalidInput, NotFound, UnsafePath
 from heron.local_dir import LocalDir
-from heron.sdk import backend as backend_module
+from heron.service import runs as service_runs
 
 from .conftest import start_run
 
@@ -61,7 +61,7 @@ def test_named_artifacts_are_versioned_deduplicated_and_used(
 def test_checkpoint_retention_keeps_last_and_best_and_frees_bytes(
     store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backend_module, "ORPHAN_GRACE_SECONDS", 0.0)
+    monkeypatch.setattr(service_runs, "ORPHAN_GRACE_SECONDS", 0.0)
     ckpt = tmp_path / "ckpt.pt"
     accuracies = [0.5, 0.9, 0.6, 0.7, 0.65]
     with start_run(store_dir) as run:

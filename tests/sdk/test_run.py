@@ -6,6 +6,7 @@ import math
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -341,9 +342,12 @@ def test_a_forked_child_cannot_log_into_the_parents_run(tmp_path: Path) -> None:
 def test_system_metrics_are_sampled_on_their_own_axis(store_dir: Path) -> None:
     with start_run(store_dir, system_metrics=0.05) as run:
         run.log({"x": 1.0})
-        import time
-
-        time.sleep(0.3)
+        deadline = time.monotonic() + 60  # polls a condition: no wall time is asserted
+        while "system/cpu.percent" not in run.summary.to_dict() or (
+            stored(store_dir, run.id).metrics["system/cpu.percent"].count < 2
+        ):
+            assert time.monotonic() < deadline, "the sampler recorded fewer than 2 samples"
+            time.sleep(0.05)
     info = stored(store_dir, run.id)
     system_keys = [k for k in info.metrics if k.startswith("system/")]
     assert "system/cpu.percent" in system_keys

@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import heron.sdk.spool as spool_module
+from heron.errors import SpoolError
+from heron.local_dir import try_lock
 from heron.sdk.spool import (
     KIND_SCALAR,
     SCALAR,
@@ -23,7 +25,6 @@ from heron.sdk.spool import (
     delete_segments_before,
     make_pos,
     segment_numbers,
-    try_lock,
 )
 
 SMALL = 64 * SLOT  # tiny segments so tests cross many boundaries
@@ -147,13 +148,13 @@ def test_a_large_event_gets_a_segment_of_its_own(tmp_path: Path) -> None:
 def test_the_lock_tells_a_live_writer_from_a_dead_one(tmp_path: Path) -> None:
     writer = SpoolWriter(tmp_path / "r")
     assert try_lock(tmp_path / "r") is None
-    with pytest.raises(RuntimeError, match="in use"):
+    with pytest.raises(SpoolError, match="in use"):
         SpoolWriter(tmp_path / "r")
     writer.close()
     fd = try_lock(tmp_path / "r")
     assert fd is not None
     os.close(fd)
-    with pytest.raises(RuntimeError, match="recover it first"):
+    with pytest.raises(SpoolError, match="recover it first"):
         SpoolWriter(tmp_path / "r")
 
 

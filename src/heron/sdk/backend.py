@@ -1,40 +1,112 @@
-"""Where a run's records go. ``Run`` talks to a :class:`Backend` and never asks which.
+"""Where a run's records go. ``Run`` and ``heron.init`` talk to a :class:`Backend` and
+never ask which one they have: each backend answers for itself.
 
-The local backend writes the embedded store in-process; the remote backend (HTTP to
-``heron server``) implements the same protocol. Both receive spool batches from the
-shipper, which makes delivery exactly-once through ``Batch.seq``.
+- :class:`LocalBackend`: a store opened in this process (a folder's SQLite, or a
+  database URL), written through the rules layer (:class:`heron.service.Tracking`:
+  ingest frees the blobs checkpoint retention left, and so on). A new run is created
+  in the store at once; dead spools are recovered at once.
+- :class:`RemoteBackend`: a ``heron server`` over HTTP (``heron.remote``). A new run is
+  provisional until its spool's ``create`` record ships, so training starts while the
+  server is unreachable; blobs are staged locally and uploaded ahead of the batch that
+  references them; dead spools are recovered on a background thread.
+- :class:`NullBackend`: ``HERON_MODE=disabled``: a run that records nothing.
+
+:func:`open_backend` opens the one the settings name (``heron.connect`` decides where
+the store is). The shipper delivers spool batches to ``ingest``, exactly once by
+``Batch.seq``. No backend imports server code.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
+import shutil
+import tempfile
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from heron.artifacts.base import ArtifactStore, BlobInfo
+from heron.connect import Connection, connect
 from heron.errors import NotFound, Unavailable
+from heron.ids import default_run_name
 from heron.local_dir import LocalDir
+from heron.sdk.recovery import recover_all, recover_spool, write_spool_target
+from heron.sdk.spool import SpoolWriter
+from heron.service import Tracking
+from heron.settings import Settings
 from heron.store.base import (
     ArtifactVersion,
     Batch,
-    Event,
     IngestResult,
     RunInfo,
     RunSpec,
+    RunStore,
     Store,
 )
+from heron.store.events import Event
 
 if TYPE_CHECKING:
+    from heron.artifacts.local import LocalArtifactStore
     from heron.remote import RemoteArtifactStore
 
-ORPHAN_GRACE_SECONDS = 60.0
+log = logging.getLogger("heron.recovery")
 
 
 @runtime_checkable
 class Backend(Protocol):
-    """The SDK's view of a store, local or remote."""
+    """The SDK's view of a store: local, remote, or none.
 
-    def create_run(self, spec: RunSpec) -> RunInfo: ...
+    Attributes: ``folder`` holds the spools (``spool/<run id>/``) and caches of the
+    runs written here; ``location`` is where their records are stored, as
+    :func:`heron.connect.connect` takes it (a folder, a server's or a database URL;
+    None when nothing is stored); ``spool_target`` is what a spool of this backend
+    records as its target (a server URL; None: the local store); ``online``: a
+    shipper delivers while the run goes (else the spool waits for ``heron sync``);
+    ``records``: capturing the environment, system metrics and the console is worth
+    it; ``resumes``: a run can be continued.
+    """
+
+    @property
+    def folder(self) -> LocalDir: ...
+
+    @property
+    def location(self) -> str | None: ...
+
+    @property
+    def spool_target(self) -> str | None: ...
+
+    @property
+    def online(self) -> bool: ...
+
+    @property
+    def records(self) -> bool: ...
+
+    @property
+    def resumes(self) -> bool: ...
+
+    def start_run(self, spec: RunSpec) -> RunInfo:
+        """The info of a new run: created in the store now, or provisional (created
+        by the spool's ``create`` record when it ships). Names the run if the spec
+        does not and the store cannot."""
+        ...
+
+    def open_spool(self, run_id: str, first_segment: int = 0) -> SpoolWriter:
+        """The run's spool writer, in ``folder.spool``."""
+        ...
+
+    def recover_dead(self) -> None:
+        """Ship what dead processes left in this backend's spools (now, or in the
+        background when the store may be unreachable). Never raises for a bad spool:
+        it is kept, and a warning says which."""
+        ...
+
+    def recover_run(self, run_id: str) -> RunInfo:
+        """Before resuming ``run_id``: ship what its dead process left, then its info."""
+        ...
 
     def get_run(self, run_id: str) -> RunInfo: ...
 
@@ -44,98 +116,219 @@ class Backend(Protocol):
 
     def heartbeat(self, run_id: str, at: float) -> None: ...
 
+    def mark_crashed(self, run_id: str, at: float, reason: str) -> None: ...
+
     def put_blob(self, path: Path) -> BlobInfo:
         """Store a file's bytes (content-addressed) before its record is spooled."""
         ...
 
     def resolve_artifact(self, project: str, ref: str) -> ArtifactVersion: ...
 
-    def download_artifact(self, version: ArtifactVersion, dest: Path) -> Path: ...
+    def download_artifact(self, version: ArtifactVersion, dest: Path) -> Path:
+        """Write the version's files into ``dest``; the file itself for a version
+        logged from a single file, else ``dest``."""
+        ...
 
     def close(self) -> None: ...
 
 
-class StoreBackend:
-    """A Backend over one Store and one ArtifactStore (what local and remote share)."""
+def open_backend(settings: Settings) -> Backend:
+    """The backend ``settings`` name: none (``mode`` disabled), else the store
+    :func:`heron.connect.connect` finds (argument > HERON_URL > HERON_DIR), with the
+    spools in its folder (or in ``settings.dir`` for a server or a database)."""
+    if settings.mode == "disabled":
+        return NullBackend(LocalDir.at(tempfile.mkdtemp(prefix="heron-disabled-")))
+    conn = connect(settings=settings, create=True)
+    try:
+        return backend_for(conn, conn.folder or LocalDir.at(settings.dir), settings.mode)
+    except BaseException:
+        conn.close()
+        raise
 
-    def __init__(self, store: Store, artifacts: ArtifactStore) -> None:
+
+def backend_for(conn: Connection, folder: LocalDir, mode: str = "online") -> Backend:
+    """A backend over an open connection (closed with the backend), its spools in
+    ``folder``. ``mode`` ``offline``: nothing ships until ``heron sync``."""
+    if conn.remote:
+        from heron.remote import RemoteArtifactStore, RemoteStore
+
+        assert isinstance(conn.store, RemoteStore) and isinstance(conn.blobs, RemoteArtifactStore)
+        return RemoteBackend(
+            folder, conn.store, conn.blobs, online=mode == "online", on_close=conn.close
+        )
+    store, blobs = conn.maintenance()  # in this process: the whole store
+    return LocalBackend(
+        folder,
+        store,
+        blobs,
+        online=mode == "online",
+        location=str(conn.location),
+        on_close=conn.close,
+    )
+
+
+def _spool_writer(folder: LocalDir, run_id: str, first_segment: int) -> SpoolWriter:
+    return SpoolWriter(folder.spool / run_id, first_segment=first_segment)
+
+
+def _recover_run(backend: Backend, run_id: str) -> RunInfo:
+    spool = backend.folder.spool / run_id
+    if spool.exists():
+        recover_spool(spool, backend)
+    return backend.get_run(run_id)
+
+
+def _warn_failed(backend: Backend) -> None:
+    for failure in recover_all(backend.folder.spool, backend).failed:
+        log.warning("heron: %s", failure.reason)
+
+
+class LocalBackend:
+    """A store in this process (a folder's SQLite or a database URL), written through
+    :class:`heron.service.Tracking`; blobs in ``blobs``. ``on_close`` releases what
+    the backend was opened with (the connection)."""
+
+    spool_target = None
+    records = True
+    resumes = True
+
+    def __init__(
+        self,
+        folder: LocalDir,
+        store: Store,
+        blobs: ArtifactStore,
+        *,
+        online: bool = True,
+        location: str | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.folder = folder.create()
         self.store = store
-        self.artifacts = artifacts
+        self.blobs = blobs
+        self.tracking = Tracking(store, blobs)
+        self.online = online
+        self.location = location if location is not None else str(folder.root)
+        self._on_close = on_close
 
-    def create_run(self, spec: RunSpec) -> RunInfo:
-        return self.store.create_run(spec)
+    def __repr__(self) -> str:
+        return f"LocalBackend({self.location})"
+
+    def start_run(self, spec: RunSpec) -> RunInfo:
+        return self.tracking.create_run(spec)
+
+    def open_spool(self, run_id: str, first_segment: int = 0) -> SpoolWriter:
+        return _spool_writer(self.folder, run_id, first_segment)
+
+    def recover_dead(self) -> None:
+        _warn_failed(self)
+
+    def recover_run(self, run_id: str) -> RunInfo:
+        return _recover_run(self, run_id)
+
+    def get_run(self, run_id: str) -> RunInfo:
+        return self.tracking.get_run(run_id)
+
+    def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
+        return self.tracking.reads(project).find_resumable(project, resume_key)
+
+    def ingest(self, batch: Batch) -> IngestResult:
+        return self.tracking.ingest(batch)  # and frees what checkpoint retention left
+
+    def heartbeat(self, run_id: str, at: float) -> None:
+        self.tracking.heartbeat(run_id, at)
+
+    def mark_crashed(self, run_id: str, at: float, reason: str) -> None:
+        self.tracking.mark_crashed(run_id, at, reason)
+
+    def put_blob(self, path: Path) -> BlobInfo:
+        return self.blobs.put_file(path)
+
+    def resolve_artifact(self, project: str, ref: str) -> ArtifactVersion:
+        return self.tracking.reads(project).artifact(project, ref)
+
+    def download_artifact(self, version: ArtifactVersion, dest: Path) -> Path:
+        from heron.artifacts.files import materialize_version
+
+        return materialize_version(version, self.blobs, dest)
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+
+
+class RemoteBackend:
+    """A ``heron server``: ``store`` and ``blobs`` speak its REST API. Blobs are staged
+    in ``folder/blobs`` and uploaded by the shipper just before the batch that
+    references them, so ``log_artifact`` works (and loses nothing) while the server
+    is down, and never blocks on the network."""
+
+    records = True
+    resumes = True
+
+    def __init__(
+        self,
+        folder: LocalDir,
+        store: RunStore,
+        blobs: RemoteArtifactStore,
+        *,
+        online: bool = True,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        from heron.artifacts.local import LocalArtifactStore
+
+        if isinstance(folder, str):  # TRANSITIONAL: heron.api's RemoteBackend(url, folder)
+            conn = connect(folder, settings=Settings())
+            folder, store, blobs, on_close = store, conn.store, conn.blobs, conn.close  # type: ignore[assignment]
+        self.folder = folder.create()
+        self.store = store
+        self.blobs = blobs
+        self.staging: LocalArtifactStore = LocalArtifactStore(folder.blobs)
+        self.online = online
+        self._on_close = on_close
+
+    def __repr__(self) -> str:
+        return f"RemoteBackend({self.url})"
+
+    @property
+    def url(self) -> str:
+        return self.blobs.url
+
+    @property
+    def location(self) -> str:
+        return self.url
+
+    @property
+    def spool_target(self) -> str:
+        return self.url
+
+    def start_run(self, spec: RunSpec) -> RunInfo:
+        return provisional_info(_named(spec))
+
+    def open_spool(self, run_id: str, first_segment: int = 0) -> SpoolWriter:
+        writer = _spool_writer(self.folder, run_id, first_segment)
+        write_spool_target(writer.folder, self.url)  # `heron sync` ships it here
+        return writer
+
+    def recover_dead(self) -> None:
+        if not self.online:
+            return  # offline: the network is not to be used
+        # In the background: the server may be down, and training must not wait.
+        threading.Thread(target=self._recover_quietly, daemon=True, name="heron-recover").start()
+
+    def _recover_quietly(self) -> None:
+        try:
+            _warn_failed(self)
+        except Exception as exc:  # the next init or `heron sync` tries again
+            log.info("heron: recovery deferred: %s", exc)
+
+    def recover_run(self, run_id: str) -> RunInfo:
+        return _recover_run(self, run_id)
 
     def get_run(self, run_id: str) -> RunInfo:
         return self.store.get_run(run_id)
 
     def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
         return self.store.find_resumable(project, resume_key)
-
-    def ingest(self, batch: Batch) -> IngestResult:
-        return self.store.ingest(batch)
-
-    def heartbeat(self, run_id: str, at: float) -> None:
-        self.store.heartbeat(run_id, at)
-
-    def put_blob(self, path: Path) -> BlobInfo:
-        return self.artifacts.put_file(path)
-
-    def resolve_artifact(self, project: str, ref: str) -> ArtifactVersion:
-        return self.store.artifact(project, ref)
-
-    def download_artifact(self, version: ArtifactVersion, dest: Path) -> Path:
-        from heron.artifacts.files import materialize
-
-        return materialize(version.files, self.artifacts, dest)
-
-    def close(self) -> None:
-        self.store.close()
-
-
-class LocalBackend(StoreBackend):
-    """The embedded store: SQLite in a folder, blobs beside it."""
-
-    def __init__(
-        self, folder: LocalDir, store: Store | None = None, artifacts: ArtifactStore | None = None
-    ) -> None:
-        # Imported here: SQLAlchemy and friends load only when a store is opened.
-        from heron.artifacts import open_artifact_store
-        from heron.store import open_store
-
-        self.folder = folder.create()
-        super().__init__(
-            store if store is not None else open_store(folder.db_url),
-            artifacts if artifacts is not None else open_artifact_store(str(folder.blobs)),
-        )
-
-    def ingest(self, batch: Batch) -> IngestResult:
-        result = self.store.ingest(batch)
-        if result.orphaned:
-            free_orphans(self.artifacts, result.orphaned)
-        return result
-
-
-class RemoteBackend(StoreBackend):
-    """A ``heron server``. Blobs are staged in the local folder and uploaded by the
-    shipper just before the batch that references them, so ``log_artifact`` works
-    (and loses nothing) while the server is down, and never blocks on the network."""
-
-    def __init__(self, url: str, folder: LocalDir) -> None:
-        from heron.artifacts.local import LocalArtifactStore
-        from heron.remote import RemoteArtifactStore, RemoteStore
-
-        self.folder = folder.create()
-        store = RemoteStore(url)
-        super().__init__(store, RemoteArtifactStore(url, client=store.http))
-        self.remote_artifacts = cast("RemoteArtifactStore", self.artifacts)
-        self.staging = LocalArtifactStore(folder.blobs)
-
-    @property
-    def url(self) -> str:
-        return self.store.url
-
-    def put_blob(self, path: Path) -> BlobInfo:
-        return self.staging.put_file(path)
 
     def ingest(self, batch: Batch) -> IngestResult:
         digests = digests_in(batch.events)
@@ -147,7 +340,7 @@ class RemoteBackend(StoreBackend):
         return result
 
     def _upload(self, digest: str) -> None:
-        if self.remote_artifacts.has(digest):
+        if self.blobs.has(digest):
             return
         staged = self.staging.local_path(digest)
         if staged is None or not staged.exists():
@@ -155,42 +348,72 @@ class RemoteBackend(StoreBackend):
                 f"blob {digest} is neither on the server nor staged in {self.staging.root}; "
                 "retrying (another process may be uploading it)"
             )
-        self.remote_artifacts.put_known(staged, digest)
+        self.blobs.put_known(staged, digest)
+
+    def heartbeat(self, run_id: str, at: float) -> None:
+        self.store.heartbeat(run_id, at)
+
+    def mark_crashed(self, run_id: str, at: float, reason: str) -> None:
+        self.store.mark_crashed(run_id, at, reason)
+
+    def put_blob(self, path: Path) -> BlobInfo:
+        return self.staging.put_file(path)
+
+    def resolve_artifact(self, project: str, ref: str) -> ArtifactVersion:
+        return self.store.artifact(project, ref)
+
+    def download_artifact(self, version: ArtifactVersion, dest: Path) -> Path:
+        from heron.artifacts.files import materialize_version
+
+        return materialize_version(version, self.blobs, dest)
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
 
 
 def digests_in(events: list[Event]) -> list[str]:
     """Blob digests that "file" and "artifact" events of a batch point at, in order."""
     found: dict[str, None] = {}
     for event in events:
-        if event.get("type") == "file" and isinstance(event.get("file"), dict):
-            found[str(event["file"].get("digest"))] = None
-        elif event.get("type") == "artifact" and isinstance(event.get("files"), list):
-            found.update(
-                (str(f.get("digest")), None) for f in event["files"] if isinstance(f, dict)
-            )
+        if event["type"] == "file":
+            entries = [event["file"]]
+        elif event["type"] == "artifact":
+            entries = event.get("files") or []
+        else:
+            continue
+        found.update((str(entry["digest"]), None) for entry in entries)
     return list(found)
-
-
-def free_orphans(artifacts: ArtifactStore, digests: frozenset[str]) -> None:
-    """Delete blobs that checkpoint retention left unreferenced. A blob touched
-    within the grace period may be about to be referenced by another run (its put
-    happened, its record is not ingested yet): ``heron gc`` frees it later."""
-    cutoff = time.time() - ORPHAN_GRACE_SECONDS
-    for digest in digests:
-        info = artifacts.stat(digest)
-        if info is not None and info.modified <= cutoff:
-            artifacts.delete(digest)
 
 
 class NullBackend:
     """``HERON_MODE=disabled``: a run that records nothing. The script's calls are
-    still checked (bad keys and values raise as usual) but nothing is kept."""
+    still checked (bad keys and values raise as usual) but nothing is kept: the
+    shipper empties the spool into nowhere, and ``close`` removes ``folder``."""
+
+    location = None
+    spool_target = None
+    online = True  # shipped into the void, so the temporary spool stays small
+    records = False
+    resumes = False
 
     def __init__(self, folder: LocalDir) -> None:
         self.folder = folder.create()
 
-    def create_run(self, spec: RunSpec) -> RunInfo:
-        return provisional_info(spec)
+    def __repr__(self) -> str:
+        return "NullBackend()"
+
+    def start_run(self, spec: RunSpec) -> RunInfo:
+        return provisional_info(_named(spec))
+
+    def open_spool(self, run_id: str, first_segment: int = 0) -> SpoolWriter:
+        return _spool_writer(self.folder, run_id, first_segment)
+
+    def recover_dead(self) -> None:
+        pass
+
+    def recover_run(self, run_id: str) -> RunInfo:
+        return self.get_run(run_id)
 
     def get_run(self, run_id: str) -> RunInfo:
         raise NotFound(f"HERON_MODE=disabled: run {run_id!r} was not recorded")
@@ -202,6 +425,9 @@ class NullBackend:
         return IngestResult(seq=batch.seq, applied=True)
 
     def heartbeat(self, run_id: str, at: float) -> None:
+        pass
+
+    def mark_crashed(self, run_id: str, at: float, reason: str) -> None:
         pass
 
     def put_blob(self, path: Path) -> BlobInfo:
@@ -219,9 +445,14 @@ class NullBackend:
         raise NotFound("HERON_MODE=disabled: artifacts are not available")
 
     def close(self) -> None:
-        import shutil
-
         shutil.rmtree(self.folder.root, ignore_errors=True)
+
+
+def _named(spec: RunSpec) -> RunSpec:
+    """A provisional run names itself: nobody else can before it ships."""
+    if spec.name:
+        return spec
+    return replace(spec, name=default_run_name(1000 + secrets.randbelow(9000)))
 
 
 def provisional_info(spec: RunSpec) -> RunInfo:
@@ -246,3 +477,9 @@ def provisional_info(spec: RunSpec) -> RunInfo:
         last_step=None,
         ingested_seq=0,
     )
+
+
+# TRANSITIONAL: the name heron.api uses until Api.sync calls heron.sdk.sync.sync_spools
+# (that change is another engineer's, in flight); delete with the RemoteBackend(url,
+# folder) form above and recover_spool's legacy arguments.
+StoreBackend = Backend

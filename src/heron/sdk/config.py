@@ -10,8 +10,10 @@ from heron.errors import InvalidInput
 from heron.keys import check_key
 from heron.nested import deep_merge
 from heron.sdk.values import expand_dotted, to_json_value
+from heron.store.base import SummaryGoal
+from heron.store.events import Event
 
-Emit = Callable[[dict[str, Any]], None]
+Emit = Callable[[Event], None]  # records one spool event
 
 
 class ConfigView(Mapping[str, Any]):
@@ -115,7 +117,13 @@ class Summary:
         return f"Summary(overrides={self._overrides!r})"
 
 
-def check_goal(goal: str | None) -> str | None:
-    if goal not in (None, "last", "min", "max"):
+def check_goal(goal: str | None) -> SummaryGoal | None:
+    if goal is None:
+        return None
+    checked = _GOALS.get(goal) if isinstance(goal, str) else None
+    if checked is None:
         raise InvalidInput(f"summary goal must be 'last', 'min' or 'max', got {goal!r}")
-    return goal
+    return checked
+
+
+_GOALS: dict[str, SummaryGoal] = {"last": "last", "min": "min", "max": "max"}

@@ -10,9 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
-import logging
 import os
-import secrets
 import signal
 import socket
 import sys
@@ -22,29 +20,22 @@ import time
 import traceback
 import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
 from heron.errors import InvalidInput, NotFound
-from heron.ids import default_run_name, is_run_id, new_run_id
+from heron.ids import is_run_id, new_run_id
 from heron.keys import check_name, check_tag
-from heron.local_dir import LocalDir
-from heron.sdk.backend import (
-    Backend,
-    LocalBackend,
-    NullBackend,
-    RemoteBackend,
-    StoreBackend,
-    provisional_info,
-)
-from heron.sdk.recovery import recover_all, recover_spool, write_spool_target
+from heron.sdk.backend import Backend, open_backend
 from heron.sdk.run import Run
 from heron.sdk.shipper import Shipper
-from heron.sdk.spool import SEGMENT_SHIFT, SpoolWriter
+from heron.sdk.spool import SEGMENT_SHIFT
 from heron.sdk.values import expand_dotted, to_json_value
 from heron.settings import Settings
-from heron.store.base import FileEntry, RunSpec
+from heron.store.base import RunInfo, RunSpec
+from heron.store.events import CreateEvent, StateEvent
 
 DEFAULT_PROJECT = "default"
 
@@ -89,81 +80,111 @@ def init(
     """
     global _current
     settings = settings or Settings.from_env(dir=Path(dir) if dir else None, mode=mode, url=url)
-    project = check_name(project or settings.project or DEFAULT_PROJECT, "project")
-    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 256):
-        raise InvalidInput(f"run name must be a non-empty string of <= 256 chars, got {name!r}")
-    if group is not None and (not isinstance(group, str) or len(group) > 256):
-        raise InvalidInput(f"group must be a string of <= 256 chars, got {group!r}")
-    clean_tags = tuple(dict.fromkeys(check_tag(t) for t in tags))
-    clean_config = _config_dict(config)
+    start = _Start.checked(project, name, group, tags, config, notes, settings)
+    if resume is not None and resume != "auto" and not is_run_id(resume):
+        raise InvalidInput(f"resume takes a run id or 'auto', got {resume!r}")
+    backend = open_backend(settings)
+    try:
+        backend.recover_dead()
+        info, spec = _find_or_start(backend, start, resume)
+        run = _open_run(backend, settings, info, spec)
+    except BaseException:
+        backend.close()
+        raise
+    if spec is None:  # resumed: what this call says comes on top
+        if start.config:
+            run.config.update(start.config)
+        if start.tags:
+            run.add_tags(*start.tags)
+    _record_context(run, settings, capture, system_metrics, capture_console)
+    _current = run
+    _runs.add(run)
+    _install_hooks()
+    run.on_finish(lambda: _forget(run))
+    return run
 
-    folder, backend = _open_backend(settings)
-    remote = not isinstance(backend, LocalBackend)
 
-    resume_key = _resume_key(project)
-    if isinstance(backend, NullBackend):
-        resume = None  # nothing was recorded that could be continued
-    info = None
-    if resume == "auto":
-        info = backend.find_resumable(project, resume_key)
-    elif resume is not None:
-        if not is_run_id(resume):
-            raise InvalidInput(f"resume takes a run id or 'auto', got {resume!r}")
-        info = backend.get_run(resume)  # NotFound says which id
-        if info.project != project and project != DEFAULT_PROJECT:
-            raise InvalidInput(f"run {resume} belongs to project {info.project!r}, not {project!r}")
-    resumed = info is not None
-    if info is not None:
-        spool_dir = folder.spool / info.id
-        if spool_dir.exists() and isinstance(backend, StoreBackend):
-            recover_spool(spool_dir, backend, backend.store)
-            info = backend.get_run(info.id)
-        spec = None
-    else:
-        spec = RunSpec(
+@dataclass(frozen=True)
+class _Start:
+    """What ``init`` was asked for, checked before anything is opened."""
+
+    project: str
+    name: str | None
+    group: str | None
+    tags: tuple[str, ...]
+    config: dict[str, Any]
+    notes: str
+    resume_key: str
+
+    @classmethod
+    def checked(
+        cls,
+        project: str | None,
+        name: str | None,
+        group: str | None,
+        tags: Sequence[str],
+        config: Any,
+        notes: str,
+        settings: Settings,
+    ) -> _Start:
+        project = check_name(project or settings.project or DEFAULT_PROJECT, "project")
+        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 256):
+            raise InvalidInput(f"run name must be a non-empty string of <= 256 chars, got {name!r}")
+        if group is not None and (not isinstance(group, str) or len(group) > 256):
+            raise InvalidInput(f"group must be a string of <= 256 chars, got {group!r}")
+        clean_tags = tuple(dict.fromkeys(check_tag(t) for t in tags))
+        return cls(
+            project, name, group, clean_tags, _config_dict(config), notes, _resume_key(project)
+        )
+
+    def spec(self) -> RunSpec:
+        return RunSpec(
             id=new_run_id(),
-            project=project,
-            # A remote or disabled run must start without the server: it names itself.
-            name=name if name or not remote else default_run_name(1000 + secrets.randbelow(9000)),
-            group=group,
-            tags=clean_tags,
-            notes=notes,
-            config=clean_config,
-            resume_key=resume_key,
+            project=self.project,
+            name=self.name,
+            group=self.group,
+            tags=self.tags,
+            notes=self.notes,
+            config=self.config,
+            resume_key=self.resume_key,
             created_at=time.time(),
         )
-        # Remote: the spool's "create" record creates the run when it is shipped, so
-        # training starts (and loses nothing) while the server is unreachable.
-        info = provisional_info(spec) if remote else backend.create_run(spec)
 
-    spool_dir = folder.spool / info.id
+
+def _find_or_start(
+    backend: Backend, start: _Start, resume: str | None
+) -> tuple[RunInfo, RunSpec | None]:
+    """The run to resume (its dead process's spool shipped first) and None, or a new
+    run and its spec."""
+    info = None
+    if resume is not None and backend.resumes:
+        if resume == "auto":
+            info = backend.find_resumable(start.project, start.resume_key)
+        else:
+            info = backend.get_run(resume)  # NotFound says which id
+            if info.project != start.project and start.project != DEFAULT_PROJECT:
+                raise InvalidInput(
+                    f"run {resume} belongs to project {info.project!r}, not {start.project!r}"
+                )
+    if info is not None:
+        return backend.recover_run(info.id), None
+    spec = start.spec()
+    return backend.start_run(spec), spec
+
+
+def _open_run(backend: Backend, settings: Settings, info: RunInfo, spec: RunSpec | None) -> Run:
+    """The run's spool, opened by its first record (the run's creation, or a resume),
+    its shipper (unless offline) and the Run over them."""
+    resumed = spec is None
     first_segment = (info.ingested_seq >> SEGMENT_SHIFT) + 1 if resumed else 0
-    writer = SpoolWriter(spool_dir, first_segment=first_segment)
-    if isinstance(backend, RemoteBackend):
-        write_spool_target(spool_dir, backend.url)
+    writer = backend.open_spool(info.id, first_segment)
     ship_from = writer.pos  # the first batch includes the "create" / "running" record
-    if spec is not None:
-        writer.write_event(
-            {
-                "type": "create",
-                "spec": {**spec.__dict__, "name": info.name, "tags": list(spec.tags)},
-            }
-        )
-    else:
-        writer.write_event(
-            {
-                "type": "state",
-                "state": "running",
-                "time": time.time(),
-                "error": None,
-                "traceback": None,
-            }
-        )
+    writer.write_event(_running() if spec is None else _create(spec, info))
     shipper = None
-    if settings.mode in ("online", "disabled"):  # disabled: shipped into the void
+    if backend.online:
         shipper = Shipper(
             info.id,
-            spool_dir,
+            writer.folder,
             backend,
             start=ship_from,
             interval=settings.ship_interval,
@@ -176,18 +197,57 @@ def init(
         writer,
         shipper,
         start_step=start_step,
-        cache_dir=folder.cache,
+        cache_dir=backend.folder.cache,
         resumed=resumed,
     )
     if shipper is not None:
         shipper.start()
-    if resumed:
-        if clean_config:
-            run.config.update(clean_config)
-        if clean_tags:
-            run.add_tags(*clean_tags)
-    if capture and settings.mode != "disabled":
-        _capture(run, backend, settings, folder)
+    return run
+
+
+def _create(spec: RunSpec, info: RunInfo) -> CreateEvent:
+    """The record that creates the run when it ships (a remote run exists only then)."""
+    return {
+        "type": "create",
+        "spec": {
+            "id": spec.id,
+            "project": spec.project,
+            "name": info.name,
+            "group": spec.group,
+            "tags": list(spec.tags),
+            "notes": spec.notes,
+            "config": spec.config,
+            "system": spec.system,
+            "resume_key": spec.resume_key,
+            "created_at": spec.created_at,
+        },
+    }
+
+
+def _running() -> StateEvent:
+    """The record that reopens a resumed run."""
+    return {
+        "type": "state",
+        "state": "running",
+        "time": time.time(),
+        "error": None,
+        "traceback": None,
+    }
+
+
+def _record_context(
+    run: Run,
+    settings: Settings,
+    capture: bool,
+    system_metrics: bool | float | None,
+    capture_console: bool | None,
+) -> None:
+    """What the run records besides the script's calls: where it came from, facts
+    noted before it started, system metrics and the console (when its backend
+    records anything at all)."""
+    records = run.backend.records
+    if capture and records:
+        _capture(run, settings)
     if _pending_system:
         run.record_system(dict(_pending_system))
         _pending_system.clear()
@@ -195,43 +255,12 @@ def init(
         interval = settings.system_metrics_interval
     else:
         interval = 0.0 if system_metrics is False else float(system_metrics)
-    if interval > 0 and settings.mode != "disabled":
+    if interval > 0 and records:
         _start_sampler(run, interval)
     if capture_console is None:
         capture_console = settings.capture_console
-    if capture_console and settings.mode != "disabled":
-        run._capture_console(settings.console_max_bytes)  # last: nothing below can fail
-    _current = run
-    _runs.add(run)
-    _install_hooks()
-    run._on_finish.append(lambda: _forget(run))
-    return run
-
-
-def _open_backend(settings: Settings) -> tuple[LocalDir, Backend]:
-    """The backend runs go to, after shipping what dead processes left for it."""
-    if settings.mode == "disabled":
-        folder = LocalDir.at(tempfile.mkdtemp(prefix="heron-disabled-"))
-        return folder, NullBackend(folder)
-    folder = LocalDir.at(settings.dir)
-    if settings.url:
-        remote = RemoteBackend(settings.url, folder)
-        if settings.mode == "online":
-            # In the background: the server may be down, and training must not wait.
-            threading.Thread(
-                target=_recover_quietly, args=(folder, remote), daemon=True, name="heron-recover"
-            ).start()
-        return folder, remote
-    local = LocalBackend(folder)
-    recover_all(folder.spool, local, local.store)
-    return folder, local
-
-
-def _recover_quietly(folder: LocalDir, backend: RemoteBackend) -> None:
-    try:
-        recover_all(folder.spool, backend, backend.store, target=backend.url)
-    except Exception as exc:  # the next init or `heron sync` tries again
-        logging.getLogger("heron.recovery").info("heron: recovery deferred: %s", exc)
+    if capture_console and records:
+        run.capture_console(settings.console_max_bytes)  # last: nothing below can fail
 
 
 def _config_dict(config: Any) -> dict[str, Any]:
@@ -259,7 +288,7 @@ def _resume_key(project: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _capture(run: Run, backend: Backend, settings: Settings, folder: LocalDir) -> None:
+def _capture(run: Run, settings: Settings) -> None:
     from heron.sdk.capture import capture_all
 
     result = capture_all(
@@ -271,26 +300,20 @@ def _capture(run: Run, backend: Backend, settings: Settings, folder: LocalDir) -
     run.record_system(result.system)
     if not result.files:
         return
-    with tempfile.TemporaryDirectory(dir=folder.cache) as tmp:
+    with tempfile.TemporaryDirectory(dir=run.backend.folder.cache) as tmp:
         for rel, text in result.files.items():
             path = Path(tmp) / "f"
             path.write_text(text, encoding="utf-8")
-            blob = backend.put_blob(path)
-            run._event(
-                {
-                    "type": "file",
-                    "file": FileEntry(rel, blob.digest, blob.size).__dict__,
-                }
-            )
+            run.save_file(path, name=rel)
 
 
 def _start_sampler(run: Run, interval: float) -> None:
     from heron.sdk.capture.system_metrics import SystemSampler
 
     run.define_metric("system/*", x_axis="time")
-    sampler = SystemSampler(interval, run._log_system)
+    sampler = SystemSampler(interval, run.log_system)
     sampler.start()
-    run._on_finish.insert(0, sampler.stop)
+    run.on_finish(sampler.stop)
 
 
 def _forget(run: Run) -> None:
@@ -342,7 +365,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 def _after_fork_in_child() -> None:
     global _current
     for run in list(_runs):
-        run._disown()
+        run.disown()
     _runs.clear()
     _current = None
 

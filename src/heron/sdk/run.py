@@ -13,10 +13,10 @@ import shutil
 import threading
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from heron.errors import HeronError, InvalidInput, InvalidKey, InvalidValue
 from heron.keys import (
@@ -33,6 +33,14 @@ from heron.sdk.spool import KIND_SCALAR, SCALAR, SLOT, SpoolWriter
 from heron.sdk.values import to_float, to_json_value, to_step
 from heron.states import TERMINAL_STATES
 from heron.store.base import ArtifactVersion, FileEntry, RunInfo
+from heron.store.events import (
+    ArtifactEvent,
+    Event,
+    FileEvent,
+    FileFields,
+    Retention,
+    StateEvent,
+)
 
 if TYPE_CHECKING:
     from heron.sdk.capture.console import ConsoleCapture
@@ -46,6 +54,7 @@ DEFAULT_FINISH_TIMEOUT = 120.0
 # prints while the interrupted code holds the lock in ``log``).
 CONSOLE_LOCK_WAIT = 0.1
 LOSS_LIKE = ("loss", "err", "mae", "mse", "rmse", "perplexity", "ppl")
+Ended = Literal["finished", "failed", "killed"]
 
 
 class Run:
@@ -77,11 +86,18 @@ class Run:
         self._tags = list(info.tags)
         self._notes = info.notes
         self._closed = False
+        self._forked = False  # a forked child's copy: logging is refused
         self.state = "running"
-        self._on_finish: list[Any] = []
+        self._on_finish: list[Callable[[], None]] = []
         self._console: ConsoleCapture | None = None
-        self.config = Config(dict(info.config), self._event)
-        self.summary = Summary(self._event, self._fetch_summary)
+        self.config = Config(dict(info.config), self.record)
+        self.summary = Summary(self.record, self._fetch_summary)
+
+    @property
+    def backend(self) -> Backend:
+        """Where this run's records go (``heron.sdk.backend``): for integrations that
+        store files or resolve artifacts beside the run (``heron.models``)."""
+        return self._backend
 
     # -- the hot path -----------------------------------------------------
     def log(self, data: Mapping[str, Any], step: int | None = None) -> None:
@@ -93,7 +109,7 @@ class Run:
         """
         with self._lock:
             if self._closed:
-                raise HeronError(f"run {self.id} is finished; start a new one with heron.init()")
+                raise self._closed_error()
             if step is None:
                 step = self._step
             elif type(step) is not int:
@@ -133,13 +149,24 @@ class Run:
             _raise_combined(problems)
 
     # -- events -----------------------------------------------------------
-    def _event(self, event: dict[str, Any]) -> None:
+    def record(self, event: Event) -> None:
+        """Write one spool event (``heron.store.events``) after everything logged so
+        far. For integrations: ``log``, ``config``, ``summary`` and the other methods
+        are this run's usual ways to record."""
         with self._lock:
             if self._closed:
-                raise HeronError(f"run {self.id} is finished; start a new one with heron.init()")
+                raise self._closed_error()
             self._writer.write_event(event)
 
-    def _console_event(self, event: dict[str, Any]) -> bool:
+    def _closed_error(self) -> HeronError:
+        if self._forked:
+            return HeronError(
+                f"run {self.id} belongs to the parent process; process {os.getpid()} was "
+                "forked from it. Log from the parent, or call heron.init() in this process."
+            )
+        return HeronError(f"run {self.id} is finished; start a new one with heron.init()")
+
+    def _console_event(self, event: Event) -> bool:
         """Console capture's write: False when the lock stayed busy (the capture keeps
         the event for its next write); an event after the run ended is dropped."""
         if not self._lock.acquire(timeout=CONSOLE_LOCK_WAIT):
@@ -151,15 +178,19 @@ class Run:
         finally:
             self._lock.release()
 
-    def _capture_console(self, max_bytes: int) -> None:
-        """Tee stdout and stderr into this run until it finishes (``sdk/capture/console``)."""
+    def capture_console(self, max_bytes: int = 0) -> None:
+        """Tee stdout and stderr into this run until it finishes (``sdk/capture/console``);
+        at most ``max_bytes`` of text (0: no cap)."""
         from heron.sdk.capture.console import ConsoleCapture
 
+        if self._console is not None:
+            raise HeronError(f"run {self.id} already captures the console")
         self._console = ConsoleCapture(self._console_event, max_bytes)
         self._console.start()
 
-    def _log_system(self, values: Mapping[str, float]) -> None:
-        """System metrics: their own keys and x-axis (wall time), not the user's step."""
+    def log_system(self, values: Mapping[str, float]) -> None:
+        """Record system metrics (``system/cpu.percent``...): their own keys, at wall
+        time rather than the user's step; ignored once the run ended."""
         with self._lock:
             if self._closed:
                 return
@@ -182,11 +213,11 @@ class Run:
     def add_tags(self, *tags: str) -> None:
         clean = [check_tag(t) for t in tags]
         self._tags.extend(t for t in clean if t not in self._tags)
-        self._event({"type": "tags", "add": clean, "remove": []})
+        self.record({"type": "tags", "add": clean, "remove": []})
 
     def remove_tags(self, *tags: str) -> None:
         self._tags = [t for t in self._tags if t not in tags]
-        self._event({"type": "tags", "add": [], "remove": list(tags)})
+        self.record({"type": "tags", "add": [], "remove": list(tags)})
 
     @property
     def notes(self) -> str:
@@ -197,7 +228,7 @@ class Run:
         if not isinstance(text, str):
             raise InvalidValue(f"notes are markdown text, got {type(text).__name__}")
         self._notes = text
-        self._event({"type": "notes", "text": text})
+        self.record({"type": "notes", "text": text})
 
     def define_metric(
         self, pattern: str, *, goal: str | None = None, x_axis: str | None = None
@@ -213,7 +244,7 @@ class Run:
         )
         if axis not in (None, "_time") and key_problem(axis):
             raise InvalidKey(f"x_axis {x_axis!r} is not a metric key")
-        self._event(
+        self.record(
             {"type": "define_metric", "pattern": pattern, "goal": check_goal(goal), "x_axis": axis}
         )
 
@@ -242,8 +273,13 @@ class Run:
         if not source.is_dir():
             entries = [FileEntry(target, e.digest, e.size) for e in entries]
         for entry in entries:
-            self._event({"type": "file", "file": entry.__dict__})
+            self.record_file(entry)
         return entries
+
+    def record_file(self, entry: FileEntry) -> None:
+        """Record a run file whose bytes are already stored (``backend.put_blob``)."""
+        event: FileEvent = {"type": "file", "file": _file_fields(entry)}
+        self.record(event)
 
     def log_artifact(
         self,
@@ -274,23 +310,22 @@ class Run:
         kind: str,
         aliases: Sequence[str],
         metadata: dict[str, Any],
-        retention: dict[str, Any] | None,
+        retention: Retention | None,
     ) -> str:
         source = Path(path)
         entries = self._put_files(source, "")
-        metadata = {**to_json_value("metadata", metadata), "single_file": source.is_file()}
-        self._event(
-            {
-                "type": "artifact",
-                "name": name,
-                "artifact_type": kind,
-                "files": [e.__dict__ for e in entries],
-                "aliases": [check_name(a, "alias") for a in aliases],
-                "metadata": metadata,
-                "time": _now(),
-                "retention": retention,
-            }
-        )
+        event: ArtifactEvent = {
+            "type": "artifact",
+            "name": name,
+            "artifact_type": kind,
+            "files": [_file_fields(e) for e in entries],
+            "aliases": [check_name(a, "alias") for a in aliases],
+            "metadata": to_json_value("metadata", metadata),
+            "time": _now(),
+            "retention": retention,
+            "single_file": source.is_file(),
+        }
+        self.record(event)
         return f"{name}:latest"
 
     def log_checkpoint(
@@ -314,16 +349,16 @@ class Run:
         metric = metric or next(iter(values), None)
         if mode is None:
             mode = "min" if metric and any(w in metric.lower() for w in LOSS_LIKE) else "max"
-        if mode not in ("min", "max"):
+        if mode != "min" and mode != "max":
             raise InvalidInput(f"mode must be 'min' or 'max', got {mode!r}")
         if keep_last < 0 or keep_best < 0 or keep_last + keep_best == 0:
             raise InvalidInput("keep_last and keep_best must be >= 0, and not both 0")
         ckpt_step = self._step - 1 if step is None else to_step(step)
-        retention = {
+        retention: Retention = {
             "keep_last": keep_last,
             "keep_best": keep_best if metric else 0,
             "metric": metric,
-            "mode": mode,
+            "mode": "min" if mode == "min" else "max",
         }
         return self._log_named(
             path,
@@ -338,15 +373,13 @@ class Run:
         """Record that this run uses ``ref`` (``name``, ``name:v3``, ``name:alias``) and
         return a local path to its content (the file, for a single-file artifact)."""
         version = self._backend.resolve_artifact(self.project, ref)
-        self._event({"type": "use_artifact", "version_id": version.id, "time": _now()})
+        self.record({"type": "use_artifact", "version_id": version.id, "time": _now()})
         return self.download(version)
 
     def download(self, version: ArtifactVersion) -> Path:
+        """A local copy of ``version`` (cached): its file for a single-file artifact."""
         dest = self._cache_dir / "artifacts" / version.digest.replace(":", "-")
-        folder = self._backend.download_artifact(version, dest)
-        if version.metadata.get("single_file") and len(version.files) == 1:
-            return folder / version.files[0].path
-        return folder
+        return self._backend.download_artifact(version, dest)
 
     def use_dataset(self, path: str | Path, name: str | None = None) -> dict[str, Any]:
         """Record a dataset's content hash, file count and size (cached on mtime/size)."""
@@ -356,12 +389,12 @@ class Run:
         data = record.to_dict()
         label = name or data.get("name") or Path(path).name
         data["name"] = label
-        self._event({"type": "system", "patch": {"datasets": {label: data}}})
+        self.record({"type": "system", "patch": {"datasets": {label: data}}})
         return data
 
     def record_system(self, patch: Mapping[str, Any]) -> None:
         """Merge facts into the run's system record (capture, seeds, datasets...)."""
-        self._event({"type": "system", "patch": to_json_value("system", patch)})
+        self.record({"type": "system", "patch": to_json_value("system", patch)})
 
     # -- lifecycle --------------------------------------------------------
     def flush(self, timeout: float | None = None) -> bool:
@@ -386,18 +419,17 @@ class Run:
         console, self._console = self._console, None
         if console is not None:  # its last lines go before the state record
             console.stop()
+        ended: StateEvent = {
+            "type": "state",
+            "state": cast(Ended, state),
+            "time": _now(),
+            "error": error,
+            "traceback": traceback,
+        }
         with self._lock:
             if self._closed:
                 return
-            self._writer.write_event(
-                {
-                    "type": "state",
-                    "state": state,
-                    "time": _now(),
-                    "error": error,
-                    "traceback": traceback,
-                }
-            )
+            self._writer.write_event(ended)
             self._closed = True
             self.state = state
         for callback in self._on_finish:
@@ -446,18 +478,17 @@ class Run:
                 traceback="".join(tb_module.format_exception(exc_type, exc, tb)),
             )
 
-    def _disown(self) -> None:
-        """In a forked child: this run belongs to the parent; logging here is refused."""
-        pid = os.getpid()
+    def on_finish(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the run ends, after its state is recorded and
+        before the rest is shipped (callbacks run in the order they were added)."""
+        self._on_finish.append(callback)
 
-        def refuse(*args: Any, **kwargs: Any) -> None:
-            raise HeronError(
-                f"run {self.id} belongs to the parent process; process {pid} was forked "
-                "from it. Log from the parent, or call heron.init() in this process."
-            )
-
-        self.log = refuse  # type: ignore[method-assign]
-        self._event = refuse  # type: ignore[method-assign]
+    def disown(self) -> None:
+        """In a forked child (``os.register_at_fork``): this run belongs to the parent;
+        logging here is refused with a clear error and nothing is shipped from here."""
+        # No lock: another thread of the parent may have held it at the fork, and in
+        # this process nobody will ever release it.
+        self._forked = True
         self._closed = True
         console, self._console = self._console, None
         if console is not None:  # the child's prints are its own
@@ -465,6 +496,10 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<heron.Run {self.id} {self.name!r} project={self.project!r} {self.state}>"
+
+
+def _file_fields(entry: FileEntry) -> FileFields:
+    return {"path": entry.path, "digest": entry.digest, "size": entry.size}
 
 
 def _raise_combined(problems: list[HeronError]) -> None:

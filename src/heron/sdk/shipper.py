@@ -16,11 +16,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from heron.errors import HeronError
-from heron.sdk.backend import Backend
+from heron.errors import HeronError, ShippingError
 from heron.sdk.spool import SpoolChunk, SpoolReader, delete_segments_before
 from heron.store.base import Batch, Series
+
+if TYPE_CHECKING:
+    from heron.sdk.backend import Backend
 
 log = logging.getLogger("heron.shipper")
 
@@ -91,6 +94,7 @@ class Shipper:
         self._stop = threading.Event()
         self._give_up = threading.Event()
         self._last_heartbeat = 0.0
+        self._done = False  # the thread has ended (set under _cond)
         self.error: BaseException | None = None
         self.batches = 0
         self.points = 0
@@ -107,18 +111,21 @@ class Shipper:
 
     def _main(self) -> None:
         try:
-            while not self._stop.is_set():
+            while True:
                 self._wake.wait(self._next_wait())
                 self._wake.clear()
+                stopping = self._stop.is_set()  # seen before the pass: it ships all
                 self._ship_available()
+                if stopping:
+                    return
                 self._maybe_heartbeat()
-            self._ship_available()
         except BaseException as exc:  # loud: flush() re-raises it in the training thread
             self.error = exc
             log.error("heron: shipper for run %s stopped: %r", self.run_id, exc)
         finally:
             self._reader.close()
             with self._cond:
+                self._done = True
                 self._cond.notify_all()
 
     def _next_wait(self) -> float:
@@ -156,20 +163,29 @@ class Shipper:
                 return  # the rest was logged after we looked: the next wake ships it
 
     def flush(self, target: int, timeout: float | None = None) -> bool:
-        """Block until everything before ``target`` is delivered; False on timeout."""
+        """Block until everything before ``target`` is delivered; False on timeout.
+
+        One wake is enough: the pass it starts reads the spool after ``target`` was
+        written. Raises ShippingError when the shipper stopped on an error.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         self._wake.set()
         with self._cond:
             while self._acked < target:
                 if self.error is not None:
-                    raise RuntimeError(f"heron shipper failed: {self.error!r}") from self.error
-                if not self._thread.is_alive():
+                    raise ShippingError(
+                        f"run {self.run_id}'s records could not be shipped: {_said(self.error)}. "
+                        f"They are kept in {self.folder}; once the cause is fixed, `heron sync` "
+                        "ships them (deleting that folder drops them)"
+                    ) from self.error
+                if self._done or not self._thread.is_alive():
                     return False
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
-                self._cond.wait(0.1 if remaining is None else min(remaining, 0.1))
-                self._wake.set()
+                # The thread notifies on every ack and when it ends; the timeout only
+                # bounds the wait for ``deadline``.
+                self._cond.wait(remaining)
         return True
 
     def stop(self, timeout: float | None = None) -> None:
@@ -180,3 +196,7 @@ class Shipper:
         if self._thread.is_alive():
             self._give_up.set()
             self._thread.join(5.0)
+
+
+def _said(error: BaseException) -> str:
+    return error.message if isinstance(error, HeronError) else repr(error)

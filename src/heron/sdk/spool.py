@@ -35,6 +35,7 @@ import json
 import mmap
 import os
 import re
+import stat
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,7 +45,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from heron.errors import InvalidInput, SpoolError
 from heron.local_dir import SPOOL_LOCK
+from heron.store.events import Event, check_event
 
 SLOT = 32
 KIND_SCALAR = 1
@@ -85,7 +88,11 @@ def segment_path(folder: Path, number: int) -> Path:
 def segment_numbers(folder: Path) -> list[int]:
     """The segments present in a spool folder, in order."""
     numbers = []
-    for entry in os.listdir(folder):
+    try:
+        entries = os.listdir(folder)
+    except OSError as exc:
+        raise SpoolError(f"cannot list the spool {folder}: {_reason(exc)}") from None
+    for entry in entries:
         match = _SEGMENT_NAME.match(entry)
         if match:
             numbers.append(int(match.group(1)))
@@ -98,6 +105,11 @@ def make_pos(segment: int, offset: int) -> int:
 
 def split_pos(pos: int) -> tuple[int, int]:
     return pos >> SEGMENT_SHIFT, pos & ((1 << SEGMENT_SHIFT) - 1)
+
+
+def _reason(exc: OSError) -> str:
+    """An OSError's cause in words ("No space left on device"), without the path."""
+    return exc.strerror or str(exc)
 
 
 def _slots_for(length: int) -> int:
@@ -116,20 +128,40 @@ class SpoolWriter:
         self, folder: Path, first_segment: int = 0, segment_bytes: int | None = None
     ) -> None:
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = os.open(folder / SPOOL_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(folder / SPOOL_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise SpoolError(
+                f"cannot create the spool {folder}: {_reason(exc)}. Check that the folder "
+                "is writable (HERON_DIR, or dir= in heron.init)"
+            ) from None
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._lock_fd)
-            raise RuntimeError(f"spool {folder} is in use by another process") from None
-        if segment_numbers(folder):
+            raise SpoolError(
+                f"spool {folder} is in use by another process, which is logging this run; "
+                "finish it there, or wait until it ends"
+            ) from None
+        try:
+            shipped_first = bool(segment_numbers(folder))
+        except SpoolError:
             os.close(self._lock_fd)
-            raise RuntimeError(f"spool {folder} holds unshipped records: recover it first")
+            raise
+        if shipped_first:
+            os.close(self._lock_fd)
+            raise SpoolError(
+                f"spool {folder} holds unshipped records: recover it first (heron sync ships them)"
+            )
         self.segment = first_segment
         self.segment_bytes = segment_bytes or SEGMENT_BYTES
         self.keys: dict[str, int] = {}
-        self.mm: mmap.mmap = self._open_segment(self.segment, self.segment_bytes)
+        try:
+            self.mm: mmap.mmap = self._open_segment(self.segment, self.segment_bytes)
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
         self.off = 0
         self.end = self.segment_bytes
 
@@ -137,23 +169,37 @@ class SpoolWriter:
     def _open_segment(self, number: int, size: int) -> mmap.mmap:
         final = segment_path(self.folder, number)
         temp = final.with_suffix(".tmp")
-        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            os.posix_fallocate(fd, 0, size)
-            # Publish only a fully sized file: a reader never maps a short one.
-            os.replace(temp, final)
-            return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-        finally:
-            os.close(fd)
+            fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.posix_fallocate(fd, 0, size)
+                # Publish only a fully sized file: a reader never maps a short one.
+                os.replace(temp, final)
+                return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise SpoolError(
+                f"cannot create spool segment {final} ({size:,} bytes): {_reason(exc)}. "
+                "Free some space (or point HERON_DIR at a larger disk); what was logged "
+                f"before is kept in {self.folder} and ships when the run ends or with "
+                "heron sync"
+            ) from None
 
     def rotate(self, need: int = SLOT) -> None:
-        """Close the current segment with END and open the next (big enough for ``need``)."""
+        """Close the current segment with END and open the next (big enough for ``need``).
+
+        The next segment is made first: when that fails (SpoolError: the disk is full),
+        this one stays open and unended, and the next write tries again.
+        """
+        size = max(self.segment_bytes, need + SLOT * (len(self.keys) * 10 + 8))
+        following = self._open_segment(self.segment + 1, size)
         if self.off < self.end:
             VAR_HEADER.pack_into(self.mm, self.off, 0, KIND_END)
         self.mm.close()
         self.segment += 1
-        size = max(self.segment_bytes, need + SLOT * (len(self.keys) * 10 + 8))
-        self.mm = self._open_segment(self.segment, size)
+        self.mm = following
         self.off = 0
         self.end = size
         for key, key_id in self.keys.items():  # self-contained segments
@@ -181,7 +227,7 @@ class SpoolWriter:
         self._write_var(KEY_PREFIX.pack(SUB_KEY, key_id) + key.encode())
         return key_id
 
-    def write_event(self, event: dict[str, Any]) -> None:
+    def write_event(self, event: Event) -> None:
         payload = _encode_json(event).encode()
         self._write_var(bytes([SUB_EVENT]) + payload)
 
@@ -213,12 +259,21 @@ class SpoolChunk:
     points: dict[
         str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
     ] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     full: bool = False  # the read stopped at its record budget: more is there already
 
     @property
     def point_count(self) -> int:
         return sum(len(p[0]) for p in self.points.values())
+
+
+class _Corrupt(Exception):
+    """A record at ``offset`` of the open segment that no writer could have made."""
+
+    def __init__(self, offset: int, problem: str) -> None:
+        super().__init__(problem)
+        self.offset = offset
+        self.problem = problem
 
 
 class SpoolReader:
@@ -232,19 +287,28 @@ class SpoolReader:
         self._view: npt.NDArray[np.uint8] | None = None
         self._keys: dict[int, str] = {}
         self._scanned = 0  # bytes of the open segment already scanned for key names
+        self._error: SpoolError | None = None  # met at the position: raised by read()
 
     def _open(self, segment: int) -> bool:
+        """Map segment ``segment``; False when it does not exist (yet, or any more)."""
         self.close()
         path = segment_path(self.folder, segment)
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             return False
+        except OSError as exc:
+            raise self._unreadable(path, _reason(exc)) from None
         try:
-            size = os.fstat(fd).st_size
-            if size == 0:
-                return False
-            self._mm = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ)
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise self._unreadable(path, "it is not a file")
+            if info.st_size < 2 * SLOT or info.st_size % SLOT:
+                # Segments are created whole (fallocate, then renamed into place).
+                raise self._unreadable(path, f"it was truncated to {info.st_size:,} bytes")
+            self._mm = mmap.mmap(fd, info.st_size, mmap.MAP_SHARED, mmap.PROT_READ)
+        except OSError as exc:
+            raise self._unreadable(path, _reason(exc)) from None
         finally:
             os.close(fd)
         self._view = np.frombuffer(self._mm, dtype=np.uint8)
@@ -270,22 +334,41 @@ class SpoolReader:
         return True
 
     def read(self, max_records: int = 1 << 18) -> SpoolChunk:
-        """Read up to about ``max_records`` records from ``self.pos`` and advance it."""
+        """Read up to about ``max_records`` records from ``self.pos`` and advance it.
+
+        At a corrupt record the read stops: what came before it is returned, and the
+        next read (or this one, when nothing came before) raises SpoolError. The
+        position stays at the corrupt record, so nothing after it is ever skipped
+        silently.
+        """
+        if self._error is not None:
+            raise self._error
         chunk = SpoolChunk(self.pos, self.pos)
         parts: dict[str, list[npt.NDArray[Any]]] = {}  # by key name
         budget = max_records
-        while budget > 0 and self._locate():
-            assert self._mm is not None and self._view is not None
-            segment, offset = split_pos(self.pos)
-            if self._scanned < offset:  # learn key names declared before our start
-                self._walk(self._scanned, offset, None, None)
-            new_offset, budget, at_end = self._walk(offset, len(self._mm), parts, chunk, budget)
-            self.pos = make_pos(segment, new_offset)
-            if at_end:
-                self.pos = make_pos(segment + 1, 0)
-                continue
-            break
+        try:
+            while budget > 0 and self._locate():
+                assert self._mm is not None and self._view is not None
+                segment, offset = split_pos(self.pos)
+                if self._scanned < offset:  # learn key names declared before our start
+                    self._walk(self._scanned, offset, None, None)
+                new_offset, budget, at_end = self._walk(offset, len(self._mm), parts, chunk, budget)
+                self.pos = make_pos(segment, new_offset)
+                if at_end:
+                    self.pos = make_pos(segment + 1, 0)
+                    continue
+                break
+        except _Corrupt as exc:  # before our start (a key declaration): pos stays
+            self.pos = max(self.pos, make_pos(self._segment, exc.offset))
+            self._error = self._unreadable(
+                segment_path(self.folder, self._segment),
+                f"the record at byte {exc.offset:,} is corrupt: {exc.problem}",
+            )
+        except SpoolError as exc:
+            self._error = exc
         chunk.end = self.pos
+        if self._error is not None and chunk.end == chunk.start:
+            raise self._error
         chunk.full = budget <= 0
         for name, arrays in parts.items():
             merged = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
@@ -306,7 +389,9 @@ class SpoolReader:
     ) -> tuple[int, int, bool]:
         """Scan records in [offset, limit); collect them unless ``parts`` is None.
 
-        Returns (offset reached, budget left, whether an END was met).
+        Returns (offset reached, budget left, whether an END was met). Raises
+        ``_Corrupt`` at the first record that cannot be a writer's, once the records
+        before it are collected.
         """
         assert self._mm is not None and self._view is not None
         kinds = self._view[SLOT - 1 :: SLOT]
@@ -319,21 +404,10 @@ class SpoolReader:
             run_length = int(others[0]) if len(others) else len(window)
             if run_length:
                 if parts is not None:
-                    records = np.frombuffer(
-                        self._mm, dtype=SCALAR_DTYPE, count=run_length, offset=offset
-                    ).copy()
-                    key_ids = np.unique(records["key"]).tolist()
-                    for key_id in key_ids:
-                        name = self._keys.get(key_id)
-                        if name is None:
-                            raise ValueError(f"spool record names undeclared key id {key_id}")
-                        part = records if len(key_ids) == 1 else records[records["key"] == key_id]
-                        parts.setdefault(name, []).append(part)
+                    self._collect(offset, run_length, parts)
                 offset += run_length * SLOT
                 budget -= run_length
                 continue
-            if slot >= len(kinds):
-                break
             kind = int(kinds[slot])
             if kind == KIND_SCALAR:
                 continue  # committed by a live writer since the window was compared
@@ -343,18 +417,59 @@ class SpoolReader:
                 self._scanned = max(self._scanned, offset)
                 return offset, budget, True
             if kind != KIND_VAR:
-                raise ValueError(f"corrupt spool record kind {kind} at {offset} in {self.folder}")
-            (length,) = struct.unpack_from("<I", self._mm, offset)
-            payload = bytes(self._mm[offset + SLOT : offset + SLOT + length])
+                raise _Corrupt(offset, f"unknown record kind {kind}")
+            offset = self._var(offset, chunk)
+            budget -= 1
+        self._scanned = max(self._scanned, offset)
+        if parts is not None and budget > 0 and offset >= len(self._mm):
+            # A writer always leaves the last slot for END: the file lost its end.
+            raise _Corrupt(offset, "the segment ends without its end marker (truncated)")
+        return offset, budget, False
+
+    def _collect(self, offset: int, count: int, parts: dict[str, list[npt.NDArray[Any]]]) -> None:
+        """Group ``count`` SCALAR records at ``offset`` by key name into ``parts``."""
+        assert self._mm is not None
+        records = np.frombuffer(self._mm, dtype=SCALAR_DTYPE, count=count, offset=offset).copy()
+        key_ids = np.unique(records["key"]).tolist()
+        unknown = [key_id for key_id in key_ids if key_id not in self._keys]
+        if unknown:  # keep what precedes the first bad record, then stop there
+            first = int(np.flatnonzero(np.isin(records["key"], unknown))[0])
+            if first:
+                self._collect(offset, first, parts)
+            raise _Corrupt(offset + first * SLOT, f"it names undeclared key id {unknown[0]}")
+        for key_id in key_ids:
+            part = records if len(key_ids) == 1 else records[records["key"] == key_id]
+            parts.setdefault(self._keys[key_id], []).append(part)
+
+    def _var(self, offset: int, chunk: SpoolChunk | None) -> int:
+        """Read the VAR record at ``offset`` (a key name, or an event into ``chunk``);
+        return the offset past it."""
+        assert self._mm is not None
+        (length,) = struct.unpack_from("<I", self._mm, offset)
+        past = offset + SLOT + _slots_for(length) * SLOT
+        if length == 0 or past > len(self._mm) - SLOT:
+            raise _Corrupt(offset, f"its length {length:,} does not fit the segment")
+        payload = bytes(self._mm[offset + SLOT : offset + SLOT + length])
+        try:
             if payload[0] == SUB_KEY:
                 _, key_id = KEY_PREFIX.unpack_from(payload)
                 self._keys[key_id] = payload[KEY_PREFIX.size :].decode()
-            elif payload[0] == SUB_EVENT and chunk is not None:
-                chunk.events.append(json.loads(payload[1:]))
-            offset += SLOT + _slots_for(length) * SLOT
-            budget -= 1
-        self._scanned = max(self._scanned, offset)
-        return offset, budget, False
+            elif payload[0] == SUB_EVENT:
+                if chunk is not None:
+                    chunk.events.append(check_event(json.loads(payload[1:])))
+            else:
+                raise _Corrupt(offset, f"unknown variable record subtype {payload[0]}")
+        except (ValueError, struct.error) as exc:  # JSONDecodeError, UnicodeDecodeError
+            problem = exc.message if isinstance(exc, InvalidInput) else str(exc)
+            raise _Corrupt(offset, problem) from None
+        return past
+
+    def _unreadable(self, path: Path, problem: str) -> SpoolError:
+        return SpoolError(
+            f"cannot read spool segment {path}: {problem}. What comes before it ships; "
+            f"what follows cannot be read. The spool is kept in {self.folder}: delete that "
+            "folder to drop the rest (the run is marked crashed once its heartbeat is stale)"
+        )
 
     def close(self) -> None:
         self._view = None

@@ -84,6 +84,7 @@ import numpy as np
 import numpy.typing as npt
 
 from heron.states import RunState
+from heron.store.events import Event as Event  # re-exported (heron.store)
 
 SummaryGoal = Literal["last", "min", "max"]
 
@@ -282,51 +283,10 @@ class ArtifactVersion:
 
 
 # ---------------------------------------------------------------------------
-# Events: everything the spool carries besides scalar points. Plain dicts with a
-# "type" field so that they serialise as JSON unchanged (spool, HTTP).
-#
-#   {"type": "create", "spec": {RunSpec fields}}
-#   {"type": "config", "patch": {...nested...}}          deep-merged into config
-#   {"type": "tags", "add": [..], "remove": [..]}
-#   {"type": "notes", "text": "..."}
-#   {"type": "summary", "set": {k: v}, "unset": [k]}
-#   {"type": "define_metric", "pattern": "val/*", "goal": "max"|None,
-#        "x_axis": "epoch"|"_time"|None}
-#   {"type": "system", "patch": {...}}                    deep-merged into system info
-#   {"type": "state", "state": "finished"|"failed"|"killed"|"running", "time": t,
-#        "error": str|None, "traceback": str|None}
-#   {"type": "file", "file": {FileEntry fields}}          a run file (unnamed artifact)
-#   {"type": "artifact", "name": .., "artifact_type": .., "files": [FileEntry..],
-#        "aliases": [..], "metadata": {..}, "time": t, "single_file": bool,
-#        "retention": {"keep_last": N, "keep_best": K, "metric": key,
-#                      "mode": "max"|"min"} | None}
-#        "single_file": logged from one file (a download gives the file itself);
-#        left out: False, unless an older SDK's "single_file" key in "metadata"
-#        says so (the key is taken out of the metadata).
-#   {"type": "use_artifact", "version_id": int, "time": t}
-#   {"type": "console", "stream": "stdout"|"stderr", "time": t, "lines": [text, ..],
-#        "truncated": [index into lines, ..], "open": bool, "cont": bool}
-#        lines printed (without their newlines). "open": the last line is not finished
-#        (a snapshot: a later event's first line, marked "cont", replaces its text);
-#        "truncated", "open" and "cont" may be left out (empty / false).
+# Events: everything the spool carries besides scalar points (config, tags, state,
+# files, artifacts, console...), declared once in heron.store.events: typed plain
+# dicts, so they serialise as JSON unchanged (spool, HTTP).
 # ---------------------------------------------------------------------------
-Event = dict[str, Any]
-EVENT_TYPES = frozenset(
-    {
-        "create",
-        "config",
-        "tags",
-        "notes",
-        "summary",
-        "define_metric",
-        "system",
-        "state",
-        "file",
-        "artifact",
-        "use_artifact",
-        "console",
-    }
-)
 CONSOLE_STREAMS: tuple[str, ...] = ("stdout", "stderr")
 CONSOLE_MAX_LINE_BYTES = 64 * 1024  # longer lines are cut (and marked truncated)
 CONSOLE_PAGE_MAX = 10_000  # the most lines one GET /runs/{id}/console answers

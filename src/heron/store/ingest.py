@@ -9,7 +9,6 @@ a ``define_metric`` anywhere in the batch applies to the batch's own points too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -18,12 +17,28 @@ from sqlalchemy.engine import Connection, Row
 from heron.errors import InvalidInput, NotFound
 from heron.keys import check_key, check_metric_pattern, check_tag
 from heron.nested import deep_merge
+from heron.states import TERMINAL_STATES
 from heron.store import artifacts_sql, create, series
 from heron.store import schema as s
-from heron.states import TERMINAL_STATES
-from heron.store.base import EVENT_TYPES, Batch, IngestResult
+from heron.store.base import Batch, IngestResult
 from heron.store.console import ConsoleWriter
 from heron.store.engine import upsert
+from heron.store.events import (
+    ArtifactEvent,
+    ConfigEvent,
+    ConsoleEvent,
+    CreateEvent,
+    DefineMetricEvent,
+    Event,
+    FileEvent,
+    NotesEvent,
+    StateEvent,
+    SummaryEvent,
+    SystemEvent,
+    TagsEvent,
+    UseArtifactEvent,
+    check_event,
+)
 from heron.store.summary import RunSummaries
 from heron.store.values import dumps, flatten_config, loads_dict
 
@@ -77,12 +92,8 @@ class _RunWriter:
 
     # --- events -------------------------------------------------------------
 
-    def apply(self, event: Mapping[str, Any]) -> None:
-        kind = event.get("type")
-        if kind not in EVENT_TYPES:
-            raise InvalidInput(
-                f"unknown event type {kind!r}; expected one of {sorted(EVENT_TYPES)}"
-            )
+    def apply(self, event: Event) -> None:
+        kind = check_event(event)["type"]  # a batch off the wire is not trusted
         handler = getattr(self, f"_on_{kind}")
         try:
             handler(event)
@@ -91,18 +102,18 @@ class _RunWriter:
                 raise
             raise InvalidInput(f"malformed {kind!r} event {dict(event)!r}: {exc!r}") from None
 
-    def _on_create(self, event: Mapping[str, Any]) -> None:
+    def _on_create(self, event: CreateEvent) -> None:
         pass  # handled before the run was locked; on an existing run it is a no-op
 
-    def _on_config(self, event: Mapping[str, Any]) -> None:
+    def _on_config(self, event: ConfigEvent) -> None:
         merged = deep_merge(loads_dict(self._config_json), event["patch"])
         self._config_json = self.changes["config"] = dumps(merged)
 
-    def _on_system(self, event: Mapping[str, Any]) -> None:
+    def _on_system(self, event: SystemEvent) -> None:
         merged = deep_merge(loads_dict(self._system_json), event["patch"])
         self._system_json = self.changes["system"] = dumps(merged)
 
-    def _on_tags(self, event: Mapping[str, Any]) -> None:
+    def _on_tags(self, event: TagsEvent) -> None:
         add = sorted({check_tag(t) for t in event.get("add") or ()})
         remove = sorted({str(t) for t in event.get("remove") or ()})
         if remove:
@@ -118,16 +129,16 @@ class _RunWriter:
             ["run_id", "tag"],
         )
 
-    def _on_notes(self, event: Mapping[str, Any]) -> None:
+    def _on_notes(self, event: NotesEvent) -> None:
         self.changes["notes"] = str(event.get("text") or "")
 
-    def _on_summary(self, event: Mapping[str, Any]) -> None:
+    def _on_summary(self, event: SummaryEvent) -> None:
         for key, value in (event.get("set") or {}).items():
             self.summaries.set_override(check_key(key), value)
         for key in event.get("unset") or ():
             self.summaries.unset_override(str(key))
 
-    def _on_define_metric(self, event: Mapping[str, Any]) -> None:
+    def _on_define_metric(self, event: DefineMetricEvent) -> None:
         x_axis = event.get("x_axis")
         self.summaries.define(
             check_metric_pattern(event["pattern"]),
@@ -135,7 +146,7 @@ class _RunWriter:
             None if x_axis is None else str(x_axis),
         )
 
-    def _on_state(self, event: Mapping[str, Any]) -> None:
+    def _on_state(self, event: StateEvent) -> None:
         state = event["state"]
         if state not in _EVENT_STATES:
             raise InvalidInput(f"run state must be one of {sorted(_EVENT_STATES)}, got {state!r}")
@@ -147,7 +158,7 @@ class _RunWriter:
         else:
             self.changes["ended_at"] = float(event.get("time") or self.now)
 
-    def _on_file(self, event: Mapping[str, Any]) -> None:
+    def _on_file(self, event: FileEvent) -> None:
         entry = artifacts_sql.file_entry(event["file"])
         old = self.conn.execute(
             select(s.run_files.c.digest).where(
@@ -170,15 +181,15 @@ class _RunWriter:
             ["digest", "size", "created_at"],
         )
 
-    def _on_artifact(self, event: Mapping[str, Any]) -> None:
+    def _on_artifact(self, event: ArtifactEvent) -> None:
         self.orphan_candidates |= artifacts_sql.log_artifact(
             self.conn, self.project_id, self.run_id, event, self.now
         )
 
-    def _on_use_artifact(self, event: Mapping[str, Any]) -> None:
+    def _on_use_artifact(self, event: UseArtifactEvent) -> None:
         artifacts_sql.use_artifact(self.conn, self.run_id, event, self.now)
 
-    def _on_console(self, event: Mapping[str, Any]) -> None:
+    def _on_console(self, event: ConsoleEvent) -> None:
         if self.console is None:
             self.console = ConsoleWriter(self.conn, self.run_id)
         self.console.apply(event)

@@ -35,12 +35,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from heron.store.base import CONSOLE_MAX_LINE_BYTES, CONSOLE_STREAMS
+from heron.store.events import ConsoleEvent, Event
 
 # Writes one event into the spool; False when it cannot now (kept, sent with the next).
-Sink = Callable[[dict[str, Any]], bool]
+Sink = Callable[[Event], bool]
 
 SNAPSHOT_SECONDS = 0.5
 CAP_NOTE = (
@@ -119,7 +120,7 @@ class ConsoleCapture:
         self.capped = False
         self._noted = False  # the note that capture stopped is written
         self._lines = {stream: _Line() for stream in CONSOLE_STREAMS}
-        self._backlog: list[dict[str, Any]] = []
+        self._backlog: list[Event] = []
         self._lock = threading.RLock()  # re-entrant: a signal handler may print mid-write
         self._busy = False
         self._failed = False
@@ -237,9 +238,9 @@ class ConsoleCapture:
         now = _now()
         if not text or text == line.snapshot or now - line.snapshot_at < self.snapshot_seconds:
             return
-        event: dict[str, Any] = {
+        event: ConsoleEvent = {
             "type": "console",
-            "stream": stream,
+            "stream": _stream(stream),
             "time": now,
             "lines": [text],
             "open": True,
@@ -259,9 +260,9 @@ class ConsoleCapture:
         else:
             self.captured += size
         if done:
-            event: dict[str, Any] = {
+            event: ConsoleEvent = {
                 "type": "console",
-                "stream": stream,
+                "stream": _stream(stream),
                 "time": _now(),
                 "lines": [text for text, _ in done],
             }
@@ -297,7 +298,7 @@ class ConsoleCapture:
                 self._send(
                     {
                         "type": "console",
-                        "stream": stream,
+                        "stream": _stream(stream),
                         "time": now,
                         "lines": [line.snapshot],
                         "cont": True,
@@ -328,7 +329,7 @@ class ConsoleCapture:
         self._drain()
 
     # --- the spool ------------------------------------------------------------------
-    def _send(self, event: dict[str, Any]) -> None:
+    def _send(self, event: Event) -> None:
         if self._backlog:  # in order: what waits goes first
             self._backlog.append(event)
             self._drain()
@@ -411,3 +412,7 @@ def _repoint_handlers(
                 handler.stream = tee  # no setStream: it would flush and take the lock
                 changed.append((handler, tee.real))
     return changed
+
+
+def _stream(name: str) -> Literal["stdout", "stderr"]:
+    return "stderr" if name == "stderr" else "stdout"
