@@ -3,14 +3,27 @@ remote mode (HERON_URL) against a real ``heron server`` subprocess."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 from fastapi import FastAPI
+from pydantic import TypeAdapter
 
 from heron.artifacts.local import LocalArtifactStore
+from heron.errors import InvalidInput
+from heron.registry import wire as rwire
+from heron.registry.base import (
+    STAGES,
+    Delivery,
+    HistoryEntry,
+    ModelVersion,
+    RegisteredModel,
+    Webhook,
+)
 from heron.store.sql import SqlStore
 from tests.server.asgi import AppClient, app_client
 from tests.server.conftest import ServerFactory
@@ -214,3 +227,82 @@ def test_malformed_bodies_are_refused_before_the_registry(
     assert answer.status_code in (400, 422), answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert client.get(f"{API}/models").json() == []
+
+
+def test_every_registry_answer_is_declared(client: AppClient) -> None:
+    document = client.get(f"{API}/openapi.json").json()
+    answers = {
+        ("get", "/models", "200"): "Model",
+        ("post", "/models", "201"): "Model",
+        ("patch", "/models/{name}", "200"): "Model",
+        ("get", "/models/{name}/versions/{version}", "200"): "VersionDetail",
+        ("get", "/models/{name}/resolve", "200"): "VersionDetail",
+        ("post", "/models/{name}/versions", "201"): "ModelVersion",
+        ("post", "/models/{name}/rollback", "200"): "RollbackResult",
+        ("get", "/models/{name}/history", "200"): "HistoryEntry",
+        ("post", "/webhooks", "201"): "Webhook",
+        ("get", "/webhooks/{webhook_id}/deliveries", "200"): "Delivery",
+    }
+    for (method, path, status), name in answers.items():
+        responses = document["paths"][API + path][method]["responses"]
+        schema = responses[status]["content"]["application/json"]["schema"]
+        assert schema.get("items", schema) == {"$ref": f"#/components/schemas/{name}"}, path
+        assert responses["4XX"]["content"]["application/problem+json"]
+    schemas = document["components"]["schemas"]
+    detail = schemas["VersionDetail"]["properties"]
+    assert detail["artifact"] == {"$ref": "#/components/schemas/Artifact"}
+    assert detail["run"]["anyOf"] == [{"$ref": "#/components/schemas/Run"}, {"type": "null"}]
+    assert schemas["ModelVersion"]["properties"]["stage"]["enum"] == list(STAGES)
+    assert "secret" not in schemas["Webhook"]["properties"]
+
+
+def _samples() -> list[Any]:
+    model = RegisteredModel(
+        "m", "d", {"k": "v"}, ("production",), "me", 1.0, 2.5, 3, {"staging": (2, 3)}, {"a": 3}
+    )
+    version = ModelVersion(
+        "m", 3, "staging", ("a",), "d", {"k": "v"}, "run1", 7, "sha256:" + "0" * 64, "me", 1.0, 2.0
+    )
+    entry = HistoryEntry(1, "m", 3, "alias", "a", None, "3", "me", True, "why", 4.0, None)
+    hook = Webhook(2, None, "https://x.example/h", ("stage-changed",), "me", 5.0)
+    delivery = Delivery(9, 2, "dlv", "stage-changed", 1, "retrying", None, "refused", 6.0)
+    return [model, version, entry, hook, delivery]
+
+
+@pytest.mark.parametrize("value", _samples(), ids=lambda v: type(v).__name__)
+def test_the_codecs_keep_every_field_in_order(value: Any) -> None:
+    """What the routes send is what ``asdict`` gave before the answers were declared
+    (the same fields, in the dataclass's order, ``uri`` last), and the client reads it
+    back whole."""
+    codecs = {
+        RegisteredModel: (rwire.model_to_json, rwire.model_from_json, rwire.Model),
+        ModelVersion: (rwire.version_to_json, rwire.version_from_json, rwire.ModelVersion),
+        HistoryEntry: (rwire.history_to_json, rwire.history_from_json, rwire.HistoryEntry),
+        Webhook: (rwire.webhook_to_json, rwire.webhook_from_json, rwire.Webhook),
+        Delivery: (rwire.delivery_to_json, rwire.delivery_from_json, rwire.Delivery),
+    }
+    encode, decode, declared = codecs[type(value)]
+    out = encode(value)
+    expected = list(asdict(value)) + (["uri"] if isinstance(value, ModelVersion) else [])
+    assert list(out) == expected == list(declared.__annotations__)
+    assert decode(json.loads(json.dumps(out))) == value
+    TypeAdapter(declared).validate_json(json.dumps(out), strict=True)
+
+
+def test_a_rollback_result_round_trips() -> None:
+    version = _samples()[1]
+    assert rwire.rollback_from_json(rwire.rollback_to_json(None)) is None
+    sent = json.loads(json.dumps(rwire.rollback_to_json(version)))
+    assert rwire.rollback_from_json(sent) == version
+    with pytest.raises(InvalidInput, match="version"):
+        rwire.rollback_from_json({})
+
+
+def test_a_version_outlives_its_run(client: AppClient, store: SqlStore, tmp_path: Path) -> None:
+    run = new_run(store, "vision")
+    new_version(client, run.id, tmp_path, b"w")
+    gone = client.post(f"{API}/runs/delete", json={"ids": [run.id], "force": True})
+    assert gone.status_code == 200, gone.text
+    detail = client.get(f"{API}/models/clf/versions/1").json()  # checked against its schema
+    assert detail["run"] is None and detail["run_id"] == run.id
+    assert detail["artifact"]["id"] == detail["artifact_id"]

@@ -911,6 +911,35 @@ export interface components {
             ids: string[];
         };
         /**
+         * Delivery
+         * @description One delivery attempt of a webhook (every attempt is kept): ``delivery`` is the
+         *     event delivery's id, shared by its attempts; ``response_code`` and ``error``: what
+         *     the attempt got.
+         */
+        Delivery: {
+            /** Attempt */
+            attempt: number;
+            /** Delivery */
+            delivery: string;
+            /** Error */
+            error: string | null;
+            /** Event */
+            event: string;
+            /** Id */
+            id: number;
+            /** Response Code */
+            response_code: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "delivered" | "retrying" | "failed" | "refused";
+            /** Time */
+            time: number;
+            /** Webhook Id */
+            webhook_id: number;
+        };
+        /**
          * FieldError
          * @description One field of a request that failed validation: where (``["body", "limit"]``),
          *     what is wrong, and pydantic's error type.
@@ -948,11 +977,6 @@ export interface components {
             /** Size */
             size: number;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** Health */
         Health: {
             /**
@@ -968,6 +992,42 @@ export interface components {
         Heartbeat: {
             /** At */
             at: number;
+        };
+        /**
+         * HistoryEntry
+         * @description One stage change or alias move, ``id`` ordering them. Stage entries:
+         *     ``from_value``/``to_value`` are stages and ``name`` is null. Alias entries:
+         *     ``name`` is the alias and the values are version numbers as text (null: the alias
+         *     did not exist / was removed). ``rollback_of``: the entry a rollback undid.
+         */
+        HistoryEntry: {
+            /** Actor */
+            actor: string;
+            /** Actor Admin */
+            actor_admin: boolean;
+            /** From Value */
+            from_value: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "stage" | "alias";
+            /** Model */
+            model: string;
+            /** Name */
+            name: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Rollback Of */
+            rollback_of: number | null;
+            /** Time */
+            time: number;
+            /** To Value */
+            to_value: string | null;
+            /** Version */
+            version: number | null;
         };
         /**
          * Ingested
@@ -1010,6 +1070,41 @@ export interface components {
             total: number;
         };
         /**
+         * Model
+         * @description A registered model. ``protected``: the stages and aliases only an admin may move
+         *     a version into or out of; ``latest_version``: null before its first version;
+         *     ``stages``: each stage's versions (``none`` left out); ``aliases``: alias ->
+         *     version.
+         */
+        Model: {
+            /** Aliases */
+            aliases: {
+                [key: string]: number;
+            };
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Description */
+            description: string;
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Protected */
+            protected: string[];
+            /** Stages */
+            stages: {
+                [key: string]: number[];
+            };
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Updated At */
+            updated_at: number;
+        };
+        /**
          * ModelUpdate
          * @description Change what is given (None: leave it); ``protected`` takes an admin.
          */
@@ -1022,6 +1117,45 @@ export interface components {
             tags?: {
                 [key: string]: string | number | boolean;
             } | null;
+        };
+        /**
+         * ModelVersion
+         * @description A version of a registered model, in one ``stage``, pointing at one artifact
+         *     version (``artifact_id``) whose manifest digest was ``artifact_digest`` when it was
+         *     registered. ``run_id``: the run that produced it; ``uri``: ``models:/NAME/N``.
+         */
+        ModelVersion: {
+            /** Aliases */
+            aliases: string[];
+            /** Artifact Digest */
+            artifact_digest: string;
+            /** Artifact Id */
+            artifact_id: number;
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Description */
+            description: string;
+            /** Model */
+            model: string;
+            /** Run Id */
+            run_id: string | null;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "none" | "staging" | "production" | "archived";
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Updated At */
+            updated_at: number;
+            /** Uri */
+            uri: string;
+            /** Version */
+            version: number;
         };
         /**
          * NewModel
@@ -1176,6 +1310,13 @@ export interface components {
             reason?: string | null;
             /** Stage */
             stage?: string | null;
+        };
+        /**
+         * RollbackResult
+         * @description The version that holds the stage or alias again (null: none does).
+         */
+        RollbackResult: {
+            version: components["schemas"]["ModelVersion"] | null;
         };
         /**
          * Run
@@ -1471,18 +1612,64 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
+        /**
+         * VersionDetail
+         * @description A model version with its ``artifact`` and a summary of its source ``run``
+         *     (without ``system``; null when there is none or it was deleted).
+         */
+        VersionDetail: {
+            /** Aliases */
+            aliases: string[];
+            artifact: components["schemas"]["Artifact"];
+            /** Artifact Digest */
+            artifact_digest: string;
+            /** Artifact Id */
+            artifact_id: number;
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Description */
+            description: string;
+            /** Model */
+            model: string;
+            run: components["schemas"]["Run"] | null;
+            /** Run Id */
+            run_id: string | null;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "none" | "staging" | "production" | "archived";
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Updated At */
+            updated_at: number;
+            /** Uri */
+            uri: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * Webhook
+         * @description A webhook: called on ``events`` of ``model`` (null: of every model). Its secret
+         *     is never answered.
+         */
+        Webhook: {
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Events */
+            events: ("version-created" | "stage-changed" | "alias-changed")[];
+            /** Id */
+            id: number;
+            /** Model */
+            model: string | null;
+            /** Url */
+            url: string;
         };
         WireFloat: number | ("NaN" | "Infinity" | "-Infinity");
     };
@@ -1810,9 +1997,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Model"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1836,18 +2041,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Model"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1869,18 +2083,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Model"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1906,18 +2129,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Model"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1943,18 +2175,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1980,13 +2221,24 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2008,18 +2260,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["HistoryEntry"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2043,18 +2304,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["VersionDetail"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2080,18 +2350,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RollbackResult"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2117,18 +2396,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2150,18 +2438,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["ModelVersion"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2187,18 +2484,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2221,18 +2527,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["VersionDetail"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3228,18 +3543,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Webhook"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3263,18 +3587,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3297,13 +3630,24 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3327,18 +3671,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Delivery"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -7,18 +7,19 @@ they are. A new version points at an artifact version by id, or at blobs the cli
 uploaded first (``PUT /blobs/{digest}``) by digest: the server never opens a path a
 client names. Who acts: until authentication lands every caller is the ``anonymous``
 admin, like every other route; the auth layer will replace :func:`request_actor` with
-the token's actor.
+the token's actor. Answers are :mod:`heron.registry.wire`'s declarations, encoded once
+by its codecs and sent as they are (:func:`~heron.server.responses.json_response`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from heron import wire
 from heron.errors import NotFound
+from heron.registry import wire
 from heron.registry.base import Actor, ModelVersion, Registry
 from heron.registry.requests import (
     AliasMove,
@@ -29,16 +30,12 @@ from heron.registry.requests import (
     Rollback,
     Transition,
 )
-from heron.registry.wire import (
-    delivery_to_json,
-    history_to_json,
-    model_to_json,
-    version_to_json,
-    webhook_to_json,
-)
+from heron.server.problems import PROBLEMS
+from heron.server.responses import json_response
 from heron.server.state import ServerState, server_state
+from heron.store.base import RunInfo
 
-router = APIRouter(tags=["models"])
+router = APIRouter(tags=["models"], responses=PROBLEMS)
 State = Annotated[ServerState, Depends(server_state)]
 
 
@@ -57,78 +54,113 @@ Reg = Annotated[Registry, Depends(registry_of)]
 Who = Annotated[Actor, Depends(request_actor)]
 
 
+def created(body: object) -> Response:
+    """``body`` as JSON with 201 (a returned Response keeps its own status, not the
+    route's ``status_code``, which only documents it)."""
+    response = json_response(body)
+    response.status_code = 201
+    return response
+
+
 # --- models ---------------------------------------------------------------------------
 
 
-@router.get("/models", summary="Every registered model")
-def list_models(registry: Reg) -> list[dict[str, Any]]:
-    return [model_to_json(m) for m in registry.list_models()]
+@router.get("/models", response_model=list[wire.Model], summary="Every registered model")
+def list_models(registry: Reg) -> Response:
+    return json_response([wire.model_to_json(m) for m in registry.list_models()])
 
 
-@router.post("/models", status_code=201, summary="Create a registered model")
-def create_model(registry: Reg, actor: Who, body: NewModel) -> dict[str, Any]:
-    return model_to_json(registry.create_model(body, actor))
+@router.post(
+    "/models", status_code=201, response_model=wire.Model, summary="Create a registered model"
+)
+def create_model(registry: Reg, actor: Who, body: NewModel) -> Response:
+    return created(wire.model_to_json(registry.create_model(body, actor)))
 
 
-@router.get("/models/{name}", summary="One registered model")
-def get_model(registry: Reg, name: str) -> dict[str, Any]:
-    return model_to_json(registry.get_model(name))
+@router.get("/models/{name}", response_model=wire.Model, summary="One registered model")
+def get_model(registry: Reg, name: str) -> Response:
+    return json_response(wire.model_to_json(registry.get_model(name)))
 
 
-@router.patch("/models/{name}", summary="Change description, tags, protected stages/aliases")
-def update_model(registry: Reg, actor: Who, name: str, body: ModelUpdate) -> dict[str, Any]:
-    return model_to_json(registry.update_model(name, body, actor))
+@router.patch(
+    "/models/{name}",
+    response_model=wire.Model,
+    summary="Change description, tags, protected stages/aliases",
+)
+def update_model(registry: Reg, actor: Who, name: str, body: ModelUpdate) -> Response:
+    return json_response(wire.model_to_json(registry.update_model(name, body, actor)))
 
 
 # --- versions -------------------------------------------------------------------------
 
 
-@router.get("/models/{name}/versions", summary="Every version, newest first")
-def list_versions(registry: Reg, name: str) -> list[dict[str, Any]]:
-    return [version_to_json(v) for v in registry.versions(name)]
+@router.get(
+    "/models/{name}/versions",
+    response_model=list[wire.ModelVersion],
+    summary="Every version, newest first",
+)
+def list_versions(registry: Reg, name: str) -> Response:
+    return json_response([wire.version_to_json(v) for v in registry.versions(name)])
 
 
-@router.post("/models/{name}/versions", status_code=201, summary="Register a new version")
-def create_version(registry: Reg, actor: Who, name: str, body: NewVersion) -> dict[str, Any]:
-    return version_to_json(registry.create_version(name, body, actor))
+@router.post(
+    "/models/{name}/versions",
+    status_code=201,
+    response_model=wire.ModelVersion,
+    summary="Register a new version",
+)
+def create_version(registry: Reg, actor: Who, name: str, body: NewVersion) -> Response:
+    return created(wire.version_to_json(registry.create_version(name, body, actor)))
 
 
 @router.get(
     "/models/{name}/versions/{version}",
+    response_model=wire.VersionDetail,
     summary="One version, with its artifact and a summary of its source run",
 )
-def get_version(state: State, registry: Reg, name: str, version: int) -> dict[str, Any]:
-    return _detailed(state, registry.get_version(name, version))
+def get_version(state: State, registry: Reg, name: str, version: int) -> Response:
+    return json_response(_detailed(state, registry.get_version(name, version)))
 
 
-@router.get("/models/{name}/resolve", summary="The version a version number, stage or alias names")
+@router.get(
+    "/models/{name}/resolve",
+    response_model=wire.VersionDetail,
+    summary="The version a version number, stage or alias names",
+)
 def resolve(
     state: State, registry: Reg, name: str, ref: Annotated[str, Query(min_length=1)]
-) -> dict[str, Any]:
-    return _detailed(state, registry.resolve(name, ref))
+) -> Response:
+    return json_response(_detailed(state, registry.resolve(name, ref)))
 
 
-def _detailed(state: ServerState, version: ModelVersion) -> dict[str, Any]:
-    out = version_to_json(version)
-    out["artifact"] = wire.artifact_to_json(state.store.artifact_by_id(version.artifact_id))
-    out["run"] = None
+def _detailed(state: ServerState, version: ModelVersion) -> wire.VersionDetail:
+    artifact = state.store.artifact_by_id(version.artifact_id)
+    run: RunInfo | None = None
     if version.run_id is not None:
         with contextlib.suppress(NotFound):  # a deleted run: the version and artifact stay
-            out["run"] = wire.run_to_json(state.store.get_run(version.run_id), False)
-    return out
+            run = state.store.get_run(version.run_id)
+    return wire.version_detail_to_json(version, artifact, run)
 
 
 # --- changes --------------------------------------------------------------------------
 
 
-@router.post("/models/{name}/transitions", summary="Move a version to a stage")
-def transition(registry: Reg, actor: Who, name: str, body: Transition) -> dict[str, Any]:
-    return version_to_json(registry.transition(name, body, actor))
+@router.post(
+    "/models/{name}/transitions",
+    response_model=wire.ModelVersion,
+    summary="Move a version to a stage",
+)
+def transition(registry: Reg, actor: Who, name: str, body: Transition) -> Response:
+    return json_response(wire.version_to_json(registry.transition(name, body, actor)))
 
 
-@router.post("/models/{name}/aliases", summary="Point an alias at a version")
-def set_alias(registry: Reg, actor: Who, name: str, body: AliasMove) -> dict[str, Any]:
-    return version_to_json(registry.set_alias(name, body, actor))
+@router.post(
+    "/models/{name}/aliases",
+    response_model=wire.ModelVersion,
+    summary="Point an alias at a version",
+)
+def set_alias(registry: Reg, actor: Who, name: str, body: AliasMove) -> Response:
+    return json_response(wire.version_to_json(registry.set_alias(name, body, actor)))
 
 
 @router.delete("/models/{name}/aliases/{alias}", status_code=204, summary="Remove an alias")
@@ -139,28 +171,39 @@ def remove_alias(
     return Response(status_code=204)
 
 
-@router.post("/models/{name}/rollback", summary="Give a stage or alias its previous holder")
-def rollback(registry: Reg, actor: Who, name: str, body: Rollback) -> dict[str, Any]:
-    restored = registry.rollback(name, body, actor)
-    return {"version": None if restored is None else version_to_json(restored)}
+@router.post(
+    "/models/{name}/rollback",
+    response_model=wire.RollbackResult,
+    summary="Give a stage or alias its previous holder",
+)
+def rollback(registry: Reg, actor: Who, name: str, body: Rollback) -> Response:
+    return json_response(wire.rollback_to_json(registry.rollback(name, body, actor)))
 
 
-@router.get("/models/{name}/history", summary="Every stage change and alias move, oldest first")
-def history(registry: Reg, name: str) -> list[dict[str, Any]]:
-    return [history_to_json(h) for h in registry.history(name)]
+@router.get(
+    "/models/{name}/history",
+    response_model=list[wire.HistoryEntry],
+    summary="Every stage change and alias move, oldest first",
+)
+def history(registry: Reg, name: str) -> Response:
+    return json_response([wire.history_to_json(h) for h in registry.history(name)])
 
 
 # --- webhooks -------------------------------------------------------------------------
 
 
-@router.get("/webhooks", summary="Webhooks (model=: those that fire for it); no secrets")
-def list_webhooks(registry: Reg, model: str | None = None) -> list[dict[str, Any]]:
-    return [webhook_to_json(w) for w in registry.webhooks(model)]
+@router.get(
+    "/webhooks",
+    response_model=list[wire.Webhook],
+    summary="Webhooks (model=: those that fire for it); no secrets",
+)
+def list_webhooks(registry: Reg, model: str | None = None) -> Response:
+    return json_response([wire.webhook_to_json(w) for w in registry.webhooks(model)])
 
 
-@router.post("/webhooks", status_code=201, summary="Add a webhook")
-def add_webhook(registry: Reg, actor: Who, body: NewWebhook) -> dict[str, Any]:
-    return webhook_to_json(registry.add_webhook(body, actor))
+@router.post("/webhooks", status_code=201, response_model=wire.Webhook, summary="Add a webhook")
+def add_webhook(registry: Reg, actor: Who, body: NewWebhook) -> Response:
+    return created(wire.webhook_to_json(registry.add_webhook(body, actor)))
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook")
@@ -169,8 +212,12 @@ def remove_webhook(registry: Reg, actor: Who, webhook_id: int) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries", summary="Delivery attempts, newest first")
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response_model=list[wire.Delivery],
+    summary="Delivery attempts, newest first",
+)
 def deliveries(
     registry: Reg, webhook_id: int, limit: Annotated[int, Query(ge=1, le=10_000)] = 100
-) -> list[dict[str, Any]]:
-    return [delivery_to_json(d) for d in registry.deliveries(webhook_id, limit)]
+) -> Response:
+    return json_response([wire.delivery_to_json(d) for d in registry.deliveries(webhook_id, limit)])
