@@ -24,9 +24,7 @@ from __future__ import annotations
 import heapq
 import importlib
 import itertools
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, overload
@@ -34,17 +32,15 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from heron.artifacts.base import BlobInfo
-from heron.artifacts.files import materialize
-from heron.artifacts.gc import delete_blobs, find_orphans
+from heron.artifacts.files import materialize, materialize_version
 from heron.connect import connect, locate
-from heron.errors import InvalidInput, NotFound, Unavailable
+from heron.errors import InvalidInput, NotFound
 from heron.follow import DEFAULT_POLL, console_lines
 from heron.keys import check_artifact_path
 from heron.nested import flatten
-from heron.sdk.backend import LocalBackend, RemoteBackend, StoreBackend
-from heron.sdk.recovery import Recovered, recover_spool, spool_target
-from heron.sdk.spool import iter_spools
-from heron.service import Tracking
+from heron.sdk.backend import LocalBackend
+from heron.sdk.sync import SyncProgress, SyncReport, sync_spools
+from heron.service import DEFAULT_GC_GRACE, Maintenance, Tracking
 from heron.settings import Settings
 from heron.store.base import (
     ArtifactVersion,
@@ -63,13 +59,9 @@ if TYPE_CHECKING:
     import httpx
     import pandas
 
-# progress(spools done, spools total, points shipped so far)
-SyncProgress = Callable[[int, int, int], None]
 
 __all__ = ["DEFAULT_GC_GRACE", "Api", "ApiRun", "Runs", "SyncReport"]
 
-# Long enough that a run uploading a blob has recorded its reference (heron.artifacts.gc).
-DEFAULT_GC_GRACE = 3600.0
 _INDEX_COLUMNS = ("step", "time", "relative_time")
 RUN_COLUMNS = ("id", "name", "project", "state", "group", "tags", "created", "duration")
 
@@ -80,24 +72,6 @@ def _pandas() -> ModuleType | None:
         return importlib.import_module("pandas")
     except ImportError:
         return None
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    """What opening (or syncing) a store did: spools shipped, runs marked crashed."""
-
-    shipped: tuple[Recovered, ...] = ()
-    reaped: tuple[str, ...] = ()  # running runs with a stale heartbeat and nothing to ship
-    unreachable: tuple[str, ...] = ()  # spools of runs whose server could not be reached
-
-    @property
-    def crashed(self) -> tuple[str, ...]:
-        """Every run this sync marked crashed."""
-        return tuple(r.run_id for r in self.shipped if r.crashed) + self.reaped
-
-    @property
-    def points(self) -> int:
-        return sum(r.points for r in self.shipped)
 
 
 class Api:
@@ -211,10 +185,7 @@ class Api:
     def download(self, version: ArtifactVersion, dest: str | Path) -> Path:
         """Write an artifact version's files into ``dest``; return ``dest`` (or the file
         itself for an artifact logged from a single file)."""
-        folder = materialize(version.files, self._artifacts, Path(dest))
-        if version.metadata.get("single_file") and len(version.files) == 1:
-            return folder / version.files[0].path
-        return folder
+        return materialize_version(version, self._artifacts, Path(dest))
 
     def _artifacts_of(self, run_id: str, produced: bool, used: bool) -> list[ArtifactVersion]:
         found: dict[int, ArtifactVersion] = {}
@@ -231,51 +202,19 @@ class Api:
         is called after each shipped batch and each spool."""
         if self._folder is None:
             return SyncReport()  # a server ships and reaps on its own
-        folders = list(iter_spools(self._folder.spool))
-        shipped: list[Recovered] = []
-        unreachable: list[str] = []
-        remotes: dict[str, StoreBackend] = {}
-        points = 0
-
-        def on_batch(_run_id: str, count: int) -> None:
-            nonlocal points
-            points += count
-            if progress is not None:
-                progress(len(shipped), len(folders), points)
-
-        local: StoreBackend = LocalBackend(self._folder, self._store, self._artifacts)
-        try:
-            for done, folder in enumerate(folders, 1):
-                url = spool_target(folder)
-                backend = local
-                if url is not None:
-                    if url not in remotes:
-                        remotes[url] = RemoteBackend(url, self._folder)
-                    backend = remotes[url]
-                try:
-                    result = recover_spool(folder, backend, backend.store, on_batch)
-                except Unavailable:
-                    unreachable.append(folder.name)  # kept for the next sync
-                    result = None
-                if result is not None:
-                    shipped.append(result)
-                if progress is not None:
-                    progress(done, len(folders), points)
-        finally:
-            for remote in remotes.values():
-                remote.close()
+        store, blobs = self._conn.maintenance()
+        local = LocalBackend(self._folder, store, blobs, online=False)
+        report = sync_spools(self._folder, local, self._settings, progress=progress)
         reaped = self._tracking.reap_stale(self._settings.crash_after, self._folder.writer_alive)
-        return SyncReport(tuple(shipped), tuple(reaped), tuple(unreachable))
+        return SyncReport(report.shipped, tuple(reaped), report.unreachable, report.failed)
 
     def orphaned_blobs(self, grace_seconds: float = DEFAULT_GC_GRACE) -> list[BlobInfo]:
         """Blobs no run file or artifact version references, older than the grace period."""
-        now = time.time()  # before asking the store: a blob put after this counts as young
-        referenced = self._store.referenced_digests()
-        return find_orphans(self._artifacts, referenced, grace_seconds, now)
+        return Maintenance(self._tracking).orphaned_blobs(grace_seconds)
 
     def delete_blobs(self, blobs: Iterable[BlobInfo]) -> tuple[int, int]:
         """Delete blobs from :meth:`orphaned_blobs`; (how many, bytes). Re-put ones are spared."""
-        return delete_blobs(self._artifacts, blobs)
+        return Maintenance(self._tracking).delete_blobs(blobs)
 
 
 class ApiRun:

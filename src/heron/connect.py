@@ -34,10 +34,10 @@ from heron.settings import Settings
 if TYPE_CHECKING:
     import httpx
 
-    from heron.artifacts.base import ArtifactStore
+    from heron.artifacts.base import ArtifactStore, BlobStore
     from heron.registry.base import Registry
     from heron.remote.http import HttpClient
-    from heron.store.base import Store
+    from heron.store.base import RunStore, Store
 
 __all__ = ["Connection", "Location", "connect", "locate"]
 
@@ -97,8 +97,8 @@ class Connection:
         self,
         location: Location,
         settings: Settings,
-        store: Store,
-        blobs: ArtifactStore,
+        store: RunStore,
+        blobs: BlobStore,
         *,
         http: HttpClient | None = None,
         on_close: list[Callable[[], None]] | None = None,
@@ -128,6 +128,21 @@ class Connection:
     def cache(self) -> Path:
         """Where downloads are cached: the store folder's ``cache/``, else HERON_DIR's."""
         return (self.folder or LocalDir.at(self.settings.dir)).cache
+
+    def maintenance(self) -> tuple[Store, ArtifactStore]:
+        """``store`` and ``blobs`` with every capability (``heron.store.base.Store``:
+        stale and changed runs, referenced blobs, chart reads; ``ArtifactStore``: list
+        and delete blobs): what serving, ``heron gc`` and crash reaping need, beside
+        the database only. Raises InvalidInput for a server target."""
+        from heron.artifacts.base import ArtifactStore
+        from heron.store.base import Store
+
+        if not isinstance(self.store, Store) or not isinstance(self.blobs, ArtifactStore):
+            raise InvalidInput(
+                f"{self.location} is a Heron server: serving, garbage collection and crash "
+                "reaping run beside its database; run the command on the server's store"
+            )
+        return self.store, self.blobs
 
     @property
     def registry(self) -> Registry:
@@ -202,7 +217,7 @@ def connect(
                 "HERON_ARTIFACTS (or --artifacts) to a folder, file:// or s3://bucket/prefix"
             )
         db_url, blobs_at = str(location.url), location.artifacts
-    blobs = open_artifact_store(blobs_at)
+    blobs = open_artifact_store(blobs_at, settings=settings)
     store = open_store(db_url)
     return Connection(location, settings, store, blobs, on_close=[store.close])
 

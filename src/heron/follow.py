@@ -12,13 +12,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from heron.store.base import CONSOLE_PAGE_MAX, ConsoleLine, Store
+from heron.store.base import CONSOLE_PAGE_MAX, ConsoleLine, RunStore
 
 DEFAULT_POLL = 1.0
 
 
 def console_lines(
-    store: Store,
+    store: RunStore,
     run_id: str,
     after: int = 0,
     *,

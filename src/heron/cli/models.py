@@ -80,8 +80,7 @@ def show(name: str, as_json: bool) -> None:
     model = api.get_model(name)
     recent = api.versions(name)[:10]
     if as_json:
-        data = model_to_json(model)
-        data["versions"] = [version_to_json(v) for v in recent]
+        data = {**model_to_json(model), "versions": [version_to_json(v) for v in recent]}
         click.echo(render.dumps(data))
         return
     out = render.stdout()

@@ -276,9 +276,6 @@ class RemoteBackend:
     ) -> None:
         from heron.artifacts.local import LocalArtifactStore
 
-        if isinstance(folder, str):  # TRANSITIONAL: heron.api's RemoteBackend(url, folder)
-            conn = connect(folder, settings=Settings())
-            folder, store, blobs, on_close = store, conn.store, conn.blobs, conn.close  # type: ignore[assignment]
         self.folder = folder.create()
         self.store = store
         self.blobs = blobs
@@ -477,9 +474,3 @@ def provisional_info(spec: RunSpec) -> RunInfo:
         last_step=None,
         ingested_seq=0,
     )
-
-
-# TRANSITIONAL: the name heron.api uses until Api.sync calls heron.sdk.sync.sync_spools
-# (that change is another engineer's, in flight); delete with the RemoteBackend(url,
-# folder) form above and recover_spool's legacy arguments.
-StoreBackend = Backend

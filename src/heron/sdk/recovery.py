@@ -62,7 +62,7 @@ Progress = Callable[[str, int], None]  # (run id, points in the batch just shipp
 
 
 def recover_spool(
-    folder: Path, backend: Backend, progress: Progress | None = None, *legacy: Progress | None
+    folder: Path, backend: Backend, progress: Progress | None = None
 ) -> Recovered | None:
     """Ship one dead spool; None if its writer is alive (or another recoverer has it).
 
@@ -70,8 +70,6 @@ def recover_spool(
     it refuses a batch (InvalidInput...) or cannot be reached (Unavailable): the
     spool is kept then, less what was shipped before the failure.
     """
-    if legacy:  # TRANSITIONAL: heron.api's (folder, backend, store, progress); see sync.py
-        progress = legacy[0]
     try:
         fd = try_lock(folder)
     except OSError as exc:

@@ -18,10 +18,11 @@ from typing import Literal
 from heron.artifacts.base import ArtifactStore, BlobInfo, BlobStore
 from heron.artifacts.gc import delete_blobs, find_orphans
 from heron.errors import Conflict, HeronError, InvalidInput, NotFound
-from heron.keys import check_tag
+from heron.keys import MAX_FREE_TEXT_BYTES, check_label, check_tag, check_text
 from heron.service.access import LOCAL, Action, Caller, authorize
 from heron.service.notify import SILENT, Notifier
 from heron.store.base import Batch, IngestResult, RunInfo, RunSpec, RunStore, Store
+from heron.store.create import check_time
 
 log = logging.getLogger("heron.service")
 
@@ -168,13 +169,22 @@ class Tracking:
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
     ) -> RunInfo:
+        if name is not None:
+            check_label(name, "run name")
+        if notes is not None:
+            check_text(notes, "notes", MAX_FREE_TEXT_BYTES)
+        add_tags, remove_tags = list(add_tags), list(remove_tags)
+        for tag in add_tags:
+            check_tag(tag)
+        for tag in remove_tags:
+            check_text(tag, "tag")
         self.authorize("write", self.project_of(run_id))
         info = self.store.update_run(
             run_id,
             name=name,
             notes=notes,
-            add_tags=list(add_tags),
-            remove_tags=list(remove_tags),
+            add_tags=add_tags,
+            remove_tags=remove_tags,
         )
         self.notifier.run_changed(info.id, info.project, info.state)
         return info
@@ -293,7 +303,7 @@ class Tracking:
         result = self.store.ingest(batch)
         if result.orphaned:  # only a store beside its database reports orphans
             free_orphans(self.beside_the_database()[1], result.orphaned)
-        if result.applied:
+        if result.applied and self.notifier is not SILENT:  # nobody listens: no extra read
             self._announce(batch, project, result.seq)
         return result
 
@@ -310,6 +320,7 @@ class Tracking:
             self.notifier.points(batch.run_id, project, keys, last_step, seq)
 
     def heartbeat(self, run_id: str, at: float) -> None:
+        at = check_time(at, "heartbeat time")
         self.authorize("write", self.project_of(run_id))
         self.store.heartbeat(run_id, at)
 
@@ -337,6 +348,8 @@ class Tracking:
 
     def mark_crashed(self, run_id: str, at: float, reason: str) -> RunInfo:
         """Mark a running run crashed (its process died); a no-op on an ended run."""
+        at = check_time(at, "crash time")
+        check_text(reason, "crash reason")
         self.authorize("write", self.project_of(run_id))
         self.store.mark_crashed(run_id, at, reason)
         info = self.store.get_run(run_id)
