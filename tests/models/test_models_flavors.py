@@ -1,6 +1,7 @@
 """Logging and loading real models through real runs: PyTorch (state dict and
-TorchScript), scikit-learn via skops with its type check, plain files, and refusal of
-anything that would unpickle without ``allow_pickle=True``."""
+TorchScript, with its opt-in), scikit-learn via skops with its type check, plain files,
+and refusal of anything that would unpickle without ``allow_pickle=True``
+(the refusals themselves: test_models_safety)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def test_torch_module_logged_registered_and_loaded_both_ways(tmp_path: Path) -> 
     assert manifest["signature"]["outputs"][0]["shape"] == [-1, 3]
     assert {"python", "torch", "numpy"} <= set(manifest["requirements"])
     net.eval()
-    scripted = heron.models.load("models:/net/1", dir=tmp_path)
+    scripted = heron.models.load("models:/net/1", dir=tmp_path, allow_torchscript=True)
     assert isinstance(scripted, torch.jit.ScriptModule)
     assert torch.allclose(scripted(example), net(example))
     fresh = heron.models.load("models:/net/1", dir=tmp_path, model=Net())
@@ -145,7 +146,8 @@ def test_torchscript_and_state_dict_files_without_a_manifest(tmp_path: Path) -> 
         heron.models.register(run, tmp_path / "scripted.pt", name="ts")
         heron.models.register(run, tmp_path / "weights.pth", name="sd")
     store = tmp_path / "store"
-    assert isinstance(heron.models.load("models:/ts/1", dir=store), torch.jit.ScriptModule)
+    scripted = heron.models.load("models:/ts/1", dir=store, allow_torchscript=True)
+    assert isinstance(scripted, torch.jit.ScriptModule)
     state = heron.models.load("models:/sd/latest", dir=store)
     assert set(state) == set(net.state_dict())
 

@@ -249,14 +249,22 @@ def load(
     uri: str,
     *,
     allow_pickle: bool = False,
+    allow_torchscript: bool = False,
     trusted: Sequence[str] = (),
     model: Any = None,
     map_location: Any = "cpu",
     dir: str | Path | None = None,
 ) -> Any:
-    """Load a model by URI: PyTorch (TorchScript, or a state dict, loaded into
-    ``model`` if given), scikit-learn via skops (types outside skops' defaults must
-    be in ``trusted``), a plain file's path. Pickles only with ``allow_pickle=True``."""
+    """Load a model by URI: PyTorch (a state dict, loaded into ``model`` if given),
+    scikit-learn via skops, a plain file's path. Nothing that can run code loads by
+    default: pickles (joblib, a full ``torch.save``) need ``allow_pickle=True``,
+    TorchScript ``allow_torchscript=True``, skops types outside skops' defaults must be
+    named in ``trusted``; otherwise :class:`UnsafeModel` says which to pass."""
     return models_for(dir).load(
-        uri, allow_pickle=allow_pickle, trusted=trusted, model=model, map_location=map_location
+        uri,
+        allow_pickle=allow_pickle,
+        allow_torchscript=allow_torchscript,
+        trusted=trusted,
+        model=model,
+        map_location=map_location,
     )

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heron.artifacts.base import BlobStore
+from heron.artifacts.digest import parse_digest
 from heron.artifacts.files import collect, materialize_version
-from heron.errors import DigestMismatch, InvalidInput, NotFound
+from heron.errors import DigestMismatch, InvalidInput, NotFound, UnsafePath
+from heron.keys import check_artifact_path
 from heron.models import flavors, manifest
 from heron.registry.base import (
     Actor,
@@ -236,7 +238,8 @@ class Models:
             else self.resolve(uri_or_version)
         )
         artifact = self.artifact(version)
-        dest = self.cache / "models" / artifact.digest.replace(":", "-")
+        hex_digest = _checked(version, artifact)
+        dest = self.cache / "models" / f"sha256-{hex_digest}"
         return materialize_version(artifact, self.blobs, dest)
 
     def load(
@@ -244,15 +247,19 @@ class Models:
         uri: str | ModelVersion,
         *,
         allow_pickle: bool = False,
+        allow_torchscript: bool = False,
         trusted: Sequence[str] = (),
         model: Any = None,
         map_location: Any = "cpu",
     ) -> Any:
         """Download, then load by flavour (see :mod:`heron.models.flavors`); a plain file
-        or folder comes back as its path. Never unpickles unless ``allow_pickle``."""
+        or folder comes back as its path. Nothing that can run code loads by default:
+        pickles need ``allow_pickle``, TorchScript ``allow_torchscript``, skops types
+        outside skops' defaults ``trusted`` (:mod:`heron.models.safety`)."""
         return flavors.load(
             self.download(uri),
             allow_pickle=allow_pickle,
+            allow_torchscript=allow_torchscript,
             trusted=trusted,
             model=model,
             map_location=map_location,
@@ -333,6 +340,42 @@ class Models:
         if isinstance(self.registry, DeliversWebhooks):
             return self.registry.wait_for_webhooks(timeout)
         return True
+
+
+def _checked(version: ModelVersion, artifact: ArtifactVersion) -> str:
+    """The hex of the artifact's digest, once it and every file's path and digest are
+    known safe to build paths from; UnsafePath before anything touches the disk.
+
+    They come from the store, which may be a server: a digest such as
+    ``sha256:../../x`` would otherwise name a folder outside the cache."""
+    what = f"model {version.model} v{version.version}"
+    try:
+        hex_digest = parse_digest(artifact.digest)
+    except InvalidInput:
+        raise UnsafePath(
+            f"{what}: the store answered artifact digest {_shown(artifact.digest)}, which "
+            "is not 'sha256:' and 64 lowercase hex digits; refusing to use it as a cache "
+            "folder (a server answering this is faulty or hostile)"
+        ) from None
+    for entry in artifact.files:
+        try:
+            check_artifact_path(entry.path)
+        except InvalidInput as exc:
+            raise UnsafePath(f"{what}: the store answered an unsafe file path: {exc}") from None
+        try:
+            parse_digest(entry.digest)
+        except InvalidInput:
+            raise UnsafePath(
+                f"{what}: the store answered file {entry.path!r} with digest "
+                f"{_shown(entry.digest)}, which is not 'sha256:' and 64 lowercase hex "
+                "digits; refusing to use it"
+            ) from None
+    return hex_digest
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 100 else text[:100] + "..."
 
 
 def _run_id(run: RunLike) -> str:

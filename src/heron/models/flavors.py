@@ -3,8 +3,10 @@
 Saving: a ``torch.nn.Module`` (state dict, optional TorchScript), a scikit-learn
 estimator (skops). Loading a path: a folder with ``MLmodel.json`` by its flavour;
 otherwise by file type: ``.skops`` (type-checked), ``.pt``/``.pth``/``.ckpt``
-(TorchScript or ``weights_only``), ``.pkl``/``.pickle``/``.joblib`` (only with
-``allow_pickle``); anything else is a plain file and its path comes back.
+(``weights_only``; TorchScript only with ``allow_torchscript``, a full pickle only
+with ``allow_pickle``), ``.pkl``/``.pickle``/``.joblib`` (only with ``allow_pickle``);
+anything else is a plain file and its path comes back. What each opt-in allows:
+:mod:`heron.models.safety`.
 """
 
 from __future__ import annotations
@@ -60,16 +62,25 @@ def load(
     path: Path,
     *,
     allow_pickle: bool = False,
+    allow_torchscript: bool = False,
     trusted: Sequence[str] = (),
     model: Any = None,
     map_location: Any = "cpu",
 ) -> Any:
-    """The loaded model at ``path`` (a downloaded artifact), or the path itself."""
+    """The loaded model at ``path`` (a downloaded artifact), or the path itself.
+    Nothing that can run code loads without its opt-in (UnsafeModel names it)."""
     found = manifest.read(path)
     if found is not None:
         flavor = found["flavor"]
         if flavor == "pytorch":
-            return torch_flavor.load(path, found, model=model, map_location=map_location)
+            return torch_flavor.load(
+                path,
+                found,
+                model=model,
+                map_location=map_location,
+                allow_torchscript=allow_torchscript,
+                allow_pickle=allow_pickle,
+            )
         if flavor == "sklearn":
             skops_file = manifest.file_in(path, found, "skops")
             if skops_file is None:
@@ -86,5 +97,10 @@ def load(
             raise refuse_pickle(path, "a pickle")
         return sklearn_flavor.load_pickle(path)
     if suffix in TORCH_SUFFIXES:
-        return torch_flavor.load_file(path, allow_pickle=allow_pickle, map_location=map_location)
+        return torch_flavor.load_file(
+            path,
+            allow_pickle=allow_pickle,
+            allow_torchscript=allow_torchscript,
+            map_location=map_location,
+        )
     return path

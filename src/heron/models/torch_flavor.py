@@ -1,5 +1,7 @@
-"""PyTorch models: saved as a state dict (plus TorchScript on request), loaded without
-unpickling arbitrary objects (``weights_only=True``, or ``torch.jit.load``)."""
+"""PyTorch models: saved as a state dict (plus TorchScript on request). Loaded as plain
+tensors (``torch.load(weights_only=True)``) by default; TorchScript (``torch.jit.load``,
+which runs the archive's code) only with ``allow_torchscript=True``, a full pickle only
+with ``allow_pickle=True`` (:mod:`heron.models.safety`)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from heron.errors import InvalidInput
-from heron.models.safety import refuse_pickle
+from heron.models.safety import UnsafeModel, refuse_pickle, refuse_torchscript
 
 STATE_DICT = "model.pt"
 TORCHSCRIPT = "model.torchscript.pt"
@@ -117,38 +119,63 @@ def load(
     *,
     model: Any = None,
     map_location: Any = "cpu",
+    allow_torchscript: bool = False,
+    allow_pickle: bool = False,
 ) -> Any:
     """``model`` given: the state dict loaded into it. Else the TorchScript module if
-    one was saved, else the state dict (a dict of tensors)."""
-    import torch
-
+    one was saved (only with ``allow_torchscript``), else the state dict (a dict of
+    tensors)."""
     from heron.models.manifest import file_in
 
     scripted = file_in(folder, manifest, "torchscript")
     weights = file_in(folder, manifest, "state_dict")
     if model is None and scripted is not None:
-        with _jit():
-            return torch.jit.load(str(scripted), map_location=map_location)  # type: ignore[no-untyped-call]
+        if not allow_torchscript:
+            raise refuse_torchscript(scripted, weights=weights is not None)
+        return _jit_load(scripted, map_location)
     if weights is None:
         raise InvalidInput(f"the model in {folder} has no state dict to load into {model!r}")
-    state = _weights_only(weights, map_location)
+    state = _tensors(weights, map_location, allow_pickle=allow_pickle)
     if model is None:
         return state
     model.load_state_dict(state)
     return model
 
 
-def load_file(path: Path, *, allow_pickle: bool = False, map_location: Any = "cpu") -> Any:
-    """A ``.pt`` file without a manifest: TorchScript, a state dict, or (opt-in only)
-    a full pickle."""
+def load_file(
+    path: Path,
+    *,
+    allow_pickle: bool = False,
+    allow_torchscript: bool = False,
+    map_location: Any = "cpu",
+) -> Any:
+    """A ``.pt`` file without a manifest: a state dict; TorchScript only with
+    ``allow_torchscript``; a full pickle only with ``allow_pickle``."""
+    if is_torchscript(path):
+        if not allow_torchscript:
+            raise refuse_torchscript(path)
+        return _jit_load(path, map_location)
+    return _tensors(path, map_location, allow_pickle=allow_pickle)
+
+
+def _jit_load(path: Path, map_location: Any) -> Any:
+    """Only ever called after the caller opted in with ``allow_torchscript=True``."""
+    import torch
+
+    with _jit():
+        return torch.jit.load(str(path), map_location=map_location)  # type: ignore[no-untyped-call]
+
+
+def _tensors(path: Path, map_location: Any, *, allow_pickle: bool) -> Any:
+    """``torch.load(weights_only=True)``; a full pickle only with ``allow_pickle``.
+    Never TorchScript: torch would hand that to ``torch.jit.load``."""
     import torch
 
     if is_torchscript(path):
-        with _jit():
-            return torch.jit.load(str(path), map_location=map_location)  # type: ignore[no-untyped-call]
+        raise refuse_torchscript(path)
     try:
         return _weights_only(path, map_location)
-    except InvalidInput:
+    except UnsafeModel:
         if not allow_pickle:
             raise
     return torch.load(path, map_location=map_location, weights_only=False)
@@ -161,12 +188,21 @@ def _weights_only(path: Path, map_location: Any) -> Any:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:
         raise refuse_pickle(path, "a full PyTorch pickle (not just tensors)") from None
+    except RuntimeError as exc:
+        if "TorchScript" in str(exc):  # torch's own check, wider than is_torchscript
+            raise refuse_torchscript(path) from None
+        raise
 
 
 def is_torchscript(path: Path) -> bool:
-    """TorchScript archives carry ``constants.pkl`` and compiled ``code/``."""
-    if not zipfile.is_zipfile(path):
+    """Whether torch would treat ``path`` as a TorchScript archive: a zip with a
+    ``constants.pkl`` record (torch's own test), or compiled ``code/``."""
+    try:
+        if not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
         return False
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-    return any(n.endswith("/constants.pkl") for n in names) and any("/code/" in n for n in names)
+    records = {n.partition("/")[2] for n in names}
+    return "constants.pkl" in records or any(r.startswith("code/") for r in records)
