@@ -17,25 +17,9 @@ from __future__ import annotations
 from typing import NoReturn
 
 from heron.errors import FilterSyntaxError
+from heron.query import nodes
 from heron.query.fields import FUNCTIONS, check_predicate, field_from_word
 from heron.query.lexer import Token, describe, fail, tokenize
-from heron.query.nodes import (
-    And,
-    Compare,
-    CompareOp,
-    Exists,
-    Expr,
-    Field,
-    Has,
-    In,
-    Like,
-    MatchAll,
-    MetricPart,
-    Not,
-    Or,
-    Predicate,
-    Value,
-)
 from heron.query.unparse import unparse_field
 
 MAX_LENGTH = 4000  # characters of filter text
@@ -78,9 +62,9 @@ class _Parser:
             fail(f"the filter nests deeper than {MAX_DEPTH} levels", self.text, token.pos)
 
     # --- boolean structure ----------------------------------------------------
-    def filter(self) -> Expr:
+    def filter(self) -> nodes.Expr:
         if self.peek().kind == "end":
-            return MatchAll()
+            return nodes.MatchAll()
         expr = self.or_()
         token = self.peek()
         if token.kind == ")":
@@ -89,28 +73,28 @@ class _Parser:
             self.fail_at("expected 'and', 'or' or the end of the filter", token)
         return expr
 
-    def or_(self) -> Expr:
+    def or_(self) -> nodes.Expr:
         operands = [self.and_()]
         while self.keyword() == "or":
             self.advance()
             operands.append(self.and_())
-        return operands[0] if len(operands) == 1 else Or(tuple(operands))
+        return operands[0] if len(operands) == 1 else nodes.Or(tuple(operands))
 
-    def and_(self) -> Expr:
+    def and_(self) -> nodes.Expr:
         operands = [self.not_()]
         while self.keyword() == "and":
             self.advance()
             operands.append(self.not_())
-        return operands[0] if len(operands) == 1 else And(tuple(operands))
+        return operands[0] if len(operands) == 1 else nodes.And(tuple(operands))
 
-    def not_(self) -> Expr:
+    def not_(self) -> nodes.Expr:
         token = self.peek()
         if self.keyword() == "not":
             self.advance()
             self.enter(token)
             operand = self.not_()
             self.depth -= 1
-            return Not(operand)
+            return nodes.Not(operand)
         if token.kind == "(":
             self.advance()
             self.enter(token)
@@ -126,7 +110,7 @@ class _Parser:
         return self.predicate()
 
     # --- predicates -----------------------------------------------------------
-    def field(self) -> Field:
+    def field(self) -> nodes.Field:
         token = self.peek()
         if token.kind != "word" or self.keyword(token):
             self.fail_at("expected a field (like config.lr, metrics.val/acc or state)", token)
@@ -143,36 +127,36 @@ class _Parser:
             if self.peek().kind != ")":
                 self.fail_at(f"expected ')' after {name}({unparse_field(metric)}", self.peek())
             self.advance()
-            part: MetricPart = name  # type: ignore[assignment]  # one of FUNCTIONS
-            return Field("metric", metric.key, part, pos=token.pos)
+            part: nodes.MetricPart = name  # type: ignore[assignment]  # one of FUNCTIONS
+            return nodes.Field("metric", metric.key, part, pos=token.pos)
         return field_from_word(token, self.text)
 
-    def value(self, after: Token) -> Value:
+    def value(self, after: Token) -> nodes.Value:
         token = self.peek()
         where = f"expected a value after {after.text!r}"
         if token.kind == "number":
             self.advance()
-            return Value("number", token.float_value, token.pos)
+            return nodes.Value("number", token.float_value, token.pos)
         if token.kind == "string":
             self.advance()
-            return Value("string", token.value, token.pos)
+            return nodes.Value("string", token.value, token.pos)
         word = self.keyword(token)
         if word in ("true", "false", "null"):
             self.advance()
             if word == "null":
-                return Value("null", None, token.pos)
-            return Value("bool", word == "true", token.pos)
+                return nodes.Value("null", None, token.pos)
+            return nodes.Value("bool", word == "true", token.pos)
         hint = f' (quote strings: "{token.value}")' if token.kind == "word" and not word else ""
         self.fail_at(where, token, hint)
 
-    def string(self, after: Token, what: str) -> Value:
+    def string(self, after: Token, what: str) -> nodes.Value:
         token = self.peek()
         if token.kind != "string":
             self.fail_at(f"expected a quoted {what} after {after.text!r}", token)
         self.advance()
-        return Value("string", token.value, token.pos)
+        return nodes.Value("string", token.value, token.pos)
 
-    def values(self, after: Token) -> tuple[Value, ...]:
+    def values(self, after: Token) -> tuple[nodes.Value, ...]:
         open_ = self.peek()
         if open_.kind != "(":
             self.fail_at(f"expected '(' after {after.text!r}", open_, '; write in ("a", "b")')
@@ -188,7 +172,7 @@ class _Parser:
         self.advance()
         return tuple(values)
 
-    def predicate(self) -> Predicate:
+    def predicate(self) -> nodes.Predicate:
         f = self.field()
         token = self.peek()
         word = self.keyword(token)
@@ -199,23 +183,23 @@ class _Parser:
             word = self.keyword(token)
             if word not in ("in", "like", "exists"):
                 self.fail_at("expected 'in', 'like' or 'exists' after 'not'", token)
-        pred: Predicate
+        pred: nodes.Predicate
         if token.kind == "op":
             self.advance()
-            op: CompareOp = token.value  # type: ignore[assignment]  # the lexer's operators
-            pred = Compare(f, op, self.value(token))
+            op: nodes.CompareOp = token.value  # type: ignore[assignment]  # the lexer's operators
+            pred = nodes.Compare(f, op, self.value(token))
         elif word == "in":
             self.advance()
-            pred = In(f, self.values(token), negated)
+            pred = nodes.In(f, self.values(token), negated)
         elif word == "like":
             self.advance()
-            pred = Like(f, self.string(token, "pattern"), negated)
+            pred = nodes.Like(f, self.string(token, "pattern"), negated)
         elif word == "has":
             self.advance()
-            pred = Has(f, self.string(token, "tag"))
+            pred = nodes.Has(f, self.string(token, "tag"))
         elif word == "exists":
             self.advance()
-            pred = Exists(f, negated)
+            pred = nodes.Exists(f, negated)
         else:
             self.fail_at(f"expected an operator ({_OPERATORS}) after {unparse_field(f)}", token)
         check_predicate(pred, self.text)
@@ -232,7 +216,7 @@ def _check_text(text: object, what: str) -> str:
     return text
 
 
-def parse(text: str) -> Expr:
+def parse(text: str) -> nodes.Expr:
     """Parse and validate a filter. An empty (or blank) filter is ``MatchAll()``.
 
     Raises FilterSyntaxError saying where (column) and what was expected.
@@ -240,7 +224,7 @@ def parse(text: str) -> Expr:
     return _Parser(_check_text(text, "filter")).filter()
 
 
-def parse_order_term(term: str) -> tuple[Field, bool]:
+def parse_order_term(term: str) -> tuple[nodes.Field, bool]:
     """``"-metrics.val/acc"`` -> (field, descending). Raises FilterSyntaxError."""
     term = _check_text(term, "sort term")
     stripped = term.lstrip()

@@ -4,20 +4,7 @@ from __future__ import annotations
 
 import re
 
-from heron.query.nodes import (
-    And,
-    Compare,
-    Exists,
-    Expr,
-    Field,
-    Has,
-    In,
-    Like,
-    MatchAll,
-    Not,
-    Or,
-    Value,
-)
+from heron.query import nodes
 
 _BARE_KEY = re.compile(r"[^\s()<>=!,\"'`]+")
 
@@ -32,7 +19,7 @@ def _key(key: str) -> str:
     return key if _BARE_KEY.fullmatch(key) else _quote(key, "`")
 
 
-def unparse_field(f: Field) -> str:
+def unparse_field(f: nodes.Field) -> str:
     if f.kind == "config":
         return f"config.{_key(f.key)}"
     if f.kind == "metric":
@@ -46,7 +33,7 @@ def format_number(x: float) -> str:
     return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
-def unparse_value(v: Value) -> str:
+def unparse_value(v: nodes.Value) -> str:
     if v.kind == "string":
         return _quote(str(v.value))
     if v.kind == "number":
@@ -55,31 +42,31 @@ def unparse_value(v: Value) -> str:
     return {True: "true", False: "false", None: "null"}[v.value]  # type: ignore[index]
 
 
-def _operand(expr: Expr) -> str:
+def _operand(expr: nodes.Expr) -> str:
     """An operand of and/or/not: nested and/or in parentheses, so the tree comes back."""
     out = unparse(expr)
-    return f"({out})" if isinstance(expr, (And, Or)) else out
+    return f"({out})" if isinstance(expr, (nodes.And, nodes.Or)) else out
 
 
-def unparse(expr: Expr) -> str:
+def unparse(expr: nodes.Expr) -> str:
     """Canonical text for ``expr`` (lower-case keywords, double quotes, minimal spaces)."""
-    if isinstance(expr, MatchAll):
+    if isinstance(expr, nodes.MatchAll):
         return ""
-    if isinstance(expr, And):
+    if isinstance(expr, nodes.And):
         return " and ".join(_operand(e) for e in expr.operands)
-    if isinstance(expr, Or):
+    if isinstance(expr, nodes.Or):
         return " or ".join(_operand(e) for e in expr.operands)
-    if isinstance(expr, Not):
+    if isinstance(expr, nodes.Not):
         return f"not {_operand(expr.operand)}"
     name = unparse_field(expr.field)
     not_ = "not " if getattr(expr, "negated", False) else ""
-    if isinstance(expr, Compare):
+    if isinstance(expr, nodes.Compare):
         return f"{name} {expr.op} {unparse_value(expr.value)}"
-    if isinstance(expr, In):
+    if isinstance(expr, nodes.In):
         return f"{name} {not_}in ({', '.join(unparse_value(v) for v in expr.values)})"
-    if isinstance(expr, Like):
+    if isinstance(expr, nodes.Like):
         return f"{name} {not_}like {unparse_value(expr.pattern)}"
-    if isinstance(expr, Has):
+    if isinstance(expr, nodes.Has):
         return f"{name} has {unparse_value(expr.tag)}"
-    assert isinstance(expr, Exists)
+    assert isinstance(expr, nodes.Exists)
     return f"{name} {not_}exists"

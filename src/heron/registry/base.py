@@ -52,21 +52,14 @@ import getpass
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from heron.registry.requests import (
-    AliasMove,
-    ModelUpdate,
-    NewModel,
-    NewVersion,
-    NewWebhook,
-    Rollback,
-    Transition,
-)
+from heron.registry import requests
 
 Stage = Literal["none", "staging", "production", "archived"]
 STAGES: tuple[Stage, ...] = ("none", "staging", "production", "archived")
 # Stages a rollback can restore: "none" and "archived" have no meaningful holder.
 ROLLBACK_STAGES: tuple[Stage, ...] = ("staging", "production")
 
+DeliveryStatus = Literal["delivered", "retrying", "failed", "refused"]
 EventName = Literal["version-created", "stage-changed", "alias-changed"]
 EVENTS: tuple[EventName, ...] = ("version-created", "stage-changed", "alias-changed")
 
@@ -195,14 +188,15 @@ class WebhookTarget:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One delivery attempt (every attempt is kept)."""
+    """One delivery attempt (every attempt is kept). The dispatcher hands the log a new
+    one with ``id`` 0: the log numbers it."""
 
     id: int
     webhook_id: int
     delivery: str  # the event delivery's id, shared by its attempts
     event: str
     attempt: int
-    status: Literal["delivered", "retrying", "failed", "refused"]
+    status: DeliveryStatus
     response_code: int | None
     error: str | None
     time: float
@@ -218,12 +212,14 @@ class Registry(Protocol):
 
     # --- models -------------------------------------------------------------
     def create_model(
-        self, request: NewModel, actor: Actor, *, exist_ok: bool = False
+        self, request: requests.NewModel, actor: Actor, *, exist_ok: bool = False
     ) -> RegisteredModel:
         """Conflict when it exists, unless ``exist_ok`` (then it is returned unchanged)."""
         ...
 
-    def update_model(self, name: str, request: ModelUpdate, actor: Actor) -> RegisteredModel:
+    def update_model(
+        self, name: str, request: requests.ModelUpdate, actor: Actor
+    ) -> RegisteredModel:
         """Change what the request gives; ``protected`` takes an admin."""
         ...
 
@@ -234,7 +230,7 @@ class Registry(Protocol):
         ...
 
     # --- versions -----------------------------------------------------------
-    def create_version(self, name: str, request: NewVersion, actor: Actor) -> ModelVersion:
+    def create_version(self, name: str, request: requests.NewVersion, actor: Actor) -> ModelVersion:
         """A new version (the model is created on first use); see :class:`NewVersion`.
         Files must already be in the artifact store the registry checks against."""
         ...
@@ -251,11 +247,11 @@ class Registry(Protocol):
         ...
 
     # --- changes ------------------------------------------------------------
-    def transition(self, name: str, request: Transition, actor: Actor) -> ModelVersion:
+    def transition(self, name: str, request: requests.Transition, actor: Actor) -> ModelVersion:
         """Move a version to a stage (a no-op when it is there already)."""
         ...
 
-    def set_alias(self, name: str, request: AliasMove, actor: Actor) -> ModelVersion:
+    def set_alias(self, name: str, request: requests.AliasMove, actor: Actor) -> ModelVersion:
         """Point an alias at a version (a no-op when it does already)."""
         ...
 
@@ -263,7 +259,7 @@ class Registry(Protocol):
         self, name: str, alias: str, actor: Actor, *, reason: str | None = None
     ) -> None: ...
 
-    def rollback(self, name: str, request: Rollback, actor: Actor) -> ModelVersion | None:
+    def rollback(self, name: str, request: requests.Rollback, actor: Actor) -> ModelVersion | None:
         """Give exactly one of a stage and an alias its previous holder back; return
         it (None when an alias is rolled back to not existing)."""
         ...
@@ -273,7 +269,7 @@ class Registry(Protocol):
         ...
 
     # --- webhooks -----------------------------------------------------------
-    def add_webhook(self, request: NewWebhook, actor: Actor) -> Webhook:
+    def add_webhook(self, request: requests.NewWebhook, actor: Actor) -> Webhook:
         """InvalidInput for a URL the egress policy refuses (heron.registry.egress)."""
         ...
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from heron.errors import Conflict
+from heron.registry import requests
 from heron.registry.base import (
     Actor,
     Delivery,
@@ -20,15 +21,6 @@ from heron.registry.base import (
     ModelVersion,
     RegisteredModel,
     Webhook,
-)
-from heron.registry.requests import (
-    AliasMove,
-    ModelUpdate,
-    NewModel,
-    NewVersion,
-    NewWebhook,
-    Rollback,
-    Transition,
 )
 from heron.registry.wire import (
     delivery_from_json,
@@ -62,7 +54,7 @@ class RemoteRegistry:
 
     # --- models -------------------------------------------------------------
     def create_model(
-        self, request: NewModel, actor: Actor, *, exist_ok: bool = False
+        self, request: requests.NewModel, actor: Actor, *, exist_ok: bool = False
     ) -> RegisteredModel:
         try:
             return model_from_json(self._send("POST", "/models", request))
@@ -71,7 +63,9 @@ class RemoteRegistry:
                 raise
             return self.get_model(request.name)
 
-    def update_model(self, name: str, request: ModelUpdate, actor: Actor) -> RegisteredModel:
+    def update_model(
+        self, name: str, request: requests.ModelUpdate, actor: Actor
+    ) -> RegisteredModel:
         return model_from_json(self._send("PATCH", self._model(name), request))
 
     def get_model(self, name: str) -> RegisteredModel:
@@ -81,7 +75,7 @@ class RemoteRegistry:
         return [model_from_json(m) for m in self.http.json("GET", "/models")]
 
     # --- versions -----------------------------------------------------------
-    def create_version(self, name: str, request: NewVersion, actor: Actor) -> ModelVersion:
+    def create_version(self, name: str, request: requests.NewVersion, actor: Actor) -> ModelVersion:
         return version_from_json(self._send("POST", f"{self._model(name)}/versions", request))
 
     def get_version(self, name: str, version: int) -> ModelVersion:
@@ -97,10 +91,10 @@ class RemoteRegistry:
         return version_from_json(data)
 
     # --- changes ------------------------------------------------------------
-    def transition(self, name: str, request: Transition, actor: Actor) -> ModelVersion:
+    def transition(self, name: str, request: requests.Transition, actor: Actor) -> ModelVersion:
         return version_from_json(self._send("POST", f"{self._model(name)}/transitions", request))
 
-    def set_alias(self, name: str, request: AliasMove, actor: Actor) -> ModelVersion:
+    def set_alias(self, name: str, request: requests.AliasMove, actor: Actor) -> ModelVersion:
         return version_from_json(self._send("POST", f"{self._model(name)}/aliases", request))
 
     def remove_alias(
@@ -109,7 +103,7 @@ class RemoteRegistry:
         params = {} if reason is None else {"reason": reason}
         self.http.request("DELETE", f"{self._model(name)}/aliases/{_q(alias)}", params=params)
 
-    def rollback(self, name: str, request: Rollback, actor: Actor) -> ModelVersion | None:
+    def rollback(self, name: str, request: requests.Rollback, actor: Actor) -> ModelVersion | None:
         data = self._send("POST", f"{self._model(name)}/rollback", request)
         return None if data.get("version") is None else version_from_json(data["version"])
 
@@ -117,7 +111,7 @@ class RemoteRegistry:
         return [history_from_json(h) for h in self.http.json("GET", f"{self._model(name)}/history")]
 
     # --- webhooks -----------------------------------------------------------
-    def add_webhook(self, request: NewWebhook, actor: Actor) -> Webhook:
+    def add_webhook(self, request: requests.NewWebhook, actor: Actor) -> Webhook:
         return webhook_from_json(self._send("POST", "/webhooks", request))
 
     def webhooks(self, model: str | None = None) -> list[Webhook]:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from heron.artifacts.base import BlobStore
 from heron.errors import InvalidInput
-from heron.registry import rules, sql_changes, sql_reads, sql_webhooks
+from heron.registry import requests, rules, sql_changes, sql_reads, sql_webhooks
 from heron.registry.base import (
     Actor,
     Delivery,
@@ -28,15 +28,6 @@ from heron.registry.base import (
     WebhookTarget,
 )
 from heron.registry.egress import EgressPolicy, parse_url
-from heron.registry.requests import (
-    AliasMove,
-    ModelUpdate,
-    NewModel,
-    NewVersion,
-    NewWebhook,
-    Rollback,
-    Transition,
-)
 from heron.registry.sql_changes import Changes
 from heron.registry.webhooks import WebhookDispatcher, check_secret
 from heron.store.sql import SqlStore
@@ -86,7 +77,7 @@ class SqlRegistry:
 
     # --- models -------------------------------------------------------------
     def create_model(
-        self, request: NewModel, actor: Actor, *, exist_ok: bool = False
+        self, request: requests.NewModel, actor: Actor, *, exist_ok: bool = False
     ) -> RegisteredModel:
         return self._tx.write(
             lambda conn: sql_changes.create_model(
@@ -94,7 +85,9 @@ class SqlRegistry:
             )
         )
 
-    def update_model(self, name: str, request: ModelUpdate, actor: Actor) -> RegisteredModel:
+    def update_model(
+        self, name: str, request: requests.ModelUpdate, actor: Actor
+    ) -> RegisteredModel:
         return self._tx.write(
             lambda conn: sql_changes.update_model(conn, name, request, actor, time.time())
         )
@@ -106,7 +99,7 @@ class SqlRegistry:
         return self._tx.read(sql_reads.models)
 
     # --- versions -----------------------------------------------------------
-    def create_version(self, name: str, request: NewVersion, actor: Actor) -> ModelVersion:
+    def create_version(self, name: str, request: requests.NewVersion, actor: Actor) -> ModelVersion:
         files = rules.check_files(request.files)
         if self._blobs is not None:
             missing = [f.digest for f in files if not self._blobs.has(f.digest)]
@@ -134,12 +127,12 @@ class SqlRegistry:
         return self._tx.read(lambda conn: sql_changes.resolve(conn, name, ref))
 
     # --- changes ------------------------------------------------------------
-    def transition(self, name: str, request: Transition, actor: Actor) -> ModelVersion:
+    def transition(self, name: str, request: requests.Transition, actor: Actor) -> ModelVersion:
         return self._change(
             lambda conn, now: sql_changes.transition(conn, name, request, actor, now)
         )
 
-    def set_alias(self, name: str, request: AliasMove, actor: Actor) -> ModelVersion:
+    def set_alias(self, name: str, request: requests.AliasMove, actor: Actor) -> ModelVersion:
         return self._change(
             lambda conn, now: sql_changes.set_alias(conn, name, request, actor, now)
         )
@@ -154,14 +147,14 @@ class SqlRegistry:
             )
         )
 
-    def rollback(self, name: str, request: Rollback, actor: Actor) -> ModelVersion | None:
+    def rollback(self, name: str, request: requests.Rollback, actor: Actor) -> ModelVersion | None:
         return self._change(lambda conn, now: sql_changes.rollback(conn, name, request, actor, now))
 
     def history(self, name: str) -> list[HistoryEntry]:
         return self._tx.read(lambda conn: sql_reads.history(conn, sql_reads.model_row(conn, name)))
 
     # --- webhooks -----------------------------------------------------------
-    def add_webhook(self, request: NewWebhook, actor: Actor) -> Webhook:
+    def add_webhook(self, request: requests.NewWebhook, actor: Actor) -> Webhook:
         rules.require_admin(actor, "add webhooks")
         parse_url(request.url)
         events = sql_webhooks.check_events(request.events)
@@ -192,26 +185,5 @@ class SqlRegistry:
     def webhook_targets(self, model: str, event: str) -> list[WebhookTarget]:
         return self._tx.read(lambda conn: sql_webhooks.targets(conn, model, event))
 
-    def record_delivery(
-        self,
-        webhook_id: int,
-        delivery: str,
-        event: str,
-        attempt: int,
-        status: str,
-        response_code: int | None,
-        error: str | None,
-    ) -> None:
-        self._tx.write(
-            lambda conn: sql_webhooks.record(
-                conn,
-                webhook_id,
-                delivery,
-                event,
-                attempt,
-                status,
-                response_code,
-                error,
-                time.time(),
-            )
-        )
+    def record_delivery(self, attempt: Delivery) -> None:
+        self._tx.write(lambda conn: sql_webhooks.record(conn, attempt))

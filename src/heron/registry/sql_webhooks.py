@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
@@ -94,32 +95,16 @@ def targets(conn: Connection, model: str, event: str) -> list[WebhookTarget]:
     return out
 
 
-def record(
-    conn: Connection,
-    webhook_id: int,
-    delivery: str,
-    event: str,
-    attempt: int,
-    status: str,
-    response_code: int | None,
-    error: str | None,
-    now: float,
-) -> None:
-    exists = conn.execute(select(_w.id).where(_w.id == webhook_id)).first()
+def record(conn: Connection, attempt: Delivery) -> None:
+    """Keep one delivery attempt (its ``id`` is numbered here; the error cut to 2,000
+    characters)."""
+    exists = conn.execute(select(_w.id).where(_w.id == attempt.webhook_id)).first()
     if exists is None:
         return  # removed while a delivery was in flight: nothing to log it under
-    conn.execute(
-        insert(s.webhook_deliveries).values(
-            webhook_id=webhook_id,
-            delivery=delivery,
-            event=event,
-            attempt=attempt,
-            status=status,
-            response_code=response_code,
-            error=None if error is None else error[:2000],
-            time=now,
-        )
-    )
+    row = {f.name: getattr(attempt, f.name) for f in fields(Delivery) if f.name != "id"}
+    if attempt.error is not None:
+        row["error"] = attempt.error[:2000]
+    conn.execute(insert(s.webhook_deliveries).values(**row))
 
 
 def deliveries(conn: Connection, webhook_id: int, limit: int) -> list[Delivery]:

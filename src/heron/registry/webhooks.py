@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import httpx
 
 from heron.errors import InvalidInput
-from heron.registry.base import ModelEvent, WebhookTarget
+from heron.registry.base import Delivery, DeliveryStatus, ModelEvent, WebhookTarget
 from heron.registry.egress import EgressPolicy, Target
 
 SIGNATURE_HEADER = "X-Heron-Signature"
@@ -85,21 +85,12 @@ class DeliveryLog(Protocol):
 
     def webhook_targets(self, model: str, event: str) -> list[WebhookTarget]: ...
 
-    def record_delivery(
-        self,
-        webhook_id: int,
-        delivery: str,
-        event: str,
-        attempt: int,
-        status: str,
-        response_code: int | None,
-        error: str | None,
-    ) -> None: ...
+    def record_delivery(self, attempt: Delivery) -> None: ...
 
 
 @dataclass(frozen=True)
 class _Outcome:
-    status: str  # delivered, retrying, failed, refused
+    status: DeliveryStatus
     code: int | None = None
     error: str | None = None
 
@@ -192,13 +183,17 @@ class WebhookDispatcher:
             if outcome.status == "retrying" and last:
                 outcome = _Outcome("failed", outcome.code, outcome.error)
             self._log.record_delivery(
-                target.hook.id,
-                delivery,
-                event.event,
-                attempt,
-                outcome.status,
-                outcome.code,
-                outcome.error,
+                Delivery(
+                    0,
+                    target.hook.id,
+                    delivery,
+                    event.event,
+                    attempt,
+                    outcome.status,
+                    outcome.code,
+                    outcome.error,
+                    time.time(),
+                )
             )
             if outcome.status != "retrying":
                 return

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from typing_extensions import Unpack
+
 from heron.errors import InvalidValue, StoreError
 from heron.remote.http import HttpClient
 from heron.store.base import (
@@ -25,6 +27,7 @@ from heron.store.base import (
     IngestResult,
     ProjectInfo,
     ProjectKeys,
+    RunEdit,
     RunInfo,
     RunSpec,
     RunTable,
@@ -139,19 +142,14 @@ class RemoteStore:
             "POST", f"/runs/{_quote(run_id)}/crashed", json={"at": at, "reason": reason}
         )
 
-    def update_run(
-        self,
-        run_id: str,
-        *,
-        name: str | None = None,
-        notes: str | None = None,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-    ) -> RunInfo:
-        body: dict[str, Any] = {"add_tags": list(add_tags), "remove_tags": list(remove_tags)}
-        if name is not None:
+    def update_run(self, run_id: str, **edit: Unpack[RunEdit]) -> RunInfo:
+        body: dict[str, Any] = {
+            "add_tags": list(edit.get("add_tags", ())),
+            "remove_tags": list(edit.get("remove_tags", ())),
+        }
+        if (name := edit.get("name")) is not None:
             body["name"] = name
-        if notes is not None:
+        if (notes := edit.get("notes")) is not None:
             body["notes"] = notes
         return self._ask("PATCH", f"/runs/{_quote(run_id)}", run_from_json, json=body)
 

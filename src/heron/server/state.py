@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from heron.artifacts.base import ArtifactStore
 from heron.server.events import EventHub
@@ -37,3 +37,7 @@ def server_state(request: Request) -> ServerState:
     """The FastAPI dependency every route takes."""
     state: ServerState = request.app.state.heron
     return state
+
+
+State = Annotated[ServerState, Depends(server_state)]
+"""A route's parameter type for the app's state (``state: State``)."""

@@ -82,6 +82,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import TypedDict, Unpack
 
 from heron.states import RunState
 from heron.store.events import Event as Event  # re-exported (heron.store)
@@ -340,6 +341,15 @@ class BlockSummaries:
 BlockRef = tuple[int, int, int]  # (chunk, start, count) of one block
 
 
+class RunEdit(TypedDict, total=False):
+    """What ``update_run`` changes, by keyword; a field not given (or None) is left alone."""
+
+    name: str | None
+    notes: str | None
+    add_tags: Sequence[str]  # a tag both added and removed ends up added
+    remove_tags: Sequence[str]
+
+
 @dataclass(frozen=True)
 class IngestResult:
     seq: int  # the run's ingested seq after the call
@@ -409,16 +419,9 @@ class RunStore(Protocol):
         error; a no-op on a run already ended. Raises NotFound."""
         ...
 
-    def update_run(
-        self,
-        run_id: str,
-        *,
-        name: str | None = None,
-        notes: str | None = None,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-    ) -> RunInfo:
-        """Edit a run's labels (None leaves a field alone) and return the run.
+    def update_run(self, run_id: str, **edit: Unpack[RunEdit]) -> RunInfo:
+        """Edit a run's labels (:class:`RunEdit`; None leaves a field alone) and return
+        the run.
 
         A tag both added and removed ends up added. Raises NotFound, and InvalidKey
         for an empty or over-long name or an invalid tag (nothing is changed then).

@@ -32,21 +32,8 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from heron.query import nodes
 from heron.query.fields import time_value
-from heron.query.nodes import (
-    And,
-    Compare,
-    Exists,
-    Expr,
-    Field,
-    Has,
-    In,
-    Like,
-    MatchAll,
-    Not,
-    Or,
-    Value,
-)
 from heron.query.parser import parse
 from heron.store.schema import projects, run_config, run_summary, run_tags, runs
 from heron.store.sqlext import Binary, Glob, is_number
@@ -98,7 +85,7 @@ def metric_column(part: str) -> ColumnElement[Any]:
     return type_coerce(column, Float()) if part == "count" else column
 
 
-def _json_strings(values: Iterable[Value]) -> list[str]:
+def _json_strings(values: Iterable[nodes.Value]) -> list[str]:
     """How a summary string may be stored: JSON, with or without \\u escapes."""
     out: list[str] = []
     for v in values:
@@ -107,7 +94,7 @@ def _json_strings(values: Iterable[Value]) -> list[str]:
 
 
 # --- positive tests: "= < <= > >=" and "in" -----------------------------------------
-def _config_test(op: str, values: list[Value]) -> ColumnElement[bool]:
+def _config_test(op: str, values: list[nodes.Value]) -> ColumnElement[bool]:
     c = run_config.c
     by_kind = {kind: [v for v in values if v.kind == kind] for kind in ("number", "string", "bool")}
     compare = _OPS[op]
@@ -128,7 +115,7 @@ def _config_test(op: str, values: list[Value]) -> ColumnElement[bool]:
     return or_(false(), *tests)
 
 
-def _metric_test(f: Field, op: str, values: list[Value]) -> ColumnElement[bool]:
+def _metric_test(f: nodes.Field, op: str, values: list[nodes.Value]) -> ColumnElement[bool]:
     column = metric_column(f.part)
     tests: list[ColumnElement[bool]] = []
     nums = [number(v.value) for v in values if v.kind == "number"]
@@ -141,7 +128,7 @@ def _metric_test(f: Field, op: str, values: list[Value]) -> ColumnElement[bool]:
     return row_exists(run_summary, run_summary.c.key == f.key, or_(false(), *tests))
 
 
-def _attr_test(f: Field, op: str, values: list[Value]) -> ColumnElement[bool]:
+def _attr_test(f: nodes.Field, op: str, values: list[nodes.Value]) -> ColumnElement[bool]:
     if f.key == "created":
         seconds = [number(time_value(v)) for v in values]
         created = runs.c.created_at
@@ -167,7 +154,7 @@ def attr_column(key: str) -> ColumnElement[Any]:
     return runs.c["group_name" if key == "group" else key]
 
 
-def _test(f: Field, op: str, values: list[Value]) -> ColumnElement[bool]:
+def _test(f: nodes.Field, op: str, values: list[nodes.Value]) -> ColumnElement[bool]:
     """``f op v`` (or ``f in values`` when op is '='), false when the run lacks ``f``."""
     if f.kind == "config":
         return row_exists(run_config, run_config.c.key == f.key, _config_test(op, values))
@@ -178,7 +165,7 @@ def _test(f: Field, op: str, values: list[Value]) -> ColumnElement[bool]:
     return _attr_test(f, op, values)
 
 
-def _like(f: Field, pattern: str) -> ColumnElement[bool]:
+def _like(f: nodes.Field, pattern: str) -> ColumnElement[bool]:
     if f.kind == "config":
         c = run_config.c
         return row_exists(run_config, c.key == f.key, c.vtype == "str", Glob(c.text, pattern))
@@ -194,7 +181,7 @@ def _like(f: Field, pattern: str) -> ColumnElement[bool]:
     )
 
 
-def presence(f: Field) -> ColumnElement[bool]:
+def presence(f: nodes.Field) -> ColumnElement[bool]:
     """The run has a value for ``f`` (what ``exists`` tests)."""
     if f.kind == "config":
         return row_exists(run_config, run_config.c.key == f.key)
@@ -211,36 +198,36 @@ def presence(f: Field) -> ColumnElement[bool]:
     return true()
 
 
-def _negated(f: Field, positive: ColumnElement[bool]) -> ColumnElement[bool]:
+def _negated(f: nodes.Field, positive: ColumnElement[bool]) -> ColumnElement[bool]:
     # Tags are a set every run has (maybe empty): `tags not in (..)` is plain negation.
     if f.kind == "tags":
         return not_(positive)
     return and_(presence(f), not_(positive))
 
 
-def compile_expr(expr: Expr) -> ColumnElement[bool]:
+def compile_expr(expr: nodes.Expr) -> ColumnElement[bool]:
     """The WHERE clause of a parsed filter (see the module doc)."""
-    if isinstance(expr, MatchAll):
+    if isinstance(expr, nodes.MatchAll):
         return true()
-    if isinstance(expr, And):
+    if isinstance(expr, nodes.And):
         return and_(*(compile_expr(e) for e in expr.operands))
-    if isinstance(expr, Or):
+    if isinstance(expr, nodes.Or):
         return or_(*(compile_expr(e) for e in expr.operands))
-    if isinstance(expr, Not):
+    if isinstance(expr, nodes.Not):
         return not_(compile_expr(expr.operand))
-    if isinstance(expr, Compare):
+    if isinstance(expr, nodes.Compare):
         if expr.op == "!=":
             return _negated(expr.field, _test(expr.field, "=", [expr.value]))
         return _test(expr.field, expr.op, [expr.value])
-    if isinstance(expr, In):
+    if isinstance(expr, nodes.In):
         positive = _test(expr.field, "=", list(expr.values))
         return _negated(expr.field, positive) if expr.negated else positive
-    if isinstance(expr, Like):
+    if isinstance(expr, nodes.Like):
         positive = _like(expr.field, str(expr.pattern.value))
         return _negated(expr.field, positive) if expr.negated else positive
-    if isinstance(expr, Has):
+    if isinstance(expr, nodes.Has):
         return _test(expr.field, "=", [expr.tag])
-    assert isinstance(expr, Exists)
+    assert isinstance(expr, nodes.Exists)
     present = presence(expr.field)
     return not_(present) if expr.negated else present
 

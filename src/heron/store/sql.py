@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
+from typing_extensions import Unpack
 
 from heron.errors import InvalidKey, NotFound, StoreError
 from heron.keys import check_tag
@@ -32,6 +33,7 @@ from heron.store.base import (
     ProjectInfo,
     ProjectKeys,
     RunChange,
+    RunEdit,
     RunInfo,
     RunSpec,
     RunTable,
@@ -155,24 +157,16 @@ class SqlStore:
 
         return self._tx.write(work) if ids else 0
 
-    def update_run(
-        self,
-        run_id: str,
-        *,
-        name: str | None = None,
-        notes: str | None = None,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-    ) -> RunInfo:
+    def update_run(self, run_id: str, **edit: Unpack[RunEdit]) -> RunInfo:
         changes: dict[str, Any] = {}
-        if name is not None:
+        if (name := edit.get("name")) is not None:
             changes["name"] = _check_run_name(name)
-        if notes is not None:
+        if (notes := edit.get("notes")) is not None:
             if not isinstance(notes, str):
                 raise InvalidKey(f"run notes must be a string, got {notes!r}")
             changes["notes"] = notes
-        add = sorted({check_tag(tag) for tag in add_tags})
-        remove = sorted({str(tag) for tag in remove_tags} - set(add))
+        add = sorted({check_tag(tag) for tag in edit.get("add_tags", ())})
+        remove = sorted({str(tag) for tag in edit.get("remove_tags", ())} - set(add))
 
         def work(conn: Connection) -> RunInfo:
             _require_run(conn, run_id)

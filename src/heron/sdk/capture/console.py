@@ -144,14 +144,7 @@ class ConsoleCapture:
         """Record what is left (an unfinished line too), then put the real streams back.
         A stream someone replaced after us stays theirs; our tee in it passes through."""
         with self._lock:
-            if not self._busy:  # else a signal handler interrupted a write: state is torn
-                self._busy = True
-                try:
-                    self._close()
-                except Exception as exc:
-                    self._fail(exc)
-                finally:
-                    self._busy = False
+            self._guarded(self._close)  # skipped inside a write (a signal handler): state is torn
             self._release()
 
     def abandon(self) -> None:
@@ -176,32 +169,32 @@ class ConsoleCapture:
         """Take in what was written to ``stream``. Never raises."""
         if self._failed or not text:
             return
-        with self._lock:
-            if self._busy:
-                return
-            self._busy = True
-            try:
-                line = self._lines[stream]
-                if line.cr or "\n" in text or "\r" in text:
-                    self._write(stream, line, text)
-                else:  # part of a line (print writes its pieces apart): the common case
-                    line.add(text)
-            except Exception as exc:
-                self._fail(exc)
-            finally:
-                self._busy = False
+        self._guarded(self._take, stream, text)
+
+    def _take(self, stream: str, text: str) -> None:
+        line = self._lines[stream]
+        if line.cr or "\n" in text or "\r" in text:
+            self._write(stream, line, text)
+        else:  # part of a line (print writes its pieces apart): the common case
+            line.add(text)
 
     def flush(self, stream: str) -> None:
         """The script flushed ``stream``: record its unfinished line (rate-limited)."""
         line = self._lines[stream]
         if self._failed or self.capped or not line.parts:
             return
+        self._guarded(self._snapshot, stream, line)
+
+    def _guarded(self, work: Callable[..., None], *args: Any) -> None:
+        """``work(*args)`` under the lock, unless this thread is inside one already (a
+        signal handler printing mid-write: the state is torn); a failure stops
+        capture (``_fail``), never raises."""
         with self._lock:
             if self._busy:
                 return
             self._busy = True
             try:
-                self._snapshot(stream, line)
+                work(*args)
             except Exception as exc:
                 self._fail(exc)
             finally:

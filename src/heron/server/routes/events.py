@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from heron.server.problems import PROBLEMS
-from heron.server.state import ServerState, server_state
+from heron.server.state import State
 
 router = APIRouter(tags=["events"], responses=PROBLEMS)
-State = Annotated[ServerState, Depends(server_state)]
 
 
 @router.get(

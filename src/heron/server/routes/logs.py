@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from heron import wire
 from heron.errors import InvalidInput
 from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
-from heron.server.state import ServerState, server_state
+from heron.server.state import State
 from heron.store.base import CONSOLE_PAGE_MAX, RunStore
 
 router = APIRouter(tags=["logs"], responses=PROBLEMS)
-State = Annotated[ServerState, Depends(server_state)]
 _DOWNLOAD_PAGE = 5000  # lines read per query while streaming the download
 
 

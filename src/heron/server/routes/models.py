@@ -19,24 +19,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from heron.errors import NotFound
-from heron.registry import wire
+from heron.registry import requests, wire
 from heron.registry.base import Actor, ModelVersion, Registry
-from heron.registry.requests import (
-    AliasMove,
-    ModelUpdate,
-    NewModel,
-    NewVersion,
-    NewWebhook,
-    Rollback,
-    Transition,
-)
 from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
-from heron.server.state import ServerState, server_state
+from heron.server.state import ServerState, State
 from heron.store.base import RunInfo
 
 router = APIRouter(tags=["models"], responses=PROBLEMS)
-State = Annotated[ServerState, Depends(server_state)]
 
 
 def registry_of(state: State) -> Registry:
@@ -73,7 +63,7 @@ def list_models(registry: Reg) -> Response:
 @router.post(
     "/models", status_code=201, response_model=wire.Model, summary="Create a registered model"
 )
-def create_model(registry: Reg, actor: Who, body: NewModel) -> Response:
+def create_model(registry: Reg, actor: Who, body: requests.NewModel) -> Response:
     return created(wire.model_to_json(registry.create_model(body, actor)))
 
 
@@ -87,7 +77,7 @@ def get_model(registry: Reg, name: str) -> Response:
     response_model=wire.Model,
     summary="Change description, tags, protected stages/aliases",
 )
-def update_model(registry: Reg, actor: Who, name: str, body: ModelUpdate) -> Response:
+def update_model(registry: Reg, actor: Who, name: str, body: requests.ModelUpdate) -> Response:
     return json_response(wire.model_to_json(registry.update_model(name, body, actor)))
 
 
@@ -109,7 +99,7 @@ def list_versions(registry: Reg, name: str) -> Response:
     response_model=wire.ModelVersion,
     summary="Register a new version",
 )
-def create_version(registry: Reg, actor: Who, name: str, body: NewVersion) -> Response:
+def create_version(registry: Reg, actor: Who, name: str, body: requests.NewVersion) -> Response:
     return created(wire.version_to_json(registry.create_version(name, body, actor)))
 
 
@@ -150,7 +140,7 @@ def _detailed(state: ServerState, version: ModelVersion) -> wire.VersionDetail:
     response_model=wire.ModelVersion,
     summary="Move a version to a stage",
 )
-def transition(registry: Reg, actor: Who, name: str, body: Transition) -> Response:
+def transition(registry: Reg, actor: Who, name: str, body: requests.Transition) -> Response:
     return json_response(wire.version_to_json(registry.transition(name, body, actor)))
 
 
@@ -159,7 +149,7 @@ def transition(registry: Reg, actor: Who, name: str, body: Transition) -> Respon
     response_model=wire.ModelVersion,
     summary="Point an alias at a version",
 )
-def set_alias(registry: Reg, actor: Who, name: str, body: AliasMove) -> Response:
+def set_alias(registry: Reg, actor: Who, name: str, body: requests.AliasMove) -> Response:
     return json_response(wire.version_to_json(registry.set_alias(name, body, actor)))
 
 
@@ -176,7 +166,7 @@ def remove_alias(
     response_model=wire.RollbackResult,
     summary="Give a stage or alias its previous holder",
 )
-def rollback(registry: Reg, actor: Who, name: str, body: Rollback) -> Response:
+def rollback(registry: Reg, actor: Who, name: str, body: requests.Rollback) -> Response:
     return json_response(wire.rollback_to_json(registry.rollback(name, body, actor)))
 
 
@@ -202,7 +192,7 @@ def list_webhooks(registry: Reg, model: str | None = None) -> Response:
 
 
 @router.post("/webhooks", status_code=201, response_model=wire.Webhook, summary="Add a webhook")
-def add_webhook(registry: Reg, actor: Who, body: NewWebhook) -> Response:
+def add_webhook(registry: Reg, actor: Who, body: requests.NewWebhook) -> Response:
     return created(wire.webhook_to_json(registry.add_webhook(body, actor)))
 
 

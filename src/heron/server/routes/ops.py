@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
@@ -12,10 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from heron.server.models import Health, Ready
 from heron.server.problems import PROBLEM_TYPE, PROBLEMS, problem
 from heron.server.responses import json_response
-from heron.server.state import ServerState, server_state
+from heron.server.state import State
 
 router = APIRouter(tags=["operations"])
-State = Annotated[ServerState, Depends(server_state)]
 
 
 @router.get("/healthz", response_model=Health, summary="The process is alive")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from heron import wire
 from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
-from heron.server.state import ServerState, server_state
+from heron.server.state import State
 
 router = APIRouter(tags=["projects"], responses=PROBLEMS)
-State = Annotated[ServerState, Depends(server_state)]
 
 
 @router.get("/projects", response_model=list[wire.Project], summary="Every project")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from heron import wire
 from heron.errors import InvalidInput
@@ -20,13 +20,12 @@ from heron.server.models import (
 )
 from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
-from heron.server.state import ServerState, server_state
+from heron.server.state import State
 from heron.service import MAX_BULK_RUNS, BulkRequest
 from heron.service import BulkResult as Bulk
 from heron.store.base import Batch
 
 router = APIRouter(tags=["runs"], responses=PROBLEMS)
-State = Annotated[ServerState, Depends(server_state)]
 
 
 @router.post("/runs", response_model=wire.Run, summary="Create a run (idempotent on id)")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from heron import wire
 from heron.keys import check_key
@@ -22,11 +21,10 @@ from heron.server.downsample import (
 from heron.server.models import Chart, ChartSeries, SeriesQuery
 from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
-from heron.server.state import ServerState, server_state
+from heron.server.state import ServerState, State
 from heron.store.base import BlockReads, ChartAxis, Float64Array, RunStore, Series
 
 router = APIRouter(tags=["series"], responses=PROBLEMS)
-State = Annotated[ServerState, Depends(server_state)]
 _BUILTIN_AXES: tuple[ChartAxis, ...] = ("step", "time", "relative_time")
 _NONE = np.empty(0, np.float64)
 _READERS = 4  # below the store's connection pool (5 + 10 overflow)
