@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from heron.artifacts import (
     materialize_version,
 )
 from heron.artifacts.digest import bytes_digest, manifest_digest
+from heron.artifacts.files import cache_folder
 from heron.errors import DigestMismatch, InvalidInput, UnsafePath
 from heron.store.base import ArtifactVersion, FileEntry
 
@@ -374,3 +376,20 @@ def test_materialize_version_checks_every_path(store: LocalArtifactStore, tmp_pa
     with pytest.raises(UnsafePath):
         materialize_version(version_of([bad], True), store, tmp_path / "out")
     assert not (tmp_path / "escape").exists()
+
+
+def test_a_cache_folder_is_built_only_from_a_well_formed_digest(tmp_path: Path) -> None:
+    good = FileEntry("w.bin", bytes_digest(b"w"), 1)
+    version = version_of([good], single_file=True)
+    assert cache_folder(tmp_path, version, "it") == tmp_path / version.digest.replace(":", "-")
+    hostile = [
+        dataclasses.replace(version, digest="sha256:../../../../x"),
+        dataclasses.replace(version, digest="sha256:" + "A" * 64),
+        dataclasses.replace(version, files=(FileEntry("../up.bin", good.digest, 1),)),
+        dataclasses.replace(version, files=(FileEntry("/abs.bin", good.digest, 1),)),
+        dataclasses.replace(version, files=(FileEntry("w.bin", "sha256:../x", 1),)),
+    ]
+    for bad in hostile:
+        with pytest.raises(UnsafePath, match=r"^it: the store answered"):
+            cache_folder(tmp_path, bad, "it")
+    assert list(tmp_path.iterdir()) == []

@@ -183,3 +183,39 @@ def _is_current(target: Path, entry: FileEntry) -> bool:
     if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
         return False
     return file_digest(target) == entry.digest
+
+
+def cache_folder(root: Path, version: ArtifactVersion, what: str) -> Path:
+    """``root/sha256-<hex>``: where ``version`` is cached, once its digest and every
+    file's path and digest are known safe to build paths from; UnsafePath (naming
+    ``what``) before anything touches the disk.
+
+    They come from the store, which may be a server: a digest such as
+    ``sha256:../../x`` would otherwise name a folder outside the cache."""
+    try:
+        hex_digest = parse_digest(version.digest)
+    except InvalidInput:
+        raise UnsafePath(
+            f"{what}: the store answered artifact digest {_shown(version.digest)}, which "
+            "is not 'sha256:' and 64 lowercase hex digits; refusing to use it as a cache "
+            "folder (a server answering this is faulty or hostile)"
+        ) from None
+    for entry in version.files:
+        try:
+            check_artifact_path(entry.path)
+        except InvalidInput as exc:
+            raise UnsafePath(f"{what}: the store answered an unsafe file path: {exc}") from None
+        try:
+            parse_digest(entry.digest)
+        except InvalidInput:
+            raise UnsafePath(
+                f"{what}: the store answered file {entry.path!r} with digest "
+                f"{_shown(entry.digest)}, which is not 'sha256:' and 64 lowercase hex "
+                "digits; refusing to use it"
+            ) from None
+    return root / f"sha256-{hex_digest}"
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 100 else text[:100] + "..."

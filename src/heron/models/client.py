@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heron.artifacts.base import BlobStore
-from heron.artifacts.digest import parse_digest
-from heron.artifacts.files import collect, materialize_version
-from heron.errors import DigestMismatch, InvalidInput, NotFound, UnsafePath
-from heron.keys import check_artifact_path
+from heron.artifacts.files import cache_folder, collect, materialize_version
+from heron.errors import DigestMismatch, InvalidInput, NotFound
 from heron.models import flavors, manifest
 from heron.registry.base import (
     Actor,
@@ -238,8 +236,8 @@ class Models:
             else self.resolve(uri_or_version)
         )
         artifact = self.artifact(version)
-        hex_digest = _checked(version, artifact)
-        dest = self.cache / "models" / f"sha256-{hex_digest}"
+        what = f"model {version.model} v{version.version}"
+        dest = cache_folder(self.cache / "models", artifact, what)
         return materialize_version(artifact, self.blobs, dest)
 
     def load(
@@ -340,42 +338,6 @@ class Models:
         if isinstance(self.registry, DeliversWebhooks):
             return self.registry.wait_for_webhooks(timeout)
         return True
-
-
-def _checked(version: ModelVersion, artifact: ArtifactVersion) -> str:
-    """The hex of the artifact's digest, once it and every file's path and digest are
-    known safe to build paths from; UnsafePath before anything touches the disk.
-
-    They come from the store, which may be a server: a digest such as
-    ``sha256:../../x`` would otherwise name a folder outside the cache."""
-    what = f"model {version.model} v{version.version}"
-    try:
-        hex_digest = parse_digest(artifact.digest)
-    except InvalidInput:
-        raise UnsafePath(
-            f"{what}: the store answered artifact digest {_shown(artifact.digest)}, which "
-            "is not 'sha256:' and 64 lowercase hex digits; refusing to use it as a cache "
-            "folder (a server answering this is faulty or hostile)"
-        ) from None
-    for entry in artifact.files:
-        try:
-            check_artifact_path(entry.path)
-        except InvalidInput as exc:
-            raise UnsafePath(f"{what}: the store answered an unsafe file path: {exc}") from None
-        try:
-            parse_digest(entry.digest)
-        except InvalidInput:
-            raise UnsafePath(
-                f"{what}: the store answered file {entry.path!r} with digest "
-                f"{_shown(entry.digest)}, which is not 'sha256:' and 64 lowercase hex "
-                "digits; refusing to use it"
-            ) from None
-    return hex_digest
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 100 else text[:100] + "..."
 
 
 def _run_id(run: RunLike) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from heron.artifacts.files import cache_folder
 from heron.errors import HeronError, InvalidInput, InvalidKey, InvalidValue
 from heron.keys import (
     check_artifact_path,
@@ -378,7 +379,7 @@ class Run:
 
     def download(self, version: ArtifactVersion) -> Path:
         """A local copy of ``version`` (cached): its file for a single-file artifact."""
-        dest = self._cache_dir / "artifacts" / version.digest.replace(":", "-")
+        dest = cache_folder(self._cache_dir / "artifacts", version, f"artifact {version.ref}")
         return self._backend.download_artifact(version, dest)
 
     def use_dataset(self, path: str | Path, name: str | None = None) -> dict[str, Any]:
