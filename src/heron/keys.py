@@ -6,6 +6,15 @@ Metric keys (also summary and config keys)
     and spaces; ``/`` separates namespaces (``train/loss``) and may not start or end
     the key or repeat (``a//b``). Keys starting with ``system/`` are written by the
     system metrics sampler; ``_`` starts reserved names (``_time``, ``_step``).
+
+Run names and groups (labels), tags
+    1-256 characters of any script, inner spaces allowed; no control characters (nor
+    line or paragraph separators) and no leading or trailing whitespace.
+
+Free text (notes, descriptions, config values): any characters but lone surrogates
+    (``"\\ud800"`` in JSON), which no database can store; notes at most 1 MiB of UTF-8.
+
+docs/server.md "Limits" lists every limit; change them here and there together.
 """
 
 from __future__ import annotations
@@ -19,10 +28,15 @@ from heron.errors import InvalidKey, UnsafePath
 MAX_KEY_LENGTH = 256
 MAX_NAME_LENGTH = 128
 MAX_PATH_LENGTH = 1024
+MAX_RUN_NAME_LENGTH = 256  # run names and groups (the runs.name column)
+MAX_TAG_LENGTH = 256
+MAX_CONFIG_PATH_LENGTH = 512  # a dotted config path (the run_config.key column)
+MAX_RESUME_KEY_LENGTH = 128
+MAX_FREE_TEXT_BYTES = 1 << 20  # notes: 1 MiB of UTF-8
 
 _KEY_CHARS = re.compile(r"^[\w\-./:()\[\]@=,+ ]+$")
 _NAME = re.compile(r"^[\w][\w\-.]*$")  # projects, artifact names, aliases
-_TAG = re.compile(r"^[^\x00-\x1f\x7f]+$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def key_problem(key: object) -> str | None:
@@ -33,8 +47,8 @@ def key_problem(key: object) -> str | None:
         return "metric key is empty"
     if len(key) > MAX_KEY_LENGTH:
         return f"metric key is {len(key)} characters long; the limit is {MAX_KEY_LENGTH}"
-    if not _KEY_CHARS.match(key):
-        bad = sorted({c for c in key if not _KEY_CHARS.match(c)})
+    if not _KEY_CHARS.fullmatch(key):
+        bad = sorted({c for c in key if not _KEY_CHARS.fullmatch(c)})
         return (
             f"metric key {key!r} contains {''.join(bad)!r}; use letters, digits, "
             "spaces and _ - . / : ( ) [ ] @ = , +"
@@ -58,7 +72,7 @@ def check_name(name: object, what: str = "name") -> str:
     """Project names, artifact names and aliases: ``[\\w][\\w-.]*``, at most 128 chars."""
     if not isinstance(name, str) or not name:
         raise InvalidKey(f"{what} must be a non-empty string, got {name!r}")
-    if len(name) > MAX_NAME_LENGTH or not _NAME.match(name):
+    if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):
         raise InvalidKey(
             f"{what} {name!r} is not valid: use up to {MAX_NAME_LENGTH} letters, digits, "
             "'_', '-' and '.', starting with a letter, digit or '_'"
@@ -67,11 +81,65 @@ def check_name(name: object, what: str = "name") -> str:
 
 
 def check_tag(tag: object) -> str:
-    if not isinstance(tag, str) or not tag.strip():
-        raise InvalidKey(f"tags are non-empty strings, got {tag!r}")
-    if len(tag) > 256 or not _TAG.match(tag):
-        raise InvalidKey(f"tag {tag!r} is too long (256 max) or has control characters")
-    return tag
+    return check_label(tag, "tag", MAX_TAG_LENGTH)
+
+
+def check_label(value: object, what: str, limit: int = MAX_RUN_NAME_LENGTH) -> str:
+    """Run names, groups and tags: 1-``limit`` characters of any script, inner spaces
+    allowed; no control characters (nor line/paragraph separators, nor lone surrogates)
+    and no leading or trailing whitespace."""
+    if not isinstance(value, str) or not value:
+        raise InvalidKey(f"a {what} is a non-empty string, got {value!r}")
+    if len(value) > limit:
+        raise InvalidKey(f"a {what} is {len(value):,} characters long; the limit is {limit}")
+    bad = sorted({c for c in value if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp")})
+    if bad:
+        raise InvalidKey(
+            f"{what} {value!r} contains control characters ({', '.join(map(ascii, bad))}); "
+            "use printable characters only"
+        )
+    if value != value.strip():
+        raise InvalidKey(f"{what} {value!r} has leading or trailing whitespace")
+    return value
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored (a lone surrogate), or None."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    return (
+        f"text contains the lone surrogate {found.group()!a} at position "
+        f"{found.start()}, which is not a character (send valid Unicode)"
+    )
+
+
+def check_text(text: object, what: str, max_bytes: int | None = None) -> str:
+    """Free text (notes, descriptions): a string of valid Unicode (no lone
+    surrogates), at most ``max_bytes`` bytes of UTF-8 when given."""
+    if not isinstance(text, str):
+        raise InvalidKey(f"{what} must be a string, got {type(text).__name__}")
+    problem = text_problem(text)
+    if problem:
+        raise InvalidKey(f"{what}: {problem}")
+    if max_bytes is not None and len(text) > max_bytes // 4:  # cheap unless it may be over
+        size = len(text.encode("utf-8"))
+        if size > max_bytes:
+            raise InvalidKey(f"{what} is {size:,} bytes of UTF-8; the limit is {max_bytes:,}")
+    return text
+
+
+def check_strings(value: object, what: str) -> None:
+    """Every string inside ``value`` (dicts' keys and values, lists) is valid Unicode."""
+    if isinstance(value, str):
+        check_text(value, what)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_strings(k, what)
+            check_strings(v, what)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            check_strings(item, what)
 
 
 def check_artifact_path(path: object) -> str:

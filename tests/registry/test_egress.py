@@ -109,3 +109,32 @@ def test_bad_allow_entries_are_refused(entry: str) -> None:
 def test_malformed_urls_are_invalid(url: object) -> None:
     with pytest.raises(InvalidInput):
         DEFAULT.check(url, resolver("93.184.216.34"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("2002:7f00:1::", "6to4"),  # 6to4 of 127.0.0.1
+        ("2002:a00:1::1", "6to4"),  # 6to4 of 10.0.0.1
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo|private"),
+        ("fec0::1", "site-local|not a public"),
+        ("64:ff9b::7f00:1", "NAT64"),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", "NAT64"),  # NAT64 of the metadata service
+        ("64:ff9b:1::1", "NAT64"),
+        ("::7f00:1", "reserved"),
+        ("ff0e::1", "multicast"),
+        ("2001:db8::1", "private|not a public"),
+    ],
+)
+def test_the_default_refuses_tunnels_translations_and_every_non_global(
+    address: str, why: str
+) -> None:
+    with pytest.raises(InvalidInput, match=why):
+        DEFAULT.check("https://hooks.example.com/x", resolver(address))  # type: ignore[arg-type]
+
+
+def test_public_ipv6_passes_and_the_allow_list_still_admits_a_tunnel() -> None:
+    target = DEFAULT.check("https://h.example.com/", resolver("2606:4700::1111"))  # type: ignore[arg-type]
+    assert target.address == "2606:4700::1111"
+    policy = EgressPolicy.parse("2002::/16")
+    assert policy.check("https://h.example.com/", resolver("2002:7f00:1::")).address  # type: ignore[arg-type]

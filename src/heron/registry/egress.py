@@ -6,10 +6,14 @@ the request then goes to the checked address (the name is not resolved again, so
 DNS answer that changes in between cannot slip a private address in), and redirects
 are never followed.
 
-Default (``HERON_WEBHOOK_ALLOW`` unset): only public addresses. Loopback, private
-(10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10, home of
-cloud metadata services such as 169.254.169.254), shared (100.64/10), multicast and
-reserved addresses are refused.
+Default (``HERON_WEBHOOK_ALLOW`` unset): only public addresses, those
+``ipaddress.ip_address(a).is_global`` calls global. Loopback, private (10/8,
+172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10, home of cloud
+metadata services such as 169.254.169.254), shared (100.64/10), multicast and
+reserved addresses are refused; so are the IPv6 ranges that carry or translate to an
+IPv4 address (which could be a private one) or that older Pythons call global: 6to4
+(2002::/16), Teredo (2001::/32), NAT64 (64:ff9b::/96, 64:ff9b:1::/48), site-local
+(fec0::/10); IPv4-mapped addresses are checked as the IPv4 address.
 
 With ``HERON_WEBHOOK_ALLOW`` set (a comma-separated list), a target is allowed only
 when an entry matches it; the list replaces the default. Entries:
@@ -165,8 +169,24 @@ def _in(address: IPAddress, network: IPNetwork) -> bool:
     return address.version == network.version and address in network
 
 
+_TUNNELS = tuple(
+    (ipaddress.IPv6Network(net), label)
+    for net, label in (
+        ("2002::/16", "a 6to4 address (it tunnels to an IPv4 address)"),
+        ("2001::/32", "a Teredo address (it tunnels to an IPv4 address)"),
+        ("64:ff9b::/96", "a NAT64 address (it translates to an IPv4 address)"),
+        ("64:ff9b:1::/48", "a local NAT64 address (it translates to an IPv4 address)"),
+        ("fec0::/10", "a site-local address"),
+    )
+)
+
+
 def _not_public(address: IPAddress) -> str | None:
     """Why ``address`` is not a public unicast address, or None."""
+    if isinstance(address, ipaddress.IPv6Address):
+        for network, tunnel in _TUNNELS:
+            if address in network:
+                return tunnel
     for attribute, label in (
         ("is_unspecified", "the unspecified address"),
         ("is_loopback", "a loopback address"),

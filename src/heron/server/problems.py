@@ -3,21 +3,32 @@
 HeronError renders itself (``to_problem``); FastAPI's validation errors become 400
 (malformed JSON) or 422 (wrong fields) with the field list in ``errors``; unknown
 routes 404; anything unexpected 500 with a generic message (details go to the log,
-never to the client).
+never to the client). The 500 is answered by ``ProblemMiddleware`` rather than by
+Starlette's outermost error handler, which re-raises after answering and so makes
+the ASGI server drop the keep-alive connection: here the exception ends with the
+answer and the connection serves the next request.
+
+``ProblemMiddleware`` also refuses, with 400, a JSON body that escapes a lone
+surrogate (``"\\ud800"``): it parses into a Python string that no database and no
+UTF-8 encoder accepts, so no route ever sees one. Problem JSON is written in ASCII
+(escapes), so whatever a message quotes can always be sent.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from typing_extensions import NotRequired, TypedDict
 
-from heron.errors import HeronError
+from heron.errors import HeronError, InvalidInput
 
 log = logging.getLogger("heron.server")
 PROBLEM_TYPE = "application/problem+json"
@@ -64,15 +75,126 @@ def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> di
     return {"type": _ERRORS + kind, "title": title, "status": status, "detail": detail, **extra}
 
 
+class ProblemResponse(JSONResponse):
+    """Problem JSON, in ASCII: a message that quotes odd input can always be encoded."""
+
+    media_type = PROBLEM_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def problem_response(error: HeronError) -> JSONResponse:
-    return JSONResponse(error.to_problem(), error.status_code, media_type=PROBLEM_TYPE)
+    return ProblemResponse(error.to_problem(), error.status_code)
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(HeronError, _heron_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    # Only for failures outside ProblemMiddleware (another middleware's); see below.
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(ProblemMiddleware)  # inside the middlewares added after this
+
+
+class ProblemMiddleware:
+    """Answers an unexpected exception with a logged 500 problem (the connection lives
+    on), and refuses JSON bodies with lone surrogates (400)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            if _is_json(scope):
+                body = await _read_body(receive)
+                if lone_surrogate(body):
+                    error = InvalidInput(
+                        "the JSON body contains a lone surrogate escape (such as \\ud800), "
+                        "which is not a character; send valid Unicode"
+                    )
+                    await problem_response(error)(scope, receive, send)
+                    return
+                receive = _replay(body, receive)
+            await self.app(scope, receive, tracked)
+        except HeronError as exc:  # from reading the body (too large, say)
+            if started:
+                raise
+            await problem_response(exc)(scope, receive, send)
+        except Exception as exc:
+            if started:  # too late for an answer: the ASGI server closes the connection
+                raise
+            request = Request(scope)
+            await (await _unexpected(request, exc))(scope, receive, send)
+
+
+def _is_json(scope: Scope) -> bool:
+    if scope.get("method") not in ("POST", "PUT", "PATCH", "DELETE"):
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return b"json" in value.lower()
+    return False
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
+
+
+def lone_surrogate(body: bytes) -> bool:
+    """Whether a JSON text escapes a surrogate that is not half of a pair (``\\ud800``
+    alone, or a low half first). Escaped backslashes (``\\\\ud800``) are plain text."""
+    if _MAYBE_SURROGATE.search(body) is None:
+        return False
+    high_end: int | None = None  # where an unpaired high surrogate's escape ended
+    for match in _ESCAPE.finditer(body):
+        code = int(match.group(1), 16) if match.group(1) else None
+        if high_end is not None:
+            if match.start() == high_end and code is not None and 0xDC00 <= code <= 0xDFFF:
+                high_end = None
+                continue
+            return True
+        if code is not None and 0xD800 <= code <= 0xDBFF:
+            high_end = match.end()
+        elif code is not None and 0xDC00 <= code <= 0xDFFF:
+            return True
+    return high_end is not None
 
 
 async def _heron_error(request: Request, exc: HeronError) -> Response:
@@ -99,7 +221,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
         else f"the request does not have the expected fields: {fields}"
     )
     body = problem(status, "Invalid request", detail, "InvalidInput", errors=errors)
-    return JSONResponse(body, status, media_type=PROBLEM_TYPE)
+    return ProblemResponse(body, status)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -111,7 +233,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
         exc.status_code, "HTTPError"
     )
     body = problem(exc.status_code, _title(exc.status_code), detail, kind)
-    return JSONResponse(body, exc.status_code, headers=exc.headers, media_type=PROBLEM_TYPE)
+    return ProblemResponse(body, exc.status_code, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -124,7 +246,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
         "the server failed unexpectedly; the error is in the server's log",
         "InternalError",
     )
-    return JSONResponse(body, 500, media_type=PROBLEM_TYPE)
+    return ProblemResponse(body, 500)
 
 
 def _title(status: int) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
@@ -12,7 +14,16 @@ from sqlalchemy.engine import Connection
 
 from heron.errors import InvalidInput
 from heron.ids import default_run_name
-from heron.keys import check_name, check_tag
+from heron.keys import (
+    MAX_CONFIG_PATH_LENGTH,
+    MAX_FREE_TEXT_BYTES,
+    MAX_RESUME_KEY_LENGTH,
+    check_label,
+    check_name,
+    check_strings,
+    check_tag,
+    check_text,
+)
 from heron.store import schema as s
 from heron.store.base import RunSpec
 from heron.store.engine import insert_if_absent, upsert
@@ -21,6 +32,51 @@ from heron.store.values import dumps, flatten_config
 # Ids are 10 characters of [a-z0-9] from heron.ids; the store accepts any short token.
 _RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 _SPEC_FIELDS = frozenset(f.name for f in fields(RunSpec))
+MAX_FUTURE_S = 86_400.0  # a time (created_at, heartbeat, crash) at most a day ahead
+
+
+def check_time(at: object, what: str, now: float | None = None) -> float:
+    """A wall time in seconds: finite, >= 0 and at most a day past the server's clock."""
+    if isinstance(at, bool) or not isinstance(at, (int, float)):
+        raise InvalidInput(f"{what} must be a number of seconds since the epoch, got {at!r}")
+    value = float(at) if math.isfinite(at) else math.inf
+    limit = (time.time() if now is None else now) + MAX_FUTURE_S
+    if not math.isfinite(value) or value < 0 or value > limit:
+        raise InvalidInput(
+            f"{what} {at!r} is not a time Heron accepts: give seconds since the epoch, "
+            "finite, not negative and at most a day past the server's clock"
+        )
+    return value
+
+
+def check_spec(spec: RunSpec) -> None:
+    """Every field of a new run that the store keeps, before a row is written."""
+    check_run_id(spec.id)
+    check_name(spec.project, "project name")
+    if spec.name:
+        check_label(spec.name, "run name")
+    if spec.group is not None:
+        check_label(spec.group, "group")
+    for tag in spec.tags:
+        check_tag(tag)
+    check_text(spec.notes or "", "notes", MAX_FREE_TEXT_BYTES)
+    if spec.resume_key is not None:
+        check_text(spec.resume_key, "resume key")
+        if len(spec.resume_key) > MAX_RESUME_KEY_LENGTH:
+            raise InvalidInput(f"a resume key is at most {MAX_RESUME_KEY_LENGTH} characters")
+    check_strings(spec.config, "config")
+    check_strings(spec.system, "system info")
+    if spec.created_at:
+        check_time(spec.created_at, "created_at")
+
+
+def check_config_path(path: str) -> str:
+    if len(path) > MAX_CONFIG_PATH_LENGTH:
+        raise InvalidInput(
+            f"config key {path[:40]!r}... is {len(path):,} characters long; a dotted config "
+            f"path is at most {MAX_CONFIG_PATH_LENGTH}"
+        )
+    return path
 
 
 def check_run_id(run_id: object) -> str:
@@ -61,12 +117,12 @@ def ensure_project(conn: Connection, name: str, now: float) -> int:
 
 def create_run(conn: Connection, spec: RunSpec, now: float) -> bool:
     """Insert the run unless ``spec.id`` exists; True when this call created it."""
-    check_run_id(spec.id)
+    check_spec(spec)
     if conn.execute(select(s.runs.c.id).where(s.runs.c.id == spec.id)).first() is not None:
         return False
     tags = sorted({check_tag(t) for t in spec.tags})
     config_rows = [
-        {"run_id": spec.id, "key": k, "vtype": vt, "num": num, "text": text}
+        {"run_id": spec.id, "key": check_config_path(k), "vtype": vt, "num": num, "text": text}
         for k, vt, num, text in flatten_config(spec.config)
     ]
     project_id = ensure_project(conn, spec.project, now)

@@ -10,6 +10,14 @@ on a lock; writers of other processes wait in SQLite's busy handler, and the rar
 PostgreSQL: READ COMMITTED; ingest serialises per run with ``SELECT ... FOR UPDATE``,
 and deadlocks or serialisation failures are retried.
 
+A value the database cannot hold (an integer past int64, a lone surrogate, a string
+longer than its column: PostgreSQL's "data exception" class 22) is the caller's
+mistake, not the store's: it leaves as ``InvalidInput`` (400 from the server), in
+this one place for every store and registry method.
+
+A SQLite file that exists but is empty (0 bytes: truncated, or a failed copy) is
+refused with a ``StoreError`` instead of being silently made a new, empty store.
+
 A failure that no retry cures (a damaged or read-only database file, a full disk, a
 database server that stays down) leaves the transactor as a ``StoreError`` that names
 the store and says what to check; no SQLAlchemy or driver exception reaches callers.
@@ -32,7 +40,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Select
 
-from heron.errors import StoreError
+from heron.errors import InvalidInput, StoreError
 
 T = TypeVar("T")
 
@@ -40,6 +48,8 @@ SQLITE_BUSY_TIMEOUT_S = 10.0
 RETRY_DEADLINE_S = 300.0  # a writer gives up only after waiting this long in total
 _RECONNECT_ATTEMPTS = 3
 _PG_RETRY_CODES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_PG_DATA_EXCEPTION = "22"  # SQLSTATE class: out of range, too long, bad encoding...
+EMPTY_FILE_GRACE_S = 2.0  # a new store's creator writes its header within this
 
 
 def parse_url(url: str) -> URL:
@@ -132,6 +142,12 @@ class Transactor:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.where = safe_url(engine.url)  # named in errors, password hidden
+        if self.dialect == "sqlite" and engine.url.database:
+            try:
+                refuse_empty_file(Path(engine.url.database))
+            except StoreError:
+                engine.dispose()
+                raise
         # Threads of one process queue here instead of polling SQLite's busy handler.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
 
@@ -147,7 +163,14 @@ class Transactor:
         while True:
             try:
                 return self._once(work, write=write)
+            except (OverflowError, UnicodeEncodeError) as exc:  # sqlite3 binding a value
+                raise unstorable(exc) from exc
             except DBAPIError as exc:
+                if isinstance(exc.orig, (OverflowError, UnicodeEncodeError)) or (
+                    self.dialect == "postgresql"
+                    and str(getattr(exc.orig, "sqlstate", "") or "").startswith(_PG_DATA_EXCEPTION)
+                ):
+                    raise unstorable(exc.orig or exc) from exc
                 attempt += 1
                 # A dropped connection (a database restart) is retried a few times: every
                 # operation here is idempotent, ingest included (its seq check).
@@ -176,6 +199,43 @@ class Transactor:
             text = str(exc.orig).lower()
             return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
         return getattr(exc.orig, "sqlstate", None) in _PG_RETRY_CODES
+
+
+def unstorable(exc: BaseException) -> InvalidInput:
+    """The InvalidInput for a value the database cannot hold."""
+    if isinstance(exc, UnicodeEncodeError):
+        text = "a string contains a lone surrogate (not a character); send valid Unicode"
+    elif isinstance(exc, OverflowError):
+        text = "an integer is outside the range the store keeps (-2**63 to 2**63-1)"
+    else:
+        first = str(exc).strip().splitlines()[:1]
+        text = (first[0] if first else type(exc).__name__) + " (see docs/server.md, Limits)"
+    return InvalidInput(f"a value cannot be stored: {text}")
+
+
+def refuse_empty_file(path: Path) -> None:
+    """StoreError when the SQLite file at ``path`` exists but is empty (0 bytes).
+
+    SQLite would take an empty file for a new database and Heron would make a new,
+    empty store in it, hiding the loss. A store being created right now by another
+    process is empty for a moment only, so an empty file is looked at again for up to
+    ``EMPTY_FILE_GRACE_S`` before it is refused. No file at all: a new store (fine).
+    """
+    deadline = time.monotonic() + EMPTY_FILE_GRACE_S
+    while True:
+        try:
+            if path.stat().st_size > 0:
+                return
+        except OSError:  # absent (a new store) or unreadable (the open says so)
+            return
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    raise StoreError(
+        f"the database file {path} exists but is empty (0 bytes): it was truncated or "
+        "not copied whole, and every run in it is gone from it. Restore it from a backup; "
+        "or, to start a new, empty store there, delete the file"
+    )
 
 
 # Driver messages -> what to do about them (first match wins; lower case).

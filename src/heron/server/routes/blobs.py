@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
@@ -130,11 +131,20 @@ def stream_blob(state: ServerState, digest: str, filename: str | None = None) ->
         headers["Content-Length"] = str(info.size)
     stream = state.artifacts.open(digest)  # NotFound when absent
     if filename is not None:
-        safe = filename.replace('"', "").replace("\\", "")
-        headers["Content-Disposition"] = f'inline; filename="{safe}"'
+        headers["Content-Disposition"] = content_disposition(filename)
     return StreamingResponse(
         _chunks(stream), media_type="application/octet-stream", headers=headers
     )
+
+
+def content_disposition(filename: str, kind: str = "inline") -> str:
+    """``kind; filename="ascii"; filename*=UTF-8''percent-encoded`` (RFC 6266, 5987):
+    any file name, in an ASCII header. The plain ``filename`` is the fallback for old
+    clients: non-ASCII characters, quotes, backslashes and controls become ``_``."""
+    fallback = (
+        "".join(c if " " <= c <= "~" and c not in '"\\%' else "_" for c in filename) or "download"
+    )
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _checked_size(root: Path, local: Path, digest: str) -> int:
