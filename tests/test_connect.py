@@ -20,7 +20,7 @@ from heron.store import open_store
 from heron.store.base import RunSpec
 from tests.inprocess import TransportFactory, serve
 
-SERVER = "http://heron.test"
+SERVER = "http://localhost"
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:

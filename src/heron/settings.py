@@ -147,6 +147,15 @@ class Settings:
     server_workers: int = _setting(
         "HERON_SERVER_WORKERS", _workers, "Processes `heron server` runs (1-64).", 1
     )
+    allowed_hosts: str | None = _setting(
+        "HERON_ALLOWED_HOSTS",
+        str,
+        "Host names the server answers to (the Host header), comma-separated: names, "
+        "addresses, *.example.com for any subdomain, * for any (not advised: it lets DNS "
+        "rebinding pages in). Unset: localhost, 127.0.0.1, [::1] and the address "
+        "`heron server` binds to when it is not a wildcard (0.0.0.0, ::).",
+        None,
+    )
     server_log_level: str = _setting(
         "HERON_SERVER_LOG_LEVEL",
         _log_level,

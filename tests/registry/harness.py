@@ -40,7 +40,7 @@ ADMIN = Actor("alice", is_admin=True)
 USER = Actor("bob", is_admin=False)
 IMPLEMENTATIONS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "remote"]
 LOCAL_AND_REMOTE = ["sqlite", "remote"]
-SERVER_URL = "http://heron.test"
+SERVER_URL = "http://localhost"
 ACTOR_HEADER = "X-Test-Actor"
 
 _seq = itertools.count(1)

@@ -22,7 +22,7 @@ from heron.store.base import Store
 from tests.inprocess import AppTransport
 from tests.inprocess import serve as serve_app
 
-URL = "http://heron.test"
+URL = "http://localhost"
 _HOP_BY_HOP = {"content-length", "transfer-encoding"}
 
 

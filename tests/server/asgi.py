@@ -63,6 +63,6 @@ def app_client(app: FastAPI) -> Iterator[AppClient]:
         portal = stack.enter_context(start_blocking_portal())
         stack.enter_context(portal.wrap_async_context_manager(app.router.lifespan_context(app)))
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        client = httpx.AsyncClient(transport=transport, base_url="http://heron.test")
+        client = httpx.AsyncClient(transport=transport, base_url="http://localhost")
         stack.enter_context(portal.wrap_async_context_manager(client))
         yield AppClient(portal, client, app)

@@ -21,7 +21,8 @@ from tests.store.helpers import batch
 def raw_get(port: int, path: str) -> tuple[int, bytes]:
     """GET ``path`` byte for byte (httpx would normalise '..' segments away)."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        request = f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        sock.sendall(request.encode())
         data = b""
         while chunk := sock.recv(65536):
             data += chunk

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from heron.artifacts.base import ArtifactStore
 from heron.registry import open_registry
-from heron.server import problems, ui
+from heron.server import browser, problems, ui
 from heron.server.background import ChangePoller, Reaper, every
 from heron.server.events import EventHub
 from heron.server.limits import BodyLimitMiddleware
@@ -102,7 +102,7 @@ def create_app(
         version=__version__,
         description="The Heron tracking server (docs/rest-api.md).",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # browser.install_docs: Swagger UI served from here, no CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -114,7 +114,9 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
         prefixes.update((id(route), API_PREFIX) for route in router.routes)
     app.include_router(ops.router)
+    browser.install_docs(app)
     ui.install(app, static_dir)  # last: its catch-all must not shadow the API
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics, prefixes=prefixes)
+    browser.install(app, settings, static_dir)  # outermost: Host, Origin, types, headers
     return app
