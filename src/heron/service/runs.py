@@ -299,8 +299,9 @@ class Tracking:
         """Apply a spool batch exactly once (by its seq), free the blobs checkpoint
         retention left unreferenced, and announce what changed."""
         for i, event in enumerate(batch.events):  # a run's times: finite, not far ahead
-            if isinstance(event, Mapping) and event.get("time") is not None:
-                check_time(event["time"], f"batch event {i}: time")
+            at = event.get("time")
+            if at is not None:
+                check_time(at, f"batch event {i}: time")
         project = _project(batch) or self.project_of(batch.run_id)
         self.authorize("write", project)
         result = self.store.ingest(batch)
