@@ -158,7 +158,7 @@ def test_a_bulk_delete_keeps_the_running_run_policy(tracking: Tracking, store: S
         (BulkRequest("delete", filter="", tags=["t"]), '"tags" goes with add_tags'),
         (BulkRequest("remove_tags", filter=""), "needs at least one tag"),
         (BulkRequest("add_tags", filter="", tags=["t"], force=True), '"force" goes with delete'),
-        (BulkRequest("add_tags", filter="", tags=[" "]), "tags are non-empty"),
+        (BulkRequest("add_tags", filter="", tags=[" "]), "leading or trailing whitespace"),
     ],
 )
 def test_a_malformed_bulk_request_is_refused_before_any_change(
