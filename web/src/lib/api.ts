@@ -3,9 +3,7 @@
 // carrying the server's message.
 //
 // The types come from the server's OpenAPI document (src/api/schema.d.ts, written by
-// scripts/web-types). Routes that still answer untyped dicts (the model registry's) are
-// typed here by hand, each marked TODO(schema) with its route: once the server declares
-// a response model and the schema is regenerated, switch the type to `Schemas[...]`.
+// scripts/web-types), aliased here under the names the UI reads.
 // Floats that may be NaN or ±inf arrive as `WireNumber`s (the schema's WireFloat) and
 // are decoded in lib/wire.ts.
 import type { components, paths } from "../api/schema";
@@ -52,7 +50,7 @@ export type Cell = Schemas["TableCell"];
 /** POST /runs/table: which runs, in which order, with which columns. */
 export type TableQuery = Schemas["TableQuery"];
 
-/** POST /runs/table: columnar (one array per field); `states` are RunStates. */
+/** POST /runs/table: columnar (one array per field); `states` are RunStates, typed as strings (toRows). */
 export type TableRows = Schemas["RunsTable"];
 
 /** POST /projects/{project}/runs/bulk: ids, or a filter ("" for all) less exclusions. */
@@ -86,67 +84,25 @@ export type SeriesAnswer = Schemas["Chart"];
 
 // --- the model registry (docs/rest-api.md#model-registry) ----------------------------
 
-// TODO(schema): the stages of the registry's answers (a plain string in Transition)
-export type Stage = "none" | "staging" | "production" | "archived";
+/** A version's stage (the transition and rollback requests take it as a plain string). */
+export type Stage = Schemas["ModelVersion"]["stage"];
 
-// TODO(schema): GET /models, GET /models/{name}
-export interface Model {
-  name: string;
-  description: string;
-  tags: Record<string, string>;
-  protected: string[];
-  created_by: string;
-  created_at: number;
-  updated_at: number;
-  latest_version: number | null;
-  stages: Partial<Record<Stage, number[]>>;
-  aliases: Record<string, number>;
-}
+/** GET /models, GET /models/{name}: `stages` holds each stage's versions (`none` left out). */
+export type Model = Schemas["Model"];
 
-// TODO(schema): GET /models/{name}/versions, POST /models/{name}/transitions
-export interface ModelVersion {
-  model: string;
-  version: number;
-  stage: Stage;
-  aliases: string[];
-  description: string;
-  tags: Record<string, string>;
-  run_id: string | null;
-  artifact_id: number;
-  artifact_digest: string;
-  created_by: string;
-  created_at: number;
-  updated_at: number;
-  uri: string;
-}
+/** GET /models/{name}/versions, POST /models/{name}/transitions. */
+export type ModelVersion = Schemas["ModelVersion"];
 
-// TODO(schema): GET /models/{name}/versions/{version}
-export interface WireVersionDetail extends ModelVersion {
-  artifact: ArtifactVersion;
-  run: WireRun | null; // null: the source run was deleted
-}
+/** GET /models/{name}/versions/{version}: the version, its artifact and source run (null: deleted). */
+export type WireVersionDetail = Schemas["VersionDetail"];
+/** A version in detail as the UI holds it: its source run's summary decoded. */
 export type VersionDetail = Omit<WireVersionDetail, "run"> & { run: Run | null };
 
-// TODO(schema): GET /models/{name}/history
-export interface HistoryEntry {
-  id: number;
-  model: string;
-  version: number | null;
-  kind: "stage" | "alias";
-  name: string | null;
-  from_value: string | null;
-  to_value: string | null;
-  actor: string;
-  actor_admin: boolean;
-  reason: string | null;
-  time: number;
-  rollback_of: number | null;
-}
+/** GET /models/{name}/history: one stage or alias change. */
+export type HistoryEntry = Schemas["HistoryEntry"];
 
-// TODO(schema): POST /models/{name}/rollback
-export interface RollbackResult {
-  version: ModelVersion | null;
-}
+/** POST /models/{name}/rollback: the version that holds the stage or alias again (null: none does). */
+export type RollbackResult = Schemas["RollbackResult"];
 
 /** POST /models/{name}/transitions. */
 export type TransitionRequest = Schemas["Transition"];

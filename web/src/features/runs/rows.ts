@@ -28,7 +28,7 @@ export function toRows(t: TableRows, offset: number): Row[] {
       index: offset + i,
       id: t.ids[i],
       name: t.names[i],
-      state: t.states[i] as RunState, // TODO(schema): POST /runs/table's states are plain strings
+      state: t.states[i] as RunState, // TODO(schema): RunsTable.states is string[] in the schema (heron.wire: list[str]), not Run["state"]
       group: t.groups[i],
       tags: t.tags[i] ?? [],
       created_at: t.created_at[i],
