@@ -29,6 +29,14 @@ class AppClient:
         self._app = app
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if (
+            method == "PUT"
+            and kwargs.get("content") is not None
+            and not any(k.lower() == "content-type" for k in headers)
+        ):
+            headers["Content-Type"] = "application/octet-stream"  # as Heron's client sends
+        kwargs["headers"] = headers
         response = self._portal.call(lambda: self._client.request(method, url, **kwargs))
         check_answer(self._app, response)
         return response

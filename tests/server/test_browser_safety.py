@@ -116,7 +116,7 @@ def test_a_no_cors_batch_cannot_create_or_poison_a_run(client: AppClient) -> Non
     # A victim run's next sequence number is not taken either (nor with a Blob body:
     # no Content-Type at all).
     assert create(client, "victim0001").status_code == 200
-    for headers in (plain, {"origin": EVIL}):
+    for headers in (plain, {"origin": EVIL}, {}):  # an untyped body, from anyone
         poisoned = client.post(
             f"{API}/runs/victim0001/batches", content=batch_body("victim0001", 1), headers=headers
         )

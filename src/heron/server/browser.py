@@ -9,9 +9,8 @@ stream) checks every request before the app sees it:
   127.0.0.1 (DNS rebinding) sends its own name, and is refused with 421.
 - **Content-Type** must be the route's own for every request with a body: the batch
   type on ``POST .../batches``, ``application/octet-stream`` on blob uploads,
-  ``application/json`` everywhere else (415 otherwise). A body without Content-Type
-  is refused too when a browser sent it (``Origin`` or ``Sec-Fetch-Site`` present: a
-  page's untyped ``Blob``); from other clients it is taken as the route's type. A page
+  ``application/json`` everywhere else (415 otherwise, a body without Content-Type
+  included: Heron's own clients always say what they send). A page
   on another origin can only send ``text/plain``, form types or none without a CORS
   preflight, which is never granted: no route answers with
   ``Access-Control-Allow-Origin``.
@@ -211,10 +210,7 @@ class BrowserSafetyMiddleware:
                 "header); add it to HERON_ALLOWED_HOSTS if it is really this server's name",
                 "UntrustedHost",
             )
-        browser = "origin" in headers or "sec-fetch-site" in headers
-        if _has_body(headers) and ("content-type" in headers or browser):
-            # An untyped body from a non-browser client (curl --data-binary @f -H ...
-            # forgotten) is taken as the route's type: no page can send it.
+        if _has_body(headers):
             want = expected_type(method, path)
             got = _media_type(headers.get("content-type", ""))
             if got != want:
