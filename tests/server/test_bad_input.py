@@ -430,7 +430,7 @@ def test_impossible_event_times_in_a_batch_are_refused(client: AppClient, at: fl
 def test_every_limit_is_documented() -> None:
     from heron.keys import MAX_NAME_LENGTH, MAX_PATH_LENGTH, MAX_RESUME_KEY_LENGTH, MAX_TAG_LENGTH
     from heron.registry.egress import MAX_URL_LENGTH
-    from heron.store.create import MAX_FUTURE_S
+    from heron.store.checks import MAX_FUTURE_S
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "server.md"
     limits = docs.read_text(encoding="utf-8").split("## Limits", 1)[1].split("\n## ", 1)[0]

@@ -35,6 +35,7 @@ from heron.sdk.spool import SEGMENT_SHIFT
 from heron.sdk.values import expand_dotted, to_json_value
 from heron.settings import Settings
 from heron.store.base import RunInfo, RunSpec
+from heron.store.checks import check_spec
 from heron.store.events import CreateEvent, StateEvent
 
 DEFAULT_PROJECT = "default"
@@ -128,14 +129,16 @@ class _Start:
         settings: Settings,
     ) -> _Start:
         project = check_name(project or settings.project or DEFAULT_PROJECT, "project")
-        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 256):
-            raise InvalidInput(f"run name must be a non-empty string of <= 256 chars, got {name!r}")
-        if group is not None and (not isinstance(group, str) or len(group) > 256):
-            raise InvalidInput(f"group must be a string of <= 256 chars, got {group!r}")
+        if name is not None and not (isinstance(name, str) and name):
+            raise InvalidInput(f"run name must be a non-empty string, got {name!r}")
         clean_tags = tuple(dict.fromkeys(check_tag(t) for t in tags))
-        return cls(
+        start = cls(
             project, name, group, clean_tags, _config_dict(config), notes, _resume_key(project)
         )
+        # The store's own rules, now: a remote run's record reaches the server only when
+        # shipped, and a refusal then would stop its shipper.
+        check_spec(start.spec())
+        return start
 
     def spec(self) -> RunSpec:
         return RunSpec(

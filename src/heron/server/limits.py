@@ -11,7 +11,7 @@ import zlib
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from heron.errors import InvalidInput, PayloadTooLarge
-from heron.server.problems import problem_response
+from heron.server.problems import problem_response, replay_body
 
 _STREAMED = ("PUT", "/api/v1/blobs/")
 
@@ -57,7 +57,7 @@ class BodyLimitMiddleware:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        await self.app(scope, replay_body(b"".join(chunks), receive), send)
 
     @staticmethod
     def _exempt(scope: Scope) -> bool:
@@ -88,19 +88,6 @@ def _counting(receive: Receive, limit: int) -> Receive:
             if seen > limit:
                 raise too_large(limit)
         return message
-
-    return wrapped
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def wrapped() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
 
     return wrapped
 

@@ -126,7 +126,7 @@ class ProblemMiddleware:
                     )
                     await problem_response(error)(scope, receive, send)
                     return
-                receive = _replay(body, receive)
+                receive = replay_body(body, receive)
             await self.app(scope, receive, tracked)
         except HeronError as exc:  # from reading the body (too large, say)
             if started:
@@ -160,7 +160,8 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """``receive`` that hands the app ``body`` (already read) first, then goes on."""
     sent = False
 
     async def replayed() -> Message:

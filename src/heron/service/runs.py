@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from heron.keys import MAX_FREE_TEXT_BYTES, check_label, check_tag, check_text
 from heron.service.access import LOCAL, Action, Caller, authorize
 from heron.service.notify import SILENT, Notifier
 from heron.store.base import Batch, IngestResult, RunInfo, RunSpec, RunStore, Store
-from heron.store.create import check_time
+from heron.store.checks import RUN_ID, check_time
 
 log = logging.getLogger("heron.service")
 
@@ -33,9 +32,6 @@ ORPHAN_GRACE_SECONDS = 60.0
 _MAX_CACHED_PROJECTS = 100_000
 # Long enough that a run uploading a blob has recorded its reference (heron gc).
 DEFAULT_GC_GRACE = 3600.0
-
-# What a run id may hold (heron.store.create.check_run_id): safe inside a quoted filter.
-_PLAIN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 
 BulkAction = Literal["add_tags", "remove_tags", "delete"]
 
@@ -138,7 +134,8 @@ class Tracking:
         project (NotFound names an unknown run). Projects not cached yet are looked up
         in one query per 500 runs, not one per run (a chart of 1,000 runs)."""
         wanted = list(dict.fromkeys(run_ids))
-        unknown = [r for r in wanted if r not in self._projects and _PLAIN_ID.match(r)]
+        # only well-formed ids (safe inside the quoted filter); the others fail below
+        unknown = [r for r in wanted if r not in self._projects and RUN_ID.match(r)]
         for start in range(0, len(unknown), 500):
             listed = ", ".join(f"'{r}'" for r in unknown[start : start + 500])
             for info in self.store.search_runs(None, f"id in ({listed})"):

@@ -21,6 +21,7 @@ from heron.states import TERMINAL_STATES
 from heron.store import artifacts_sql, create, series
 from heron.store import schema as s
 from heron.store.base import Batch, IngestResult
+from heron.store.checks import check_run_id
 from heron.store.console import ConsoleWriter
 from heron.store.engine import upsert
 from heron.store.events import (
@@ -47,7 +48,7 @@ _EVENT_STATES = TERMINAL_STATES | {"running"}
 
 
 def ingest(conn: Connection, batch: Batch, now: float) -> IngestResult:
-    create.check_run_id(batch.run_id)
+    check_run_id(batch.run_id)
     run = _lock_run(conn, batch.run_id)
     if run is None:
         spec_event = next((e for e in batch.events if e.get("type") == "create"), None)
