@@ -78,6 +78,8 @@ runs = Table(
     Column("ingested_seq", BigInteger, nullable=False, default=-1),
     # When the run's content last changed (not heartbeats): live pollers read it (0003).
     Column("updated_at", Float, nullable=True),
+    # Who created it: the server's authenticated account (0007); None on a local store.
+    Column("created_by", String(64), nullable=True),
     Index(None, "project_id", "created_at"),
     Index(None, "project_id", "name"),
     Index(None, "project_id", "state"),
@@ -339,7 +341,69 @@ webhook_deliveries = Table(
     Index(None, "webhook_id", "id"),
 )
 
+# --- accounts (0007): the server's users, their tokens, roles per project, audit ---------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("email", String(256), nullable=True),
+    Column("password_hash", Text, nullable=True),  # argon2; None: no password login
+    Column("is_admin", Boolean, nullable=False, server_default=false()),  # site admin
+    Column("kind", String(16), nullable=False),  # person | service
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("oidc_subject", String(512), nullable=True, unique=True),  # issuer + " " + sub
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # api | session
+    Column("name", String(128), nullable=False),
+    Column("prefix", String(16), nullable=False),  # shown in lists; the secret never is
+    Column("hash", String(64), nullable=False, unique=True),  # sha256 hex of the secret
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Column("last_used_at", Float, nullable=True),
+    Column("revoked_at", Float, nullable=True),
+    Index(None, "user_id", "kind"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # by name: a role may be granted before the project's first run creates it
+    Column("project", String(128), nullable=False),
+    Column("role", String(16), nullable=False),  # viewer | editor | admin
+    UniqueConstraint("user_id", "project"),
+    Index(None, "project"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("time", Float, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("detail", Text, nullable=False),  # JSON object
+    Column("ip", String(64), nullable=True),
+    Index(None, "action", "id"),
+    Index(None, "actor", "id"),
+)
+
 __all__ = [
+    "audit_log",
+    "memberships",
+    "tokens",
+    "users",
     "artifact_aliases",
     "artifact_files",
     "artifact_usage",
