@@ -399,7 +399,65 @@ audit_log = Table(
     Index(None, "actor", "id"),
 )
 
+# --- alerts (0009): rules per project, the alerts they raise, every delivery attempt -------
+
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(128), nullable=False),  # by name: a rule may precede its runs
+    Column("name", String(256), nullable=False),
+    Column("kind", String(16), nullable=False),  # heron.alerts.base.RULE_KINDS
+    Column("key", KEY, nullable=True),  # a metric key or glob (metric rules)
+    Column("params", Text, nullable=False, default="{}"),  # JSON, per kind
+    Column("min_level", String(8), nullable=False, default="info"),
+    Column("webhooks", Text, nullable=False, default="[]"),  # JSON list of URLs
+    Column("emails", Text, nullable=False, default="[]"),  # JSON list of addresses
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index(None, "project"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(128), nullable=False),
+    Column("run_id", RUN_ID, nullable=True),  # no foreign key: alerts outlive their run
+    Column("rule_id", Integer, nullable=True),  # None: run.alert() from code
+    Column("level", String(8), nullable=False),
+    Column("title", String(256), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("dedup_key", String(512), nullable=False),
+    Column("status", String(16), nullable=False),  # sent, quiet (no channel), throttled
+    Column("repeats", Integer, nullable=False, default=0),  # deduplicated since
+    Column("created_at", Float, nullable=False),
+    Column("last_at", Float, nullable=False),
+    Column("read_at", Float, nullable=True),
+    Index(None, "project", "id"),
+    Index(None, "dedup_key", "created_at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),  # webhook, email
+    Column("target", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # delivered, retrying, failed, refused
+    Column("response_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("time", Float, nullable=False),
+    Index(None, "alert_id", "id"),
+)
+
 __all__ = [
+    "alert_deliveries",
+    "alert_rules",
+    "alerts",
     "audit_log",
     "memberships",
     "tokens",
