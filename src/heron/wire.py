@@ -157,7 +157,8 @@ class Run(TypedDict):
     overrides on top) and ``summary_overrides`` hold JSON values, non-finite numbers
     spelled as strings. List answers leave ``system`` empty unless asked for it.
     ``duration``: seconds from creation to the end, or to the last heartbeat while
-    running; ``ingested_seq``: the spool position of the last batch applied."""
+    running; ``ingested_seq``: the spool position of the last batch applied;
+    ``created_by``: the server account that created it (None on a local store)."""
 
     id: str
     project: str
@@ -179,6 +180,7 @@ class Run(TypedDict):
     traceback: str | None
     last_step: int | None
     ingested_seq: int
+    created_by: str | None
 
 
 class RunPage(TypedDict):
@@ -547,6 +549,7 @@ def run_to_json(info: RunInfo, include_system: bool = True) -> Run:
         "traceback": info.traceback,
         "last_step": info.last_step,
         "ingested_seq": info.ingested_seq,
+        "created_by": info.created_by,
     }
 
 
@@ -572,6 +575,7 @@ def run_from_json(data: object) -> RunInfo:
             traceback=raw.get("traceback"),
             last_step=raw.get("last_step"),
             ingested_seq=int(raw.get("ingested_seq", 0)),
+            created_by=raw.get("created_by"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput(f"malformed run object: {exc!r}") from None

@@ -263,7 +263,7 @@ def test_stale_runs_are_marked_crashed_unless_alive(
 
 def test_a_reader_may_read_but_not_write(tracking: Tracking, store: SqlStore) -> None:
     done = finished(store)
-    viewer = tracking.with_caller(Caller("ann", role="read"))
+    viewer = tracking.with_caller(Caller("ann", default_role="viewer"))
     assert viewer.get_run(done).id == done
     assert viewer.reads("proj") is store and viewer.run_reads(done) is store
     for write in (
@@ -317,6 +317,6 @@ def test_maintenance_needs_the_store_beside_its_database(tracking: Tracking) -> 
 
     assert Maintenance(tracking).orphaned_blobs() == []
     assert tracking.beside_the_database() == (tracking.store, tracking.blobs)
-    reader = tracking.with_caller(Caller("ann", role="write"))
+    reader = tracking.with_caller(Caller("ann", default_role="editor"))
     with pytest.raises(Forbidden):
         Maintenance(reader).orphaned_blobs()

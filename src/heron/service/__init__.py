@@ -11,7 +11,7 @@ The HTTP routes, ``heron.Api``, the CLI and the SDK's in-process backend are ski
   ``Maintenance``: the store-wide blob garbage collection.
 """
 
-from heron.service.access import LOCAL, Action, Caller, authorize
+from heron.service.access import LOCAL, Action, Caller, authorize, authorize_somewhere
 from heron.service.notify import SILENT, Notifier
 from heron.service.runs import (
     DEFAULT_GC_GRACE,
@@ -40,5 +40,6 @@ __all__ = [
     "Notifier",
     "Tracking",
     "authorize",
+    "authorize_somewhere",
     "free_orphans",
 ]

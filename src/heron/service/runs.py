@@ -8,19 +8,21 @@ classes, so every skin (REST, ``heron.Api``, CLI, SDK) fails alike.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from heron.accounts import SqlAccounts
 from heron.artifacts.base import ArtifactStore, BlobInfo, BlobStore
 from heron.artifacts.gc import delete_blobs, find_orphans
-from heron.errors import Conflict, HeronError, InvalidInput, NotFound
+from heron.errors import Conflict, Forbidden, HeronError, InvalidInput, NotFound
 from heron.keys import MAX_FREE_TEXT_BYTES, check_label, check_tag, check_text
 from heron.service.access import LOCAL, Action, Caller, authorize
 from heron.service.notify import SILENT, Notifier
-from heron.store.base import Batch, IngestResult, RunInfo, RunSpec, RunStore, Store
+from heron.store.base import Batch, IngestResult, ProjectInfo, RunInfo, RunSpec, RunStore, Store
 from heron.store.checks import RUN_ID, check_time
 
 log = logging.getLogger("heron.service")
@@ -78,22 +80,63 @@ class Tracking:
         *,
         notifier: Notifier = SILENT,
         caller: Caller = LOCAL,
+        accounts: SqlAccounts | None = None,
     ) -> None:
         self.store = store
         self.blobs = blobs
         self.notifier = notifier
         self.caller = caller
+        self.accounts = accounts  # a server with accounts: project claims, the audit log
+        self.caller_ip: str | None = None  # the request's client address, for the audit log
         self._projects: dict[str, str] = {}  # run id -> project (a run never moves)
 
-    def with_caller(self, caller: Caller) -> Tracking:
-        """The same service acting for ``caller`` (cheap: shares store, blobs, caches)."""
+    def with_caller(self, caller: Caller, ip: str | None = None) -> Tracking:
+        """The same service acting for ``caller`` (cheap: shares store, blobs, caches);
+        ``ip``: where the request came from, for the audit log."""
         acting = copy.copy(self)
         acting.caller = caller
+        acting.caller_ip = ip
         return acting
 
     # --- authorisation --------------------------------------------------------
     def authorize(self, action: Action, project: str | None) -> None:
         authorize(self.caller, action, project)
+
+    def _authorize_new_run(self, project: str) -> None:
+        """Writing a run into ``project``. An account without the editor role there
+        may still start a *new* project (no runs, no members yet): it becomes the
+        project's admin, so that teams need no site admin to begin."""
+        try:
+            self.authorize("write", project)
+        except Forbidden:
+            if not self._claim(project):
+                raise
+
+    def _claim(self, project: str) -> bool:
+        accounts = self.accounts
+        if accounts is None or not self.caller.account or accounts.has_members(project):
+            return False
+        if any(p.name == project and p.run_count for p in self.store.list_projects()):
+            return False
+        accounts.set_role(self.caller.name, project, "admin")
+        self.caller = dataclasses.replace(
+            self.caller, roles={**self.caller.roles, project: "admin"}
+        )
+        self.audit("project.claim", project, {"role": "admin"})
+        return True
+
+    def audit(self, action: str, target: str, detail: Mapping[str, object] | None = None) -> None:
+        """Record ``action`` in the audit log (a server with accounts keeps one)."""
+        if self.accounts is not None:
+            self.accounts.audit(self.caller.name, action, target, detail, self.caller_ip)
+
+    def _created_by(self) -> str | None:
+        return self.caller.name if self.caller.account else None
+
+    def projects(self) -> list[ProjectInfo]:
+        """The projects the caller may read."""
+        listed = self.store.list_projects()
+        return [p for p in listed if self.caller.may("read", p.name)]
 
     def project_of(self, run_id: str) -> str:
         """The run's project (cached: a run never moves). NotFound for an unknown run."""
@@ -152,8 +195,8 @@ class Tracking:
     # --- runs -------------------------------------------------------------------
     def create_run(self, spec: RunSpec) -> RunInfo:
         """Create the run (idempotent on its id)."""
-        self.authorize("write", spec.project)
-        info = self.store.create_run(spec)
+        self._authorize_new_run(spec.project)
+        info = self.store.create_run(dataclasses.replace(spec, created_by=self._created_by()))
         self.notifier.run_changed(info.id, info.project, info.state)
         return info
 
@@ -205,6 +248,7 @@ class Tracking:
                 '(heron runs rm --force, delete_runs(force=True), "force": true)'
             )
         deleted = self.store.delete_runs(list(runs))
+        self.audit("runs.delete", ", ".join(list(runs)[:100]), {"count": deleted, "force": force})
         for run_id, (project, _) in runs.items():
             self._projects.pop(run_id, None)
             self.notifier.forget(run_id)
@@ -299,8 +343,17 @@ class Tracking:
             at = event.get("time")
             if at is not None:
                 check_time(at, f"batch event {i}: time")
-        project = _project(batch) or self.project_of(batch.run_id)
-        self.authorize("write", project)
+        creates = _create_event(batch)
+        if creates is None:
+            project = self.project_of(batch.run_id)
+            self.authorize("write", project)
+        else:  # the run's creator is who ships it, whatever the client claims
+            named = creates.get("project")
+            if not isinstance(named, str):
+                raise InvalidInput('a "create" event\'s spec needs a "project"')
+            project = named
+            self._authorize_new_run(project)
+            creates["created_by"] = self._created_by()
         result = self.store.ingest(batch)
         if result.orphaned:  # only a store beside its database reports orphans
             free_orphans(self.beside_the_database()[1], result.orphaned)
@@ -397,13 +450,12 @@ def _check_bulk(request: BulkRequest) -> None:
         check_tag(tag)
 
 
-def _project(batch: Batch) -> str | None:
-    """The project, if the batch names it (its create event); else the store says."""
+def _create_event(batch: Batch) -> dict[str, object] | None:
+    """The spec of the batch's create event, if it has one."""
     for event in batch.events:
         spec = event.get("spec")
         if event.get("type") == "create" and isinstance(spec, dict):
-            project = spec.get("project")
-            return project if isinstance(project, str) else None
+            return spec
     return None
 
 

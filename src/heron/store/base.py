@@ -123,6 +123,8 @@ class RunSpec:
     system: dict[str, Any] = field(default_factory=dict)
     resume_key: str | None = None  # identifies "this script" for resume="auto"
     created_at: float = 0.0
+    # the server account that created it; set by the service, never taken from a client
+    created_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ class RunInfo:
     traceback: str | None
     last_step: int | None
     ingested_seq: int
+    created_by: str | None = None  # the server account that created it
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -77,6 +77,7 @@ def create_run(conn: Connection, spec: RunSpec, now: float) -> bool:
             "system": dumps(spec.system),
             "created_at": spec.created_at or now,
             "resume_key": spec.resume_key,
+            "created_by": spec.created_by,
             "ingested_seq": -1,
             "updated_at": now,
         },

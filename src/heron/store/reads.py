@@ -102,6 +102,7 @@ _RUN_COLUMNS = (
     _r.traceback,
     _r.last_step,
     _r.ingested_seq,
+    _r.created_by,
 )
 _SUMMARY_COLUMNS = (
     s.run_summary.c.run_id,
@@ -143,7 +144,7 @@ def _info(row: Row[Any], tags: Sequence[str], summary_rows: Sequence[Row[Any]]) 
         if override is not None:
             overrides[fields[0]] = json.loads(override)
     (run_id, project, name, group, state, notes, config, system, created_at, ended_at,
-     heartbeat_at, error, traceback, last_step, ingested_seq) = row  # fmt: skip
+     heartbeat_at, error, traceback, last_step, ingested_seq, created_by) = row  # fmt: skip
     return RunInfo(
         id=run_id,
         project=project,
@@ -163,6 +164,7 @@ def _info(row: Row[Any], tags: Sequence[str], summary_rows: Sequence[Row[Any]]) 
         traceback=traceback,
         last_step=last_step,
         ingested_seq=int(ingested_seq),
+        created_by=created_by,
     )
 
 

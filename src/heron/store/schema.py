@@ -182,6 +182,35 @@ run_console = Table(
     Index(None, "run_id", "stream", "line"),
 )
 
+# Media a run logged (heron.media; store/media_sql.py; revision 0008): one row per
+# (run, key, step), a later item at the same step replacing it. ``digest`` is the
+# item's blob (NULL for a histogram: its bins are in ``meta``, JSON);
+# ``run_media_refs`` holds the other blobs an item names (a mask, a table's image
+# cells), so garbage collection and the blob route see every digest.
+run_media = Table(
+    "run_media",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("digest", String(80), nullable=True),
+    Column("size", BigInteger, nullable=False),
+    Column("meta", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index(None, "digest"),
+)
+
+run_media_refs = Table(
+    "run_media_refs",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("digest", String(80), primary_key=True),
+    Index(None, "digest"),
+)
+
 artifact_versions = Table(
     "artifact_versions",
     metadata,
@@ -458,14 +487,12 @@ __all__ = [
     "alert_deliveries",
     "alert_rules",
     "alerts",
-    "audit_log",
-    "memberships",
-    "tokens",
-    "users",
     "artifact_aliases",
     "artifact_files",
     "artifact_usage",
     "artifact_versions",
+    "audit_log",
+    "memberships",
     "metadata",
     "metric_chunks",
     "metric_definitions",
@@ -476,9 +503,13 @@ __all__ = [
     "registered_models",
     "run_config",
     "run_files",
+    "run_media",
+    "run_media_refs",
     "run_summary",
     "run_tags",
     "runs",
+    "tokens",
+    "users",
     "webhook_deliveries",
     "webhooks",
 ]
