@@ -1,0 +1,196 @@
+"""What every integration needs: metric keys and values from a framework's dicts,
+config that never refuses a value, and a run the integration starts, ends and reopens.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import heron
+from heron.errors import HeronError, InvalidValue
+from heron.keys import MAX_KEY_LENGTH, key_problem
+from heron.sdk.values import to_float, to_json_value
+
+_BAD_KEY_CHARS = re.compile(r"[^\w\-./:()\[\]@=,+ ]")
+
+
+def metric_key(name: str) -> str:
+    """A framework's metric name as a valid Heron key: characters Heron does not
+    allow become ``_``, ``/`` is not repeated, led or trailed (``valid_0 l2`` stays)."""
+    if not key_problem(name):
+        return name
+    key = _BAD_KEY_CHARS.sub("_", str(name))
+    key = re.sub(r"/+", "/", key).strip("/ ")[:MAX_KEY_LENGTH]
+    return key or "_"
+
+
+def is_scalar(value: Any) -> bool:
+    """A number ``Run.log`` takes: int, float, bool, numpy scalars, 0-d tensors."""
+    if isinstance(value, (bool, numbers.Real)):
+        return True
+    return getattr(value, "ndim", None) == 0 and hasattr(value, "item")
+
+
+def scalars(
+    values: Mapping[str, Any], prefix: str = "", *, skip: frozenset[str] = frozenset()
+) -> dict[str, float]:
+    """The numbers of a framework's (possibly nested) metrics dict, keyed for Heron:
+    nested dicts joined with ``/``, ``prefix`` in front; strings, lists and None left out."""
+    out: dict[str, float] = {}
+    for path, value in _walk(values, prefix):
+        if path in skip or not is_scalar(value):
+            continue
+        try:
+            out[metric_key(path)] = to_float(path, value)
+        except InvalidValue:  # a complex or object-dtype scalar: not a metric
+            continue
+    return out
+
+
+def _walk(values: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _walk(value, f"{path}/")
+        else:
+            yield path, value
+
+
+def config_value(value: Any) -> Any:
+    """A hyperparameter as config: kept as it is where Heron can store it, else its
+    ``str()`` (a model, a callable, a device: config never refuses a value)."""
+    if isinstance(value, Mapping):
+        return {str(k): config_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [config_value(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return value
+    try:
+        return to_json_value("config", value)
+    except HeronError:
+        return str(value)
+
+
+def config_dict(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``config_value`` over a mapping, with keys as strings (dotted keys stay nested
+    paths, as in ``run.config.update``)."""
+    return {str(k): config_value(v) for k, v in values.items()}
+
+
+class OwnedRun:
+    """The run an integration logs to: the one it was given, else the current run
+    (``heron.init`` called by the script), else one it starts with ``init_kwargs`` and
+    ends itself. A run it ended is reopened (resumed, same id) when the framework logs
+    again (``trainer.test()`` after ``trainer.fit()``)."""
+
+    def __init__(self, run: heron.Run | None, init_kwargs: Mapping[str, Any]) -> None:
+        self._given = run
+        self._init_kwargs = dict(init_kwargs)
+        self._own: heron.Run | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._given is not None or self._own is not None
+
+    @property
+    def owned(self) -> bool:
+        """True when this integration started the run (and so ends it)."""
+        return self._given is None and self._own is not None
+
+    def get(self, config: Mapping[str, Any] | None = None) -> heron.Run:
+        """The run, started (with ``config``) or reopened if need be."""
+        if self._given is not None:
+            return self._given
+        if self._own is None:
+            current = heron.run
+            if isinstance(current, heron.Run):
+                self._given = current
+                if config:
+                    current.config.update(config)
+                return current
+            kwargs = dict(self._init_kwargs)
+            if config:
+                kwargs["config"] = {**config, **dict(kwargs.get("config") or {})}
+            self._own = heron.init(**kwargs)
+        elif self._own.state != "running":
+            kwargs = {k: v for k, v in self._init_kwargs.items() if k != "config"}
+            kwargs.update(project=self._own.project, resume=self._own.id)
+            self._own = heron.init(**kwargs)
+        return self._own
+
+    def last(self) -> heron.Run:
+        """The run, started if need be, but not reopened: its id and project stay
+        readable after the integration ended it."""
+        if self._given is not None:
+            return self._given
+        return self._own if self._own is not None else self.get()
+
+    def finish(self, state: str = "finished") -> None:
+        """End the run if this integration started it; flush it otherwise."""
+        if self._own is not None and self._given is None:
+            if self._own.state == "running":
+                self._own.finish(state)
+        elif self._given is not None and self._given.state == "running":
+            self._given.flush()
+
+
+def init_kwargs(
+    project: str | None,
+    name: str | None,
+    config: Mapping[str, Any] | None,
+    tags: tuple[str, ...] | list[str],
+    group: str | None,
+    dir: Any,
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
+    """``heron.init``'s arguments as an integration's constructor took them."""
+    kwargs: dict[str, Any] = {"project": project, "name": name, "tags": list(tags)}
+    if config:
+        kwargs["config"] = config_dict(config)
+    if group is not None:
+        kwargs["group"] = group
+    if dir is not None:
+        kwargs["dir"] = dir
+    kwargs.update(extra)
+    return kwargs
+
+
+def log_table(
+    run: heron.Run, path: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Store a table among the run's own files as ``path`` (JSON: ``{"columns": [...],
+    "data": [[...], ...]}``, pandas' ``orient="split"`` without the index).
+
+    A stand-in until Heron has a media table: the file is readable with
+    ``pandas.read_json(path, orient="split")`` or plain ``json``."""
+    table = {"columns": list(columns), "data": [[config_value(v) for v in r] for r in rows]}
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "table.json"
+        file.write_text(json.dumps(table, allow_nan=False, default=str), encoding="utf-8")
+        run.save_file(file, name=path)
+
+
+def log_model_file(
+    run: heron.Run,
+    save: Callable[[Path], None],
+    filename: str,
+    name: str | None,
+    metadata: Mapping[str, Any] | None = None,
+) -> str:
+    """Save a model with ``save(path)`` into a temporary ``filename`` and log it as a
+    version of the artifact ``name`` (default ``model-<run id>``), type ``model``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / filename
+        save(path)
+        ref = run.log_artifact(
+            path, name=name or f"model-{run.id}", type="model", metadata=metadata or {}
+        )
+    assert isinstance(ref, str)
+    return ref
