@@ -43,6 +43,8 @@ from heron.store.base import (
     FileEntry,
     Float64Array,
     IngestResult,
+    MediaItem,
+    MediaKey,
     MetricSummary,
     ProjectInfo,
     ProjectKeys,
@@ -69,6 +71,8 @@ __all__ = [
     "Ingested",
     "LogLine",
     "LogPage",
+    "MediaItemRef",
+    "MediaKeyRef",
     "Project",
     "ProjectKeyLists",
     "Run",
@@ -105,6 +109,10 @@ __all__ = [
     "jsonable",
     "keys_from_json",
     "keys_to_json",
+    "media_item_from_json",
+    "media_item_to_json",
+    "media_key_from_json",
+    "media_key_to_json",
     "project_from_json",
     "project_to_json",
     "run_from_json",
@@ -300,6 +308,36 @@ class LogPage(TypedDict):
 
     total: int
     lines: list[LogLine]
+
+
+MediaKind = Literal["image", "histogram", "table", "text", "audio"]
+
+
+class MediaKeyRef(TypedDict):
+    """A key a run logged media under (docs/media.md): its ``kind``, how many steps
+    (``count``) and the first and last of them."""
+
+    key: str
+    kind: MediaKind
+    count: int
+    first_step: int
+    last_step: int
+
+
+class MediaItemRef(TypedDict):
+    """One media item at (``key``, ``step``): its blob ``digest`` (null for a
+    histogram, whose ``edges``/``counts`` are in ``meta``), ``size`` in bytes, small
+    ``meta`` (caption, width/height, boxes, mask, columns...), ``refs`` (other blobs it
+    names: a mask, a table's image cells) and the wall ``time`` it was logged."""
+
+    key: str
+    step: int
+    kind: MediaKind
+    digest: str | None
+    size: int
+    meta: dict[str, Any]
+    refs: list[str]
+    time: float
 
 
 # --- floats -----------------------------------------------------------------
@@ -695,6 +733,65 @@ def history_to_json(found: Mapping[str, Series]) -> dict[str, SeriesPoints]:
 
 def history_from_json(data: object) -> dict[str, Series]:
     return {key: series_from_json(s) for key, s in _require(data, "a history").items()}
+
+
+def media_key_to_json(k: MediaKey) -> MediaKeyRef:
+    return {
+        "key": k.key,
+        "kind": k.kind,
+        "count": k.count,
+        "first_step": k.first_step,
+        "last_step": k.last_step,
+    }
+
+
+def media_key_from_json(data: object) -> MediaKey:
+    raw = _require(data, "a media key")
+    return MediaKey(
+        key=str(raw["key"]),
+        kind=_media_kind(raw["kind"]),
+        count=int(raw["count"]),
+        first_step=int(raw["first_step"]),
+        last_step=int(raw["last_step"]),
+    )
+
+
+def media_item_to_json(m: MediaItem) -> MediaItemRef:
+    return {
+        "key": m.key,
+        "step": m.step,
+        "kind": m.kind,
+        "digest": m.digest,
+        "size": m.size,
+        "meta": m.meta,
+        "refs": list(m.refs),
+        "time": m.time,
+    }
+
+
+def media_item_from_json(data: object) -> MediaItem:
+    raw = _require(data, "a media item")
+    digest, meta, refs = raw["digest"], raw["meta"], raw["refs"]
+    if digest is not None and not isinstance(digest, str):
+        raise InvalidInput("a media item's digest is a string or null")
+    if not isinstance(meta, dict) or not isinstance(refs, list):
+        raise InvalidInput('a media item needs a "meta" object and a "refs" list')
+    return MediaItem(
+        key=str(raw["key"]),
+        step=int(raw["step"]),
+        kind=_media_kind(raw["kind"]),
+        digest=digest,
+        size=int(raw["size"]),
+        meta=meta,
+        refs=tuple(str(r) for r in refs),
+        time=float(raw["time"]),
+    )
+
+
+def _media_kind(value: object) -> MediaKind:
+    if value not in ("image", "histogram", "table", "text", "audio"):
+        raise InvalidInput(f"unknown media kind {value!r}")
+    return cast(MediaKind, value)
 
 
 def console_to_json(page: ConsolePage) -> LogPage:

@@ -25,6 +25,8 @@ from heron.store.base import (
     ConsolePage,
     FileEntry,
     IngestResult,
+    MediaItem,
+    MediaKey,
     ProjectInfo,
     ProjectKeys,
     RunEdit,
@@ -45,6 +47,8 @@ from heron.wire import (
     history_from_json,
     ingested_from_json,
     keys_from_json,
+    media_item_from_json,
+    media_key_from_json,
     project_from_json,
     run_from_json,
     run_page_from_json,
@@ -253,6 +257,25 @@ class RemoteStore:
             if not page.lines or page.lines[-1].line >= page.total:
                 return ConsolePage(lines, page.total)
             after = page.lines[-1].line
+
+    # --- media -------------------------------------------------------------
+    def media_keys(self, run_id: str) -> list[MediaKey]:
+        path = f"/runs/{_quote(run_id)}/media"
+        return self._ask("GET", path, lambda a: [media_key_from_json(k) for k in a])
+
+    def media(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        first_step: int | None = None,
+        last_step: int | None = None,
+        limit: int | None = None,
+    ) -> list[MediaItem]:
+        asked = {"key": key, "first_step": first_step, "last_step": last_step, "limit": limit}
+        params = {k: v for k, v in asked.items() if v is not None}
+        path = f"/runs/{_quote(run_id)}/media/items"
+        return self._ask("GET", path, lambda a: [media_item_from_json(m) for m in a], params=params)
 
     # --- artifacts ---------------------------------------------------------
     def run_files(self, run_id: str) -> list[FileEntry]:

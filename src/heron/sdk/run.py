@@ -27,6 +27,7 @@ from heron.keys import (
     check_tag,
     key_problem,
 )
+from heron.media.types import Media
 from heron.sdk.backend import Backend
 from heron.sdk.config import Config, Summary, check_goal
 from heron.sdk.shipper import Shipper
@@ -45,6 +46,7 @@ from heron.store.events import (
 
 if TYPE_CHECKING:
     from heron.sdk.capture.console import ConsoleCapture
+    from heron.sdk.media_writer import MediaWriter
 
 _pack = SCALAR.pack_into
 _now = time.time
@@ -91,6 +93,7 @@ class Run:
         self.state = "running"
         self._on_finish: list[Callable[[], None]] = []
         self._console: ConsoleCapture | None = None
+        self._media: MediaWriter | None = None  # started by the first media value
         self.config = Config(dict(info.config), self.record)
         self.summary = Summary(self.record, self._fetch_summary)
 
@@ -105,9 +108,12 @@ class Run:
         """Record metric values at ``step`` (the next step when left out).
 
         Values: int, float, bool, numpy scalars, 0-d tensors; NaN and ±inf are kept.
+        Media (``heron.Image``, ``Histogram``, ``Table``, ``Text``, ``Audio``) are copied
+        here and encoded on the run's media thread (docs/media.md).
         A bad key or value raises (InvalidKey / InvalidValue) after the rest of the
         call is logged.
         """
+        media: list[tuple[str, Media]] | None = None
         with self._lock:
             if self._closed:
                 raise self._closed_error()
@@ -138,6 +144,9 @@ class Run:
                     try:
                         value = to_float(key, value)
                     except InvalidValue as exc:
+                        if isinstance(value, Media):
+                            media = [*(media or []), (key, value)]
+                            continue
                         problems = [*(problems or []), exc]
                         continue
                 off = writer.off
@@ -146,8 +155,22 @@ class Run:
                     off = writer.off
                 _pack(writer.mm, off, value, step, now, key_id, KIND_SCALAR)
                 writer.off = off + SLOT
+        if media:
+            self._submit_media(media, step, now)
         if problems:
             _raise_combined(problems)
+
+    def _submit_media(self, media: list[tuple[str, Media]], step: int, now: float) -> None:
+        """Hand media values to the run's media thread (outside the lock: it records)."""
+        if self._media is None:
+            from heron.sdk.media_writer import MediaWriter
+
+            with self._lock:
+                if self._media is None:
+                    folder = self._writer.folder / "media"
+                    self._media = MediaWriter(self._backend, self.record, folder)
+        for key, value in media:
+            self._media.submit(key, step, now, value)
 
     # -- events -----------------------------------------------------------
     def record(self, event: Event) -> None:
@@ -400,6 +423,8 @@ class Run:
     # -- lifecycle --------------------------------------------------------
     def flush(self, timeout: float | None = None) -> bool:
         """Block until everything logged so far is in the store. False on timeout."""
+        if self._media is not None:  # media logged so far become spool records first
+            self._media.drain()
         with self._lock:
             target = self._writer.pos
         if self._shipper is None:
@@ -420,6 +445,9 @@ class Run:
         console, self._console = self._console, None
         if console is not None:  # its last lines go before the state record
             console.stop()
+        media, self._media = self._media, None
+        if media is not None:  # so do the media still being encoded
+            media.stop()
         ended: StateEvent = {
             "type": "state",
             "state": cast(Ended, state),
@@ -491,6 +519,7 @@ class Run:
         # this process nobody will ever release it.
         self._forked = True
         self._closed = True
+        self._media = None  # its thread stayed in the parent
         console, self._console = self._console, None
         if console is not None:  # the child's prints are its own
             console.abandon()

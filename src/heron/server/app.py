@@ -28,6 +28,7 @@ from heron.server.routes import (
     events,
     ingest,
     logs,
+    media,
     models,
     ops,
     projects,
@@ -109,7 +110,7 @@ def create_app(
     app.state.heron = state
     problems.install(app)
     prefixes: dict[int, str] = {}  # route -> prefix, for metrics by route template
-    api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models]
+    api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models, media]
     for router in [m.router for m in api]:
         app.include_router(router, prefix=API_PREFIX)
         prefixes.update((id(route), API_PREFIX) for route in router.routes)

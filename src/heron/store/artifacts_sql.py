@@ -190,7 +190,7 @@ def _score(metadata_json: str, metric: str) -> float | None:
 
 
 def unreferenced(conn: Connection, digests: set[str]) -> set[str]:
-    """The subset of ``digests`` that no artifact file and no run file references."""
+    """The subset of ``digests`` that no artifact file, run file or media item references."""
     if not digests:
         return set()
     still: set[str] = set()
@@ -200,6 +200,8 @@ def unreferenced(conn: Connection, digests: set[str]) -> set[str]:
         query = union(
             select(s.artifact_files.c.digest).where(s.artifact_files.c.digest.in_(part)),
             select(s.run_files.c.digest).where(s.run_files.c.digest.in_(part)),
+            select(s.run_media.c.digest).where(s.run_media.c.digest.in_(part)),
+            select(s.run_media_refs.c.digest).where(s.run_media_refs.c.digest.in_(part)),
         )
         still.update(conn.execute(query).scalars())
     return digests - still
@@ -314,5 +316,10 @@ def _group(
 
 
 def referenced_digests(conn: Connection) -> set[str]:
-    query = union(select(s.artifact_files.c.digest), select(s.run_files.c.digest))
+    query = union(
+        select(s.artifact_files.c.digest),
+        select(s.run_files.c.digest),
+        select(s.run_media.c.digest).where(s.run_media.c.digest.is_not(None)),
+        select(s.run_media_refs.c.digest),
+    )
     return set(conn.execute(query).scalars())

@@ -248,6 +248,39 @@ class ConsolePage:
     total: int  # the number of the last line (lines are numbered 1..total)
 
 
+MediaKindName = Literal["image", "histogram", "table", "text", "audio"]
+MEDIA_PAGE_MAX = 10_000  # items one media read returns at most (``RunStore.media``)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One media item a run logged at (key, step) (``heron.media``): its kind, its
+    blob (None for a histogram: the bins are in ``meta``), its size in bytes, small
+    JSON metadata (caption, width and height, boxes, a histogram's bins...), the other
+    blobs it names (a mask, a table's image cells) and when it was logged."""
+
+    key: str
+    step: int
+    kind: MediaKindName
+    digest: str | None
+    size: int
+    meta: dict[str, Any]
+    refs: tuple[str, ...]
+    time: float
+
+
+@dataclass(frozen=True)
+class MediaKey:
+    """A key a run logged media under: its kind (one per key: the latest item's),
+    how many steps and the first and last of them."""
+
+    key: str
+    kind: MediaKindName
+    count: int
+    first_step: int
+    last_step: int
+
+
 @dataclass(frozen=True)
 class RunChange:
     """A run whose content changed (created, ingested, state or metadata): see
@@ -512,6 +545,29 @@ class RunStore(Protocol):
         ``after`` or ``limit``."""
         ...
 
+    # --- media -------------------------------------------------------------
+    def media_keys(self, run_id: str) -> list[MediaKey]:
+        """The keys the run logged media under, sorted. Raises NotFound for an
+        unknown run."""
+        ...
+
+    def media(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        first_step: int | None = None,
+        last_step: int | None = None,
+        limit: int | None = None,
+    ) -> list[MediaItem]:
+        """The items of ``key`` with steps in ``[first_step, last_step]`` (None:
+        unbounded), in step order, one per step (a later item at a step replaced the
+        earlier). With ``limit`` and more items than that: ``limit`` of them evenly
+        spread over the range, the first and the last always kept (a step slider
+        over 100k steps). Raises NotFound for an unknown run (an unknown key has no
+        items), InvalidInput for a limit outside 1..MEDIA_PAGE_MAX."""
+        ...
+
     # --- artifacts ---------------------------------------------------------
     def run_files(self, run_id: str) -> list[FileEntry]:
         """The run's own files (``file`` events; a path logged again replaces its
@@ -564,8 +620,8 @@ class MaintenanceStore(Protocol):
         ...
 
     def referenced_digests(self) -> set[str]:
-        """Every blob digest some run file or artifact version still references: what
-        ``heron gc`` must keep."""
+        """Every blob digest some run file, artifact version or media item still
+        references: what ``heron gc`` must keep."""
         ...
 
 

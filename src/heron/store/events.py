@@ -31,6 +31,7 @@ __all__ = [
     "EventType",
     "FileEvent",
     "FileFields",
+    "MediaEvent",
     "NotesEvent",
     "Retention",
     "RunSpecFields",
@@ -210,6 +211,26 @@ class ConsoleEvent(_ConsoleRequired, total=False):
     cont: bool
 
 
+class _MediaRequired(TypedDict):
+    type: Literal["media"]
+    key: str  # a metric-style key (heron.keys)
+    step: int
+    kind: Literal["image", "histogram", "table", "text", "audio"]
+
+
+class MediaEvent(_MediaRequired, total=False):
+    """A media item logged at (key, step) (``heron.media``); a later one at the same
+    (key, step) replaces it. ``digest``: its blob (None for a histogram, whose bins are
+    in ``meta``); ``refs``: other blobs it names (a mask, a table's image cells). Its
+    blobs were stored before the record."""
+
+    digest: str | None
+    size: int
+    refs: list[str]
+    meta: dict[str, Any]
+    time: float
+
+
 Event = (
     CreateEvent
     | ConfigEvent
@@ -223,6 +244,7 @@ Event = (
     | ArtifactEvent
     | UseArtifactEvent
     | ConsoleEvent
+    | MediaEvent
 )
 
 EventType = Literal[
@@ -238,6 +260,7 @@ EventType = Literal[
     "artifact",
     "use_artifact",
     "console",
+    "media",
 ]
 
 

@@ -18,7 +18,7 @@ from heron.errors import InvalidInput, NotFound
 from heron.keys import check_key, check_metric_pattern, check_tag
 from heron.nested import deep_merge
 from heron.states import TERMINAL_STATES
-from heron.store import artifacts_sql, create, series
+from heron.store import artifacts_sql, create, media_sql, series
 from heron.store import schema as s
 from heron.store.base import Batch, IngestResult
 from heron.store.checks import check_run_id
@@ -32,6 +32,7 @@ from heron.store.events import (
     DefineMetricEvent,
     Event,
     FileEvent,
+    MediaEvent,
     NotesEvent,
     StateEvent,
     SummaryEvent,
@@ -194,6 +195,9 @@ class _RunWriter:
         if self.console is None:
             self.console = ConsoleWriter(self.conn, self.run_id)
         self.console.apply(event)
+
+    def _on_media(self, event: MediaEvent) -> None:
+        self.orphan_candidates |= media_sql.apply(self.conn, self.run_id, event, self.now)
 
     # --- metrics ------------------------------------------------------------
 

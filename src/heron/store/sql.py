@@ -19,7 +19,17 @@ from typing_extensions import Unpack
 
 from heron.errors import InvalidKey, NotFound, StoreError
 from heron.keys import check_tag
-from heron.store import artifacts_sql, blocks, create, idle_engines, ingest, reads, series, table
+from heron.store import (
+    artifacts_sql,
+    blocks,
+    create,
+    idle_engines,
+    ingest,
+    media_sql,
+    reads,
+    series,
+    table,
+)
 from heron.store import schema as s
 from heron.store.base import (
     ArtifactVersion,
@@ -30,6 +40,8 @@ from heron.store.base import (
     ConsolePage,
     FileEntry,
     IngestResult,
+    MediaItem,
+    MediaKey,
     ProjectInfo,
     ProjectKeys,
     RunChange,
@@ -269,6 +281,30 @@ class SqlStore:
         def work(conn: Connection) -> ConsolePage:
             _require_run(conn, run_id)
             return read_console(conn, run_id, after, limit)
+
+        return self._tx.read(work)
+
+    # --- media -------------------------------------------------------------
+
+    def media_keys(self, run_id: str) -> list[MediaKey]:
+        def work(conn: Connection) -> list[MediaKey]:
+            _require_run(conn, run_id)
+            return media_sql.media_keys(conn, run_id)
+
+        return self._tx.read(work)
+
+    def media(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        first_step: int | None = None,
+        last_step: int | None = None,
+        limit: int | None = None,
+    ) -> list[MediaItem]:
+        def work(conn: Connection) -> list[MediaItem]:
+            _require_run(conn, run_id)
+            return media_sql.media(conn, run_id, key, first_step, last_step, limit)
 
         return self._tx.read(work)
 
