@@ -63,6 +63,25 @@ def _log_level(text: str) -> str:
     return lowered
 
 
+def _sweep_trial(text: str) -> dict[str, Any]:
+    """``HERON_SWEEP_TRIAL``: the JSON ``heron agent`` gives a trial's process."""
+    import json
+
+    try:
+        trial = json.loads(text)
+    except ValueError:
+        raise InvalidInput("expected the JSON `heron agent` sets") from None
+    if not (
+        isinstance(trial, dict)
+        and isinstance(trial.get("run_id"), str)
+        and isinstance(trial.get("project"), str)
+        and isinstance(trial.get("group"), str)
+        and isinstance(trial.get("params"), dict)
+    ):
+        raise InvalidInput("expected {run_id, project, group, params} as `heron agent` sets")
+    return trial
+
+
 def _setting(env: str, parse: Callable[[str], Any], doc: str, default: Any) -> Any:
     return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
 
@@ -192,6 +211,14 @@ class Settings:
         "Where model registry webhooks may POST: comma-separated host[:port] patterns "
         "(*.example.com) and addresses or CIDRs (10.0.0.0/8). Unset: public addresses "
         "only (no loopback, private, link-local or metadata addresses).",
+        None,
+    )
+
+    sweep_trial: dict[str, Any] | None = _setting(
+        "HERON_SWEEP_TRIAL",
+        _sweep_trial,
+        "Set by `heron agent` for a trial's process (JSON: run id, project, group, "
+        "parameters): heron.init() then starts that run with the parameters as config.",
         None,
     )
 

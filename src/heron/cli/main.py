@@ -14,6 +14,7 @@ from heron.cli.gc import gc
 from heron.cli.models import models
 from heron.cli.runs import runs
 from heron.cli.server import server, ui
+from heron.cli.sweep import agent, sweep
 from heron.cli.sync import sync
 from heron.version import __version__
 
@@ -47,6 +48,8 @@ cli.add_command(gc)
 cli.add_command(models)
 cli.add_command(server)
 cli.add_command(ui)
+cli.add_command(sweep)
+cli.add_command(agent)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ STATE_STYLES = {
     "failed": "bold red",
     "killed": "yellow",
     "crashed": "bold magenta",
+    "pruned": "dim yellow",
 }
 
 

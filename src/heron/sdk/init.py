@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import hashlib
 import os
 import signal
@@ -28,6 +29,7 @@ from typing import Any
 from heron.errors import InvalidInput, NotFound
 from heron.ids import is_run_id, new_run_id
 from heron.keys import check_name, check_tag
+from heron.nested import deep_merge
 from heron.sdk.backend import Backend, open_backend
 from heron.sdk.run import Run
 from heron.sdk.shipper import Shipper
@@ -81,7 +83,13 @@ def init(
     """
     global _current
     settings = settings or Settings.from_env(dir=Path(dir) if dir else None, mode=mode, url=url)
+    trial = settings.sweep_trial  # a sweep's trial, started by `heron agent`
+    if trial is not None:
+        project, group = trial["project"], trial["group"]
+        config = deep_merge(_config_dict(config), expand_dotted(trial["params"]))
     start = _Start.checked(project, name, group, tags, config, notes, settings)
+    if trial is not None and is_run_id(trial["run_id"]):
+        start = dataclasses.replace(start, run_id=trial["run_id"])
     if resume is not None and resume != "auto" and not is_run_id(resume):
         raise InvalidInput(f"resume takes a run id or 'auto', got {resume!r}")
     backend = open_backend(settings)
@@ -116,6 +124,7 @@ class _Start:
     config: dict[str, Any]
     notes: str
     resume_key: str
+    run_id: str | None = None  # given by `heron agent`; else a new one
 
     @classmethod
     def checked(
@@ -142,7 +151,7 @@ class _Start:
 
     def spec(self) -> RunSpec:
         return RunSpec(
-            id=new_run_id(),
+            id=self.run_id or new_run_id(),
             project=self.project,
             name=self.name,
             group=self.group,
