@@ -82,6 +82,20 @@ def _sweep_trial(text: str) -> dict[str, Any]:
     return trial
 
 
+def _smtp_security(text: str) -> str:
+    lowered = text.strip().lower()
+    if lowered not in {"starttls", "ssl", "none"}:
+        raise InvalidInput(f"expected starttls, ssl or none, got {text!r}")
+    return lowered
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise InvalidInput(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def _setting(env: str, parse: Callable[[str], Any], doc: str, default: Any) -> Any:
     return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
 
@@ -220,6 +234,44 @@ class Settings:
         "Set by `heron agent` for a trial's process (JSON: run id, project, group, "
         "parameters): heron.init() then starts that run with the parameters as config.",
         None,
+    )
+
+    smtp_host: str | None = _setting(
+        "HERON_SMTP_HOST",
+        str,
+        "SMTP server that alert e-mails go through (docs/alerts.md). Unset: no e-mail.",
+        None,
+    )
+    smtp_port: int = _setting("HERON_SMTP_PORT", _port, "Port of HERON_SMTP_HOST.", 587)
+    smtp_security: str = _setting(
+        "HERON_SMTP_SECURITY",
+        _smtp_security,
+        "How alert e-mail reaches HERON_SMTP_HOST: starttls, ssl (implicit TLS, port 465) "
+        "or none (a relay on a trusted network).",
+        "starttls",
+    )
+    smtp_user: str | None = _setting(
+        "HERON_SMTP_USER", str, "User name for HERON_SMTP_HOST; unset: no login.", None
+    )
+    smtp_password: str | None = _setting(
+        "HERON_SMTP_PASSWORD", str, "Password of HERON_SMTP_USER.", None
+    )
+    smtp_from: str = _setting(
+        "HERON_SMTP_FROM", str, "The From address of alert e-mails.", "heron@localhost"
+    )
+    alert_dedup_seconds: float = _setting(
+        "HERON_ALERT_DEDUP_SECONDS",
+        _seconds,
+        "An alert repeating one already raised (same rule, run and metric; or the same "
+        "run.alert title) within this many seconds is counted on the first, not raised.",
+        3600.0,
+    )
+    alert_rate_limit: int = _setting(
+        "HERON_ALERT_RATE_LIMIT",
+        _count,
+        "Most alerts per project per hour delivered to webhooks and e-mail; past it "
+        "alerts are kept (status throttled) but not delivered.",
+        30,
     )
 
     @classmethod

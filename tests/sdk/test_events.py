@@ -99,7 +99,7 @@ def canonical(events: list[Any]) -> str:
 
 def test_every_event_type_is_declared_and_generated() -> None:
     assert set(EVENT_CLASSES) == EVENT_TYPES == set(typing.get_args(EventType))
-    assert len(EVENT_TYPES) == 12
+    assert len(EVENT_TYPES) == 14
     assert {typing.get_type_hints(c)["type"] for c in typing.get_args(Event)} == {
         typing.Literal[kind] for kind in EVENT_TYPES
     }
@@ -182,7 +182,7 @@ def test_events_without_their_optional_keys_are_read(event: dict[str, Any]) -> N
     [
         ([], "must be an object"),
         ({"patch": {}}, "unknown event type None"),
-        ({"type": "nope"}, "unknown event type 'nope'; expected one of artifact, config"),
+        ({"type": "nope"}, "unknown event type 'nope'; expected one of alert, artifact, config"),
         ({"type": ["config"]}, "unknown event type"),
         ({"type": "config"}, "a 'config' event needs 'patch'"),
         ({"type": "console", "stream": "stdout"}, "needs 'lines', 'time'"),

@@ -50,6 +50,7 @@ from heron.store.base import (
 from heron.store.events import Event
 
 if TYPE_CHECKING:
+    from heron.alerts import Alerts
     from heron.artifacts.local import LocalArtifactStore
     from heron.remote import RemoteArtifactStore
 
@@ -164,7 +165,16 @@ def backend_for(conn: Connection, folder: LocalDir, mode: str = "online") -> Bac
         online=mode == "online",
         location=str(conn.location),
         on_close=conn.close,
+        alerts=_alerts(store, conn.settings),
     )
+
+
+def _alerts(store: Store, settings: Settings) -> Alerts | None:
+    """The alert rules of a database this process writes (heron.alerts)."""
+    from heron.alerts import open_alerts
+    from heron.store.sql import SqlStore
+
+    return open_alerts(store, settings) if isinstance(store, SqlStore) else None
 
 
 def _spool_writer(folder: LocalDir, run_id: str, first_segment: int) -> SpoolWriter:
@@ -201,11 +211,12 @@ class LocalBackend:
         online: bool = True,
         location: str | None = None,
         on_close: Callable[[], None] | None = None,
+        alerts: Alerts | None = None,
     ) -> None:
         self.folder = folder.create()
         self.store = store
         self.blobs = blobs
-        self.tracking = Tracking(store, blobs)
+        self.tracking = Tracking(store, blobs, alerts=alerts)
         self.online = online
         self.location = location if location is not None else str(folder.root)
         self._on_close = on_close
@@ -252,6 +263,8 @@ class LocalBackend:
         return materialize_version(version, self.blobs, dest)
 
     def close(self) -> None:
+        if self.tracking.alerts is not None:  # its deliveries finish first
+            self.tracking.alerts.close()
         if self._on_close is not None:
             self._on_close()
 

@@ -36,6 +36,7 @@ from heron.sdk.values import to_float, to_json_value, to_step
 from heron.states import TERMINAL_STATES
 from heron.store.base import ArtifactVersion, FileEntry, RunInfo
 from heron.store.events import (
+    AlertEvent,
     ArtifactEvent,
     Event,
     FileEvent,
@@ -275,6 +276,22 @@ class Run:
     def _fetch_summary(self) -> dict[str, Any]:
         self.flush()
         return self._backend.get_run(self.id).summary
+
+    def alert(self, title: str, text: str = "", level: str = "info") -> None:
+        """Raise an alert: it shows in the UI's bell, and goes to the webhooks and
+        e-mail of the project's ``alert`` rules (docs/alerts.md). ``level``: ``info``,
+        ``warn`` or ``error``. Recorded in order with everything logged, never blocks;
+        the same title again within the dedup window is counted, not raised."""
+        from heron.alerts.base import check_alert_text, check_level, check_title
+
+        event: AlertEvent = {
+            "type": "alert",
+            "title": check_title(title),
+            "text": check_alert_text(text),
+            "level": check_level(level),
+            "time": time.time(),
+        }
+        self.record(event)
 
     # -- artifacts --------------------------------------------------------
     def _put_files(self, path: str | Path, prefix: str) -> list[FileEntry]:

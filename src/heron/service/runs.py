@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from heron.accounts import SqlAccounts
 from heron.artifacts.base import ArtifactStore, BlobInfo, BlobStore
@@ -24,6 +24,9 @@ from heron.service.access import LOCAL, Action, Caller, authorize
 from heron.service.notify import SILENT, Notifier
 from heron.store.base import Batch, IngestResult, ProjectInfo, RunInfo, RunSpec, RunStore, Store
 from heron.store.checks import RUN_ID, check_time
+
+if TYPE_CHECKING:
+    from heron.alerts import Alerts
 
 log = logging.getLogger("heron.service")
 
@@ -81,12 +84,14 @@ class Tracking:
         notifier: Notifier = SILENT,
         caller: Caller = LOCAL,
         accounts: SqlAccounts | None = None,
+        alerts: Alerts | None = None,
     ) -> None:
         self.store = store
         self.blobs = blobs
         self.notifier = notifier
         self.caller = caller
         self.accounts = accounts  # a server with accounts: project claims, the audit log
+        self.alerts = alerts  # evaluates the projects' alert rules on ingest (heron.alerts)
         self.caller_ip: str | None = None  # the request's client address, for the audit log
         self._projects: dict[str, str] = {}  # run id -> project (a run never moves)
 
@@ -359,7 +364,10 @@ class Tracking:
             free_orphans(self.beside_the_database()[1], result.orphaned)
         if result.applied and self.notifier is not SILENT:  # nobody listens: no extra read
             self._announce(batch, project, result.seq)
+        watch = self.alerts.watch(batch, project) if self.alerts is not None else None
         return result
+        if watch is not None and result.applied:  # alerts follow the batch: exactly once
+            watch.applied()
 
     def _announce(self, batch: Batch, project: str, seq: int) -> None:
         kinds = {event.get("type") for event in batch.events}
@@ -413,6 +421,8 @@ class Tracking:
 
 class Maintenance:
     """Store-wide upkeep, for site administrators: blobs nothing references."""
+        if self.alerts is not None and info.state == "crashed":
+            self.alerts.run_ended(info.project, run_id, "crashed", reason)
 
     def __init__(self, tracking: Tracking) -> None:
         self.tracking = tracking

@@ -22,6 +22,7 @@ from heron.errors import InvalidInput
 __all__ = [
     "EVENT_CLASSES",
     "EVENT_TYPES",
+    "AlertEvent",
     "ArtifactEvent",
     "ConfigEvent",
     "ConsoleEvent",
@@ -211,6 +212,20 @@ class ConsoleEvent(_ConsoleRequired, total=False):
     cont: bool
 
 
+class _AlertRequired(TypedDict):
+    type: Literal["alert"]
+    title: str
+
+
+class AlertEvent(_AlertRequired, total=False):
+    """``run.alert(title, text, level)``: recorded and delivered by the service
+    (``heron.alerts``), which checks the fields; the store keeps nothing of it."""
+
+    text: str
+    level: Literal["info", "warn", "error"]
+    time: float
+
+
 class _MediaRequired(TypedDict):
     type: Literal["media"]
     key: str  # a metric-style key (heron.keys)
@@ -244,6 +259,7 @@ Event = (
     | ArtifactEvent
     | UseArtifactEvent
     | ConsoleEvent
+    | AlertEvent
     | MediaEvent
 )
 
@@ -260,6 +276,7 @@ EventType = Literal[
     "artifact",
     "use_artifact",
     "console",
+    "alert",
     "media",
 ]
 

@@ -25,6 +25,7 @@ from heron.store.checks import check_run_id
 from heron.store.console import ConsoleWriter
 from heron.store.engine import upsert
 from heron.store.events import (
+    AlertEvent,
     ArtifactEvent,
     ConfigEvent,
     ConsoleEvent,
@@ -211,6 +212,9 @@ class _RunWriter:
                 top = int(points.steps.max())
                 self.last_step = top if self.last_step is None else max(self.last_step, top)
         series.append(self.conn, self.run_id, ready)
+    def _on_alert(self, event: AlertEvent) -> None:
+        pass  # the service records and delivers it (heron.alerts), once the batch applied
+
         if ready:
             self.changes["last_step"] = self.last_step
 
