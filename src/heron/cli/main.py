@@ -8,6 +8,7 @@ import platform
 
 import click
 
+from heron.cli.compare import compare
 from heron.cli.context import CliState, HeronGroup
 from heron.cli.export import export
 from heron.cli.gc import gc
@@ -50,6 +51,7 @@ cli.add_command(server)
 cli.add_command(ui)
 cli.add_command(sweep)
 cli.add_command(agent)
+cli.add_command(compare)
 
 
 def main() -> None:

@@ -191,7 +191,7 @@ class SweepSpec:
 
 def load_spec(path: str | Path) -> SweepSpec:
     """Read and check a sweep YAML file (safe loading only: no tags run code)."""
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     path = Path(path)
     try:

@@ -3,8 +3,8 @@
 Where the study lives (``sweeps_url``): Optuna's RDB storage keeps its own tables and
 its own ``alembic_version``, so it cannot share Heron's table namespace:
 
-- a store folder (SQLite): ``sweeps.db`` in the same folder;
-- a ``sqlite:///path/heron.db`` URL: ``path/heron.sweeps.db``;
+- SQLite (a store folder, or a ``sqlite:///path/heron.db`` URL): the file beside it,
+  ``path/heron.sweeps.db``;
 - PostgreSQL: the same database, in its own schema ``heron_sweeps`` (created on first use).
 
 Agents on other machines therefore share a sweep through the PostgreSQL URL (or a
@@ -48,6 +48,7 @@ __all__ = [
     "TrialInfo",
     "TrialTicket",
     "sweeps_url",
+    "sweeps_url_of",
 ]
 
 SweepStatus = Literal["running", "paused", "stopped", "finished"]
@@ -68,8 +69,12 @@ def sweeps_url(location: Location) -> str:
             "(HERON_DIR or HERON_URL=postgresql://...)"
         )
     if location.folder is not None:
-        return f"sqlite:///{(location.folder.root / 'sweeps.db').resolve()}"
-    url = str(location.url)
+        return sweeps_url_of(f"sqlite:///{location.folder.db_path.resolve()}")
+    return sweeps_url_of(str(location.url))
+
+
+def sweeps_url_of(url: str) -> str:
+    """The Optuna storage URL beside the store database at ``url``."""
     if url.startswith("sqlite"):
         path = Path(url.split(":///", 1)[1])
         return f"sqlite:///{path.with_name(path.stem + '.sweeps.db')}"
