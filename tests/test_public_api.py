@@ -6,8 +6,13 @@ import heron
 
 EXPECTED = {
     "Api",
+    "Audio",
     "HeronError",
+    "Histogram",
+    "Image",
     "Run",
+    "Table",
+    "Text",
     "__version__",
     "errors",
     "finish",
@@ -17,6 +22,7 @@ EXPECTED = {
     "models",
     "run",
     "seed_everything",
+    "watch",
 }
 
 

@@ -10,19 +10,28 @@ with heron.init(project="cifar10", config=cfg) as run:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from heron import errors
 from heron.api import Api
 from heron.errors import HeronError
+from heron.media import Audio, Histogram, Image, Table, Text
 from heron.sdk.init import current_run, get_run_or_raise, init
 from heron.sdk.run import Run
 from heron.version import __version__
 
+if TYPE_CHECKING:
+    from heron.sdk.watch import Watch
+
 __all__ = [
     "Api",
+    "Audio",
     "HeronError",
+    "Histogram",
+    "Image",
     "Run",
+    "Table",
+    "Text",
     "__version__",
     "errors",
     "finish",
@@ -32,6 +41,7 @@ __all__ = [
     "models",
     "run",
     "seed_everything",
+    "watch",
 ]
 
 
@@ -50,6 +60,20 @@ def finish(state: str = "finished") -> None:
     current = current_run()
     if current is not None:
         current.finish(state)
+
+
+def watch(
+    model: Any,
+    log: Literal["gradients", "parameters", "all"] = "gradients",
+    freq: int = 100,
+    bins: int = 64,
+) -> Watch:
+    """Histograms of a torch model's gradients (``log="gradients"``), parameters
+    (``"parameters"``) or both (``"all"``) every ``freq`` passes, into the current run
+    (docs/media.md). Returns the hooks: ``.remove()`` them to stop."""
+    from heron.sdk.watch import watch as _watch
+
+    return _watch(get_run_or_raise(), model, log, freq, bins)
 
 
 def seed_everything(seed: int, deterministic: bool = False) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from heron.connect import connect, locate
 from heron.errors import InvalidInput, NotFound
 from heron.follow import DEFAULT_POLL, console_lines
 from heron.keys import check_artifact_path
+from heron.media.read import StoredMedia
 from heron.nested import flatten
 from heron.sdk.backend import LocalBackend
 from heron.sdk.sync import SyncProgress, SyncReport, sync_spools
@@ -49,6 +50,7 @@ from heron.store.base import (
     FileEntry,
     Float64Array,
     Int64Array,
+    MediaKey,
     MetricSummary,
     ProjectInfo,
     RunInfo,
@@ -186,6 +188,10 @@ class Api:
         """Write an artifact version's files into ``dest``; return ``dest`` (or the file
         itself for an artifact logged from a single file)."""
         return materialize_version(version, self._artifacts, Path(dest))
+
+    def _read_blob(self, digest: str) -> bytes:
+        with self._artifacts.open(digest) as stream:
+            return stream.read()
 
     def _artifacts_of(self, run_id: str, produced: bool, used: bool) -> list[ArtifactVersion]:
         found: dict[int, ArtifactVersion] = {}
@@ -338,6 +344,32 @@ class ApiRun:
             raise NotFound(f"run {self.id} has no file {wanted!r} (its files: {listed})")
         materialize(chosen, self._api._artifacts, Path(dest))
         return Path(dest) / wanted
+
+    # --- media -------------------------------------------------------------------
+    def media_keys(self) -> list[MediaKey]:
+        """The keys this run logged media under (kind, count, first and last step)."""
+        return self._api._store.media_keys(self.id)
+
+    def media(
+        self,
+        key: str,
+        *,
+        first_step: int | None = None,
+        last_step: int | None = None,
+        limit: int | None = None,
+    ) -> list[StoredMedia]:
+        """The media logged under ``key``, in step order (one per step), with steps in
+        ``[first_step, last_step]``; ``limit``: at most that many, spread evenly. Each
+        has ``step``, ``caption``, ``meta`` and its data (``to_numpy()``, ``bytes()``,
+        ``image()``, ``histogram()``, ``table()``...) fetched on use (docs/media.md)."""
+        items = self._api._store.media(
+            self.id, key, first_step=first_step, last_step=last_step, limit=limit
+        )
+        read = self._api._read_blob
+        return [
+            StoredMedia(m.key, m.step, m.kind, m.meta, m.digest, m.refs, m.time, read)
+            for m in items
+        ]
 
     # --- console -----------------------------------------------------------------
     def console(

@@ -291,13 +291,16 @@ class Histogram(Media):
                 raise InvalidValue("a histogram needs values, or counts and edges")
             self.counts, self.edges = _precomputed(counts, edges)
             self.total = float(self.counts.sum())
+        self.nonfinite = 0  # values left out as NaN or inf (heron.watch counts them)
 
     def encode(self) -> Encoded:
-        meta = {
+        meta: dict[str, Any] = {
             "edges": [float(e) for e in self.edges],
             "counts": [float(c) for c in self.counts],
             "total": self.total,
         }
+        if self.nonfinite:
+            meta["nonfinite"] = self.nonfinite
         return Encoded("histogram", meta)
 
     def __repr__(self) -> str:

@@ -383,13 +383,18 @@ class RemoteBackend:
 
 
 def digests_in(events: list[Event]) -> list[str]:
-    """Blob digests that "file" and "artifact" events of a batch point at, in order."""
+    """Blob digests that "file", "artifact" and "media" events of a batch point at, in
+    order."""
     found: dict[str, None] = {}
     for event in events:
         if event["type"] == "file":
             entries = [event["file"]]
         elif event["type"] == "artifact":
             entries = event.get("files") or []
+        elif event["type"] == "media":
+            own = event.get("digest")
+            found.update((str(d), None) for d in [*([own] if own else []), *event.get("refs", [])])
+            continue
         else:
             continue
         found.update((str(entry["digest"]), None) for entry in entries)

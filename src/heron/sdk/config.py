@@ -86,7 +86,7 @@ class Summary:
         self.update({key: value})
 
     def update(self, values: Mapping[str, Any]) -> None:
-        clean = {check_key(k): to_json_value(k, v) for k, v in values.items()}
+        clean = {check_key(k): to_json_value(k, v, "summary") for k, v in values.items()}
         self._overrides.update(clean)
         self._emit({"type": "summary", "set": clean, "unset": []})
 

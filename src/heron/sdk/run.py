@@ -161,6 +161,21 @@ class Run:
         if problems:
             _raise_combined(problems)
 
+    def log_media(self, data: Mapping[str, Media], step: int) -> None:
+        """Log media values at ``step`` without moving the run's step (``heron.watch``
+        and integrations log at the step the script is on)."""
+        items = []
+        for key, value in data.items():
+            if not isinstance(value, Media):
+                raise InvalidValue(f"log_media takes heron media values, {key!r} is not one")
+            problem = key_problem(key)
+            if problem:
+                raise InvalidKey(problem)
+            items.append((key, value))
+        if self._closed:
+            raise self._closed_error()
+        self._submit_media(items, to_step(step), _now())
+
     def _submit_media(self, media: list[tuple[str, Media]], step: int, now: float) -> None:
         """Hand media values to the run's media thread (outside the lock: it records)."""
         if self._media is None:

@@ -36,9 +36,7 @@ def to_float(key: str, value: Any) -> float:
                 f"metric {key!r} is an array of shape {shape}; {_SCALAR_HELP} "
                 "(reduce it first, e.g. .mean().item())"
             )
-        item = value.item() if hasattr(value, "item") else value
-        if isinstance(item, complex):
-            raise InvalidValue(f"metric {key!r} is complex ({item}); {_SCALAR_HELP}")
+        item = scalar_item("metric", key, value)
         try:
             return float(item)
         except (TypeError, ValueError):
@@ -48,6 +46,24 @@ def to_float(key: str, value: Any) -> float:
     raise InvalidValue(
         f"metric {key!r} is a {type(value).__name__} ({_short_repr(value)}); {_SCALAR_HELP}"
     )
+
+
+def scalar_item(what: str, key: str, value: Any) -> Any:
+    """The Python value of a 0-d array or tensor or a numpy scalar (``.item()``): the
+    one reading of "a number" that ``log``, ``summary`` and ``config`` share. A
+    complex number is refused with the same message everywhere."""
+    item = value.item() if hasattr(value, "item") else value
+    if isinstance(item, complex):
+        raise InvalidValue(f"{what} {key!r} is complex ({item}); {_SCALAR_HELP}")
+    return item
+
+
+def _array_size(value: Any) -> int:
+    numel = getattr(value, "numel", None)  # torch: .size is a method
+    if callable(numel):
+        return int(numel())
+    size = getattr(value, "size", 0)
+    return int(size() if callable(size) else size or 0)
 
 
 def to_step(step: Any) -> int:
@@ -66,8 +82,10 @@ def _short_repr(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def to_json_value(path: str, value: Any) -> Any:
-    """A config or summary value as JSON-able data, keeping its type. Errors name the path."""
+def to_json_value(path: str, value: Any, what: str = "config") -> Any:
+    """A config or summary value as JSON-able data, keeping its type. Numbers are
+    read as ``log`` reads them (numpy scalars, 0-d arrays and tensors); errors name
+    ``what`` and the path."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -79,28 +97,31 @@ def to_json_value(path: str, value: Any) -> Any:
     if isinstance(value, PurePath):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): to_json_value(f"{path}.{k}", v) for k, v in value.items()}
+        return {str(k): to_json_value(f"{path}.{k}", v, what) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_json_value(path, dataclasses.asdict(value))
+        return to_json_value(path, dataclasses.asdict(value), what)
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return [to_json_value(f"{path}[{i}]", v) for i, v in enumerate(items)]
-    if getattr(value, "ndim", None) is not None and hasattr(value, "tolist"):
-        size = int(getattr(value, "size", 0) or 0)
+        return [to_json_value(f"{path}[{i}]", v, what) for i, v in enumerate(items)]
+    ndim = getattr(value, "ndim", None)
+    if ndim == 0:  # numpy scalars, 0-d arrays and tensors: as log reads them
+        return to_json_value(path, scalar_item(what, path, value), what)
+    if ndim is not None and hasattr(value, "tolist"):
+        size = _array_size(value)
         if size > 10_000:
             raise InvalidValue(
-                f"config {path!r}: an array of {size} elements is too large "
-                "for config; log it as an artifact"
+                f"{what} {path!r}: an array of {size} elements is too large "
+                f"for {what}; log it as an artifact"
             )
-        return to_json_value(path, value.tolist())
+        return to_json_value(path, value.tolist(), what)
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
     if hasattr(value, "__dict__") and type(value).__name__ == "Namespace":
-        return to_json_value(path, vars(value))
+        return to_json_value(path, vars(value), what)
     raise InvalidValue(
-        f"config {path!r} is a {type(value).__name__} ({_short_repr(value)}); use numbers, "
+        f"{what} {path!r} is a {type(value).__name__} ({_short_repr(value)}); use numbers, "
         "strings, bools, None, lists and dicts (or str() it yourself)"
     )
 
