@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -33,7 +34,7 @@ from heron.nested import deep_merge
 from heron.sdk.backend import Backend, open_backend
 from heron.sdk.run import Run
 from heron.sdk.shipper import Shipper
-from heron.sdk.spool import SEGMENT_SHIFT
+from heron.sdk.spool import SEGMENT_SHIFT, SpoolWriter
 from heron.sdk.values import expand_dotted, to_json_value
 from heron.settings import Settings
 from heron.store.base import RunInfo, RunSpec
@@ -95,8 +96,8 @@ def init(
     backend = open_backend(settings)
     try:
         backend.recover_dead()
-        info, spec = _find_or_start(backend, start, resume)
-        run = _open_run(backend, settings, info, spec)
+        info, spec, writer = _find_or_start(backend, start, resume)
+        run = _open_run(backend, settings, info, spec, writer)
     except BaseException:
         backend.close()
         raise
@@ -165,9 +166,10 @@ class _Start:
 
 def _find_or_start(
     backend: Backend, start: _Start, resume: str | None
-) -> tuple[RunInfo, RunSpec | None]:
+) -> tuple[RunInfo, RunSpec | None, SpoolWriter | None]:
     """The run to resume (its dead process's spool shipped first) and None, or a new
-    run and its spec."""
+    run, its spec and its spool (opened first: a full disk fails here, with one clear
+    SpoolError, before the run exists)."""
     info = None
     if resume is not None and backend.resumes:
         if resume == "auto":
@@ -179,17 +181,29 @@ def _find_or_start(
                     f"run {resume} belongs to project {info.project!r}, not {start.project!r}"
                 )
     if info is not None:
-        return backend.recover_run(info.id), None
+        return backend.recover_run(info.id), None, None
     spec = start.spec()
-    return backend.start_run(spec), spec
+    writer = backend.open_spool(spec.id, 0)
+    try:
+        return backend.start_run(spec), spec, writer
+    except BaseException:
+        writer.close()
+        shutil.rmtree(writer.folder, ignore_errors=True)
+        raise
 
 
-def _open_run(backend: Backend, settings: Settings, info: RunInfo, spec: RunSpec | None) -> Run:
+def _open_run(
+    backend: Backend,
+    settings: Settings,
+    info: RunInfo,
+    spec: RunSpec | None,
+    writer: SpoolWriter | None,
+) -> Run:
     """The run's spool, opened by its first record (the run's creation, or a resume),
     its shipper (unless offline) and the Run over them."""
     resumed = spec is None
-    first_segment = (info.ingested_seq >> SEGMENT_SHIFT) + 1 if resumed else 0
-    writer = backend.open_spool(info.id, first_segment)
+    if writer is None:
+        writer = backend.open_spool(info.id, (info.ingested_seq >> SEGMENT_SHIFT) + 1)
     ship_from = writer.pos  # the first batch includes the "create" / "running" record
     writer.write_event(_running() if spec is None else _create(spec, info))
     shipper = None

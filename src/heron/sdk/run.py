@@ -141,6 +141,9 @@ class Run:
                         problems = [*(problems or []), InvalidKey(problem)]
                         continue
                     key_id = writer.declare_key(key)
+                    if key_id < 0:  # the disk is full and so is memory: counted
+                        writer.dropped_points += 1
+                        continue
                 if type(value) is not float:
                     try:
                         value = to_float(key, value)
@@ -152,7 +155,9 @@ class Run:
                         continue
                 off = writer.off
                 if off >= writer.end - SLOT:
-                    writer.rotate()
+                    if not writer.rotate():  # the disk is full and so is memory: counted
+                        writer.dropped_points += 1
+                        continue
                     off = writer.off
                 _pack(writer.mm, off, value, step, now, key_id, KIND_SCALAR)
                 writer.off = off + SLOT
@@ -458,8 +463,9 @@ class Run:
         if self._media is not None:  # media logged so far become spool records first
             self._media.drain()
         with self._lock:
+            on_disk = self._writer.retry()  # False: the disk is full (records in memory)
             target = self._writer.pos
-        if self._shipper is None:
+        if self._shipper is None or not on_disk:
             return False
         return self._shipper.flush(target, timeout)
 
@@ -490,9 +496,26 @@ class Run:
         with self._lock:
             if self._closed:
                 return
+            if traceback and self._backend.records:  # `heron runs logs` shows it too
+                self._writer.write_event(
+                    {
+                        "type": "console",
+                        "stream": "stderr",
+                        "time": ended["time"],
+                        "lines": traceback.rstrip("\n").split("\n"),
+                    }
+                )
             self._writer.write_event(ended)
             self._closed = True
             self.state = state
+            if not self._writer.retry():
+                warnings.warn(
+                    f"heron: run {self.id}'s last records could not be written to its spool "
+                    f"({self._writer.folder}: the disk is full) and are lost; the run will "
+                    "be marked crashed. Free some space on that disk.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         for callback in self._on_finish:
             callback()
         shipped = False

@@ -93,6 +93,7 @@ class Shipper:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._give_up = threading.Event()
+        self._retry_now = threading.Event()  # flush/stop cut a retry's backoff short
         self._last_heartbeat = 0.0
         self._done = False  # the thread has ended (set under _cond)
         self.error: BaseException | None = None
@@ -151,7 +152,7 @@ class Shipper:
             if chunk.end == chunk.start:
                 return
             batch = chunk_to_batch(self.run_id, chunk)
-            if not deliver(self.backend, batch, self._give_up.is_set):
+            if not deliver(self.backend, batch, self._give_up.is_set, self._pause):
                 return
             self.batches += 1
             self.points += batch.point_count
@@ -162,6 +163,12 @@ class Shipper:
             if not chunk.full:
                 return  # the rest was logged after we looked: the next wake ships it
 
+    def _pause(self, seconds: float) -> None:
+        """A retry's backoff; ``flush`` and ``stop`` end it at once (the store may be
+        back: a disk that was full, a server that was down)."""
+        self._retry_now.wait(seconds)
+        self._retry_now.clear()
+
     def flush(self, target: int, timeout: float | None = None) -> bool:
         """Block until everything before ``target`` is delivered; False on timeout.
 
@@ -170,6 +177,7 @@ class Shipper:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         self._wake.set()
+        self._retry_now.set()
         with self._cond:
             while self._acked < target:
                 if self.error is not None:
@@ -192,9 +200,11 @@ class Shipper:
         """Ship what is left, then stop. After ``timeout`` give up (the spool keeps it)."""
         self._stop.set()
         self._wake.set()
+        self._retry_now.set()
         self._thread.join(timeout)
         if self._thread.is_alive():
             self._give_up.set()
+            self._retry_now.set()
             self._thread.join(5.0)
 
 

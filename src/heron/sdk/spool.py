@@ -8,7 +8,9 @@ the records and applies them to the store.
 
 Layout. A run's spool is a folder of segment files ``seg-<n>.bin``, each
 preallocated (``posix_fallocate``: no SIGBUS on a full disk mid-write) and made of
-32-byte slots. The last byte of a slot is its *kind*:
+32-byte slots. A segment is 16 MiB, or a sixteenth of the disk's free space when that
+is less (never under 64 KiB): a nearly full disk gets small segments instead of a
+failure (:func:`segment_size`). The last byte of a slot is its *kind*:
 
 - ``SCALAR``: one metric point: value f64, step i64, time f64, key id u32.
 - ``VAR``: a header; ``length`` payload bytes follow in the next slots. The payload
@@ -26,17 +28,31 @@ shipped).
 Positions. ``pos = segment << 32 | byte offset`` grows strictly over a run's life
 (a resumed run starts a segment past what the store has), so it serves as the
 exactly-once sequence number of a shipped batch.
+
+A full disk (or an I/O error) never reaches the training loop. When the next segment
+cannot be made, the writer ends the one on disk and goes on in an anonymous memory
+map numbered as the next segment, as large as the last one (the bound on what is kept
+in memory); the shipper sees nothing of it yet. It tries the disk again at most once
+a second (when the hot path reaches the end of a 128 KiB stretch, or at any event,
+``flush`` or ``finish``); once a file can be made the memory segment is written into
+it whole and shipping goes on. What does not fit in memory is dropped and counted,
+one warning is logged, and once the disk takes records again the run gets a record
+of the loss: a console line ``heron: N points dropped: disk full (...)`` and
+``system.heron.dropped`` (points, events, reason).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import logging
 import mmap
 import os
 import re
 import stat
 import struct
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +72,14 @@ KIND_END = 3
 SUB_KEY = 1
 SUB_EVENT = 2
 
-SEGMENT_BYTES = 16 * 1024 * 1024
+SEGMENT_BYTES = 16 * 1024 * 1024  # the most a segment preallocates
+MIN_SEGMENT_BYTES = 64 * 1024  # the least (a disk with less free space is full)
+FREE_SHARE = 16  # a segment takes at most 1/16 of the free space
 SEGMENT_SHIFT = 32
+RETRY_SECONDS = 1.0  # while the disk is full: how often the writer tries it again
+MEMORY_STRETCH = 128 * 1024  # in memory, the hot path returns to rotate() this often
+
+log = logging.getLogger("heron.spool")
 
 SCALAR = struct.Struct("<dqdI3xB")  # value, step, time, key id, padding, kind
 VAR_HEADER = struct.Struct("<I27xB")  # payload length, padding, kind
@@ -116,12 +138,39 @@ def _slots_for(length: int) -> int:
     return -(-length // SLOT)
 
 
+def segment_size(folder: Path, largest: int | None = None) -> int:
+    """Bytes to preallocate for a new segment in ``folder``: ``largest`` (default
+    ``SEGMENT_BYTES``, 16 MiB), or a sixteenth of the free space when that is less,
+    but never under ``MIN_SEGMENT_BYTES`` (64 KiB), whole slots."""
+    largest = SEGMENT_BYTES if largest is None else largest
+    try:
+        info = os.statvfs(folder)
+        free = info.f_bavail * info.f_frsize
+    except OSError:
+        return largest
+    size = min(largest, max(MIN_SEGMENT_BYTES, free // FREE_SHARE))
+    return max(2 * SLOT, size - size % SLOT)
+
+
+def _loss_reason(exc: OSError | None) -> str:
+    if exc is None:
+        return "disk full"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"disk full ({_reason(exc)})"
+    return f"spool not writable ({_reason(exc)})"
+
+
 class SpoolWriter:
     """Appends records to a run's spool. One writer per spool, held by a file lock.
 
     Not thread-safe by itself: ``Run`` serialises calls with its own lock. The hot
     path (``Run.log``) reads ``mm``, ``off`` and ``end`` directly and packs SCALAR
-    records itself; everything else goes through methods.
+    records itself, calling :meth:`rotate` when ``off`` reaches ``end - SLOT``;
+    everything else goes through methods.
+
+    Only the constructor raises for the disk (SpoolError: the first segment cannot be
+    made). Afterwards a full disk puts the writer ``in_memory`` (module doc) and what
+    does not fit is counted in ``dropped_points`` / ``dropped_events``.
     """
 
     def __init__(
@@ -134,7 +183,7 @@ class SpoolWriter:
         except OSError as exc:
             raise SpoolError(
                 f"cannot create the spool {folder}: {_reason(exc)}. Check that the folder "
-                "is writable (HERON_DIR, or dir= in heron.init)"
+                "is writable and its disk has space (HERON_DIR, or dir= in heron.init)"
             ) from None
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -154,8 +203,9 @@ class SpoolWriter:
             raise SpoolError(
                 f"spool {folder} holds unshipped records: recover it first (heron sync ships them)"
             )
+        self._fixed_size = segment_bytes  # None: adapt to the free space
         self.segment = first_segment
-        self.segment_bytes = segment_bytes or SEGMENT_BYTES
+        self.segment_bytes = segment_bytes or segment_size(folder)
         self.keys: dict[str, int] = {}
         try:
             self.mm: mmap.mmap = self._open_segment(self.segment, self.segment_bytes)
@@ -164,46 +214,157 @@ class SpoolWriter:
             raise
         self.off = 0
         self.end = self.segment_bytes
+        self.size = self.segment_bytes  # of the current segment (``end`` is less in memory)
+        # A full disk: the current segment is an anonymous map, not yet a file.
+        self.in_memory = False
+        self.problem: OSError | None = None  # why (the last failure)
+        self.dropped_points = 0
+        self.dropped_events = 0
+        self._reported = (0, 0)  # dropped (points, events) the run has a record of
+        self._tried = 0.0  # monotonic time of the last try of the disk
 
     # -- segments -----------------------------------------------------------
-    def _open_segment(self, number: int, size: int) -> mmap.mmap:
+    def _next_size(self) -> int:
+        if self._fixed_size is not None:
+            return self._fixed_size
+        return segment_size(self.folder)
+
+    def _open_segment(self, number: int, size: int, content: bytes = b"") -> mmap.mmap:
+        """Create segment ``number`` of ``size`` bytes (starting with ``content``) and
+        map it. SpoolError (its ``__cause__`` the OSError) when the disk refuses."""
         final = segment_path(self.folder, number)
         temp = final.with_suffix(".tmp")
         try:
             fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
                 os.posix_fallocate(fd, 0, size)
+                if content:
+                    os.pwrite(fd, content, 0)
                 # Publish only a fully sized file: a reader never maps a short one.
                 os.replace(temp, final)
                 return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
             finally:
                 os.close(fd)
         except OSError as exc:
+            self.problem = exc
             temp.unlink(missing_ok=True)
             raise SpoolError(
                 f"cannot create spool segment {final} ({size:,} bytes): {_reason(exc)}. "
-                "Free some space (or point HERON_DIR at a larger disk); what was logged "
-                f"before is kept in {self.folder} and ships when the run ends or with "
-                "heron sync"
-            ) from None
+                "Free some space (or point HERON_DIR at a larger disk with space); what was "
+                f"logged before is kept in {self.folder} and ships when the run ends or "
+                "with heron sync"
+            ) from exc
 
-    def rotate(self, need: int = SLOT) -> None:
-        """Close the current segment with END and open the next (big enough for ``need``).
+    def rotate(self, need: int = SLOT) -> bool:
+        """Make room for ``need`` bytes (and the END slot after them): end this segment
+        and start the next, on disk or, while the disk refuses, in memory. False when
+        there is no room (memory full too): the caller drops its record and counts it.
+        Never raises for the disk."""
+        if self.in_memory:
+            if self._try_disk():
+                return self._room(need) or self.rotate(need)
+            if self.end < self.size:  # the next stretch of the memory segment
+                self.end = min(self.size, self.end + MEMORY_STRETCH)
+                return self._room(need) or self.rotate(need)
+            return False
+        size = max(self._next_size(), need + SLOT * (len(self.keys) * 10 + 8))
+        try:
+            following = self._open_segment(self.segment + 1, size)
+        except SpoolError:
+            following = self._start_memory(need)
+        else:
+            self.segment_bytes = size
+        self._switch(following, len(following))
+        if self.in_memory:
+            self.end = min(self.size, MEMORY_STRETCH)
+        for key, key_id in self.keys.items():  # self-contained segments
+            self._write_var(KEY_PREFIX.pack(SUB_KEY, key_id) + key.encode())
+        return self._room(need) or self.rotate(need)
 
-        The next segment is made first: when that fails (SpoolError: the disk is full),
-        this one stays open and unended, and the next write tries again.
-        """
-        size = max(self.segment_bytes, need + SLOT * (len(self.keys) * 10 + 8))
-        following = self._open_segment(self.segment + 1, size)
-        if self.off < self.end:
+    def _room(self, need: int) -> bool:
+        return self.off + need <= self.end - SLOT
+
+    def _switch(self, following: mmap.mmap, size: int) -> None:
+        if self.off < self.size:
             VAR_HEADER.pack_into(self.mm, self.off, 0, KIND_END)
         self.mm.close()
         self.segment += 1
         self.mm = following
         self.off = 0
-        self.end = size
-        for key, key_id in self.keys.items():  # self-contained segments
-            self._write_var(KEY_PREFIX.pack(SUB_KEY, key_id) + key.encode())
+        self.size = self.end = size
+
+    def _start_memory(self, need: int) -> mmap.mmap:
+        """The next segment, in memory: as large as the last one on disk."""
+        self.in_memory = True
+        self._tried = time.monotonic()
+        size = max(self.segment_bytes, need + SLOT * (len(self.keys) * 10 + 8))
+        log.warning(
+            "heron: cannot write the spool %s: %s. Logging goes on; up to %s MiB of "
+            "records wait in memory and the disk is tried again every %gs; beyond that "
+            "they are dropped, counted and noted in the run. Free some space on that disk.",
+            self.folder,
+            _loss_reason(self.problem),
+            f"{size / 2**20:.1f}",
+            RETRY_SECONDS,
+        )
+        return mmap.mmap(-1, size)
+
+    def _try_disk(self, force: bool = False) -> bool:
+        """In memory: write the memory segment into its file and go on there (True).
+        At most once per ``RETRY_SECONDS`` unless ``force``."""
+        now = time.monotonic()
+        if not force and now - self._tried < RETRY_SECONDS:
+            return False
+        self._tried = now
+        try:
+            on_disk = self._open_segment(self.segment, self.size, self.mm[: self.off])
+        except SpoolError:
+            return False
+        self.mm.close()
+        self.mm = on_disk
+        self.in_memory = False
+        self.end = self.size
+        log.warning("heron: the spool %s is written again", self.folder)
+        self._note_loss()
+        return True
+
+    def retry(self) -> bool:
+        """Try the disk now (``flush``, ``finish``): True when nothing waits in memory."""
+        return not self.in_memory or self._try_disk(force=True)
+
+    def _note_loss(self) -> None:
+        """Record what was dropped since the last note (console line + system record)."""
+        points = self.dropped_points - self._reported[0]
+        events = self.dropped_events - self._reported[1]
+        if not points and not events:
+            return
+        self._reported = (self.dropped_points, self.dropped_events)
+        reason = _loss_reason(self.problem)
+        said = f"{points:,} points" + (f" and {events:,} other records" if events else "")
+        now = time.time()
+        self.write_event(
+            {
+                "type": "console",
+                "stream": "stderr",
+                "time": now,
+                "lines": [f"heron: {said} dropped: {reason}"],
+            }
+        )
+        self.write_event(
+            {
+                "type": "system",
+                "patch": {
+                    "heron": {
+                        "dropped": {
+                            "points": self.dropped_points,
+                            "events": self.dropped_events,
+                            "reason": reason,
+                            "at": now,
+                        }
+                    }
+                },
+            }
+        )
 
     @property
     def pos(self) -> int:
@@ -213,18 +374,28 @@ class SpoolWriter:
     # -- records ------------------------------------------------------------
     def _write_var(self, payload: bytes) -> None:
         need = SLOT + _slots_for(len(payload)) * SLOT
+        if self.in_memory and self._try_disk():
+            pass  # back on disk (and the loss noted)
         # Keep one slot free for END, so a reader always finds where a segment stops.
-        if self.off + need > self.end - SLOT:
-            self.rotate(need)
+        if self.off + need > self.end - SLOT and not self.rotate(need):
+            self.dropped_events += 1
+            return
         start = self.off
         self.mm[start + SLOT : start + SLOT + len(payload)] = payload
         VAR_HEADER.pack_into(self.mm, start, len(payload), KIND_VAR)  # commit last
         self.off = start + need
 
     def declare_key(self, key: str) -> int:
+        """The new key's id; -1 when its declaration was dropped (no room: the point
+        is dropped too, and the next point of the key declares it again)."""
         key_id = len(self.keys)
         self.keys[key] = key_id
+        dropped = self.dropped_events
         self._write_var(KEY_PREFIX.pack(SUB_KEY, key_id) + key.encode())
+        if self.dropped_events != dropped:
+            self.dropped_events = dropped  # counted as the point it was for
+            del self.keys[key]
+            return -1
         return key_id
 
     def write_event(self, event: Event) -> None:
@@ -233,14 +404,16 @@ class SpoolWriter:
 
     def write_scalar(self, key_id: int, step: int, time: float, value: float) -> None:
         """The slow-path twin of ``Run.log``'s inlined pack (used by the system sampler)."""
-        if self.off >= self.end - SLOT:
-            self.rotate()
+        if key_id < 0 or (self.off >= self.end - SLOT and not self.rotate()):
+            self.dropped_points += 1
+            return
         SCALAR.pack_into(self.mm, self.off, value, step, time, key_id, KIND_SCALAR)
         self.off += SLOT
 
     def sync(self) -> None:
         """Ask the kernel to write dirty pages to disk (survives power loss, not only kill)."""
-        self.mm.flush()
+        if not self.in_memory:
+            self.mm.flush()
 
     def close(self) -> None:
         if not self.mm.closed:

@@ -334,7 +334,9 @@ def test_streams_are_restored_when_the_script_fails(store_dir: Path) -> None:
         assert sys.stdout is out and sys.stderr is err
     with Api(store_dir) as api:
         assert api.run(run.id).state == "failed"
-    assert _lines(store_dir, run.id) == ["before the error"]
+    lines = _lines(store_dir, run.id)  # then the traceback (Run.finish records it)
+    assert lines[0] == "before the error" and lines[1].startswith("Traceback")
+    assert lines[-1] == "ValueError: boom"
 
 
 def test_capture_is_off_by_argument_or_setting(
