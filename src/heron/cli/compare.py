@@ -9,29 +9,14 @@ The statistics are :func:`heron.analysis.stats.compare`'s.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 from rich.table import Table
 
+from heron.analysis.values import VALUE_KINDS, ValueKind, run_value
 from heron.cli import render
 from heron.cli.context import open_api
 from heron.errors import InvalidInput
-from heron.store.base import RunInfo
-
-VALUE_KINDS = ("summary", "last", "min", "max")
-
-
-def run_value(info: RunInfo, metric: str, kind: str) -> float | None:
-    """The number a run contributes (None: it has no such metric, or a non-number)."""
-    if kind == "summary":
-        value: Any = info.summary.get(metric)
-    else:
-        summary = info.metrics.get(metric)
-        value = None if summary is None else getattr(summary, kind)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 def group_filter(group: str) -> str:
@@ -67,7 +52,7 @@ def compare(
     group_b: str,
     metric: str,
     project: str | None,
-    kind: str,
+    kind: ValueKind,
     confidence: float,
     seed: int,
     as_json: bool,
@@ -81,7 +66,7 @@ def compare(
     values = []
     for name in (group_a, group_b):
         runs = api.runs(project, group_filter(name))
-        found = [run_value(r.info, metric, kind) for r in runs]
+        found = [run_value(r.info.summary, r.info.metrics, metric, kind) for r in runs]
         numbers = [v for v in found if v is not None]
         if not runs:
             raise InvalidInput(f"no runs in {name!r} (a group name, or a filter with a space)")

@@ -23,6 +23,7 @@ from heron.server.events import EventHub
 from heron.server.limits import BodyLimitMiddleware
 from heron.server.metrics import MetricsMiddleware, ServerMetrics
 from heron.server.routes import (
+    analysis,
     artifacts,
     blobs,
     events,
@@ -34,6 +35,7 @@ from heron.server.routes import (
     projects,
     runs,
     series,
+    sweeps,
 )
 from heron.server.state import ServerState
 from heron.service import Tracking
@@ -111,6 +113,7 @@ def create_app(
     problems.install(app)
     prefixes: dict[int, str] = {}  # route -> prefix, for metrics by route template
     api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models, media]
+    api += [sweeps, analysis]  # issue 15: sweeps, importance, comparisons
     for router in [m.router for m in api]:
         app.include_router(router, prefix=API_PREFIX)
         prefixes.update((id(route), API_PREFIX) for route in router.routes)
