@@ -17,6 +17,7 @@ The batch format (docs/rest-api.md)::
 
     b"HRNB1\\n"  uint32-le header length  header JSON  column bytes
     header = {"run_id", "seq", "events": [...], "metrics": [{"key", "n"}, ...]}
+    (and "stream", the spool of the run it comes from, when not 0: store.base)
     per metric, in header order: steps int64-le[n], times float64-le[n], values float64-le[n]
 """
 
@@ -397,6 +398,8 @@ def encode_batch(batch: Batch) -> bytes:
         "events": batch.events,
         "metrics": [{"key": key, "n": len(series)} for key, series in metrics],
     }
+    if batch.stream:
+        header["stream"] = batch.stream
     head = json.dumps(header, separators=(",", ":")).encode()
     parts = [BATCH_MAGIC, _HEADER_LEN.pack(len(head)), head]
     for _, series in metrics:
@@ -429,6 +432,9 @@ def decode_batch(data: bytes) -> Batch:
         raise InvalidInput('batch header needs "run_id", a non-empty string')
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise InvalidInput('batch header needs "seq", an integer >= 0')
+    stream = header.get("stream", 0)
+    if not isinstance(stream, int) or isinstance(stream, bool) or not 0 <= stream < 1 << 31:
+        raise InvalidInput('batch header "stream" must be an integer 0 to 2**31-1')
     events = _events(header.get("events", []))
     columns = _metric_columns(header.get("metrics", []))
     offset = start + head_len
@@ -445,7 +451,7 @@ def decode_batch(data: bytes) -> Batch:
         values = np.frombuffer(data, "<f8", n, offset + 16 * n).astype(np.float64)
         offset += n * _BYTES_PER_POINT
         metrics[key] = Series(steps, times, values)
-    return Batch(run_id=run_id, seq=seq, metrics=metrics, events=events)
+    return Batch(run_id=run_id, seq=seq, metrics=metrics, events=events, stream=stream)
 
 
 def _events(raw: object) -> list[Event]:

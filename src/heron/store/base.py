@@ -32,7 +32,10 @@ Ingest is exactly-once
     past its last record. Positions grow strictly. :meth:`Store.ingest` applies a
     batch atomically and records ``seq`` for the run in the same transaction; a batch
     whose ``seq`` is not beyond what the run already has is acknowledged and skipped.
-    A retry therefore never duplicates, whatever the transport.
+    A retry therefore never duplicates, whatever the transport. A run may take batches
+    from more than one spool (the ranks of a distributed job, ``heron.sdk.distributed``):
+    ``Batch.stream`` names the spool, 0 the run's own, and each stream has its own
+    seq (stream k's in the run's system record, ``distributed.streams.<k>``).
 
 Summary
     For every metric key the store keeps count, last value/step/time, min and max
@@ -337,6 +340,7 @@ class Batch:
     seq: int
     metrics: dict[str, Series] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    stream: int = 0  # which spool of the run: 0 its own, k rank k's (exactly once per stream)
 
     @property
     def point_count(self) -> int:

@@ -59,14 +59,26 @@ def ingest(conn: Connection, batch: Batch, now: float) -> IngestResult:
         create.create_run(conn, create.spec_from_event(batch.run_id, spec_event), now)
         run = _lock_run(conn, batch.run_id)
         assert run is not None
-    if batch.seq <= run.ingested_seq:
-        return IngestResult(seq=int(run.ingested_seq), applied=False)
+    done = int(run.ingested_seq) if not batch.stream else stream_seq(run.system, batch.stream)
+    if batch.seq <= done:
+        return IngestResult(seq=done, applied=False)
     writer = _RunWriter(conn, run, now)
     for event in batch.events:
         writer.apply(event)
     writer.add_metrics(batch)
-    orphaned = writer.finish(batch.seq)
+    if batch.stream:  # another spool of the run: its seq is its own (store.base)
+        patch = {"distributed": {"streams": {str(batch.stream): batch.seq}}}
+        writer.apply({"type": "system", "patch": patch})
+    orphaned = writer.finish(int(run.ingested_seq) if batch.stream else batch.seq)
     return IngestResult(seq=batch.seq, applied=True, orphaned=frozenset(orphaned))
+
+
+def stream_seq(system_json: str, stream: int) -> int:
+    """The last seq applied from ``stream`` (a rank's spool), -1 for none yet."""
+    found: Any = loads_dict(system_json)
+    for name in ("distributed", "streams", str(stream)):
+        found = found.get(name) if isinstance(found, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else -1
 
 
 def _lock_run(conn: Connection, run_id: str) -> Row[Any] | None:
