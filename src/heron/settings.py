@@ -96,6 +96,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+DISTRIBUTED_MODES = ("shared", "per_rank", "off")
+
+
+def _distributed(text: str) -> str:
+    lowered = text.strip().lower().replace("-", "_")
+    if lowered not in DISTRIBUTED_MODES:
+        raise InvalidInput(f"expected one of {', '.join(DISTRIBUTED_MODES)}, got {text!r}")
+    return lowered
+
+
 def _setting(env: str, parse: Callable[[str], Any], doc: str, default: Any) -> Any:
     return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
 
@@ -218,6 +228,72 @@ class Settings:
         "Most bytes of console output recorded per run (and per process, for a resumed "
         "run); past it capture stops and a last line says so. 0: no limit.",
         100 << 20,
+    )
+    console_fd: bool = _setting(
+        "HERON_CAPTURE_CONSOLE_FD",
+        _bool,
+        "Capture the console at the file-descriptor level too (C extensions, subprocesses, "
+        "os.write), where it is safe (POSIX, fds 1 and 2 a terminal, pipe or file, no "
+        "pytest capture); false: Python-level writes only.",
+        True,
+    )
+    distributed: str = _setting(
+        "HERON_DISTRIBUTED",
+        _distributed,
+        "What heron.init does in a distributed job (RANK and WORLD_SIZE set): shared (one "
+        "run; rank 0 logs metrics, every rank its console and system metrics), per_rank "
+        "(one run per rank, in one group) or off (ranks are unrelated scripts); "
+        "heron.init(distributed=...) overrides it.",
+        "shared",
+    )
+    distributed_id: str | None = _setting(
+        "HERON_DISTRIBUTED_ID",
+        str,
+        "An id unique to one launch of a distributed job, the same on every rank (a "
+        "scheduler's job id): the ranks' shared run is derived from it. Unset: derived "
+        "from the launcher's variables below.",
+        None,
+    )
+    rank: int | None = _setting(
+        "RANK", _count, "Global rank of this process (torchrun, accelerate, DeepSpeed...).", None
+    )
+    local_rank: int | None = _setting(
+        "LOCAL_RANK", _count, "Rank of this process on its node (set by the launcher).", None
+    )
+    world_size: int | None = _setting(
+        "WORLD_SIZE", _count, "Processes in the distributed job (set by the launcher).", None
+    )
+    local_world_size: int | None = _setting(
+        "LOCAL_WORLD_SIZE", _count, "Processes of the job on this node (torchrun).", None
+    )
+    launcher_run_id: str | None = _setting(
+        "TORCHELASTIC_RUN_ID",
+        str,
+        "torchrun's rendezvous id (--rdzv-id; a fresh one with --standalone): part of the "
+        "shared run's id.",
+        None,
+    )
+    launcher_restart: int | None = _setting(
+        "TORCHELASTIC_RESTART_COUNT",
+        _count,
+        "How often torchrun restarted the job's workers: a restart is a new run.",
+        None,
+    )
+    master_addr: str | None = _setting(
+        "MASTER_ADDR", str, "The job's rendezvous host (set by the launcher).", None
+    )
+    master_port: str | None = _setting(
+        "MASTER_PORT", str, "The job's rendezvous port (set by the launcher).", None
+    )
+    slurm_job_id: str | None = _setting(
+        "SLURM_JOB_ID", str, "The SLURM job, when the ranks run under SLURM.", None
+    )
+    job_handoff: str | None = _setting(
+        "HERON_JOB_RUN",
+        str,
+        "Set by heron.init for the processes it starts (Lightning's launcher starts ranks "
+        "1..N from rank 0): `run id:pid`; a child of that pid joins that run.",
+        None,
     )
     webhook_allow: str | None = _setting(
         "HERON_WEBHOOK_ALLOW",

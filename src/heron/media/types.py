@@ -285,13 +285,24 @@ class Histogram(Media):
         if values is not None:
             if counts is not None or edges is not None:
                 raise InvalidValue("give a histogram values, or counts and edges, not both")
-            self.counts, self.edges, self.total = _bin(values, bins)
+            self._counts, self.edges, self.total, self._values = _bin(values, bins)
         else:
             if counts is None or edges is None:
                 raise InvalidValue("a histogram needs values, or counts and edges")
-            self.counts, self.edges = _precomputed(counts, edges)
-            self.total = float(self.counts.sum())
+            self._counts, self.edges = _precomputed(counts, edges)
+            self._values = None
+            self.total = float(self._counts.sum())
         self.nonfinite = 0  # values left out as NaN or inf (heron.watch counts them)
+
+    @property
+    def counts(self) -> F64:
+        """The bins' counts (numpy values are binned on first use: on the media thread)."""
+        if self._counts is None:
+            assert self._values is not None
+            low, high = float(self.edges[0]), float(self.edges[-1])
+            counts, _ = np.histogram(self._values, bins=len(self.edges) - 1, range=(low, high))
+            self._counts, self._values = counts.astype(np.float64), None
+        return self._counts
 
     def encode(self) -> Encoded:
         meta: dict[str, Any] = {
@@ -310,10 +321,18 @@ class Histogram(Media):
 F64 = npt.NDArray[np.float64]
 
 
-def _bin(values: Any, bins: int) -> tuple[F64, F64, float]:
+Binned = tuple[F64 | None, F64, float, npt.NDArray[Any] | None]
+
+
+def _bin(values: Any, bins: int) -> Binned:
+    """(counts, edges, total, values): a tensor is binned now, where it lives; numpy
+    values are checked now and copied, and binned later (``Histogram.counts``)."""
     if _is_torch(values):
-        return _bin_torch(values, bins)
-    array = _to_numpy(values, "histogram values").astype(np.float64, copy=False).ravel()
+        counts, edges, total = _bin_torch(values, bins)
+        return counts, edges, total, None
+    array = _to_numpy(values, "histogram values").ravel()
+    if array.dtype.kind != "f":
+        array = array.astype(np.float64)
     return _bin_numpy(array, bins)
 
 
@@ -327,13 +346,15 @@ def _check_finite(finite: int, size: int) -> None:
         raise InvalidValue("a histogram of no values; give at least one")
 
 
-def _bin_numpy(array: F64, bins: int) -> tuple[F64, F64, float]:
-    _check_finite(int(np.count_nonzero(np.isfinite(array))), int(array.size))
-    low, high = float(array.min()), float(array.max())
+def _bin_numpy(array: npt.NDArray[Any], bins: int) -> Binned:
+    if array.size == 0:
+        _check_finite(0, 0)
+    low, high = float(array.min()), float(array.max())  # NaN or inf shows here
+    if not (math.isfinite(low) and math.isfinite(high)):
+        _check_finite(int(np.count_nonzero(np.isfinite(array))), int(array.size))
     if low == high:
         low, high = low - 0.5, high + 0.5
-    counts, edges = np.histogram(array, bins=bins, range=(low, high))
-    return counts.astype(np.float64), edges.astype(np.float64), float(array.size)
+    return None, np.linspace(low, high, bins + 1), float(array.size), array
 
 
 def _bin_torch(tensor: Any, bins: int) -> tuple[F64, F64, float]:

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/alerts/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unread alerts (the bell) */
+        get: operations["unread_api_v1_alerts_unread_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/artifacts": {
         parameters: {
             query?: never;
@@ -49,6 +66,108 @@ export interface paths {
         get: operations["artifact_file_api_v1_artifacts__version_id__files__path__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first */
+        get: operations["audit_log_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How to sign in (public) */
+        get: operations["auth_config_api_v1_auth_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with a password: sets the session cookie (public, rate limited) */
+        post: operations["login_api_v1_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End this session */
+        post: operations["logout_api_v1_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the caller is */
+        get: operations["me_api_v1_auth_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An API token for a password (`heron login`; public, rate limited) */
+        post: operations["token_for_password_api_v1_auth_token_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -271,10 +390,148 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every project */
+        /** The projects you may read */
         get: operations["list_projects_api_v1_projects_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert rules */
+        get: operations["list_rules_api_v1_projects__project__alert_rules_get"];
+        put?: never;
+        /** Add an alert rule */
+        post: operations["add_rule_api_v1_projects__project__alert_rules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an alert rule */
+        delete: operations["remove_rule_api_v1_projects__project__alert_rules__rule_id__delete"];
+        options?: never;
+        head?: never;
+        /** Switch an alert rule on or off */
+        patch: operations["patch_rule_api_v1_projects__project__alert_rules__rule_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's alerts */
+        get: operations["list_alerts_api_v1_projects__project__alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alerts/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log */
+        get: operations["deliveries_api_v1_projects__project__alerts_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alerts/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark alerts read */
+        post: operations["mark_read_api_v1_projects__project__alerts_read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/analysis/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Two groups of runs compared on a metric: CI, Welch, bootstrap, effect size */
+        post: operations["compare_api_v1_projects__project__analysis_compare_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/analysis/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Runs that differ only in the seed (or other keys), grouped */
+        post: operations["groups_api_v1_projects__project__analysis_groups_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/analysis/importance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correlation and random-forest importance of config parameters for a metric */
+        post: operations["importance_api_v1_projects__project__analysis_importance_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -310,6 +567,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's members */
+        get: operations["members_api_v1_projects__project__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/members/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Give a user a role in the project (project admins) */
+        put: operations["set_member_api_v1_projects__project__members__user__put"];
+        post?: never;
+        /** Take a user's role in the project away (project admins) */
+        delete: operations["remove_member_api_v1_projects__project__members__user__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -598,6 +890,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The keys a run logged media under */
+        get: operations["media_keys_api_v1_runs__run_id__media_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/media/blob": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bytes of a media item, or of a blob it names (a mask, a table's image) */
+        get: operations["media_blob_api_v1_runs__run_id__media_blob_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/media/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The media items of one key, in step order */
+        get: operations["media_items_api_v1_runs__run_id__media_items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/series": {
         parameters: {
             query?: never;
@@ -609,6 +952,162 @@ export interface paths {
         put?: never;
         /** Downsampled series for charts */
         post: operations["series_api_v1_series_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sweeps you may read */
+        get: operations["list_sweeps_api_v1_sweeps_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sweep and its trials */
+        get: operations["get_sweep_api_v1_sweeps__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{name}/importance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How much each parameter mattered to the sweep's objective (complete trials) */
+        get: operations["sweep_importance_api_v1_sweeps__name__importance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{name}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, stop or resume a sweep (agents wait, stop claiming, or go on) */
+        post: operations["set_status_api_v1_sweeps__name__status_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API tokens (yours; admins: any) */
+        get: operations["list_tokens_api_v1_tokens_get"];
+        put?: never;
+        /** Issue an API token */
+        post: operations["issue_token_api_v1_tokens_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token (at once) */
+        delete: operations["revoke_token_api_v1_tokens__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user (site admins) */
+        get: operations["list_users_api_v1_users_get"];
+        put?: never;
+        /** Create a user */
+        post: operations["create_user_api_v1_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user (yourself; admins: any) */
+        get: operations["get_user_api_v1_users__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a user */
+        patch: operations["update_user_api_v1_users__name__patch"];
+        trace?: never;
+    };
+    "/api/v1/users/{name}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's roles */
+        get: operations["user_roles_api_v1_users__name__roles_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -723,6 +1222,105 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Alert
+         * @description ``status``: ``sent`` (delivered to its rules' webhooks and e-mail), ``quiet``
+         *     (nowhere to deliver: the UI only) or ``throttled`` (past the project's hourly
+         *     rate limit). ``repeats``: how often it recurred inside the dedup window since.
+         */
+        Alert: {
+            /** Created At */
+            created_at: number;
+            /** Id */
+            id: number;
+            /** Last At */
+            last_at: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "info" | "warn" | "error";
+            /** Project */
+            project: string;
+            /** Read At */
+            read_at: number | null;
+            /** Repeats */
+            repeats: number;
+            /** Rule Id */
+            rule_id: number | null;
+            /** Run Id */
+            run_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "sent" | "quiet" | "throttled";
+            /** Text */
+            text: string;
+            /** Title */
+            title: string;
+        };
+        /** AlertDelivery */
+        AlertDelivery: {
+            /** Alert Id */
+            alert_id: number;
+            /** Attempt */
+            attempt: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "webhook" | "email";
+            /** Error */
+            error: string | null;
+            /** Id */
+            id: number;
+            /** Response Code */
+            response_code: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "delivered" | "retrying" | "failed" | "refused";
+            /** Target */
+            target: string;
+            /** Time */
+            time: number;
+        };
+        /** AlertRule */
+        AlertRule: {
+            /** Condition */
+            condition: string;
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Emails */
+            emails: string[];
+            /** Enabled */
+            enabled: boolean;
+            /** Id */
+            id: number;
+            /** Key */
+            key: string | null;
+            /** Kind */
+            kind: string;
+            /**
+             * Min Level
+             * @enum {string}
+             */
+            min_level: "info" | "warn" | "error";
+            /** Name */
+            name: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Project */
+            project: string;
+            /** Webhooks */
+            webhooks: string[];
+        };
+        /**
          * AliasMove
          * @description Point ``alias`` at ``version`` (moving it from wherever it was).
          */
@@ -773,6 +1371,39 @@ export interface components {
             used_by: string[];
             /** Version */
             version: number;
+        };
+        /** AuditOut */
+        AuditOut: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string | null;
+            /** Target */
+            target: string;
+            /** Time */
+            time: number;
+        };
+        /**
+         * AuthConfig
+         * @description What the sign-in page needs: whether accounts are on, and how to sign in.
+         */
+        AuthConfig: {
+            /** Auth */
+            auth: boolean;
+            /** Password Login */
+            password_login: boolean;
+            /** Sso */
+            sso: string | null;
+            /** Sso Login Url */
+            sso_login_url: string | null;
         };
         /** Blob */
         Blob: {
@@ -888,6 +1519,96 @@ export interface components {
             y: components["schemas"]["WireFloat"][];
         };
         /**
+         * CompareQuery
+         * @description ``a`` and ``b``: filters choosing each group's runs (``group = "x"``).
+         */
+        CompareQuery: {
+            /** A */
+            a: string;
+            /** B */
+            b: string;
+            /**
+             * Bootstrap
+             * @default 10000
+             */
+            bootstrap?: number;
+            /**
+             * Confidence
+             * @default 0.95
+             */
+            confidence?: number;
+            /** Metric */
+            metric: string;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed?: number;
+            /**
+             * Value
+             * @default summary
+             * @enum {string}
+             */
+            value?: "summary" | "last" | "min" | "max";
+        };
+        /**
+         * Comparison
+         * @description Group a against group b (see docs/analysis.md); null for a number that is not
+         *     finite (e.g. t when both groups are constant).
+         */
+        Comparison: {
+            /** Bootstrap High */
+            bootstrap_high: number | null;
+            /** Bootstrap Low */
+            bootstrap_low: number | null;
+            /** Bootstrap P */
+            bootstrap_p: number | null;
+            /** Bootstrap Samples */
+            bootstrap_samples: number;
+            /** Ci High */
+            ci_high: number | null;
+            /** Ci Low */
+            ci_low: number | null;
+            /** Cohens D */
+            cohens_d: number | null;
+            /** Confidence */
+            confidence: number;
+            /** Df */
+            df: number | null;
+            /** Difference */
+            difference: number | null;
+            /** Dropped */
+            dropped: number;
+            /** Hedges G */
+            hedges_g: number | null;
+            /** Mean A */
+            mean_a: number | null;
+            /** Mean B */
+            mean_b: number | null;
+            /** Metric */
+            metric: string;
+            /** N A */
+            n_a: number;
+            /** N B */
+            n_b: number;
+            /** Needed Per Group */
+            needed_per_group: number | null;
+            /** P Value */
+            p_value: number | null;
+            /** Power */
+            power: number | null;
+            /** Significant */
+            significant: boolean;
+            /** Std A */
+            std_a: number | null;
+            /** Std B */
+            std_b: number | null;
+            /** T */
+            t: number | null;
+            /** Verdict */
+            verdict: string;
+        };
+        /**
          * CrashReport
          * @description A dead process found by ``heron sync``: when, and why it is thought dead.
          */
@@ -977,6 +1698,18 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** GroupsQuery */
+        GroupsQuery: {
+            /** Filter */
+            filter?: string | null;
+            /**
+             * Keys
+             * @default [
+             *       "seed"
+             *     ]
+             */
+            keys?: string[];
+        };
         /** Health */
         Health: {
             /**
@@ -1029,6 +1762,30 @@ export interface components {
             /** Version */
             version: number | null;
         };
+        /** Importance */
+        Importance: {
+            /** Metric */
+            metric: string;
+            /** Params */
+            params: components["schemas"]["ParamImportance"][];
+            /** Runs */
+            runs: number;
+        };
+        /** ImportanceQuery */
+        ImportanceQuery: {
+            /** Filter */
+            filter?: string | null;
+            /** Metric */
+            metric: string;
+            /** Params */
+            params?: string[] | null;
+            /**
+             * Value
+             * @default summary
+             * @enum {string}
+             */
+            value?: "summary" | "last" | "min" | "max";
+        };
         /**
          * Ingested
          * @description A batch's receipt: ``seq``, the run's position after it; ``applied`` is false
@@ -1039,6 +1796,15 @@ export interface components {
             applied: boolean;
             /** Seq */
             seq: number;
+        };
+        /**
+         * IssuedToken
+         * @description ``secret``: the token itself, shown this once (only its hash is kept).
+         */
+        IssuedToken: {
+            /** Secret */
+            secret: string;
+            token: components["schemas"]["TokenOut"];
         };
         /**
          * LogLine
@@ -1068,6 +1834,109 @@ export interface components {
             lines: components["schemas"]["LogLine"][];
             /** Total */
             total: number;
+        };
+        /** Login */
+        Login: {
+            /** Name */
+            name: string;
+            /** Password */
+            password: string;
+        };
+        /**
+         * MarkRead
+         * @description ``ids`` null: every unread alert of the project.
+         */
+        MarkRead: {
+            /** Ids */
+            ids?: number[] | null;
+        };
+        /** MarkedRead */
+        MarkedRead: {
+            /** Marked */
+            marked: number;
+        };
+        /**
+         * Me
+         * @description The caller: ``roles`` per project (granted), ``default_role`` on every other
+         *     project; ``auth`` false: a server without accounts (everyone is admin).
+         */
+        Me: {
+            /** Account */
+            account: boolean;
+            /** Auth */
+            auth: boolean;
+            /** Default Role */
+            default_role: ("viewer" | "editor" | "admin") | null;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: {
+                [key: string]: "viewer" | "editor" | "admin";
+            };
+            /** Site Admin */
+            site_admin: boolean;
+        };
+        /**
+         * MediaItemRef
+         * @description One media item at (``key``, ``step``): its blob ``digest`` (null for a
+         *     histogram, whose ``edges``/``counts`` are in ``meta``), ``size`` in bytes, small
+         *     ``meta`` (caption, width/height, boxes, mask, columns...), ``refs`` (other blobs it
+         *     names: a mask, a table's image cells) and the wall ``time`` it was logged.
+         */
+        MediaItemRef: {
+            /** Digest */
+            digest: string | null;
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "image" | "histogram" | "table" | "text" | "audio";
+            /** Meta */
+            meta: {
+                [key: string]: unknown;
+            };
+            /** Refs */
+            refs: string[];
+            /** Size */
+            size: number;
+            /** Step */
+            step: number;
+            /** Time */
+            time: number;
+        };
+        /**
+         * MediaKeyRef
+         * @description A key a run logged media under (docs/media.md): its ``kind``, how many steps
+         *     (``count``) and the first and last of them.
+         */
+        MediaKeyRef: {
+            /** Count */
+            count: number;
+            /** First Step */
+            first_step: number;
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "image" | "histogram" | "table" | "text" | "audio";
+            /** Last Step */
+            last_step: number;
+        };
+        /** MemberOut */
+        MemberOut: {
+            /** Project */
+            project: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "admin";
+            /** User */
+            user: string;
         };
         /**
          * Model
@@ -1158,6 +2027,55 @@ export interface components {
             version: number;
         };
         /**
+         * NewAlertRule
+         * @description A rule: a condition (``kind`` and its fields) and where its alerts go (the UI
+         *     always; ``webhooks`` and ``emails`` too). See docs/alerts.md for each kind.
+         */
+        NewAlertRule: {
+            /**
+             * Emails
+             * @default []
+             */
+            emails?: string[];
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /** Factor */
+            factor?: number | null;
+            /** Group */
+            group?: string | null;
+            /** Key */
+            key?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "alert" | "nan" | "divergence" | "threshold" | "stale" | "state" | "group_done";
+            /**
+             * Min Level
+             * @default info
+             * @enum {string}
+             */
+            min_level?: "info" | "warn" | "error";
+            /** Minutes */
+            minutes?: number | null;
+            /** Name */
+            name: string;
+            /** Op */
+            op?: (">" | ">=" | "<" | "<=") | null;
+            /** States */
+            states?: string[] | null;
+            /** Threshold */
+            threshold?: number | null;
+            /**
+             * Webhooks
+             * @default []
+             */
+            webhooks?: string[];
+        };
+        /**
          * NewModel
          * @description Create a registered model (``protected`` takes an admin).
          */
@@ -1178,6 +2096,41 @@ export interface components {
             tags?: {
                 [key: string]: string | number | boolean;
             };
+        };
+        /**
+         * NewTokenBody
+         * @description ``user``: whose token (a site admin may issue one for a service account);
+         *     ``expires_in_days``: null for a token that does not expire.
+         */
+        NewTokenBody: {
+            /** Expires In Days */
+            expires_in_days?: number | null;
+            /** Name */
+            name: string;
+            /** User */
+            user?: string | null;
+        };
+        /**
+         * NewUser
+         * @description ``service``: an account for CI, without a password (tokens only).
+         */
+        NewUser: {
+            /**
+             * Admin
+             * @default false
+             */
+            admin?: boolean;
+            /** Email */
+            email?: string | null;
+            /** Name */
+            name: string;
+            /** Password */
+            password?: string | null;
+            /**
+             * Service
+             * @default false
+             */
+            service?: boolean;
         };
         /**
          * NewVersion
@@ -1248,6 +2201,40 @@ export interface components {
             y: components["schemas"]["WireFloat"][];
         };
         /**
+         * ParamImportance
+         * @description One parameter's importance for a metric: correlations (numeric parameters) and
+         *     the random forest's share (null when the values do not vary).
+         */
+        ParamImportance: {
+            /** Correlation */
+            correlation: number | null;
+            /** Importance */
+            importance: number | null;
+            /** Name */
+            name: string;
+            /** Numeric */
+            numeric: boolean;
+            /** Runs */
+            runs: number;
+            /** Spearman */
+            spearman: number | null;
+        };
+        /**
+         * PasswordToken
+         * @description An API token in exchange for a password (``heron login``).
+         */
+        PasswordToken: {
+            /** Name */
+            name: string;
+            /** Password */
+            password: string;
+            /**
+             * Token Name
+             * @default heron login
+             */
+            token_name?: string;
+        };
+        /**
          * Problem
          * @description An error (RFC 7807). ``type`` ends with the ``heron.errors`` class name, which
          *     the Python client raises again; ``detail`` says what to do. ``errors``: the fields
@@ -1299,6 +2286,14 @@ export interface components {
              */
             status: "ready";
         };
+        /** RoleBody */
+        RoleBody: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "admin";
+        };
         /**
          * Rollback
          * @description Give exactly one of ``stage`` and ``alias`` its previous holder back.
@@ -1318,13 +2313,19 @@ export interface components {
         RollbackResult: {
             version: components["schemas"]["ModelVersion"] | null;
         };
+        /** RulePatch */
+        RulePatch: {
+            /** Enabled */
+            enabled: boolean;
+        };
         /**
          * Run
          * @description A run. ``config``, ``system``, ``summary`` (each metric's shown value, then the
          *     overrides on top) and ``summary_overrides`` hold JSON values, non-finite numbers
          *     spelled as strings. List answers leave ``system`` empty unless asked for it.
          *     ``duration``: seconds from creation to the end, or to the last heartbeat while
-         *     running; ``ingested_seq``: the spool position of the last batch applied.
+         *     running; ``ingested_seq``: the spool position of the last batch applied;
+         *     ``created_by``: the server account that created it (None on a local store).
          */
         Run: {
             /** Config */
@@ -1333,6 +2334,8 @@ export interface components {
             };
             /** Created At */
             created_at: number;
+            /** Created By */
+            created_by: string | null;
             /** Duration */
             duration: number | null;
             /** Ended At */
@@ -1363,7 +2366,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "running" | "finished" | "failed" | "killed" | "crashed";
+            state: "running" | "finished" | "failed" | "killed" | "crashed" | "pruned";
             /** Summary */
             summary: {
                 [key: string]: unknown;
@@ -1524,6 +2527,13 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** SeedGroup */
+        SeedGroup: {
+            /** Name */
+            name: string;
+            /** Run Ids */
+            run_ids: string[];
+        };
         /**
          * SeriesPoints
          * @description One metric series at full fidelity, in log order: three columns of one length.
@@ -1562,6 +2572,57 @@ export interface components {
             /** X Min */
             x_min?: number | null;
         };
+        /** StatusChange */
+        StatusChange: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "paused" | "stopped";
+        };
+        /** SweepDetail */
+        SweepDetail: {
+            sweep: components["schemas"]["SweepSummary"];
+            /** Trials */
+            trials: components["schemas"]["Trial"][];
+        };
+        /**
+         * SweepSummary
+         * @description A sweep: ``status`` is running, paused, stopped or finished (every trial ended
+         *     and the cap reached); ``counts``: trials by state; ``spec``: its definition.
+         */
+        SweepSummary: {
+            /** Best Trial */
+            best_trial: number | null;
+            /** Best Value */
+            best_value: number | null;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Created At */
+            created_at: number;
+            /** Goal */
+            goal: string;
+            /** Group */
+            group: string;
+            /** Method */
+            method: string;
+            /** Metric */
+            metric: string;
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /** Run Cap */
+            run_cap: number;
+            /** Spec */
+            spec: {
+                [key: string]: unknown;
+            };
+            /** Status */
+            status: string;
+        };
         TableCell: components["schemas"]["WireFloat"] | string | boolean | unknown[] | {
             [key: string]: unknown;
         } | null;
@@ -1595,6 +2656,30 @@ export interface components {
             project?: string | null;
         };
         /**
+         * TokenOut
+         * @description A token as lists show it: ``prefix`` recognises it, the secret is never shown.
+         */
+        TokenOut: {
+            /** Active */
+            active: boolean;
+            /** Created At */
+            created_at: number;
+            /** Expires At */
+            expires_at: number | null;
+            /** Id */
+            id: number;
+            /** Last Used At */
+            last_used_at: number | null;
+            /** Name */
+            name: string;
+            /** Prefix */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: number | null;
+            /** User */
+            user: string;
+        };
+        /**
          * Transition
          * @description Move ``version`` to ``stage`` (any case). Moving into production archives every
          *     other production version unless ``archive_existing`` is False.
@@ -1611,6 +2696,83 @@ export interface components {
             stage: string;
             /** Version */
             version: number;
+        };
+        /**
+         * Trial
+         * @description A trial: ``status`` running, complete, pruned, failed or waiting; ``value`` its
+         *     objective (complete trials); ``run_id`` the run its process logged;
+         *     ``run_state`` that run's state (null: not created yet).
+         */
+        Trial: {
+            /** Ended At */
+            ended_at: number | null;
+            /** Error */
+            error: string | null;
+            /** Number */
+            number: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Run Id */
+            run_id: string | null;
+            /** Run State */
+            run_state: string | null;
+            /** Started At */
+            started_at: number | null;
+            /** Status */
+            status: string;
+            /** Steps */
+            steps: number;
+            /** Value */
+            value: number | null;
+        };
+        /**
+         * UnreadAlerts
+         * @description Unread alerts of each project the caller may read (those with none left out).
+         */
+        UnreadAlerts: {
+            /** Projects */
+            projects: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+        };
+        /** UserOut */
+        UserOut: {
+            /** Admin */
+            admin: boolean;
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Disabled */
+            disabled: boolean;
+            /** Email */
+            email: string | null;
+            /** Has Password */
+            has_password: boolean;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Sso */
+            sso: boolean;
+        };
+        /**
+         * UserPatch
+         * @description Fields left out stay as they are; a new password ends the user's sessions.
+         */
+        UserPatch: {
+            /** Admin */
+            admin?: boolean | null;
+            /** Disabled */
+            disabled?: boolean | null;
+            /** Email */
+            email?: string | null;
+            /** Password */
+            password?: string | null;
         };
         /**
          * VersionDetail
@@ -1681,6 +2843,46 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    unread_api_v1_alerts_unread_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadAlerts"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_artifacts_api_v1_artifacts_get: {
         parameters: {
             query?: {
@@ -1787,6 +2989,257 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_log_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                before?: number | null;
+                action?: string | null;
+                actor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditOut"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    auth_config_api_v1_auth_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthConfig"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login_api_v1_auth_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Login"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout_api_v1_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    me_api_v1_auth_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    token_for_password_api_v1_auth_token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordToken"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedToken"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
@@ -2592,6 +4045,457 @@ export interface operations {
             };
         };
     };
+    list_rules_api_v1_projects__project__alert_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_rule_api_v1_projects__project__alert_rules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAlertRule"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_rule_api_v1_projects__project__alert_rules__rule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_rule_api_v1_projects__project__alert_rules__rule_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_alerts_api_v1_projects__project__alerts_get: {
+        parameters: {
+            query?: {
+                unread?: boolean;
+                before?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deliveries_api_v1_projects__project__alerts_deliveries_get: {
+        parameters: {
+            query?: {
+                alert?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertDelivery"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_read_api_v1_projects__project__alerts_read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compare_api_v1_projects__project__analysis_compare_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompareQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    groups_api_v1_projects__project__analysis_groups_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupsQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeedGroup"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importance_api_v1_projects__project__analysis_importance_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportanceQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Importance"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     resolve_artifact_api_v1_projects__project__artifacts__ref__get: {
         parameters: {
             query?: never;
@@ -2654,6 +4558,136 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProjectKeyLists"];
                 };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_api_v1_projects__project__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_member_api_v1_projects__project__members__user__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_member_api_v1_projects__project__members__user__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
             "4XX": {
@@ -3482,6 +5516,143 @@ export interface operations {
             };
         };
     };
+    media_keys_api_v1_runs__run_id__media_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaKeyRef"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    media_blob_api_v1_runs__run_id__media_blob_get: {
+        parameters: {
+            query: {
+                key: string;
+                step: number;
+                /** @description A blob the item names; default its own. */
+                digest?: string | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, streamed; `X-Heron-Digest` names their digest. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    media_items_api_v1_runs__run_id__media_items_get: {
+        parameters: {
+            query: {
+                key: string;
+                first_step?: number | null;
+                last_step?: number | null;
+                /** @description At most this many, spread evenly. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaItemRef"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     series_api_v1_series_post: {
         parameters: {
             query?: never;
@@ -3502,6 +5673,520 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Chart"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sweeps_api_v1_sweeps_get: {
+        parameters: {
+            query?: {
+                project?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepSummary"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_sweep_api_v1_sweeps__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDetail"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sweep_importance_api_v1_sweeps__name__importance_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Importance"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_status_api_v1_sweeps__name__status_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepSummary"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_tokens_api_v1_tokens_get: {
+        parameters: {
+            query?: {
+                user?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issue_token_api_v1_tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTokenBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedToken"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_token_api_v1_tokens__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_users_api_v1_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_user_api_v1_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewUser"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_user_api_v1_users__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_user_api_v1_users__name__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    user_roles_api_v1_users__name__roles_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
