@@ -223,14 +223,16 @@ class Run:
         finally:
             self._lock.release()
 
-    def capture_console(self, max_bytes: int = 0) -> None:
+    def capture_console(self, max_bytes: int = 0, *, prefix: str = "", fd: bool = False) -> None:
         """Tee stdout and stderr into this run until it finishes (``sdk/capture/console``);
-        at most ``max_bytes`` of text (0: no cap)."""
+        at most ``max_bytes`` of text (0: no cap). ``prefix`` starts every line (a rank's
+        ``[rank 1] ``); ``fd``: also what is written to file descriptors 1 and 2 (C
+        extensions, subprocesses), where that is safe."""
         from heron.sdk.capture.console import ConsoleCapture
 
         if self._console is not None:
             raise HeronError(f"run {self.id} already captures the console")
-        self._console = ConsoleCapture(self._console_event, max_bytes)
+        self._console = ConsoleCapture(self._console_event, max_bytes, prefix=prefix, fd=fd)
         self._console.start()
 
     def log_system(self, values: Mapping[str, float]) -> None:

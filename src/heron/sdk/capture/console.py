@@ -9,9 +9,16 @@ memory-mapped write every other event costs, no I/O and no thread hop, so a line
 lines makes one event.
 
 Captured: Python-level writes of this process from any thread (``print``,
-``sys.stderr.write``, tqdm, ``logging`` handlers that write to these streams). Not
-captured: writes straight to file descriptors 1 and 2 (C extensions, subprocesses,
-``os.write``) and bytes written to ``sys.stdout.buffer``.
+``sys.stderr.write``, tqdm, ``logging`` handlers that write to these streams) and,
+with ``fd=True`` where it is safe (``heron.sdk.capture.fd_tee``, on by default:
+``HERON_CAPTURE_CONSOLE_FD``), writes straight to file descriptors 1 and 2 (C
+extensions, subprocesses, ``os.write``). Not captured: bytes written to
+``sys.stdout.buffer``, and fd-level writes where fd capture is off or unsafe (under
+pytest's capture, in a notebook, on Windows).
+
+A ``prefix`` (a rank's ``[rank 1] ``) starts every recorded line; with one, unfinished
+lines are recorded only when they end (several processes write one run's console, and
+a snapshot is rewritten in place).
 
 Lines. A carriage return restarts the line, so a tqdm bar keeps its last drawing;
 ``\\r\\n`` ends a line like ``\\n``. An unfinished line waits in memory for its
@@ -31,14 +38,18 @@ middle of a ``print``) reaches the terminal only.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from heron.store.base import CONSOLE_MAX_LINE_BYTES, CONSOLE_STREAMS
 from heron.store.events import ConsoleEvent, Event
+
+if TYPE_CHECKING:
+    from heron.sdk.capture.fd_tee import FdTee
 
 # Writes one event into the spool; False when it cannot now (kept, sent with the next).
 Sink = Callable[[Event], bool]
@@ -110,11 +121,20 @@ class ConsoleCapture:
     limit). :meth:`start` puts the tees in place, :meth:`stop` takes them out."""
 
     def __init__(
-        self, sink: Sink, max_bytes: int = 0, snapshot_seconds: float = SNAPSHOT_SECONDS
+        self,
+        sink: Sink,
+        max_bytes: int = 0,
+        snapshot_seconds: float = SNAPSHOT_SECONDS,
+        *,
+        prefix: str = "",
+        fd: bool = False,
     ) -> None:
-        self._sink = sink
+        self._sink = _prefixed(sink, prefix) if prefix else sink
         self.max_bytes = max_bytes
-        self.snapshot_seconds = snapshot_seconds
+        self.snapshot_seconds = math.inf if prefix else snapshot_seconds
+        self._fd_wanted = fd
+        self._fd: FdTee | None = None
+        self.fd_level = False  # fds 1 and 2 captured too (not only Python-level writes)
         self.captured = 0  # bytes recorded (text and newlines)
         self.dropped = 0  # bytes not recorded, past max_bytes
         self.capped = False
@@ -130,7 +150,13 @@ class ConsoleCapture:
     # --- the streams ----------------------------------------------------------
     def start(self) -> None:
         """Wrap ``sys.stdout`` and ``sys.stderr`` (those that exist) and point logging
-        handlers that write to them at the wrappers."""
+        handlers that write to them at the wrappers; with ``fd``, take over fds 1 and 2
+        where that is safe (``fd_tee``: Python's writes still go through the tees)."""
+        if self._fd_wanted:
+            from heron.sdk.capture.fd_tee import open_fd_tee
+
+            self._fd = open_fd_tee(self._from_fd)
+        self.fd_level = self._fd is not None
         for stream in CONSOLE_STREAMS:
             real = getattr(sys, stream)
             if real is None:  # pythonw, some daemons
@@ -140,9 +166,24 @@ class ConsoleCapture:
             self._tees.append(tee)
         self._handlers = _repoint_handlers({id(t.real): t for t in self._tees})
 
+    def expect(self, stream: str, text: str) -> None:
+        """Python is about to write ``text`` (already taken in by :meth:`write`): the
+        fd-level capture does not record it again."""
+        fd = self._fd
+        if fd is not None:
+            fd.expect(stream, text)
+
+    def _from_fd(self, stream: str, text: str) -> None:
+        """What reached fd 1 or 2 (the fd tee's reader thread)."""
+        self.write(stream, text)
+        self.flush(stream)
+
     def stop(self) -> None:
         """Record what is left (an unfinished line too), then put the real streams back.
         A stream someone replaced after us stays theirs; our tee in it passes through."""
+        fd, self._fd = self._fd, None
+        if fd is not None:  # first: what reached fds 1 and 2 until now is recorded below
+            fd.stop()
         with self._lock:
             self._guarded(self._close)  # skipped inside a write (a signal handler): state is torn
             self._release()
@@ -151,6 +192,9 @@ class ConsoleCapture:
         """In a forked child: stop capturing without touching any lock (another thread of
         the parent may have held one at the fork) and without recording anything."""
         self._failed = True
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            fd.abandon()
         self._release()
 
     def _release(self) -> None:
@@ -158,6 +202,7 @@ class ConsoleCapture:
             if handler.stream in self._tees:
                 handler.stream = real  # no setStream: it would take the handler's lock
         self._handlers = []
+        self.fd_level = False
         for tee in self._tees:
             tee.capture = None
             if getattr(sys, tee.name) is tee:
@@ -357,8 +402,10 @@ class Tee:
         self.name = name
 
     def write(self, text: str) -> int:
-        written = self.real.write(text)
         capture = self.capture
+        if capture is not None and capture.fd_level and type(text) is str:
+            capture.expect(self.name, text)  # before it can reach the pipe
+        written = self.real.write(text)
         if capture is not None and type(text) is str:
             capture.write(self.name, text)
         return written
@@ -380,6 +427,19 @@ class Tee:
 
     def __repr__(self) -> str:
         return f"<heron console tee of {self.real!r}>"
+
+
+def _prefixed(sink: Sink, prefix: str) -> Sink:
+    """``sink``, with ``prefix`` before every console line."""
+
+    def write(event: Event) -> bool:
+        if event["type"] == "console":
+            lines = [prefix + line for line in event["lines"]]
+            event = event.copy()
+            event["lines"] = lines
+        return sink(event)
+
+    return write
 
 
 def _unwrap(stream: TextIO) -> TextIO:
