@@ -240,6 +240,7 @@ def test_every_pre_encoded_answer_matches_its_schema(
     call("POST", f"{API}/runs/delete", json={"ids": ["run0000002"], "force": True})
     call("GET", "/healthz")
     call("GET", "/readyz")
+    _sweeps_and_analysis(call, client, app)
 
     assert checked == json_routes(spec), "a JSON route is not exercised here"
 
@@ -278,6 +279,37 @@ def _registry(call: Any, run: str, blob: str) -> None:
     made = call("POST", f"{API}/webhooks", json={**hook, "model": "other"})
     assert call("GET", f"{API}/webhooks")[0]["events"] == ["stage-changed"]
     assert call("GET", f"{API}/webhooks/{made['id']}/deliveries") == []
+
+
+def _sweeps_and_analysis(call: Any, client: AppClient, app: FastAPI) -> None:
+    """The sweep routes over a study with a complete and a running trial, and the
+    analysis routes over the runs above."""
+    import uuid
+
+    from heron.sweeps import parse_spec
+    from heron.sweeps.study import Sweeps, sweeps_url_of
+
+    name = "s-" + uuid.uuid4().hex[:8]
+    spec = {"name": name, "project": "proj", "metric": "loss", "run_cap": 4}
+    spec["parameters"] = {"x": {"min": 0.0, "max": 1.0}}
+    with Sweeps(sweeps_url_of(app.state.heron.store.url)) as sweeps:
+        sweeps.create(parse_spec(spec))
+        for _ in range(3):
+            ticket = sweeps.ask(name)
+            sweeps.tell(ticket, "complete", ticket.params["x"])
+        sweeps.ask(name)
+    call("GET", f"{API}/sweeps")
+    assert call("GET", f"{API}/sweeps/{name}")["trials"][3]["status"] == "running"
+    call("GET", f"{API}/sweeps/{name}/importance")
+    call("POST", f"{API}/sweeps/{name}/status", json={"status": "stopped"})
+    for n, (group, loss) in enumerate([("a", 1.0), ("a", 1.5), ("b", 2.0), ("b", 2.2)]):
+        create = {"type": "create", "spec": {"id": f"cmp000000{n}", "project": "proj"}}
+        create["spec"]["group"] = group
+        send(client, batch(f"cmp000000{n}", 1, [create], loss=[loss]))
+    body = {"metric": "loss", "a": 'group = "a"', "b": 'group = "b"'}
+    assert call("POST", f"{API}/projects/proj/analysis/compare", json=body)["n_a"] == 2
+    call("POST", f"{API}/projects/proj/analysis/importance", json={"metric": "loss"})
+    call("POST", f"{API}/projects/proj/analysis/groups", json={})
 
 
 def _create(run_id: str) -> dict[str, Any]:
