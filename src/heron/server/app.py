@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from heron.artifacts.base import ArtifactStore
 from heron.registry import open_registry
-from heron.server import browser, problems, ui
+from heron.server import browser, mlflow, problems, ui
 from heron.server.background import ChangePoller, Reaper, every
 from heron.server.events import EventHub
 from heron.server.limits import BodyLimitMiddleware
@@ -118,6 +118,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
         prefixes.update((id(route), API_PREFIX) for route in router.routes)
     app.include_router(ops.router)
+    app.include_router(mlflow.router)  # MLflow's REST API (docs/compatibility.md)
     browser.install_docs(app)
     ui.install(app, static_dir)  # last: its catch-all must not shadow the API
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)

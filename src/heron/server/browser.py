@@ -52,9 +52,12 @@ _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _OPS_PATHS = {"/healthz", "/readyz", "/metrics"}  # probes and scrapers name the IP
 JSON_TYPE = "application/json"
 BLOB_TYPE = "application/octet-stream"
+ANY_TYPE = "*/*"  # any type: a route that stores the bytes as they are
 _BODY_TYPES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(r"^/api/v1/runs/[^/]+/batches/?$"), wire.BATCH_CONTENT_TYPE),
     ("PUT", re.compile(r"^/api/v1/blobs/[^/]+/?$"), BLOB_TYPE),
+    # MLflow's client sends each artifact with its guessed type (a PUT: preflighted)
+    ("PUT", re.compile(r"^/api/2\.0/mlflow-artifacts/artifacts/"), ANY_TYPE),
 )
 """Routes whose body is not JSON, and the one type each takes."""
 
@@ -213,7 +216,7 @@ class BrowserSafetyMiddleware:
         if _has_body(headers):
             want = expected_type(method, path)
             got = _media_type(headers.get("content-type", ""))
-            if got != want:
+            if got != want and want != ANY_TYPE:
                 shown = repr(got) if got else "none"
                 return _refusal(
                     415,
