@@ -18,6 +18,10 @@ const ComparePage = lazy(() => import("./features/compare/ComparePage"));
 const ModelsPage = lazy(() => import("./features/models/ModelsPage"));
 const ModelPage = lazy(() => import("./features/models/ModelPage"));
 const ModelComparePage = lazy(() => import("./features/models/ModelComparePage"));
+// Sweeps and the analysis of runs (issue 15), their own chunks.
+const SweepsPage = lazy(() => import("./features/sweeps/SweepsPage"));
+const SweepPage = lazy(() => import("./features/sweeps/SweepPage"));
+const AnalysisPage = lazy(() => import("./features/analysis/AnalysisPage"));
 
 const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
 
@@ -29,6 +33,9 @@ const router = createBrowserRouter([
       { path: "/p/:project", element: <RunsPage /> },
       { path: "/p/:project/runs/:runId", element: lazyPage(<RunPage />) },
       { path: "/p/:project/compare", element: lazyPage(<ComparePage />) },
+      { path: "/p/:project/sweeps", element: lazyPage(<SweepsPage />) },
+      { path: "/p/:project/sweeps/:sweep", element: lazyPage(<SweepPage />) },
+      { path: "/p/:project/analysis", element: lazyPage(<AnalysisPage />) },
       { path: "/models", element: lazyPage(<ModelsPage />) },
       { path: "/models/:name", element: lazyPage(<ModelPage />) },
       { path: "/models/:name/compare", element: lazyPage(<ModelComparePage />) },

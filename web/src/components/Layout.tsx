@@ -29,6 +29,16 @@ export function Layout() {
           </nav>
         )}
         <span className="spacer" />
+        {project && (
+          <>
+            <NavLink to={`/p/${encodeURIComponent(project)}/sweeps`} className="nav-link">
+              Sweeps
+            </NavLink>
+            <NavLink to={`/p/${encodeURIComponent(project)}/analysis`} className="nav-link">
+              Analysis
+            </NavLink>
+          </>
+        )}
         <NavLink to="/models" className="nav-link">
           Models
         </NavLink>

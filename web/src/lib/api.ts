@@ -24,7 +24,7 @@ export const API = "/api/v1";
 // --- runs ------------------------------------------------------------------------------
 
 export type RunState = Schemas["Run"]["state"];
-export const RUN_STATES: RunState[] = ["running", "finished", "failed", "killed", "crashed"];
+export const RUN_STATES: RunState[] = ["running", "finished", "failed", "killed", "crashed", "pruned"];
 
 /** A metric's summary in a run (GET /runs/{run_id}): its values may be non-finite. */
 export type WireMetricSummary = Schemas["RunMetric"];
