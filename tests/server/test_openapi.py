@@ -193,6 +193,7 @@ def test_every_pre_encoded_answer_matches_its_schema(
             "time": 1.0,
         },
         {"type": "console", "stream": "stdout", "time": 1.0, "lines": ["hello"]},
+        {"type": "alert", "title": "hello", "text": "", "level": "info", "time": 1.0},
     ]
     loss = [1.0, math.nan, math.inf, -math.inf, 0.5]
     ingested = call(
@@ -238,6 +239,7 @@ def test_every_pre_encoded_answer_matches_its_schema(
     bulk = {"action": "add_tags", "tags": ["x"], "ids": [run, "nosuchrun0"]}
     assert call("POST", f"{API}/projects/proj/runs/bulk", json=bulk)["failed"]
     call("POST", f"{API}/runs/delete", json={"ids": ["run0000002"], "force": True})
+    _alerts(call)
     call("GET", "/healthz")
     call("GET", "/readyz")
     _sweeps_and_analysis(call, client, app)
@@ -310,6 +312,17 @@ def _sweeps_and_analysis(call: Any, client: AppClient, app: FastAPI) -> None:
     assert call("POST", f"{API}/projects/proj/analysis/compare", json=body)["n_a"] == 2
     call("POST", f"{API}/projects/proj/analysis/importance", json={"metric": "loss"})
     call("POST", f"{API}/projects/proj/analysis/groups", json={})
+
+
+def _alerts(call: Any) -> None:
+    """The alert routes (``run.alert`` from a batch raised one in project proj)."""
+    rule = call("POST", f"{API}/projects/proj/alert-rules", json={"name": "n", "kind": "nan"})
+    call("PATCH", f"{API}/projects/proj/alert-rules/{rule['id']}", json={"enabled": True})
+    call("GET", f"{API}/projects/proj/alert-rules")
+    call("GET", f"{API}/alerts/unread")
+    assert call("GET", f"{API}/projects/proj/alerts")[0]["title"] == "hello"
+    call("GET", f"{API}/projects/proj/alerts/deliveries")
+    call("POST", f"{API}/projects/proj/alerts/read", json={"ids": None})
 
 
 def _create(run_id: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from heron.alerts import open_alerts
 from heron.artifacts.base import ArtifactStore
 from heron.registry import open_registry
 from heron.server import browser, mlflow, problems, ui
@@ -22,6 +23,7 @@ from heron.server.background import ChangePoller, Reaper, every
 from heron.server.events import EventHub
 from heron.server.limits import BodyLimitMiddleware
 from heron.server.metrics import MetricsMiddleware, ServerMetrics
+from heron.server.routes import alerts as alert_routes
 from heron.server.routes import (
     analysis,
     artifacts,
@@ -71,6 +73,7 @@ def create_app(
     state = ServerState(store, artifacts_store, settings, hub, metrics, tracking)
     if isinstance(store, SqlStore):  # the model registry lives in the store's database
         state.registry, state.webhooks = open_registry(store, settings, blobs=artifacts_store)
+        tracking.alerts = open_alerts(store, settings)  # rules evaluated on ingest
     poller = ChangePoller(store, hub)
     reaper = Reaper(tracking, settings.crash_after, spool_root, on_crash=metrics.crashed.inc)
 
@@ -87,6 +90,9 @@ def create_app(
             asyncio.create_task(every(poll_seconds, poller.poll_once, "the change poller")),
             asyncio.create_task(every(reap_seconds, reaper.reap_once, "the crash reaper")),
         ]
+        if tracking.alerts is not None:  # stale-run rules: checked as often as the reaper
+            stale = tracking.alerts.check_stale
+            tasks.append(asyncio.create_task(every(reap_seconds, stale, "the stale-run alerts")))
         _app.state.bridge = bridge
         try:
             yield
@@ -99,6 +105,8 @@ def create_app(
                 await asyncio.to_thread(bridge.stop)
             if state.webhooks is not None:  # the registry's: finish what is pending, stop
                 await asyncio.to_thread(state.webhooks.close, WEBHOOK_DRAIN_SECONDS)
+            if tracking.alerts is not None:  # alert deliveries likewise
+                await asyncio.to_thread(tracking.alerts.close, WEBHOOK_DRAIN_SECONDS)
 
     app = FastAPI(
         title="Heron",
@@ -113,6 +121,7 @@ def create_app(
     problems.install(app)
     prefixes: dict[int, str] = {}  # route -> prefix, for metrics by route template
     api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models, media]
+    api.append(alert_routes)
     api += [sweeps, analysis]  # issue 15: sweeps, importance, comparisons
     for router in [m.router for m in api]:
         app.include_router(router, prefix=API_PREFIX)
