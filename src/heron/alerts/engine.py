@@ -42,6 +42,7 @@ from heron.alerts.base import (
 )
 from heron.alerts.deliver import Dispatcher
 from heron.errors import InvalidInput, NotFound
+from heron.keys import check_name
 from heron.states import TERMINAL_STATES
 from heron.store.base import Batch, Series
 from heron.store.sql import SqlStore
@@ -119,6 +120,7 @@ class Alerts:
         return self._tx.read(lambda conn: sql.rules(conn, project))
 
     def add_rule(self, project: str, rule: NewRule, actor: str) -> Rule:
+        check_name(project, "project name")
         key, params = check_rule(rule)
         for url in rule.webhooks:  # refused now rather than at every delivery
             self.dispatcher.policy.check(url)
@@ -164,6 +166,12 @@ class Alerts:
 
     def unread(self, project: str) -> int:
         return self._tx.read(lambda conn: sql.unread_count(conn, project))
+
+    def unread_by_project(self, projects: Iterable[str]) -> dict[str, int]:
+        """Unread alerts of each of ``projects`` that has some (the bell)."""
+        wanted = set(projects)
+        counts = self._tx.read(sql.unread_by_project)
+        return {project: n for project, n in counts.items() if project in wanted}
 
     def mark_read(self, project: str, ids: Sequence[int] | None = None) -> int:
         now = self.clock()
@@ -404,7 +412,7 @@ def _metric_firing(
         i = int(hits[0])
         what = "NaN" if np.isnan(values[i]) else "infinity"
         title = f"{what} in {key}"
-        text = f"run {run_id} logged {values[i]!r} for {key} at step {int(series.steps[i])}"
+        text = f"run {run_id} logged {values[i]:g} for {key} at step {int(series.steps[i])}"
     elif rule.kind == "threshold":
         op, limit = str(rule.params["op"]), float(rule.params["threshold"])
         with np.errstate(invalid="ignore"):

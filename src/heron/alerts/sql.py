@@ -189,6 +189,16 @@ def unread_count(conn: Connection, project: str) -> int:
     return int(conn.execute(query).scalar() or 0)
 
 
+def unread_by_project(conn: Connection) -> dict[str, int]:
+    query = (
+        select(_ac.project, func.count())
+        .where(_ac.read_at.is_(None))
+        .group_by(_ac.project)
+        .order_by(_ac.project)
+    )
+    return {str(project): int(n) for project, n in conn.execute(query)}
+
+
 def mark_read(conn: Connection, project: str, ids: Sequence[int] | None, now: float) -> int:
     """Mark alerts of ``project`` read (``ids`` None: all of them); how many changed."""
     where = and_(_ac.project == project, _ac.read_at.is_(None))
