@@ -13,6 +13,7 @@ classes from problem JSON, so local and remote fail alike.
     │   └── UnsafePath          (400)  artifact path escapes the store
     ├── Forbidden               (403)  the actor may not do this (a protected stage)
     ├── NotFound                (404)  run, project, artifact, alias
+    │   └── RunDeleted          (410)  records for a run that was deleted (refused)
     ├── Conflict                (409)  a state change that is not allowed
     ├── PayloadTooLarge         (413)  a request body over the server's limit
     ├── StoreError              (500)  the store cannot be opened / migrated
@@ -82,9 +83,35 @@ class Forbidden(HeronError):
     title = "Forbidden"
 
 
+class Unauthorized(HeronError):
+    """No credential, or one the server does not accept (unknown, revoked, expired)."""
+
+    status_code = 401
+    title = "Unauthorized"
+
+
+class TooManyRequests(HeronError):
+    """Too many failed sign-ins or token uses from one place: wait and try again."""
+
+    status_code = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotFound(HeronError, LookupError):
     status_code = 404
     title = "Not found"
+
+
+class RunDeleted(NotFound):
+    """Records for a run that was deleted: refused for good (its writer stops shipping;
+    a dead spool of it is removed)."""
+
+    status_code = 410
+    title = "Gone"
 
 
 class Conflict(HeronError):

@@ -63,6 +63,16 @@ def _log_level(text: str) -> str:
     return lowered
 
 
+DISTRIBUTED_MODES = ("shared", "per_rank", "off")
+
+
+def _distributed(text: str) -> str:
+    lowered = text.strip().lower().replace("-", "_")
+    if lowered not in DISTRIBUTED_MODES:
+        raise InvalidInput(f"expected one of {', '.join(DISTRIBUTED_MODES)}, got {text!r}")
+    return lowered
+
+
 def _sweep_trial(text: str) -> dict[str, Any]:
     """``HERON_SWEEP_TRIAL``: the JSON ``heron agent`` gives a trial's process."""
     import json
@@ -82,6 +92,27 @@ def _sweep_trial(text: str) -> dict[str, Any]:
     return trial
 
 
+def _auth(text: str) -> str:
+    lowered = text.strip().lower()
+    if lowered not in {"auto", "on", "off"}:
+        raise InvalidInput(f"HERON_AUTH must be auto, on or off, got {text!r}")
+    return lowered
+
+
+def _default_role(text: str) -> str | None:
+    lowered = text.strip().lower()
+    if lowered not in {"none", "viewer", "editor"}:
+        raise InvalidInput(f"HERON_DEFAULT_ROLE must be none, viewer or editor, got {text!r}")
+    return None if lowered == "none" else lowered
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1e6:
+        raise InvalidInput(f"expected a positive number, got {text!r}")
+    return value
+
+
 def _smtp_security(text: str) -> str:
     lowered = text.strip().lower()
     if lowered not in {"starttls", "ssl", "none"}:
@@ -94,16 +125,6 @@ def _seconds(text: str) -> float:
     if not 0 <= value < float("inf"):
         raise InvalidInput(f"expected a number of seconds >= 0, got {text!r}")
     return value
-
-
-DISTRIBUTED_MODES = ("shared", "per_rank", "off")
-
-
-def _distributed(text: str) -> str:
-    lowered = text.strip().lower().replace("-", "_")
-    if lowered not in DISTRIBUTED_MODES:
-        raise InvalidInput(f"expected one of {', '.join(DISTRIBUTED_MODES)}, got {text!r}")
-    return lowered
 
 
 def _setting(env: str, parse: Callable[[str], Any], doc: str, default: Any) -> Any:
@@ -204,6 +225,43 @@ class Settings:
         _log_level,
         "Log level of `heron server`: critical, error, warning, info or debug.",
         "info",
+    )
+    auth: str = _setting(
+        "HERON_AUTH",
+        _auth,
+        "Whether `heron server` requires accounts: auto (required when it listens beyond "
+        "loopback), on, or off (refused beyond loopback unless --insecure-no-auth).",
+        "auto",
+    )
+    token: str | None = _setting(
+        "HERON_TOKEN",
+        str,
+        "API token the SDK, the CLI and heron.Api send to a Heron server (`heron login` "
+        "stores one in ~/.config/heron/credentials.json instead).",
+        None,
+    )
+    admin_user: str | None = _setting(
+        "HERON_ADMIN_USER",
+        str,
+        "Name of the first site admin `heron server` creates when the store has no users "
+        "(its password: HERON_ADMIN_PASSWORD).",
+        None,
+    )
+    admin_password: str | None = _setting(
+        "HERON_ADMIN_PASSWORD",
+        str,
+        "Password of the first site admin (12 characters or more; never a default).",
+        None,
+    )
+    default_role: str | None = _setting(
+        "HERON_DEFAULT_ROLE",
+        _default_role,
+        "Role every signed-in account has on every project: none, viewer or editor. "
+        "Roles granted per project add to it.",
+        None,
+    )
+    session_days: float = _setting(
+        "HERON_SESSION_DAYS", _positive, "Days a browser session lasts after sign-in.", 14.0
     )
     capture_git: bool = _setting("HERON_CAPTURE_GIT", _bool, "Record git state at init.", True)
     capture_packages: bool = _setting(

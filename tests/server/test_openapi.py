@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +15,10 @@ from fastapi import FastAPI
 from heron import wire
 from heron.registry.egress import EgressPolicy
 from heron.server import openapi_docs
+from heron.server.app import create_app
+from heron.settings import Settings
 from heron.server.models import Chart
-from tests.server.asgi import AppClient
+from tests.server.asgi import AppClient, app_client
 from tests.server.schemas import check_answer, matches, route_of
 from tests.server.test_routes import API, put_blob, send
 from tests.store.helpers import batch
@@ -162,7 +165,7 @@ def json_routes(spec: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def test_every_pre_encoded_answer_matches_its_schema(
-    client: AppClient, app: FastAPI, spec: dict[str, Any]
+    client: AppClient, app: FastAPI, spec: dict[str, Any], tmp_path: Path
 ) -> None:
     """Each JSON route once, over data with NaN and infinities everywhere they may be."""
     checked: set[tuple[str, str]] = set()
@@ -244,6 +247,8 @@ def test_every_pre_encoded_answer_matches_its_schema(
     call("GET", "/readyz")
     _sweeps_and_analysis(call, client, app)
 
+    _accounts(checked, app, tmp_path)  # on the same store, with accounts on
+
     assert checked == json_routes(spec), "a JSON route is not exercised here"
 
     # Errors are checked against Problem by the client, whatever the route.
@@ -323,6 +328,42 @@ def _alerts(call: Any) -> None:
     assert call("GET", f"{API}/projects/proj/alerts")[0]["title"] == "hello"
     call("GET", f"{API}/projects/proj/alerts/deliveries")
     call("POST", f"{API}/projects/proj/alerts/read", json={"ids": None})
+
+
+def _accounts(checked: set[tuple[str, str]], plain: FastAPI, tmp_path: Path) -> None:
+    """The account routes, on a server over the same store with accounts on."""
+    state = plain.state.heron
+    settings = Settings(admin_user="root", admin_password="correct horse battery")
+    app = create_app(state.store, state.artifacts, settings, static_dir=tmp_path, auth=True)
+    with app_client(app) as client:
+
+        def call(method: str, url: str, **kwargs: Any) -> Any:
+            response = client.request(method, url, **kwargs)
+            assert response.status_code in (200, 201), response.text
+            assert check_answer(app, response), f"{method} {url}: nothing was checked"
+            found = route_of(app, method, response.request.url.path)
+            assert found is not None
+            checked.add((method, found[1]))
+            return response.json()
+
+        assert call("GET", f"{API}/auth/config")["auth"] is True
+        login = {"name": "root", "password": "correct horse battery"}
+        assert call("POST", f"{API}/auth/login", json=login)["site_admin"] is True
+        assert call("GET", f"{API}/auth/me")["name"] == "root"  # by the session cookie
+        call("POST", f"{API}/users", json={"name": "ci", "service": True})
+        call("PATCH", f"{API}/users/ci", json={"email": "ci@example.com"})
+        call("GET", f"{API}/users")
+        call("GET", f"{API}/users/ci")
+        issued = call("POST", f"{API}/tokens", json={"name": "deploy", "user": "ci"})
+        assert issued["secret"].startswith("heron_")
+        call("GET", f"{API}/tokens", params={"user": "ci"})
+        call("DELETE", f"{API}/tokens/{issued['token']['id']}")
+        call("PUT", f"{API}/projects/proj/members/ci", json={"role": "viewer"})
+        call("GET", f"{API}/projects/proj/members")
+        call("GET", f"{API}/users/ci/roles")
+        call("GET", f"{API}/audit")
+        token = call("POST", f"{API}/auth/token", json={**login, "token_name": "laptop"})
+        assert token["token"]["name"] == "laptop"
 
 
 def _create(run_id: str) -> dict[str, Any]:

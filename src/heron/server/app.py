@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from heron.accounts import SqlAccounts
+from heron.accounts.base import check_default_role as check_default
 from heron.alerts import open_alerts
 from heron.artifacts.base import ArtifactStore
+from heron.errors import InvalidInput
 from heron.registry import open_registry
+from heron.registry.base import ModelEvent
 from heron.server import browser, mlflow, problems, ui
+from heron.server.auth import Authenticator, AuthMiddleware
 from heron.server.background import ChangePoller, Reaper, every
 from heron.server.events import EventHub
 from heron.server.limits import BodyLimitMiddleware
 from heron.server.metrics import MetricsMiddleware, ServerMetrics
-from heron.server.routes import alerts as alert_routes
 from heron.server.routes import (
+    accounts,
     analysis,
     artifacts,
     blobs,
@@ -39,8 +44,10 @@ from heron.server.routes import (
     series,
     sweeps,
 )
+from heron.server.routes import alerts as alert_routes
 from heron.server.state import ServerState
 from heron.service import Tracking
+from heron.service.accounts import Accounts
 from heron.settings import Settings
 from heron.store.base import Store
 from heron.store.sql import SqlStore
@@ -61,19 +68,29 @@ def create_app(
     static_dir: Path = ui.STATIC_DIR,
     poll_seconds: float = POLL_SECONDS,
     reap_seconds: float = REAP_SECONDS,
+    auth: bool | None = None,
 ) -> FastAPI:
     """The server app. ``spool_root``: the local store's spool folder (``heron ui``),
-    so that the reaper spares runs whose writer is alive but quiet. The store and the
-    artifact store stay the caller's to close."""
+    so that the reaper spares runs whose writer is alive but quiet. ``auth``: whether
+    callers need accounts (None: ``settings.auth == "on"``; ``heron server`` decides
+    "auto" from where it listens). The store and the artifact store stay the caller's
+    to close."""
     settings = settings if settings is not None else Settings()  # the defaults, not the env
     metrics = ServerMetrics()
     hub = EventHub(on_drop=metrics.dropped.inc)
     metrics.watch_hub(lambda: hub.subscriber_count, lambda: hub.queue_depth)
-    tracking = Tracking(store, artifacts_store, notifier=hub)
-    state = ServerState(store, artifacts_store, settings, hub, metrics, tracking)
+    book = _accounts(store, settings, settings.auth == "on" if auth is None else auth)
+    tracking = Tracking(store, artifacts_store, notifier=hub, accounts=book)
+    authenticator = Authenticator(book, default_role=check_default(settings.default_role))
+    rules = None if book is None else Accounts(book)
+    state = ServerState(
+        store, artifacts_store, settings, hub, metrics, tracking, authenticator, rules
+    )
     if isinstance(store, SqlStore):  # the model registry lives in the store's database
         state.registry, state.webhooks = open_registry(store, settings, blobs=artifacts_store)
         tracking.alerts = open_alerts(store, settings)  # rules evaluated on ingest
+        if book is not None:  # registry changes go to the audit log as they commit
+            state.registry.subscribe(lambda events: _audit_models(book, events))
     poller = ChangePoller(store, hub)
     reaper = Reaper(tracking, settings.crash_after, spool_root, on_crash=metrics.crashed.inc)
 
@@ -120,7 +137,7 @@ def create_app(
     app.state.heron = state
     problems.install(app)
     prefixes: dict[int, str] = {}  # route -> prefix, for metrics by route template
-    api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models, media]
+    api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models, media, accounts]
     api.append(alert_routes)
     api += [sweeps, analysis]  # issue 15: sweeps, importance, comparisons
     for router in [m.router for m in api]:
@@ -131,6 +148,28 @@ def create_app(
     browser.install_docs(app)
     ui.install(app, static_dir)  # last: its catch-all must not shadow the API
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(AuthMiddleware, authenticator=authenticator)  # who calls
     app.add_middleware(MetricsMiddleware, metrics=metrics, prefixes=prefixes)
     browser.install(app, settings, static_dir)  # outermost: Host, Origin, types, headers
     return app
+
+
+def _accounts(store: Store, settings: Settings, enabled: bool) -> SqlAccounts | None:
+    """The store's accounts when callers need them (None: everyone is local admin);
+    the first site admin is created from HERON_ADMIN_USER/HERON_ADMIN_PASSWORD."""
+    if not enabled:
+        return None
+    if not isinstance(store, SqlStore):
+        raise InvalidInput("accounts need a SQL store (a folder or a database URL)")
+    book = SqlAccounts(store)
+    if settings.admin_user and settings.admin_password:
+        Accounts(book).bootstrap_admin(settings.admin_user, settings.admin_password)
+    return book
+
+
+def _audit_models(book: SqlAccounts, events: Sequence[ModelEvent]) -> None:
+    for event in events:
+        target = event.model if event.version is None else f"{event.model}/{event.version}"
+        history = event.history
+        detail = {} if history is None else {"from": history.from_value, "to": history.to_value}
+        book.audit(event.actor, f"model.{event.event}", target, detail)

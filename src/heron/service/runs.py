@@ -20,7 +20,7 @@ from heron.artifacts.base import ArtifactStore, BlobInfo, BlobStore
 from heron.artifacts.gc import delete_blobs, find_orphans
 from heron.errors import Conflict, Forbidden, HeronError, InvalidInput, NotFound
 from heron.keys import MAX_FREE_TEXT_BYTES, check_label, check_tag, check_text
-from heron.service.access import LOCAL, Action, Caller, authorize
+from heron.service.access import LOCAL, Action, Caller, authorize, authorize_somewhere
 from heron.service.notify import SILENT, Notifier
 from heron.store.base import Batch, IngestResult, ProjectInfo, RunInfo, RunSpec, RunStore, Store
 from heron.store.checks import RUN_ID, check_time
@@ -106,6 +106,11 @@ class Tracking:
     # --- authorisation --------------------------------------------------------
     def authorize(self, action: Action, project: str | None) -> None:
         authorize(self.caller, action, project)
+
+    def authorize_blobs(self, action: Action) -> None:
+        """Blobs belong to no project (content-addressed, shared): reading one by its
+        digest needs a role that reads somewhere, uploading one a role that writes."""
+        authorize_somewhere(self.caller, action, "blobs")
 
     def _authorize_new_run(self, project: str) -> None:
         """Writing a run into ``project``. An account without the editor role there
@@ -359,15 +364,15 @@ class Tracking:
             project = named
             self._authorize_new_run(project)
             creates["created_by"] = self._created_by()
+        watch = self.alerts.watch(batch, project) if self.alerts is not None else None
         result = self.store.ingest(batch)
+        if watch is not None and result.applied:  # alerts follow the batch: exactly once
+            watch.applied()
         if result.orphaned:  # only a store beside its database reports orphans
             free_orphans(self.beside_the_database()[1], result.orphaned)
         if result.applied and self.notifier is not SILENT:  # nobody listens: no extra read
             self._announce(batch, project, result.seq)
-        watch = self.alerts.watch(batch, project) if self.alerts is not None else None
         return result
-        if watch is not None and result.applied:  # alerts follow the batch: exactly once
-            watch.applied()
 
     def _announce(self, batch: Batch, project: str, seq: int) -> None:
         kinds = {event.get("type") for event in batch.events}
@@ -416,13 +421,13 @@ class Tracking:
         self.store.mark_crashed(run_id, at, reason)
         info = self.store.get_run(run_id)
         self.notifier.run_changed(info.id, info.project, info.state)
+        if self.alerts is not None and info.state == "crashed":
+            self.alerts.run_ended(info.project, run_id, "crashed", reason)
         return info
 
 
 class Maintenance:
     """Store-wide upkeep, for site administrators: blobs nothing references."""
-        if self.alerts is not None and info.state == "crashed":
-            self.alerts.run_ended(info.project, run_id, "crashed", reason)
 
     def __init__(self, tracking: Tracking) -> None:
         self.tracking = tracking

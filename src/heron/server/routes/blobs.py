@@ -50,6 +50,7 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
 )
 def has_blob(state: State, digest: str) -> Response:
     parse_digest(digest)
+    state.tracking.authorize_blobs("read")
     info = state.artifacts.stat(digest)
     if info is None:
         return Response(status_code=404)
@@ -74,6 +75,7 @@ def has_blob(state: State, digest: str) -> Response:
 )
 async def put_blob(state: State, digest: str, request: Request) -> Response:
     parse_digest(digest)
+    state.tracking.authorize_blobs("write")
     fd, name = tempfile.mkstemp(prefix="heron-upload-", suffix=".part")
     path = Path(name)
     try:
@@ -115,6 +117,7 @@ async def _receive(request: Request, out: BinaryIO) -> str:
 )
 def get_blob(state: State, digest: str) -> StreamingResponse:
     parse_digest(digest)
+    state.tracking.authorize_blobs("read")
     return stream_blob(state, digest)
 
 

@@ -12,9 +12,9 @@ from heron.server.state import State
 router = APIRouter(tags=["projects"], responses=PROBLEMS)
 
 
-@router.get("/projects", response_model=list[wire.Project], summary="Every project")
+@router.get("/projects", response_model=list[wire.Project], summary="The projects you may read")
 def list_projects(state: State) -> Response:
-    projects = state.tracking.reads(None).list_projects()
+    projects = state.tracking.projects()
     return json_response([wire.project_to_json(p) for p in projects])
 
 
