@@ -16,8 +16,8 @@ from heron import wire
 from heron.registry.egress import EgressPolicy
 from heron.server import openapi_docs
 from heron.server.app import create_app
-from heron.settings import Settings
 from heron.server.models import Chart
+from heron.settings import Settings
 from tests.server.asgi import AppClient, app_client
 from tests.server.schemas import check_answer, matches, route_of
 from tests.server.test_routes import API, put_blob, send

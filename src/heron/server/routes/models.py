@@ -7,7 +7,8 @@ they are. A new version points at an artifact version by id, or at blobs the cli
 uploaded first (``PUT /blobs/{digest}``) by digest: the server never opens a path a
 client names. Who acts: the request's caller (``heron.server.auth``), as an
 :class:`Actor` that is an admin when the caller is a site admin. Answers are
-:mod:`heron.registry.wire`'s declarations, encoded once by its codecs and sent as they are (:func:`~heron.server.responses.json_response`).
+:mod:`heron.registry.wire`'s declarations, encoded once by its codecs and sent as
+they are (:func:`~heron.server.responses.json_response`).
 """
 
 from __future__ import annotations
