@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import heron
 from heron.errors import HeronError, InvalidValue
 from heron.keys import MAX_KEY_LENGTH, key_problem
+from heron.sdk.init import current_run, init
+from heron.sdk.run import Run
 from heron.sdk.values import to_float, to_json_value
 
 _BAD_KEY_CHARS = re.compile(r"[^\w\-./:()\[\]@=,+ ]")
@@ -90,10 +91,10 @@ class OwnedRun:
     ends itself. A run it ended is reopened (resumed, same id) when the framework logs
     again (``trainer.test()`` after ``trainer.fit()``)."""
 
-    def __init__(self, run: heron.Run | None, init_kwargs: Mapping[str, Any]) -> None:
+    def __init__(self, run: Run | None, init_kwargs: Mapping[str, Any]) -> None:
         self._given = run
         self._init_kwargs = dict(init_kwargs)
-        self._own: heron.Run | None = None
+        self._own: Run | None = None
 
     @property
     def started(self) -> bool:
@@ -104,13 +105,13 @@ class OwnedRun:
         """True when this integration started the run (and so ends it)."""
         return self._given is None and self._own is not None
 
-    def get(self, config: Mapping[str, Any] | None = None) -> heron.Run:
+    def get(self, config: Mapping[str, Any] | None = None) -> Run:
         """The run, started (with ``config``) or reopened if need be."""
         if self._given is not None:
             return self._given
         if self._own is None:
-            current = heron.run
-            if isinstance(current, heron.Run):
+            current = current_run()
+            if isinstance(current, Run):
                 self._given = current
                 if config:
                     current.config.update(config)
@@ -118,14 +119,14 @@ class OwnedRun:
             kwargs = dict(self._init_kwargs)
             if config:
                 kwargs["config"] = {**config, **dict(kwargs.get("config") or {})}
-            self._own = heron.init(**kwargs)
+            self._own = init(**kwargs)
         elif self._own.state != "running":
             kwargs = {k: v for k, v in self._init_kwargs.items() if k != "config"}
             kwargs.update(project=self._own.project, resume=self._own.id)
-            self._own = heron.init(**kwargs)
+            self._own = init(**kwargs)
         return self._own
 
-    def last(self) -> heron.Run:
+    def last(self) -> Run:
         """The run, started if need be, but not reopened: its id and project stay
         readable after the integration ended it."""
         if self._given is not None:
@@ -162,9 +163,7 @@ def init_kwargs(
     return kwargs
 
 
-def log_table(
-    run: heron.Run, path: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
+def log_table(run: Run, path: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Store a table among the run's own files as ``path`` (JSON: ``{"columns": [...],
     "data": [[...], ...]}``, pandas' ``orient="split"`` without the index).
 
@@ -178,8 +177,8 @@ def log_table(
 
 
 def log_model_file(
-    run: heron.Run,
-    save: Callable[[Path], None],
+    run: Run,
+    save: Callable[[Path], object],
     filename: str,
     name: str | None,
     metadata: Mapping[str, Any] | None = None,

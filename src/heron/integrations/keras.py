@@ -21,7 +21,6 @@ from typing import Any
 
 import keras
 
-import heron
 from heron.integrations.common import (
     OwnedRun,
     config_dict,
@@ -29,6 +28,7 @@ from heron.integrations.common import (
     log_model_file,
     scalars,
 )
+from heron.sdk.run import Run
 
 
 class HeronCallback(keras.callbacks.Callback):  # type: ignore[misc]
@@ -48,7 +48,7 @@ class HeronCallback(keras.callbacks.Callback):  # type: ignore[misc]
         tags: Sequence[str] = (),
         group: str | None = None,
         dir: str | os.PathLike[str] | None = None,
-        run: heron.Run | None = None,
+        run: Run | None = None,
         log_every_n_batches: int = 0,
         log_model: bool = False,
         model_name: str | None = None,
@@ -64,7 +64,7 @@ class HeronCallback(keras.callbacks.Callback):  # type: ignore[misc]
         self._batches = 0  # batches seen over the whole fit (the global step)
 
     @property
-    def run(self) -> heron.Run:
+    def run(self) -> Run:
         """The run logged to (started if need be; not reopened once ended)."""
         return self._run.last()
 

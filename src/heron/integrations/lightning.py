@@ -26,8 +26,8 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
-import heron
 from heron.integrations.common import OwnedRun, config_dict, init_kwargs, scalars
+from heron.sdk.run import Run
 
 
 class HeronLogger(Logger):
@@ -49,7 +49,7 @@ class HeronLogger(Logger):
         tags: Sequence[str] = (),
         group: str | None = None,
         dir: str | os.PathLike[str] | None = None,
-        run: heron.Run | None = None,
+        run: Run | None = None,
         log_model: bool = False,
         keep_last: int = 3,
         keep_best: int = 1,
@@ -71,7 +71,7 @@ class HeronLogger(Logger):
     # -- what Lightning asks ------------------------------------------------------
     @property
     @rank_zero_experiment
-    def experiment(self) -> heron.Run:
+    def experiment(self) -> Run:
         """The Heron run (started on first use; reopened if a stage ended it)."""
         return self._run.get()
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-import heron
 from heron.integrations.common import OwnedRun, config_dict, init_kwargs, scalars
+from heron.sdk.run import Run
 
 # Figures the Trainer logs once, at the end: summary values, not curves.
 SUMMARY_KEYS = frozenset(
@@ -63,7 +63,7 @@ class HeronCallback(TrainerCallback):
         tags: Sequence[str] = (),
         group: str | None = None,
         dir: str | os.PathLike[str] | None = None,
-        run: heron.Run | None = None,
+        run: Run | None = None,
         log_checkpoints: bool = False,
         **init: Any,
     ) -> None:
@@ -72,11 +72,11 @@ class HeronCallback(TrainerCallback):
         self._last_eval: dict[str, float] = {}
 
     @property
-    def run(self) -> heron.Run:
+    def run(self) -> Run:
         """The run logged to (started if need be; not reopened once ended)."""
         return self._run.last()
 
-    def _start(self, args: TrainingArguments, model: Any) -> heron.Run:
+    def _start(self, args: TrainingArguments, model: Any) -> Run:
         if self._run.started:
             return self._run.get()
         config: dict[str, Any] = config_dict(args.to_sanitized_dict())

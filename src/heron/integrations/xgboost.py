@@ -21,7 +21,7 @@ from typing import Any
 
 import xgboost
 
-import heron
+from heron.errors import HeronError
 from heron.integrations.common import (
     OwnedRun,
     init_kwargs,
@@ -29,12 +29,14 @@ from heron.integrations.common import (
     log_table,
     metric_key,
 )
+from heron.sdk.init import current_run
+from heron.sdk.run import Run
 from heron.sdk.values import to_float
 
 IMPORTANCE_TYPES = ("weight", "gain", "cover", "total_gain", "total_cover")
 
 
-class HeronCallback(xgboost.callback.TrainingCallback):  # type: ignore[misc]
+class HeronCallback(xgboost.callback.TrainingCallback):
     """Log ``xgboost.train`` (or an ``XGBModel``'s fit) to a Heron run.
 
     ``project``, ``name``, ``config`` (pass your params), ``tags``, ``group``, ``dir``
@@ -52,7 +54,7 @@ class HeronCallback(xgboost.callback.TrainingCallback):  # type: ignore[misc]
         tags: Sequence[str] = (),
         group: str | None = None,
         dir: str | os.PathLike[str] | None = None,
-        run: heron.Run | None = None,
+        run: Run | None = None,
         log_model: bool = True,
         log_importance: bool = True,
         model_name: str | None = None,
@@ -65,7 +67,7 @@ class HeronCallback(xgboost.callback.TrainingCallback):  # type: ignore[misc]
         self._model_name = model_name
 
     @property
-    def run(self) -> heron.Run:
+    def run(self) -> Run:
         """The run logged to (started if need be)."""
         return self._run.last()
 
@@ -106,7 +108,7 @@ class HeronCallback(xgboost.callback.TrainingCallback):  # type: ignore[misc]
 
 def log_booster(
     booster: xgboost.Booster,
-    run: heron.Run | None = None,
+    run: Run | None = None,
     *,
     model: bool = True,
     importance: bool = True,
@@ -114,14 +116,14 @@ def log_booster(
 ) -> None:
     """Log a trained booster into ``run`` (default: the current run): best iteration
     and score as summary, feature importance as a table, the model as an artifact."""
-    run = run or heron.run
-    if not isinstance(run, heron.Run):
-        raise heron.HeronError("no run to log into: pass run= or call heron.init() first")
+    run = run or current_run()
+    if not isinstance(run, Run):
+        raise HeronError("no run to log into: pass run= or call init() first")
     attributes = booster.attributes()
     best = {
-        k: to_float(k, float(attributes[k]))
+        k: to_float(k, float(text))
         for k in ("best_iteration", "best_score")
-        if k in attributes
+        if (text := attributes.get(k)) is not None
     }
     if best:
         run.summary.update(best)
