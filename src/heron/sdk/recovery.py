@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heron.errors import HeronError, NotFound, SpoolError, Unavailable
+from heron.errors import HeronError, NotFound, RunDeleted, SpoolError, Unavailable
 from heron.local_dir import try_lock
 from heron.sdk.shipper import chunk_to_batch
 from heron.sdk.spool import SpoolReader, iter_spools
@@ -93,7 +93,12 @@ def recover_spool(
                 if chunk.end == chunk.start:
                     break
                 batch = chunk_to_batch(run_id, chunk)
-                backend.ingest(batch)
+                try:
+                    backend.ingest(batch)
+                except RunDeleted:
+                    log.warning("heron: run %s was deleted; removing its spool %s", run_id, folder)
+                    shutil.rmtree(folder, ignore_errors=True)
+                    return Recovered(run_id, points, batches, False)
                 points += batch.point_count
                 batches += 1
                 if progress:

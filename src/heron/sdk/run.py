@@ -524,7 +524,8 @@ class Run:
         if self._shipper is not None:
             self._shipper.stop(timeout)
             with self._lock:
-                shipped = self._shipper.acked >= self._writer.pos
+                # A deleted run's records are refused: nothing to keep for heron sync.
+                shipped = self._shipper.acked >= self._writer.pos or self._shipper.deleted
         folder = self._writer.folder
         if shipped:
             for segment in folder.glob("seg-*"):

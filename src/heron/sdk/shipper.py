@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heron.errors import HeronError, ShippingError
+from heron.errors import HeronError, RunDeleted, ShippingError
 from heron.sdk.spool import SpoolChunk, SpoolReader, delete_segments_before
 from heron.store.base import Batch, Series
 
@@ -97,6 +97,7 @@ class Shipper:
         self._last_heartbeat = 0.0
         self._done = False  # the thread has ended (set under _cond)
         self.error: BaseException | None = None
+        self.deleted = False  # the run was deleted in the store: shipping stopped for good
         self.batches = 0
         self.points = 0
         self._thread = threading.Thread(
@@ -120,6 +121,14 @@ class Shipper:
                 if stopping:
                     return
                 self._maybe_heartbeat()
+        except RunDeleted as exc:  # not an error of this process: said once, then quiet
+            self.deleted = True
+            log.warning(
+                "heron: run %s was deleted from the store; this process stops shipping it "
+                "(what it logs from now on is dropped): %s",
+                self.run_id,
+                exc.message,
+            )
         except BaseException as exc:  # loud: flush() re-raises it in the training thread
             self.error = exc
             log.error("heron: shipper for run %s stopped: %r", self.run_id, exc)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from heron.errors import InvalidInput, NotFound
+from heron.errors import InvalidInput, NotFound, RunDeleted
 from heron.keys import check_key, check_metric_pattern, check_tag
 from heron.nested import deep_merge
 from heron.states import TERMINAL_STATES
@@ -53,6 +53,7 @@ def ingest(conn: Connection, batch: Batch, now: float) -> IngestResult:
     check_run_id(batch.run_id)
     run = _lock_run(conn, batch.run_id)
     if run is None:
+        _refuse_deleted(conn, batch.run_id)
         spec_event = next((e for e in batch.events if e.get("type") == "create"), None)
         if spec_event is None:
             raise NotFound(f"run {batch.run_id!r} does not exist and the batch does not create it")
@@ -79,6 +80,17 @@ def stream_seq(system_json: str, stream: int) -> int:
     for name in ("distributed", "streams", str(stream)):
         found = found.get(name) if isinstance(found, dict) else None
     return found if isinstance(found, int) and not isinstance(found, bool) else -1
+
+
+def _refuse_deleted(conn: Connection, run_id: str) -> None:
+    """A deleted run stays deleted: its writer's later batches (and a dead spool's
+    replay, ``create`` record included) are refused."""
+    t = s.deleted_runs.c
+    if conn.execute(select(t.deleted_at).where(t.run_id == run_id)).first() is not None:
+        raise RunDeleted(
+            f"run {run_id!r} was deleted; its records are refused (the writer stops "
+            "shipping, and a spool of it can be removed)"
+        )
 
 
 def _lock_run(conn: Connection, run_id: str) -> Row[Any] | None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from typing_extensions import Unpack
 
@@ -164,6 +164,14 @@ class SqlStore:
                     raise NotFound(f"run {missing[0]!r} not found; no run was deleted")
                 # Everything keyed by run id cascades; artifact versions stay (others use them).
                 result = conn.execute(delete(s.runs).where(_r.id.in_(part)))
+                # Tombstones: a writer still logging (a forced delete) is refused.
+                conn.execute(
+                    delete(s.deleted_runs).where(s.deleted_runs.c.run_id.in_(part))
+                )
+                conn.execute(
+                    insert(s.deleted_runs),
+                    [{"run_id": run_id, "deleted_at": time.time()} for run_id in part],
+                )
                 deleted += int(result.rowcount)
             return deleted
 
