@@ -27,10 +27,11 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from heron.errors import InvalidInput, NotFound
+from heron.errors import InvalidInput, NotFound, Unavailable
 from heron.ids import is_run_id, new_run_id
 from heron.keys import check_name, check_tag
 from heron.nested import deep_merge
+from heron.sdk import distributed as dist
 from heron.sdk.backend import Backend, open_backend
 from heron.sdk.run import Run
 from heron.sdk.shipper import Shipper
@@ -68,6 +69,7 @@ def init(
     system_metrics: bool | float | None = None,
     capture: bool = True,
     capture_console: bool | None = None,
+    distributed: str | None = None,
     settings: Settings | None = None,
 ) -> Run:
     """Start a run and make it the current one (``heron.log`` and ``heron.run`` use it).
@@ -80,7 +82,10 @@ def init(
     nothing). ``system_metrics``: False, True, or the sampling interval in seconds.
     ``capture=False`` skips the git/environment record. ``capture_console``: record
     what the script prints to stdout and stderr (default ``HERON_CAPTURE_CONSOLE``,
-    on); never in disabled mode.
+    on); never in disabled mode. ``distributed``: what a rank of a distributed job
+    (``RANK``/``WORLD_SIZE`` set) does: ``"shared"`` (default ``HERON_DISTRIBUTED``: one
+    run for the job, rank 0 logs), ``"per_rank"`` (a run per rank, in one group) or
+    ``"off"`` (see ``heron.sdk.distributed``).
     """
     global _current
     settings = settings or Settings.from_env(dir=Path(dir) if dir else None, mode=mode, url=url)
@@ -88,7 +93,12 @@ def init(
     if trial is not None:
         project, group = trial["project"], trial["group"]
         config = deep_merge(_config_dict(config), expand_dotted(trial["params"]))
+    job = dist.detect(settings, distributed)
+    if job is not None:
+        name, group = job.name(name), job.group(group)
     start = _Start.checked(project, name, group, tags, config, notes, settings)
+    if job is not None and job.shared:
+        start = dataclasses.replace(start, run_id=job.run_id(start.project))
     if trial is not None and is_run_id(trial["run_id"]):
         start = dataclasses.replace(start, run_id=trial["run_id"])
     if resume is not None and resume != "auto" and not is_run_id(resume):
@@ -96,17 +106,29 @@ def init(
     backend = open_backend(settings)
     try:
         backend.recover_dead()
-        info, spec, writer = _find_or_start(backend, start, resume)
-        run = _open_run(backend, settings, info, spec, writer)
+        if job is not None and job.joins:
+            backend = dist.RankBackend(backend, job.rank)
+            run, spec = _join(backend, settings, start, resume), None
+        else:
+            if job is not None and job.shared and resume is None:
+                dist.check_not_ended(backend, start.spec().id)
+            info, spec, writer = _find_or_start(backend, start, resume)
+            if job is not None and job.shared and spec is not None:  # another rank may
+                info = dataclasses.replace(  # have created the run: these are rank 0's
+                    info, config=start.config, tags=start.tags, notes=start.notes
+                )
+            run = _open_run(backend, settings, info, spec, writer)
     except BaseException:
         backend.close()
         raise
+    if job is not None:
+        capture = _distributed_start(run, job, start, spec, capture)
     if spec is None:  # resumed: what this call says comes on top
         if start.config:
             run.config.update(start.config)
         if start.tags:
             run.add_tags(*start.tags)
-    _record_context(run, settings, capture, system_metrics, capture_console)
+    _record_context(run, settings, capture, system_metrics, capture_console, job)
     _current = run
     _runs.add(run)
     _install_hooks()
@@ -192,12 +214,49 @@ def _find_or_start(
         raise
 
 
+def _join(backend: dist.RankBackend, settings: Settings, start: _Start, resume: str | None) -> Run:
+    """Rank k > 0 of a shared run: its own spool (the run's stream k), opened by the
+    run's ``create`` (whichever rank ships first creates the run)."""
+    run_id = start.spec().id
+    if resume == "auto":
+        found = backend.find_resumable(start.project, start.resume_key)
+        run_id = found.id if found is not None else run_id
+    elif resume is not None:
+        run_id = resume
+    else:
+        dist.check_not_ended(backend, run_id)
+    spec = dist.rank_spec(dataclasses.replace(start.spec(), id=run_id))
+    try:  # a resumed run's stream k goes on past what it shipped
+        info = backend.get_run(run_id)
+        first = (info.ingested_seq >> SEGMENT_SHIFT) + 1 if info.ingested_seq >= 0 else 0
+    except (NotFound, Unavailable):
+        info, first = backend.start_run(spec), 0
+    writer = backend.open_spool(run_id, first)
+    return _open_run(backend, settings, info, spec, writer, cls=dist.RankRun)
+
+
+def _distributed_start(
+    run: Run, job: dist.Job, start: _Start, spec: RunSpec | None, capture: bool
+) -> bool:
+    """A rank's part at start; whether to capture git and the environment (not on
+    ranks > 0 of a shared run: rank 0 records where the job came from)."""
+    if job.joins:
+        return False
+    if job.shared and spec is not None:
+        dist.restate(run, start.config, start.tags, start.notes)
+    run.record_system(job.record())
+    if job.rank == 0 and run.backend.records:
+        dist.hand_off(run)
+    return capture
+
+
 def _open_run(
     backend: Backend,
     settings: Settings,
     info: RunInfo,
     spec: RunSpec | None,
     writer: SpoolWriter | None,
+    cls: type[Run] = Run,
 ) -> Run:
     """The run's spool, opened by its first record (the run's creation, or a resume),
     its shipper (unless offline) and the Run over them."""
@@ -217,7 +276,7 @@ def _open_run(
             heartbeat_interval=settings.heartbeat_interval,
         )
     start_step = 0 if info.last_step is None else info.last_step + 1
-    run = Run(
+    run = cls(
         info,
         backend,
         writer,
@@ -267,10 +326,11 @@ def _record_context(
     capture: bool,
     system_metrics: bool | float | None,
     capture_console: bool | None,
+    job: dist.Job | None = None,
 ) -> None:
     """What the run records besides the script's calls: where it came from, facts
     noted before it started, system metrics and the console (when its backend
-    records anything at all)."""
+    records anything at all); a rank of a shared run prefixes its lines and keys."""
     records = run.backend.records
     if capture and records:
         _capture(run, settings)
@@ -282,11 +342,12 @@ def _record_context(
     else:
         interval = 0.0 if system_metrics is False else float(system_metrics)
     if interval > 0 and records:
-        _start_sampler(run, interval)
+        _start_sampler(run, interval, job.metric_prefix if job is not None else "system/")
     if capture_console is None:
         capture_console = settings.capture_console
-    if capture_console and records:
-        run.capture_console(settings.console_max_bytes)  # last: nothing below can fail
+    if capture_console and records:  # last: nothing below can fail
+        prefix = job.console_prefix if job is not None else ""
+        run.capture_console(settings.console_max_bytes, prefix=prefix, fd=settings.console_fd)
 
 
 def _config_dict(config: Any) -> dict[str, Any]:
@@ -333,11 +394,17 @@ def _capture(run: Run, settings: Settings) -> None:
             run.save_file(path, name=rel)
 
 
-def _start_sampler(run: Run, interval: float) -> None:
+def _start_sampler(run: Run, interval: float, prefix: str = "system/") -> None:
     from heron.sdk.capture.system_metrics import SystemSampler
 
     run.define_metric("system/*", x_axis="time")
-    sampler = SystemSampler(interval, run.log_system)
+    emit = run.log_system
+    if prefix != "system/":  # a rank's keys: system/rank1/cpu.percent
+
+        def emit(values: Mapping[str, float]) -> None:
+            run.log_system({prefix + k.removeprefix("system/"): v for k, v in values.items()})
+
+    sampler = SystemSampler(interval, emit)
     sampler.start()
     run.on_finish(sampler.stop)
 
