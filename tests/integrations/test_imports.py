@@ -41,4 +41,3 @@ def imported_after(statement: str) -> list[str]:
 def test_import_heron_imports_no_framework() -> None:
     statement = "import heron, heron.integrations, heron.integrations.common"
     assert imported_after(statement) == []
-

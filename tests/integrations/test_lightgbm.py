@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import lightgbm
@@ -50,11 +49,13 @@ def test_metrics_importance_and_the_model(store_dir: Path, tmp_path: Path) -> No
         series = run.series()
         assert set(series) == {"train/l2", "train/l1", "valid/l2", "valid/l1"}
         assert list(series["valid/l2"].steps) == [0, 1, 2, 3]
-        table = json.loads(run.download("feature_importance.json", tmp_path).read_text())
+        [importance] = run.media("feature_importance")
+        table = importance.table()
+        assert importance.step == 3
         [model] = run.artifacts(used=False)
         path = api.download(model, tmp_path / "model")
     assert table["columns"] == ["feature", "split", "gain"]
-    gain = {row[0]: row[2] for row in table["data"]}
+    gain = {row[0]: row[2] for row in table["rows"]}
     assert set(gain) == set(FEATURES) and gain["a"] > gain["c"]
     reloaded = lightgbm.Booster(model_file=str(path))
     x = np.random.default_rng(1).normal(size=(5, 3))
@@ -78,8 +79,7 @@ def test_an_early_stop_is_finished_by_hand(store_dir: Path) -> None:
         run = api.run(callback.run.id)
         assert run.state == "finished"
         assert run.summary["best_iteration"] == booster.best_iteration
-        assert run.artifacts() == [] and [f.path for f in run.files()] == [
-            "feature_importance.json"
-        ]
+        assert run.artifacts() == [] and run.files() == []
+        assert [m.key for m in run.media_keys()] == ["feature_importance"]
         # logged up to the iteration that stopped it, one past the best (1-based)
         assert run.metrics["valid_0/l2"].count == booster.best_iteration + 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -46,15 +45,15 @@ def test_metrics_importance_and_the_model(store_dir: Path, tmp_path: Path) -> No
         assert set(series) == {"train/rmse", "train/mae", "valid/rmse", "valid/mae"}
         assert list(series["valid/rmse"].steps) == [0, 1, 2, 3, 4]
         assert run.summary["best_iteration"] == booster.best_iteration
-        files = {f.path for f in run.files()}
-        assert files == {"feature_importance.json"}
-        table = json.loads(run.download("feature_importance.json", tmp_path).read_text())
+        [importance] = run.media("feature_importance")
+        assert importance.step == 4  # the last iteration
+        table = importance.table()
         [model] = run.artifacts(used=False)
         path = api.download(model, tmp_path / "model")
     assert table["columns"] == ["feature", "weight", "gain", "cover", "total_gain", "total_cover"]
-    assert [row[0] for row in table["data"]] == FEATURES
-    gain = {row[0]: row[2] for row in table["data"]}
-    assert gain["a"] > gain["c"]  # y does not depend on c
+    assert sorted(row[0] for row in table["rows"]) == FEATURES
+    gains = [row[2] for row in table["rows"]]
+    assert gains == sorted(gains, reverse=True) and table["rows"][0][0] == "a"  # y = 2a - b
     assert model.type == "model" and path.name == "model.json"
     assert model.metadata["best_iteration"] == booster.best_iteration
     reloaded = xgboost.Booster(model_file=str(path))
@@ -73,6 +72,5 @@ def test_the_sklearn_api_and_a_current_run(store_dir: Path) -> None:
     with read(store_dir) as api:
         got = api.run(run.id)
         assert list(got.series()["validation_0/rmse"].steps) == [0, 1, 2]
-        assert got.artifacts() == [] and {f.path for f in got.files()} == {
-            "feature_importance.json"
-        }
+        assert got.artifacts() == [] and got.files() == []
+        assert [m.key for m in got.media_keys()] == ["feature_importance"]

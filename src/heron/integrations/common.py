@@ -4,7 +4,6 @@ config that never refuses a value, and a run the integration starts, ends and re
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import re
@@ -15,6 +14,8 @@ from typing import Any
 
 from heron.errors import HeronError, InvalidValue
 from heron.keys import MAX_KEY_LENGTH, key_problem
+from heron.media import Table
+from heron.media.limits import MAX_TABLE_ROWS
 from heron.sdk.init import current_run, init
 from heron.sdk.run import Run
 from heron.sdk.values import to_float, to_json_value
@@ -163,17 +164,13 @@ def init_kwargs(
     return kwargs
 
 
-def log_table(run: Run, path: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Store a table among the run's own files as ``path`` (JSON: ``{"columns": [...],
-    "data": [[...], ...]}``, pandas' ``orient="split"`` without the index).
-
-    A stand-in until Heron has a media table: the file is readable with
-    ``pandas.read_json(path, orient="split")`` or plain ``json``."""
-    table = {"columns": list(columns), "data": [[config_value(v) for v in r] for r in rows]}
-    with tempfile.TemporaryDirectory() as folder:
-        file = Path(folder) / "table.json"
-        file.write_text(json.dumps(table, allow_nan=False, default=str), encoding="utf-8")
-        run.save_file(file, name=path)
+def log_table(
+    run: Run, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], step: int
+) -> None:
+    """Log a table (``heron.Table``) under ``key`` at ``step``: the first
+    ``MAX_TABLE_ROWS`` rows (order them so the ones that matter come first)."""
+    cells = [[config_value(v) for v in row] for row in rows[:MAX_TABLE_ROWS]]
+    run.log({key: Table(columns=list(columns), data=cells)}, step=step)
 
 
 def log_model_file(

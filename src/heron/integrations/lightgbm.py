@@ -11,8 +11,8 @@ Every iteration's eval results are logged at step = iteration as ``<data>/<metri
 iteration is reached (or ``finish(booster)`` is called: an early stop ends training
 before the last iteration, and LightGBM tells callbacks nothing then) the best
 iteration goes into the summary, the feature importance (split count and gain per
-feature) is stored as the run file ``feature_importance.json`` (a table, see
-``common.log_table``) and the booster, in LightGBM's text format, as a version of the
+feature, by gain) is logged as the table ``feature_importance`` (a ``heron.Table``) at
+the last iteration, and the booster, in LightGBM's text format, as a version of the
 ``model`` artifact ``model-<run id>``.
 """
 
@@ -127,8 +127,12 @@ def log_booster(
         names = booster.feature_name()
         split = booster.feature_importance("split")
         gain = booster.feature_importance("gain")
-        rows = [[n, int(s), float(g)] for n, s, g in zip(names, split, gain, strict=True)]
-        log_table(run, "feature_importance.json", ["feature", "split", "gain"], rows)
+        rows: list[list[Any]] = [
+            [n, int(s), float(g)] for n, s, g in zip(names, split, gain, strict=True)
+        ]
+        rows.sort(key=lambda row: -float(row[2]))  # by gain, the largest first
+        step = max(booster.current_iteration() - 1, 0)
+        log_table(run, "feature_importance", ["feature", "split", "gain"], rows, step)
     if model:
         log_model_file(
             run,

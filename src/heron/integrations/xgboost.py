@@ -8,8 +8,8 @@
 Every iteration's eval metrics are logged at step = iteration as ``<data>/<metric>``
 (``valid/rmse``; ``xgboost.cv`` adds ``<data>/<metric>_std``). When training ends the
 best iteration and score (early stopping) go into the summary, the feature importance
-(weight, gain, cover, total_gain, total_cover per feature) is stored as the run file
-``feature_importance.json`` (a table, see ``common.log_table``) and the booster, saved
+(weight, gain, cover, total_gain, total_cover per feature, by gain) is logged as the
+table ``feature_importance`` (a ``heron.Table``) at the last iteration, and the booster, saved
 in XGBoost's JSON format, as a version of the ``model`` artifact ``model-<run id>``.
 """
 
@@ -130,8 +130,12 @@ def log_booster(
     if importance:
         scores = {kind: booster.get_score(importance_type=kind) for kind in IMPORTANCE_TYPES}
         features = booster.feature_names or sorted(set().union(*scores.values()))
-        rows = [[f, *(scores[kind].get(f, 0.0) for kind in IMPORTANCE_TYPES)] for f in features]
-        log_table(run, "feature_importance.json", ["feature", *IMPORTANCE_TYPES], rows)
+        rows: list[list[Any]] = [
+            [f, *(scores[kind].get(f, 0.0) for kind in IMPORTANCE_TYPES)] for f in features
+        ]
+        rows.sort(key=lambda row: -float(row[2]))  # by gain, the largest first
+        step = max(booster.num_boosted_rounds() - 1, 0)
+        log_table(run, "feature_importance", ["feature", *IMPORTANCE_TYPES], rows, step)
     if model:
         log_model_file(
             run,
