@@ -12,6 +12,7 @@ from heron.cli.compare import compare
 from heron.cli.context import CliState, HeronGroup
 from heron.cli.export import export
 from heron.cli.gc import gc
+from heron.cli.imports import import_
 from heron.cli.models import models
 from heron.cli.runs import runs
 from heron.cli.server import server, ui
@@ -52,6 +53,7 @@ cli.add_command(ui)
 cli.add_command(sweep)
 cli.add_command(agent)
 cli.add_command(compare)
+cli.add_command(import_)
 
 
 def main() -> None:

@@ -1,0 +1,210 @@
+"""``heron import tensorboard LOGDIR``: TensorBoard event files into Heron, read with
+TensorBoard's own reader (``tensorboard.backend.event_processing``, every point kept:
+size guidance 0, never a reservoir sample).
+
+One run per run directory (a folder holding ``*tfevents*`` files), named by its path
+under LOGDIR, with a deterministic id from that path. Scalars (``add_scalar``, TF2
+``tf.summary.scalar``) become metrics with every step and wall time; hparams (the
+hparams plugin's session start) the config; text summaries one markdown file per tag
+(``tensorboard/text/<tag>.md``, each step a section). Images, histograms, audio,
+graphs and other plugins' data are not imported (Heron has no rich media yet): the
+report lists each skipped tag with its point count.
+Idempotent and resumable: see :mod:`heron.importers.base`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from heron.errors import HeronError, InvalidInput, NotFound
+from heron.importers.base import DONE_SEQ, SILENT, ImportReport, Progress, RunWriter, stable_id
+from heron.keys import key_problem
+from heron.service import Tracking
+from heron.store.base import Event, RunSpec
+
+_EVENTS_GLOB = "*tfevents*"
+_READ_PLUGINS = ("scalars", "text", "hparams")
+_WHY = "Heron has no rich media (images, histograms, audio...) yet"
+
+
+def run_dirs(logdir: Path) -> list[Path]:
+    """Every folder under ``logdir`` (itself included) that holds event files, sorted."""
+    if not logdir.is_dir():
+        raise InvalidInput(f"{logdir} is not a folder of TensorBoard logs")
+    found = {p.parent for p in logdir.rglob(_EVENTS_GLOB) if p.is_file()}
+    return sorted(found)
+
+
+def _accumulator(folder: Path) -> Any:
+    """TensorBoard's own reader of a run directory (the plugin-aware one TensorBoard
+    serves from: every summary as a tensor of its plugin), keeping every point of the
+    plugins imported here and one point of the others (they are only listed)."""
+    try:
+        from tensorboard.backend.event_processing import plugin_event_accumulator as pea  # type: ignore[import-untyped]
+    except ImportError:
+        raise InvalidInput(
+            "reading TensorBoard logs needs tensorboard: pip install 'heron[tensorboard]'"
+        ) from None
+    keep_all = {plugin: 0 for plugin in _READ_PLUGINS}
+    acc = pea.EventAccumulator(
+        str(folder), size_guidance={pea.TENSORS: 1}, tensor_size_guidance=keep_all
+    )
+    acc.Reload()
+    return acc
+
+
+def import_tensorboard(
+    tracking: Tracking, logdir: Path, *, project: str = "tensorboard", progress: Progress = SILENT
+) -> ImportReport:
+    logdir = logdir.resolve()
+    report = ImportReport()
+    folders = run_dirs(logdir)
+    progress.start(len(folders))
+    for folder in folders:
+        relative = folder.relative_to(logdir).as_posix()
+        name = relative if relative != "." else logdir.name
+        progress.run_started(name)
+        try:
+            _import_dir(tracking, folder, name, project, report, progress)
+        except HeronError as e:
+            report.failed.append(f"{name}: {e.message}")
+        progress.run_done()
+    return report
+
+
+def _import_dir(
+    tracking: Tracking,
+    folder: Path,
+    name: str,
+    project: str,
+    report: ImportReport,
+    progress: Progress,
+) -> None:
+    run_id = stable_id("tb", "tensorboard", project, str(folder))
+    try:
+        done = tracking.get_run(run_id).ingested_seq
+    except NotFound:
+        done = -1
+    if done >= DONE_SEQ:  # imported before: the event files are not even read
+        report.runs_skipped += 1
+        return
+    acc = _accumulator(folder)
+    tags = acc.Tags()
+    config = _hparams(acc, tags)
+    first = _first_time(acc)
+    spec = RunSpec(
+        id=run_id,
+        project=project,
+        name=name[:256],
+        config=config,
+        system={"tensorboard": {"logdir": str(folder)}},
+        created_at=first,
+    )
+    writer = RunWriter(tracking, spec, report)
+    writer.done_before()
+    last_time = first
+    for tag, events in _scalar_series(acc, tags):
+        key = tag if not key_problem(tag) else _clean_key(tag)
+        steps = [e[0] for e in events]
+        times = [e[1] for e in events]
+        writer.send_points(key, steps, times, [e[2] for e in events], progress.points)
+        last_time = max([last_time, *times])
+    files: list[Event] = []
+    with tempfile.TemporaryDirectory(prefix="heron-import-") as scratch:
+        for tag, text in _texts(acc, tags):
+            path = Path(scratch) / "text.md"
+            path.write_text(text, encoding="utf-8")
+            files.append(writer.file_event(path, f"tensorboard/text/{_clean_path(tag)}.md"))
+    for tag in _other_tensor_tags(acc, tags):
+        report.skipped.append(f"{name}: {_plugin(acc, tag)} {tag!r} (not imported: {_WHY})")
+    if tags.get("graph"):
+        report.skipped.append(f"{name}: the graph (not imported: {_WHY})")
+    end: Event = {"type": "state", "state": "finished", "time": last_time}
+    writer.finish([*files, end])
+
+
+def _first_time(acc: Any) -> float:
+    try:
+        return float(acc.FirstEventTimestamp())
+    except ValueError:  # no event at all
+        return 0.0
+
+
+def _plugin(acc: Any, tag: str) -> str:
+    return str(acc.SummaryMetadata(tag).plugin_data.plugin_name)
+
+
+def _scalar_series(
+    acc: Any, tags: dict[str, Any]
+) -> Iterator[tuple[str, list[tuple[int, float, float]]]]:
+    from tensorboard.util import tensor_util  # type: ignore[import-untyped]
+
+    for tag in sorted(tags.get("tensors", [])):
+        if _plugin(acc, tag) != "scalars":
+            continue
+        yield (
+            tag,
+            [
+                (e.step, e.wall_time, float(tensor_util.make_ndarray(e.tensor_proto).item()))
+                for e in acc.Tensors(tag)
+            ],
+        )
+
+
+def _texts(acc: Any, tags: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    from tensorboard.util import tensor_util
+
+    for tag in sorted(tags.get("tensors", [])):
+        if _plugin(acc, tag) != "text":
+            continue
+        parts = []
+        for e in acc.Tensors(tag):
+            array = tensor_util.make_ndarray(e.tensor_proto)
+            cells = [
+                c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in array.flat
+            ]
+            parts.append(f"## step {e.step}\n\n" + "\n\n".join(cells) + "\n")
+        yield tag, "\n".join(parts)
+
+
+def _other_tensor_tags(acc: Any, tags: dict[str, Any]) -> list[str]:
+    return [
+        t
+        for t in sorted(tags.get("tensors", []))
+        if _plugin(acc, t) not in ("scalars", "text", "hparams")
+    ]
+
+
+def _hparams(acc: Any, tags: dict[str, Any]) -> dict[str, Any]:
+    from tensorboard.plugins.hparams import metadata, plugin_data_pb2  # type: ignore[import-untyped]
+
+    config: dict[str, Any] = {}
+    for tag in tags.get("tensors", []):
+        if _plugin(acc, tag) != metadata.PLUGIN_NAME:
+            continue
+        content = acc.SummaryMetadata(tag).plugin_data.content
+        data = plugin_data_pb2.HParamsPluginData.FromString(content)
+        if data.WhichOneof("data") != "session_start_info":
+            continue
+        for name, value in data.session_start_info.hparams.items():
+            kind = value.WhichOneof("kind")
+            config[name] = getattr(value, kind) if kind else None
+    return config
+
+
+def _clean_key(tag: str) -> str:
+    return "".join(c if not key_problem(c) else "_" for c in tag)[:256] or "_"
+
+
+def _clean_path(tag: str) -> str:
+    return (
+        "/".join(
+            "".join(c if c.isalnum() or c in "-_." else "_" for c in part) or "_"
+            for part in tag.split("/")
+            if part not in ("", ".", "..")
+        )
+        or "text"
+    )
