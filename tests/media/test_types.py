@@ -129,7 +129,9 @@ def test_bad_histograms_fail_when_made(kwargs: dict[str, object], message: str) 
 def test_tables_from_rows_and_pandas() -> None:
     import pandas
 
-    table = Table(columns=["n", "s", "img"], data=[[1, "a", Image(np.zeros((2, 2)))], [math.nan, None, None]])
+    table = Table(
+        columns=["n", "s", "img"], data=[[1, "a", Image(np.zeros((2, 2)))], [math.nan, None, None]]
+    )
     encoded = table.encode()
     assert encoded.meta == {"columns": ["n", "s", "img"], "rows": 2}
     assert len(encoded.refs) == 1 and b'{"number":"NaN"}' in (encoded.blob or b"")

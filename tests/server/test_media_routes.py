@@ -49,7 +49,9 @@ def _log_image(client: AppClient, artifacts: LocalArtifactStore, tmp: object) ->
 def test_media_routes(client: AppClient, artifacts: LocalArtifactStore, tmp_path: object) -> None:
     own, mask = _log_image(client, artifacts, tmp_path)
     keys = client.get(f"{API}/runs/{RUN}/media").json()
-    assert keys == [{"key": "val/img", "kind": "image", "count": 1, "first_step": 7, "last_step": 7}]
+    assert keys == [
+        {"key": "val/img", "kind": "image", "count": 1, "first_step": 7, "last_step": 7}
+    ]
     items = client.get(f"{API}/runs/{RUN}/media/items", params={"key": "val/img"}).json()
     assert [(i["step"], i["digest"], i["meta"]["caption"], i["refs"]) for i in items] == [
         (7, own, "c", [mask])

@@ -1,7 +1,7 @@
 // 2–N runs side by side: config differences (equal values folded away), summary with
 // the best value per row marked, overlaid charts, environment and git differences.
 import { useQueryClient } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { Suspense, lazy, useMemo } from "react";
 import { Link, useParams } from "react-router";
 import { Empty, ErrorBox, Loading } from "../../components/States";
 import { TabBar, tabPanelProps } from "../../components/Tabs";
@@ -22,7 +22,11 @@ const TABS = [
   ["summary", "Summary"],
   ["charts", "Charts"],
   ["environment", "Environment & code"],
+  ["media", "Media"],
 ] as const;
+
+// images side by side: loaded when the tab is first shown
+const MediaCompare = lazy(() => import("../media/MediaCompare"));
 
 /** What of a run's system record is worth comparing, flattened by diffRows. */
 function environmentOf(run: Run): Record<string, unknown> {
@@ -112,6 +116,11 @@ export default function ComparePage() {
             <DiffTable runs={byRef} rows={diffRows(byRef.map(environmentOf))} what="environment value" onRef={onRef} />
             <CodeDiffs runs={byRef} colors={colors} />
           </>
+        )}
+        {s.tab === "media" && (
+          <Suspense fallback={<Loading what="media" />}>
+            <MediaCompare runs={byRef} />
+          </Suspense>
         )}
       </div>
     </section>

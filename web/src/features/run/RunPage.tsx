@@ -22,6 +22,7 @@ import { runPageSchema } from "./state";
 
 // the notes carry the Markdown renderer: loaded when the tab is first shown
 const NotesTab = lazy(() => import("./NotesTab"));
+const MediaTab = lazy(() => import("../media/MediaTab"));
 
 const TABS = [
   ["overview", "Overview"],
@@ -29,6 +30,7 @@ const TABS = [
   ["system", "System"],
   ["config", "Config"],
   ["artifacts", "Files & artifacts"],
+  ["media", "Media"],
   ["notes", "Notes"],
   ["logs", "Logs"],
 ] as const;
@@ -123,6 +125,11 @@ export default function RunPage() {
           />
         )}
         {s.tab === "artifacts" && <ArtifactsTab runId={run.id} file={s.file} onFile={(file) => set({ file })} />}
+        {s.tab === "media" && (
+          <Suspense fallback={<Loading what="media" />}>
+            <MediaTab runId={run.id} />
+          </Suspense>
+        )}
         {s.tab === "notes" && (
           <Suspense fallback={<Loading what="notes" />}>
             <NotesTab run={run} />
