@@ -53,6 +53,7 @@ from heron.store.base import (
     MediaKey,
     MetricSummary,
     ProjectInfo,
+    ProjectKeys,
     RunInfo,
     Series,
 )
@@ -137,6 +138,11 @@ class Api:
     # --- runs --------------------------------------------------------------
     def projects(self) -> list[ProjectInfo]:
         return self._store.list_projects()
+
+    def project_keys(self, project: str) -> ProjectKeys:
+        """The config paths, metric keys, summary keys and tags of ``project``'s runs
+        (NotFound for an unknown project)."""
+        return self._store.project_keys(project)
 
     def runs(
         self,

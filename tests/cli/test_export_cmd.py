@@ -79,17 +79,19 @@ def test_history_points_in_every_format(
     assert set(table.column("key").to_pylist()) == {"train/loss", "val/acc", "epoch"}
 
 
-def test_empty_exports_are_still_valid_files(
+def test_an_empty_export_says_so_and_writes_nothing(
     shared_store: Store, run_cli: CliRunnerCall, tmp_path: Path
 ) -> None:
     for name, history in [("e.parquet", False), ("h.parquet", True)]:
         out = tmp_path / name
-        args = ["export", "-p", "nothing-here", "-o", str(out)]
+        args = ["export", "-p", "nlp", "-f", 'state = "finished"', "-o", str(out)]
         result = run_cli(shared_store, *args, *(["--history"] if history else []))
-        assert result.exit_code == 0, result.output
-        assert pq.read_table(out).num_rows == 0
-    text = run_cli(shared_store, "export", "-p", "nothing-here").stdout
-    assert text.startswith("id,name,project,state")
+        assert result.exit_code == 1, result.output
+        assert "no runs matched: nothing was exported" in result.stderr
+        assert not out.exists() and not list(tmp_path.glob(".*heron-tmp"))
+    result = run_cli(shared_store, "export", "-p", "nothing-here")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "no project 'nothing-here'" in result.stderr
 
 
 def test_an_unwritable_output_fails_cleanly(

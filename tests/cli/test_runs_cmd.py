@@ -49,7 +49,7 @@ def _refuse(token: str) -> None:
 
 
 def test_ls_of_nothing_says_so(shared_store: Store, run_cli: CliRunnerCall) -> None:
-    result = run_cli(shared_store, "runs", "ls", "--project", "nothing-here")
+    result = run_cli(shared_store, "runs", "ls", "-p", "nlp", "-f", 'state = "finished"')
     assert result.exit_code == 0 and "No runs found" in result.stdout
 
 

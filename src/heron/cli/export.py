@@ -20,7 +20,8 @@ import click
 
 from heron.api import RUN_COLUMNS, Runs
 from heron.cli import render
-from heron.cli.context import open_api
+from heron.cli.context import CliError, open_api
+from heron.cli.names import check_names
 from heron.store.base import Series
 
 FORMATS = ("csv", "parquet", "json")
@@ -82,9 +83,14 @@ def export(
     if fmt == "parquet" and to_stdout:
         raise click.UsageError("parquet is binary: give a file with --output PATH")
     api = open_api()
+    check_names(api, project, filter_, sort)
     # The file opens first: a path that cannot be written fails before any work.
     with _destination(None if to_stdout else output, binary=fmt == "parquet") as out:
         found = api.runs(project, filter_, sort)
+        if not found:  # no file rather than an empty one that looks like an export
+            raise CliError(
+                "no runs matched: nothing was exported" + (" (check --filter)" if filter_ else "")
+            )
         if history:
             _export_points(found, keys or None, fmt, out)
         else:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import math
+import sys
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import click
 from rich.console import Console, RenderableType
@@ -14,16 +18,18 @@ from rich.text import Text
 
 from heron.api import ApiRun
 from heron.cli import render
-from heron.cli.context import open_api
+from heron.cli.context import CliInputError, open_api
 from heron.cli.diff import print_diff
+from heron.cli.names import check_names, did_you_mean, filter_fields
 from heron.cli.show import print_run, run_json
+from heron.nested import flatten
+from heron.query.parser import parse_order_term
 
+FORMATS = ("table", "csv", "json")
 METRIC_COLUMNS = 4
+CONFIG_COLUMNS = 3
 _NO_WRAP = frozenset({"id", "state", "created", "duration"})
 _COLUMNS = ("id", "name", "project", "state", "group", "tags", "created", "duration")
-# What goes first when the terminal is narrow (extra metrics go before all of these;
-# the first metric, the one sorted by if any, just before "created").
-_DROP_ORDER = ("group", "tags", "duration", "project", "created")
 _MIN_WIDTH = {"name": 8, "project": 7, "tags": 4, "group": 5}
 
 
@@ -58,20 +64,47 @@ def runs() -> None:
     help="Show at most this many runs; 0 for all.",
 )
 @click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print one JSON object per run and line (JSON Lines) instead of a table.",
+    "-c",
+    "--columns",
+    metavar="LIST",
+    help="Comma-separated columns, e.g. id,name,state,metrics.val/acc,config.lr "
+    f"(fixed columns: {', '.join(_COLUMNS)}). Default: chosen to fit (see docs/cli.md).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table, csv (the chosen columns, or --columns), or json (one object per run and line).",
+)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 def ls(
-    project: str | None, filter_: str | None, sort: tuple[str, ...], limit: int, as_json: bool
+    project: str | None,
+    filter_: str | None,
+    sort: tuple[str, ...],
+    limit: int,
+    columns: str | None,
+    fmt: str,
+    as_json: bool,
 ) -> None:
-    """List runs as a table: state, timing and a few summary metrics."""
+    """List runs as a table: state, timing, the filter's and sort's keys, the main
+    metrics and the config that differs between runs.
+
+    An unknown project, or a config or metric key no run has, is an error (exit
+    status 2) that suggests the closest names.
+    """
     api = open_api()
+    check_names(api, project, filter_, sort)
+    asked = _parse_columns(columns)
     found = api.runs(project, filter_, sort, limit or None)
-    if as_json:
+    if as_json or fmt == "json":
         for run in found:
             click.echo(render.dumps(run_json(run)))
+        return
+    if fmt == "csv":
+        shown = asked or [*_COLUMNS, *choose_columns(found, filter_, sort)]
+        _write_csv(found, shown)
         return
     out = render.stdout()
     if not found:
@@ -79,26 +112,97 @@ def ls(
         out.print(f"No runs found.{hint}")
         return
     total = api.count_runs(project, filter_) if limit and len(found) == limit else len(found)
-    out.print(runs_table(found, sort, total, out))
+    out.print(runs_table(found, sort, total, out, filter_=filter_, columns=asked))
 
 
-def runs_table(found: Sequence[ApiRun], sort: Sequence[str], total: int, console: Console) -> Table:
+def _parse_columns(text: str | None) -> list[str] | None:
+    """``--columns`` as column ids: fixed names, ``metric:<key>``, ``config:<path>``."""
+    if text is None:
+        return None
+    shown = []
+    for raw in text.split(","):
+        name = raw.strip()
+        if not name:
+            continue
+        if name in _COLUMNS:
+            shown.append(name)
+        elif name.startswith(("metrics.", "summary.")):
+            shown.append("metric:" + name.split(".", 1)[1])
+        elif name.startswith("config."):
+            shown.append("config:" + name[len("config.") :])
+        else:
+            raise CliInputError(
+                did_you_mean(name, [*_COLUMNS, "metrics.<key>", "config.<path>"], "column")
+            )
+    if not shown:
+        raise CliInputError("--columns needs at least one column")
+    return shown
+
+
+def choose_columns(found: Sequence[ApiRun], filter_: str | None, sort: Sequence[str]) -> list[str]:
+    """Data columns worth showing, best first: the filter's and the sort's keys, then
+    the metrics most runs have (at most 4 in all), then config that differs between
+    the runs (at most 3)."""
+    chosen: list[str] = []
+    for f in [*filter_fields(filter_), *(parse_order_term(t)[0] for t in sort)]:
+        name = {"metric": "metric:", "config": "config:"}.get(f.kind, "") + f.key
+        if f.kind in ("metric", "config") and name not in chosen:
+            chosen.append(name)
+    metrics = [c for c in metric_columns(found, sort) if f"metric:{c}" not in chosen]
+    room = max(0, METRIC_COLUMNS - sum(c.startswith("metric:") for c in chosen))
+    chosen.extend(f"metric:{k}" for k in metrics[:room])
+    varying = [k for k in varying_config(found) if f"config:{k}" not in chosen]
+    chosen.extend(f"config:{k}" for k in varying[:CONFIG_COLUMNS])
+    return chosen
+
+
+def varying_config(found: Sequence[ApiRun]) -> list[str]:
+    """Config paths whose value is not the same in every run, in path order."""
+    flat = [flatten(run.config) for run in found]
+    paths = sorted({p for f in flat for p in f})
+    return [p for p in paths if len({render.value(f.get(p)) for f in flat}) > 1]
+
+
+def runs_table(
+    found: Sequence[ApiRun],
+    sort: Sequence[str],
+    total: int,
+    console: Console,
+    *,
+    filter_: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> Table:
     """The runs table, narrowed to the console: columns nobody uses (group and tags when
     empty, project when all runs share one) are left out, then columns are dropped,
-    least useful first, until the table fits. Ids, states and times never wrap."""
+    least useful first, until the table fits. Ids, states and times never wrap.
+    ``columns`` (``--columns``): exactly these, not narrowed."""
     projects = {run.project for run in found}
-    metrics = metric_columns(found, sort)[:METRIC_COLUMNS]
-    columns = [c for c in _COLUMNS if c != "project" or len(projects) > 1]
-    columns = [c for c in columns if c != "group" or any(r.group for r in found)]
-    columns = [c for c in columns if c != "tags" or any(r.tags for r in found)]
     title = f"project {next(iter(projects))}" if len(projects) == 1 else None
+    caption = _caption(len(found), total)
+    if columns:
+        return _table(found, list(columns), title, caption)
+    data = choose_columns(found, filter_, sort)
+    fixed = [c for c in _COLUMNS if c != "project" or len(projects) > 1]
+    fixed = [c for c in fixed if c != "group" or any(r.group for r in found)]
+    fixed = [c for c in fixed if c != "tags" or any(r.tags for r in found)]
     wide = console.options.update_width(1 << 16)  # measure unclamped
-    drop_order = [*[f"metric:{k}" for k in reversed(metrics[1:])], *_DROP_ORDER]
-    if metrics:
-        drop_order.insert(-1, f"metric:{metrics[0]}")
-    shown = [*columns, *(f"metric:{k}" for k in metrics)]
+    # Dropped first: config beyond the first column, then group, tags and duration,
+    # then metrics (the last first), the project; the first data column (the filter's
+    # or sort's key, else the main metric) just before "created".
+    rest = data[1:]
+    drop_order = [
+        *reversed([c for c in rest if c.startswith("config:")]),
+        "group",
+        "tags",
+        "duration",
+        *reversed([c for c in rest if c.startswith("metric:")]),
+        "project",
+        *data[:1],
+        "created",
+    ]
+    shown = [*fixed, *data]
     while True:
-        table = _table(found, shown, title, _caption(len(found), total))
+        table = _table(found, shown, title, caption)
         fits = Measurement.get(console, wide, table).minimum <= console.width
         droppable = [c for c in drop_order if c in shown]
         if fits or not droppable:
@@ -106,11 +210,44 @@ def runs_table(found: Sequence[ApiRun], sort: Sequence[str], total: int, console
         shown.remove(droppable[0])
 
 
+def _header(column: str) -> str:
+    if column.startswith("metric:"):
+        return column[len("metric:") :]
+    if column.startswith("config:"):
+        return "config." + column[len("config:") :]
+    return column
+
+
+def _cells(run: ApiRun, shown: Sequence[str]) -> list[Any]:
+    """The run's values for ``shown`` columns (raw: numbers, strings, None)."""
+    summary = run.summary
+    config = flatten(run.config)
+    fixed: dict[str, Any] = {
+        "id": run.id,
+        "name": run.name,
+        "project": run.project,
+        "state": run.state,
+        "group": run.group or "",
+        "tags": ", ".join(run.tags),
+        "created": run.created_at,
+        "duration": run.duration,
+    }
+    values = []
+    for column in shown:
+        if column.startswith("metric:"):
+            values.append(summary.get(column[len("metric:") :]))
+        elif column.startswith("config:"):
+            values.append(config.get(column[len("config:") :]))
+        else:
+            values.append(fixed.get(column))
+    return values
+
+
 def _table(found: Sequence[ApiRun], shown: list[str], title: str | None, caption: str) -> Table:
     table = Table(title=title, caption=caption)
     for column in shown:
-        if column.startswith("metric:"):
-            table.add_column(Text(column[len("metric:") :]), justify="right")
+        if ":" in column:
+            table.add_column(Text(_header(column)), justify="right")
         else:
             table.add_column(
                 column,
@@ -120,21 +257,40 @@ def _table(found: Sequence[ApiRun], shown: list[str], title: str | None, caption
                 overflow="fold",
             )
     for run in found:
-        summary = run.summary
-        cells: dict[str, RenderableType] = {
-            "id": run.id,
-            "name": Text(run.name),
-            "project": Text(run.project),
-            "state": render.state_text(run.state),
-            "group": Text(run.group or ""),
-            "tags": Text(", ".join(run.tags)),
-            "created": render.when(run.created_at),
-            "duration": render.duration(run.duration),
-        }
-        for key in summary:
-            cells[f"metric:{key}"] = render.cell(summary[key])
-        table.add_row(*(cells.get(column, "") for column in shown))
+        row: list[RenderableType] = []
+        for column, value in zip(shown, _cells(run, shown), strict=True):
+            if column == "state":
+                row.append(render.state_text(run.state))
+            elif column == "created":
+                row.append(render.when(run.created_at))
+            elif column == "duration":
+                row.append(render.duration(run.duration))
+            elif ":" in column:
+                row.append(render.cell(value) if value is not None else "")
+            else:
+                row.append(Text(str(value)))
+        table.add_row(*row)
     return table
+
+
+def _write_csv(found: Sequence[ApiRun], shown: Sequence[str]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([_header(c) for c in shown])
+    for run in found:
+        writer.writerow([_csv_value(v) for v in _cells(run, shown)])
+
+
+def _csv_value(v: Any) -> str:
+    """Full precision (a CSV is for programs): NaN and ±inf spelled as in JSON."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return render.jsonable(v) if not math.isfinite(v) else repr(v)
+    if isinstance(v, (dict, list)):
+        return render.dumps(v)
+    return str(v)
 
 
 def metric_columns(found: Sequence[ApiRun], sort: Sequence[str]) -> list[str]:
