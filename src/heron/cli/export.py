@@ -68,6 +68,14 @@ _SUFFIXES = {
     metavar="KEY",
     help="With --history: only these metric keys. Repeatable.",
 )
+@click.option(
+    "--files",
+    "files_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also copy every exported run's files (artifacts logged as run files) into "
+    "FOLDER/<run id>/<path>, as plain files.",
+)
 def export(
     project: str | None,
     filter_: str | None,
@@ -76,6 +84,7 @@ def export(
     output: Path | None,
     history: bool,
     keys: tuple[str, ...],
+    files_dir: Path | None = None,
 ) -> None:
     """Export runs (config.* and summary.* columns) or their metric history."""
     to_stdout = output is None or str(output) == "-"
@@ -95,11 +104,22 @@ def export(
             _export_points(found, keys or None, fmt, out)
         else:
             _export_runs(found, fmt, out)
+    if files_dir is not None:
+        copied = sum(_export_files(run, files_dir) for run in found)
+        render.stderr().print(f"Copied {copied} run files into {files_dir}.", markup=False)
     if not to_stdout:
         what = "metric points of " if history else ""
         render.stderr().print(
             f"Exported {what}{len(found)} runs to {output} ({fmt}).", markup=False
         )
+
+
+def _export_files(run: Any, folder: Path) -> int:
+    """Every file of ``run`` into ``folder/<run id>/<path>``; how many."""
+    files = run.files()
+    for entry in files:
+        run.download(entry.path, folder / run.id)
+    return len(files)
 
 
 def _format_from_suffix(path: Path | None) -> str:
