@@ -71,6 +71,7 @@ _SUFFIXES = {
 @click.option(
     "--files",
     "files_dir",
+    metavar="FOLDER",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Also copy every exported run's files (artifacts logged as run files) into "
