@@ -22,11 +22,25 @@ CALLS = 48  # below the media queue's bound (64): log never waits for the thread
 ROUNDS = 5
 
 
-def _per_call(fn: Callable[[int], None], calls: int = CALLS) -> float:
+def _per_call(fn: Callable[[int], object], calls: int = CALLS) -> float:
     start = time.perf_counter()
     for i in range(calls):
         fn(i)
     return (time.perf_counter() - start) / calls
+
+
+Maker = Callable[[], "heron.Image | heron.Histogram | None"]
+
+
+def _encode_time(samples: list[heron.Image | heron.Histogram | None]) -> list[float]:
+    """Seconds per ``encode()`` of ``samples`` (none for the scalar case)."""
+    media = [m for m in samples if m is not None]
+    if not media:
+        return []
+    start = time.perf_counter()
+    for m in media:
+        m.encode()
+    return [(time.perf_counter() - start) / len(media)]
 
 
 def main() -> None:
@@ -40,7 +54,7 @@ def main() -> None:
         run = heron.init(
             "bench-media", dir=folder, system_metrics=False, capture=False, capture_console=False
         )
-        cases: list[tuple[str, Callable[[], heron.Image | heron.Histogram | None]]] = [
+        cases: list[tuple[str, Maker]] = [
             ("scalar only (baseline)", lambda: None),
             ("Image 64x64x3 uint8", lambda: heron.Image(small)),
             ("Image 512x512x3 uint8", lambda: heron.Image(large)),
@@ -52,18 +66,28 @@ def main() -> None:
             logs, encodes = [], []
             for _ in range(ROUNDS):
 
-                def log(i: int) -> None:
+                def log(i: int, make: Maker = make, first: int = step) -> None:
                     media = make()
                     data = {"loss": 0.5} if media is None else {"loss": 0.5, "m": media}
-                    run.log(data, step=step + i)
+                    run.log(data, step=first + i)
 
                 logs.append(_per_call(log))
                 step += CALLS
                 run.flush()  # the media thread catches up between rounds
-                sample = make()
-                if sample is not None:
-                    encodes.append(_per_call(lambda i: sample.encode(), 8))
+                fresh = [make() for _ in range(8)]  # fresh: a histogram bins once
+                encodes.extend(_encode_time(fresh))
             rows.append((name, statistics.median(logs), statistics.median(encodes or [0.0])))
+        # The same histogram logged while the media thread is idle (a flush after each
+        # call, not timed): what log itself costs, without the GIL shared with binning.
+        idle = []
+        for i in range(CALLS):
+            histogram = heron.Histogram(values)
+            start = time.perf_counter()
+            run.log({"loss": 0.5, "m": histogram}, step=step + i)
+            idle.append(time.perf_counter() - start)
+            run.flush()
+        made = _per_call(lambda i: heron.Histogram(values), 8)
+        rows.append(("Histogram 1M, thread idle", statistics.median(idle) + made, 0.0))
         run.finish()
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {platform.platform()}")
     print(f"{platform.processor() or platform.machine()}")

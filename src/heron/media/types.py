@@ -300,8 +300,14 @@ class Histogram(Media):
         if self._counts is None:
             assert self._values is not None
             low, high = float(self.edges[0]), float(self.edges[-1])
-            counts, _ = np.histogram(self._values, bins=len(self.edges) - 1, range=(low, high))
-            self._counts, self._values = counts.astype(np.float64), None
+            bins, values = len(self.edges) - 1, self._values
+            counts = np.zeros(bins, np.float64)
+            # In slices: a thread binning a million values in one C call would hold the
+            # GIL for tens of milliseconds, and the training loop would wait for it.
+            for start in range(0, values.size, _BIN_SLICE):
+                part = values[start : start + _BIN_SLICE]
+                counts += np.histogram(part, bins=bins, range=(low, high))[0]
+            self._counts, self._values = counts, None
         return self._counts
 
     def encode(self) -> Encoded:
@@ -315,10 +321,11 @@ class Histogram(Media):
         return Encoded("histogram", meta)
 
     def __repr__(self) -> str:
-        return f"heron.Histogram({len(self.counts)} bins, {self.total:g} values)"
+        return f"heron.Histogram({len(self.edges) - 1} bins, {self.total:g} values)"  # unbinned
 
 
 F64 = npt.NDArray[np.float64]
+_BIN_SLICE = 65_536  # values binned per numpy call on the media thread
 
 
 Binned = tuple[F64 | None, F64, float, npt.NDArray[Any] | None]
