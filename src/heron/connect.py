@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from heron.credentials import token_for
 from heron.errors import InvalidInput, NotFound
 from heron.local_dir import LocalDir
 from heron.settings import Settings
@@ -34,6 +35,7 @@ from heron.settings import Settings
 if TYPE_CHECKING:
     import httpx
 
+    from heron.accounts.base import AccountBook
     from heron.artifacts.base import ArtifactStore, BlobStore
     from heron.registry.base import Registry
     from heron.remote.http import HttpClient
@@ -166,6 +168,22 @@ class Connection:
         self._on_close.insert(0, dispatcher.close)  # deliver pending webhooks first
         return registry
 
+    def accounts(self) -> AccountBook:
+        """The server's accounts as this connection's caller (its token) may manage
+        them; beside a database, as its local administrator (``heron users`` on the
+        server's machine creates the first admin this way)."""
+        if self.http is not None:
+            from heron.accounts.remote import RemoteAccounts
+
+            return RemoteAccounts(self.http)
+        from heron.accounts import SqlAccounts
+        from heron.service.accounts import Accounts
+        from heron.store.sql import SqlStore
+
+        if not isinstance(self.store, SqlStore):
+            raise InvalidInput(f"accounts need a SQL store, not {self.store!r}")
+        return Accounts(SqlAccounts(self.store))
+
     def close(self) -> None:
         callbacks, self._on_close = self._on_close, []
         for callback in callbacks:
@@ -228,7 +246,7 @@ def _connect_server(
     from heron.remote import HttpClient, RemoteArtifactStore, RemoteStore
 
     assert location.url is not None
-    http = HttpClient(location.url, transport=transport)
+    http = HttpClient(location.url, transport=transport, token=token_for(settings, location.url))
     return Connection(
         location,
         settings,

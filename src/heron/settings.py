@@ -240,6 +240,13 @@ class Settings:
         "stores one in ~/.config/heron/credentials.json instead).",
         None,
     )
+    config_dir: Path = _setting(
+        "HERON_CONFIG_DIR",
+        Path,
+        "Folder of the user's Heron files: credentials.json, where `heron login` keeps "
+        "tokens (mode 0600).",
+        Path("~/.config/heron"),
+    )
     admin_user: str | None = _setting(
         "HERON_ADMIN_USER",
         str,

@@ -56,6 +56,9 @@ class AppClient:
     def patch(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("PATCH", url, **kwargs)
 
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
+
     def call(self, func: Any, *args: Any) -> Any:
         """Run ``func(*args)`` on the app's event loop thread (sync callables)."""
         return self._portal.start_task_soon(_as_async, func, *args).result()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from heron.errors import InvalidInput
 
@@ -43,6 +43,11 @@ def check_role(role: object) -> Role:
         if role == known:
             return known
     raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}")
+
+
+def check_default_role(role: str | None) -> Role | None:
+    """The server's default role for signed-in accounts (None: none)."""
+    return None if role is None else check_role(role)
 
 
 def check_token_name(name: object) -> str:
@@ -117,3 +122,57 @@ class AuditEntry:
     target: str
     detail: dict[str, Any] = field(default_factory=dict)
     ip: str | None = None
+
+
+class AccountBook(Protocol):
+    """The account rules as a caller reaches them: the service on a store beside its
+    database (``heron.service.accounts.Accounts``) or a server's REST API
+    (``heron.accounts.remote.RemoteAccounts``); ``heron users``/``heron tokens`` use
+    either. Each call acts for one caller and is authorised and audited by the service."""
+
+    def list_users(self) -> list[User]: ...
+
+    def get_user(self, name: str) -> User: ...
+
+    def create_user(
+        self,
+        name: str,
+        *,
+        password: str | None = None,
+        email: str | None = None,
+        admin: bool = False,
+        kind: Kind = "person",
+    ) -> User: ...
+
+    def update_user(
+        self,
+        name: str,
+        *,
+        admin: bool | None = None,
+        disabled: bool | None = None,
+        password: str | None = None,
+        email: str | None = None,
+    ) -> User: ...
+
+    def issue_token(
+        self, user: str, name: str, expires_in_days: float | None = None
+    ) -> NewToken: ...
+
+    def list_tokens(self, user: str | None = None) -> list[TokenInfo]: ...
+
+    def revoke_token(self, token_id: int) -> TokenInfo: ...
+
+    def members(self, project: str) -> list[Membership]: ...
+
+    def roles_of(self, user: str) -> list[Membership]: ...
+
+    def set_role(self, user: str, project: str, role: Role | None) -> Membership | None: ...
+
+    def audit_log(
+        self,
+        *,
+        limit: int = 100,
+        before: int | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+    ) -> list[AuditEntry]: ...

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import webbrowser
 from typing import Any
 
@@ -60,6 +61,24 @@ def _with(settings: Settings, **flags: Any) -> Settings:
     type=click.Choice(LOG_LEVELS),
     help="Default: $HERON_SERVER_LOG_LEVEL, else info.",
 )
+@click.option(
+    "--auth/--no-auth",
+    default=None,
+    help="Require accounts (tokens, sign-in). Default: $HERON_AUTH, else on exactly when "
+    "listening beyond loopback.",
+)
+@click.option(
+    "--insecure-no-auth",
+    is_flag=True,
+    help="Listen beyond loopback without accounts: anyone who reaches the port is admin.",
+)
+@click.option(
+    "--admin",
+    "admin_user",
+    metavar="NAME",
+    help="Create this first site admin if the store has no users (password from "
+    "$HERON_ADMIN_PASSWORD). Default: $HERON_ADMIN_USER.",
+)
 def server(
     store: str | None,
     artifacts: str | None,
@@ -67,10 +86,15 @@ def server(
     port: int | None,
     workers: int | None,
     log_level: str | None,
+    auth: bool | None,
+    insecure_no_auth: bool,
+    admin_user: str | None,
 ) -> None:
     """Run the tracking server (REST API, live events, web UI).
 
     Runs log to it with HERON_URL=http://HOST:PORT. Stop it with Ctrl-C or SIGTERM.
+    Beyond loopback it requires accounts: start it once with --admin NAME and
+    HERON_ADMIN_PASSWORD set to create the first site admin.
     """
     from heron.server.runner import serve
 
@@ -83,14 +107,78 @@ def server(
         server_port=port,
         server_workers=workers,
         server_log_level=log_level,
+        admin_user=admin_user,
+        auth=None if auth is None else ("on" if auth else "off"),
     )
     if locate(settings.store or settings.dir, settings).remote:
         raise InvalidInput(
             f"heron server serves a folder or a database, not another server ({settings.store})"
         )
+    settings = _decide_auth(settings, insecure_no_auth)
     address = _browser_url(settings.server_host, settings.server_port)
-    click.echo(f"Heron server on {address} (API docs: {address}/api/docs)", err=True)
+    shown = "with accounts" if settings.auth == "on" else "WITHOUT accounts (everyone is admin)"
+    click.echo(f"Heron server on {address} {shown} (API docs: {address}/api/docs)", err=True)
+    if settings.server_host in _WILDCARDS:
+        click.echo(
+            f"listening on every interface ({settings.server_host}): reachable from the "
+            "network at this machine's addresses; set HERON_ALLOWED_HOSTS to the names "
+            "clients use",
+            err=True,
+        )
     serve(settings)
+
+
+_WILDCARDS = ("0.0.0.0", "::", "", "[::]")
+
+
+def is_loopback(host: str) -> bool:
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _decide_auth(settings: Settings, insecure_no_auth: bool) -> Settings:
+    """Accounts are on beyond loopback unless explicitly waived; on, the store must
+    have a site admin (or the settings to create one)."""
+    loopback = is_loopback(settings.server_host)
+    if settings.auth == "auto":
+        settings = dataclasses.replace(settings, auth="off" if loopback else "on")
+    if settings.auth == "off" and not loopback and not insecure_no_auth:
+        raise InvalidInput(
+            f"refusing to listen on {settings.server_host} without accounts: anyone who "
+            "reaches the port could read, change and delete everything. Turn accounts on "
+            "(the default beyond loopback), or pass --insecure-no-auth if a proxy in front "
+            "authenticates"
+        )
+    if settings.auth == "on":
+        _check_admin(settings)
+    return settings
+
+
+def _check_admin(settings: Settings) -> None:
+    from heron.accounts import SqlAccounts
+    from heron.connect import connect
+    from heron.store.sql import SqlStore
+
+    if settings.admin_user and not settings.admin_password:
+        raise InvalidInput(
+            f"set HERON_ADMIN_PASSWORD to the password of {settings.admin_user!r} "
+            "(12 characters or more) to create the first site admin"
+        )
+    if settings.admin_user:
+        return  # created (if there are no users yet) when the app starts
+    with connect(settings.store or settings.dir, settings=settings, create=True) as conn:
+        if isinstance(conn.store, SqlStore) and SqlAccounts(conn.store).count_users():
+            return
+    raise InvalidInput(
+        "accounts are on and the store has no users yet: create the first site admin, "
+        "e.g. HERON_ADMIN_PASSWORD=... heron server --admin alice (or `heron --dir STORE "
+        "users add alice --admin`)"
+    )
 
 
 @click.command()

@@ -52,6 +52,12 @@ def raise_for_problem(response: httpx.Response) -> None:
     if status >= 500 or status == 429:
         # The server's trouble, not the request's: worth retrying.
         raise errors.Unavailable(f"the Heron server failed ({status}): {detail}")
+    if status == 401:
+        cls = errors.Unauthorized
+        detail += (
+            "; set HERON_TOKEN to an API token of this server, or run "
+            f"`heron login {response.request.url.scheme}://{response.request.url.netloc.decode()}`"
+        )
     if cls is errors.HeronError:
         cls = errors.NotFound if status == 404 else errors.InvalidInput
         if status == 409:
@@ -70,18 +76,23 @@ class HttpClient:
         *,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ) -> None:
-        """``transport`` replaces the network (an in-process app in tests)."""
+        """``transport`` replaces the network (an in-process app in tests); ``token``:
+        the API token sent with every request (a server with accounts needs one)."""
         if not is_url(url):
             raise errors.InvalidInput(
                 f"server address {url!r} must start with http:// or https://, "
                 "such as http://127.0.0.1:5310"
             )
         self.url = url.rstrip("/")
+        headers = {"User-Agent": "heron-python"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         self._client = httpx.Client(
             base_url=self.url + API_PREFIX,
             timeout=timeout,
-            headers={"User-Agent": "heron-python"},
+            headers=headers,
             transport=transport,
         )
 
@@ -114,3 +125,9 @@ class HttpClient:
 
     def close(self) -> None:
         self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

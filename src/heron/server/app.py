@@ -19,7 +19,7 @@ from heron.accounts import SqlAccounts
 from heron.accounts.base import check_default_role as check_default
 from heron.alerts import open_alerts
 from heron.artifacts.base import ArtifactStore
-from heron.errors import InvalidInput
+from heron.errors import Conflict, InvalidInput
 from heron.registry import open_registry
 from heron.registry.base import ModelEvent
 from heron.server import browser, mlflow, problems, ui
@@ -163,7 +163,8 @@ def _accounts(store: Store, settings: Settings, enabled: bool) -> SqlAccounts | 
         raise InvalidInput("accounts need a SQL store (a folder or a database URL)")
     book = SqlAccounts(store)
     if settings.admin_user and settings.admin_password:
-        Accounts(book).bootstrap_admin(settings.admin_user, settings.admin_password)
+        with contextlib.suppress(Conflict):  # another worker made it first
+            Accounts(book).bootstrap_admin(settings.admin_user, settings.admin_password)
     return book
 
 

@@ -150,12 +150,7 @@ class AuthMiddleware:
         try:
             scope[CALLER_KEY] = await self._caller(scope)
         except HeronError as error:
-            response = problem_response(error)
-            if isinstance(error, Unauthorized):
-                response.headers["WWW-Authenticate"] = 'Bearer realm="heron"'
-            if isinstance(error, TooManyRequests):
-                response.headers["Retry-After"] = str(int(error.retry_after))
-            await response(scope, receive, send)
+            await problem_response(error)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from typing_extensions import NotRequired, TypedDict
 
-from heron.errors import HeronError, InvalidInput
+from heron.errors import HeronError, InvalidInput, TooManyRequests, Unauthorized
 
 log = logging.getLogger("heron.server")
 PROBLEM_TYPE = "application/problem+json"
@@ -85,7 +85,12 @@ class ProblemResponse(JSONResponse):
 
 
 def problem_response(error: HeronError) -> JSONResponse:
-    return ProblemResponse(error.to_problem(), error.status_code)
+    response = ProblemResponse(error.to_problem(), error.status_code)
+    if isinstance(error, TooManyRequests):  # when to try again (RFC 9110)
+        response.headers["Retry-After"] = str(max(1, int(error.retry_after)))
+    if isinstance(error, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="heron"'
+    return response
 
 
 def install(app: FastAPI) -> None:
