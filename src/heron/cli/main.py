@@ -8,6 +8,7 @@ import platform
 
 import click
 
+from heron.cli.accounts import audit, login, logout, members, tokens, users
 from heron.cli.compare import compare
 from heron.cli.context import CliState, HeronGroup
 from heron.cli.export import export
@@ -54,6 +55,8 @@ cli.add_command(sweep)
 cli.add_command(agent)
 cli.add_command(compare)
 cli.add_command(import_)
+for command in (login, logout, users, tokens, members, audit):
+    cli.add_command(command)
 
 
 def main() -> None:
