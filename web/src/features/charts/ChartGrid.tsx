@@ -12,6 +12,7 @@ import type { SmoothingKind } from "./smoothing";
 import type { ChartState, chartSchema } from "./state";
 import "./charts.css";
 import { LineChart, type ChartOptions } from "./LineChart";
+import { BAND_KINDS, groupSeries, type BandKind, type RunGroup } from "../analysis/bands";
 
 export interface ChartRun {
   id: string;
@@ -25,6 +26,8 @@ interface Props {
   set: SetUrlState<typeof chartSchema>;
   xAxisChoices: string[];
   title?: string;
+  /** Seed groups: with two runs or more in one, the settings offer their mean and band. */
+  groups?: RunGroup[];
 }
 
 /** The x axes every chart offers; `xAxisChoices` adds metrics. */
@@ -35,7 +38,7 @@ export function namespaceOf(key: string): string {
   return i < 0 ? "" : key.slice(0, i);
 }
 
-export function ChartGrid({ runs, keys, state, set, xAxisChoices, title }: Props) {
+export function ChartGrid({ runs, keys, state, set, xAxisChoices, title, groups }: Props) {
   const q = state.chartFilter.trim().toLowerCase();
   const shownKeys = useMemo(() => keys.filter((k) => k.toLowerCase().includes(q)), [keys, q]);
   const sections = useMemo(() => {
@@ -78,7 +81,10 @@ export function ChartGrid({ runs, keys, state, set, xAxisChoices, title }: Props
       ?.focus();
     set({ enlarged: "" }, { replace: true });
   };
-  const panel = { runs: visibleRuns, colors, options, xRange, onZoom }; // every chart's
+  const grouped = groups?.some((g) => g.runIds.length > 1) ? groups : undefined;
+  const band = grouped && BAND_KINDS.some((b) => b.id === state.band) ? (state.band as BandKind) : null;
+  const bands = band && grouped ? { kind: band, groups: grouped } : undefined;
+  const panel = { runs: visibleRuns, colors, options, xRange, onZoom, bands }; // every chart's
 
   return (
     <div className="chart-grid" data-view="charts" ref={grid}>
@@ -89,6 +95,7 @@ export function ChartGrid({ runs, keys, state, set, xAxisChoices, title }: Props
         xAxisChoices={xAxisChoices}
         zoomed={xRange !== null}
         title={title}
+        grouped={!!grouped}
       />
       {!xValid && (
         <div className="muted small chart-note" role="note" data-testid="x-axis-note">
@@ -174,6 +181,7 @@ function ChartSettings({
   xAxisChoices,
   zoomed,
   title,
+  grouped,
 }: {
   state: ChartState;
   set: SetUrlState<typeof chartSchema>;
@@ -181,6 +189,7 @@ function ChartSettings({
   xAxisChoices: string[];
   zoomed: boolean;
   title?: string;
+  grouped: boolean;
 }) {
   const kind: SmoothingKind = state.smoothKind === "avg" ? "avg" : "ema";
   return (
@@ -234,6 +243,19 @@ function ChartSettings({
         onChange={(e) => set({ smoothing: Number(e.target.value) }, { replace: true })}
       />
       <span className="num muted smoothing-value">{kind === "ema" ? state.smoothing.toFixed(2) : state.smoothing}</span>
+      {grouped && (
+        <label>
+          Seeds{" "}
+          <select aria-label="Seed groups" value={state.band} onChange={(e) => set({ band: e.target.value })}>
+            <option value="">every run</option>
+            {BAND_KINDS.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {zoomed && (
         <button className="ghost" onClick={() => set({ xMin: Number.NaN, xMax: Number.NaN })}>
           Reset zoom
@@ -253,10 +275,11 @@ interface PanelProps {
   onZoom: (r: [number, number] | null) => void;
   onEnlarge: () => void;
   large?: boolean;
+  bands?: { kind: BandKind; groups: RunGroup[] };
 }
 
 /** One chart: fetched when it first scrolls into view, refetched on zoom and live updates. */
-export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, onEnlarge, large }: PanelProps) {
+export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, onEnlarge, large, bands }: PanelProps) {
   const box = useRef<HTMLDivElement>(null);
   const width = useWidth(box, large ? 1000 : 460);
   const [seen, setSeen] = useState(!!large);
@@ -278,13 +301,17 @@ export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, onEn
     },
     seen && runs.length > 0,
   );
-  const names = useMemo(() => Object.fromEntries(runs.map((r) => [r.id, r.name])), [runs]);
+  const names = useMemo(
+    () => Object.fromEntries([...runs.map((r) => [r.id, r.name]), ...(bands?.groups ?? []).map((g) => [g.id, g.name])]),
+    [runs, bands],
+  );
   // every run hidden: nothing to draw (not the last answer, which showed them)
   const shown = runs.length > 0;
-  const data = useMemo(
-    () => (shown ? (res.data?.filter((s) => s.x.length > 0 || s.markers.length > 0) ?? null) : []),
-    [shown, res.data],
-  );
+  const data = useMemo(() => {
+    if (!shown) return [];
+    const drawn = res.data?.filter((s) => s.x.length > 0 || s.markers.length > 0) ?? null;
+    return drawn && bands ? groupSeries(drawn, bands.groups, bands.kind) : drawn; // seed groups: mean + band
+  }, [shown, res.data, bands]);
   const points = data?.reduce((n, s) => n + s.x.length, 0) ?? 0;
   const logged = data?.reduce((n, s) => n + s.total, 0) ?? 0;
   const markers = data?.reduce((n, s) => n + s.markers.length, 0) ?? 0;
@@ -298,6 +325,8 @@ export function ChartPanel({ metric, runs, colors, options, xRange, onZoom, onEn
       data-logged={logged}
       data-nonfinite={markers}
       data-sampled={data?.some((s) => s.sampled) ? "1" : "0"}
+      data-band={bands?.kind ?? ""}
+      data-drawn={data?.map((s) => names[s.run] ?? s.run).join("|") ?? ""}
     >
       <figcaption>
         <span className="chart-title" title={metric}>

@@ -11,5 +11,6 @@ export const chartSchema = {
   chartFilter: str("cf"),
   hidden: list("hide"),
   enlarged: str("big"), // the metric whose chart is enlarged
+  band: str("band"), // seed groups drawn as their mean with a band: std, minmax, ci95 ("": lines)
 };
 export type ChartState = StateOf<typeof chartSchema>;

@@ -10,6 +10,7 @@ import { diffRows, referenceFirst } from "../../lib/flatten";
 import { getPath } from "../../lib/get";
 import { eventRuns, useLiveEvents, type LiveEvent } from "../../lib/live";
 import { useUrlState } from "../../lib/urlState";
+import { seedGroupsOf } from "../analysis/bands";
 import { ChartGrid } from "../charts/ChartGrid";
 import { invalidateRuns, useRuns } from "../run/queries";
 import { runsHref } from "../runs/prefs";
@@ -70,6 +71,7 @@ export default function ComparePage() {
   const runs = res.data;
   const metricKeys = useMemo(() => [...new Set((runs ?? []).flatMap((r) => Object.keys(r.metrics)))].sort(), [runs]);
   const chartRuns = useMemo(() => (runs ?? []).map((r) => ({ id: r.id, name: r.name })), [runs]);
+  const seedGroups = useMemo(() => seedGroupsOf(runs ?? []), [runs]); // runs differing only in the seed
   const colors = useSetColors(runs ?? []);
 
   if (ids.length < 2)
@@ -109,7 +111,7 @@ export default function ComparePage() {
         )}
         {s.tab === "summary" && <SummaryCompare runs={byRef} keys={metricKeys} />}
         {s.tab === "charts" && (
-          <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} xAxisChoices={userKeys} />
+          <ChartGrid runs={chartRuns} keys={userKeys} state={s} set={set} xAxisChoices={userKeys} groups={seedGroups} />
         )}
         {s.tab === "environment" && (
           <>
