@@ -162,16 +162,11 @@ class ConsoleCapture:
             if real is None:  # pythonw, some daemons
                 continue
             tee = Tee(real, self, stream)
+            if self._fd is not None:
+                tee.expect = self._fd.expecter(stream)
             setattr(sys, stream, tee)
             self._tees.append(tee)
         self._handlers = _repoint_handlers({id(t.real): t for t in self._tees})
-
-    def expect(self, stream: str, text: str) -> None:
-        """Python is about to write ``text`` (already taken in by :meth:`write`): the
-        fd-level capture does not record it again."""
-        fd = self._fd
-        if fd is not None:
-            fd.expect(stream, text)
 
     def _from_fd(self, stream: str, text: str) -> None:
         """What reached fd 1 or 2 (the fd tee's reader thread)."""
@@ -205,6 +200,7 @@ class ConsoleCapture:
         self.fd_level = False
         for tee in self._tees:
             tee.capture = None
+            tee.expect = None
             if getattr(sys, tee.name) is tee:
                 setattr(sys, tee.name, _unwrap(tee.real))
         self._tees = []
@@ -400,12 +396,14 @@ class Tee:
         self.real = real
         self.capture: ConsoleCapture | None = capture
         self.name = name
+        self.expect: Callable[[str], None] | None = None  # fd-level capture's (fd_tee)
 
     def write(self, text: str) -> int:
-        capture = self.capture
-        if capture is not None and capture.fd_level and type(text) is str:
-            capture.expect(self.name, text)  # before it can reach the pipe
+        expect = self.expect
+        if expect is not None and type(text) is str:
+            expect(text)  # before its bytes can reach the pipe: recorded here, not there
         written = self.real.write(text)
+        capture = self.capture
         if capture is not None and type(text) is str:
             capture.write(self.name, text)
         return written

@@ -15,13 +15,13 @@ and SIGTERM for that reason.
 Python's own writes take the same path (so the terminal sees every byte of a stream
 in the order it was written, whoever wrote it) but are recorded as before, on the
 caller's thread by ``sys.stdout``'s tee (so a ``print`` that returned survives
-``kill -9``). Not twice: the tee first tells :meth:`FdTee.expect` the bytes it is
-about to write, and the reader skips them when they come through the pipe; what does
-not match them is someone else's and is recorded. (Should another writer's bytes start
-exactly like Python's pending ones, the two may be told apart wrongly: the text is
-recorded once either way, its lines possibly cut differently.) Python's text is
-recorded when written, other bytes when they reach the pipe, so a line's place in the
-run's log may differ from the terminal's by buffering.
+``kill -9``). Not twice: the tee first hands the text it is about to write to
+:meth:`FdTee.expecter` (a list append), and the reader skips those bytes when they come
+through the pipe; what does not match them is someone else's and is recorded. (Should
+another writer's bytes start exactly like Python's pending ones, the two may be told
+apart wrongly: the text is recorded once either way, its lines possibly cut
+differently.) Python's text is recorded when written, other bytes when they reach the
+pipe, so a line's place in the run's log may differ from the terminal's by buffering.
 
 :func:`open_fd_tee` does nothing (None) where this is not safe: not POSIX, ``sys.stdout``
 or ``sys.stderr`` not the interpreter's own text streams over fds 1 and 2 (pytest's
@@ -32,6 +32,7 @@ exception or SIGTERM) after everything written before it is recorded.
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import contextlib
 import io
@@ -48,6 +49,7 @@ log = logging.getLogger("heron.sdk.capture")
 
 FRAME = struct.Struct("<BI")  # stream (1 stdout, 2 stderr, 0 end), length
 STREAMS = {1: "stdout", 2: "stderr"}
+PIPE_BYTES = 1 << 20
 DRAIN_TIMEOUT = 5.0  # most seconds stop() waits for the helper to hand over the rest
 
 # The helper: argv = stdout pipe, stderr pipe, original stdout, original stderr, frames
@@ -111,7 +113,7 @@ while src:
             pump(fd)
 """
 
-_lingering: list[subprocess.Popen[bytes]] = []  # helpers still serving subprocesses
+_lingering: list[subprocess.Popen[bytes]] = []  # helpers not known to have exited
 
 
 def fd_capture_safe() -> bool:
@@ -162,6 +164,8 @@ class FdTee:
             frames_r, frames_w = os.pipe()
             ctl_r, ctl_w = os.pipe()
             opened += [out_r, out_w, err_r, err_w, frames_r, frames_w, ctl_r, ctl_w]
+            for fd in (out_w, err_w, frames_w):
+                _widen(fd)
             theirs = (out_r, err_r, *self._saved, frames_w, ctl_r)
             self._helper = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", HELPER, *map(str, theirs)],
@@ -187,45 +191,54 @@ class FdTee:
             name: (getattr(sys, name).encoding, getattr(sys, name).errors or "strict")
             for name in STREAMS.values()
         }
+        # Python's texts about to be written (appended by the tees: list.append is atomic),
+        # encoded and matched on the reader thread, off the caller's path.
+        self._pending: dict[str, list[str]] = {name: [] for name in STREAMS.values()}
         self._expected = {name: bytearray() for name in STREAMS.values()}
-        self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, name="heron-console-fd", daemon=True)
         self._reader.start()
 
-    def expect(self, stream: str, text: str) -> None:
-        """Python is about to write ``text`` to ``stream`` and records it itself: when
-        its bytes come through the pipe they are not recorded again."""
+    def expecter(self, stream: str) -> Callable[[str], None]:
+        """What ``stream``'s tee calls with a text it is about to write and records itself
+        (so that its bytes, when they come through the pipe, are not recorded again)."""
+        return self._pending[stream].append
+
+    def _take_pending(self, stream: str) -> None:
+        pending = self._pending[stream]
+        texts = pending[:]
+        del pending[: len(texts)]  # a text appended meanwhile stays for the next time
         encoding, errors = self._encodings[stream]
         try:
-            data = text.encode(encoding, errors)
-        except (UnicodeError, LookupError):
-            return  # the write itself fails the same way: nothing will come
-        with self._lock:
-            self._expected[stream] += data
+            self._expected[stream] += "".join(texts).encode(encoding, errors)
+        except (UnicodeError, LookupError):  # such a write failed: its bytes never came
+            for text in texts:
+                with contextlib.suppress(UnicodeError, LookupError):
+                    self._expected[stream] += text.encode(encoding, errors)
 
     def _foreign(self, stream: str, data: bytes) -> bytes:
         """What of ``data`` (just read from ``stream``'s pipe) Python did not write."""
-        with self._lock:
-            expected = self._expected[stream]
-            if not expected:
-                return data
-            out = bytearray()
-            view = memoryview(data)
-            i = 0
-            while i < len(view):
-                n = _common_prefix(view[i:], expected)
-                if n:
-                    del expected[:n]
-                    i += n
-                    if not expected:
-                        break
-                    continue
-                j = data.find(expected[:1], i + 1)  # someone else's bytes up to there
-                j = len(data) if j < 0 else j
-                out += view[i:j]
-                i = j
-            out += view[i:]
-            return bytes(out)
+        if self._pending[stream]:
+            self._take_pending(stream)
+        expected = self._expected[stream]
+        if not expected:
+            return data
+        out = bytearray()
+        view = memoryview(data)
+        i = 0
+        while i < len(view):
+            n = _common_prefix(view[i:], expected)
+            if n:
+                del expected[:n]
+                i += n
+                if not expected:
+                    break
+                continue
+            j = data.find(expected[:1], i + 1)  # someone else's bytes up to there
+            j = len(data) if j < 0 else j
+            out += view[i:j]
+            i = j
+        out += view[i:]
+        return bytes(out)
 
     def _read(self) -> None:
         decoders = {kind: codecs.getincrementaldecoder("utf-8")("replace") for kind in STREAMS}
@@ -281,10 +294,21 @@ class FdTee:
         self._stopped = True
 
     def _done_with_helper(self) -> None:
-        try:
-            self._helper.wait(0.2)  # it exits once no process holds the pipes
-        except subprocess.TimeoutExpired:
-            _lingering.append(self._helper)  # a subprocess still writes through it
+        """The helper exits once no process holds the pipes (a subprocess may still write
+        through it): reaped later, so that ``finish`` never waits for it."""
+        if self._helper.poll() is None:
+            _lingering.append(self._helper)
+
+
+def _widen(fd: int) -> None:
+    """Give a pipe room (Linux: up to 1 MiB, the unprivileged limit): a burst of output
+    then does not make the writer wait for the reader thread, which waits for the GIL."""
+    import fcntl
+
+    size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, size, PIPE_BYTES)
 
 
 def _common_prefix(data: memoryview, expected: bytearray) -> int:
@@ -300,6 +324,15 @@ def _common_prefix(data: memoryview, expected: bytearray) -> int:
         else:
             high = mid - 1
     return low
+
+
+@atexit.register
+def _reap_at_exit() -> None:
+    """Collect the helpers at exit (each has long gone, unless a subprocess outlives us)."""
+    for helper in _lingering:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            helper.wait(0.1)
+    _reap()
 
 
 def _reap() -> None:
