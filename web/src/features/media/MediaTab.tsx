@@ -1,21 +1,25 @@
 // The run page's Media tab (docs/media.md): images, text and audio at one step chosen
 // with a slider shared by every key, histograms over all steps as a heatmap, tables
 // with sort and filter. Loaded when the tab is first shown.
-import { useQueries } from "@tanstack/react-query";
+import { useQueries, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Empty, ErrorBox, Loading } from "../../components/States";
+import { useLiveEvents } from "../../lib/live";
 import { useUrlState } from "../../lib/urlState";
 import { mediaApi, type MediaItem, type MediaKey } from "./api";
 import { itemAt, unionSteps } from "./media";
 import "./media.css";
 import { AudioPanel, HistogramPanel, ImagePanel, TablePanel, TextPanel } from "./panels";
-import { mediaKeys, useMediaKeys } from "./queries";
+import { invalidateMedia, mediaKeys, useMediaKeys } from "./queries";
 import { mediaSchema } from "./state";
 
 const ORDER: Record<MediaKey["kind"], number> = { image: 0, text: 1, audio: 2, table: 3, histogram: 4 };
 
-export default function MediaTab({ runId }: { runId: string }) {
+export default function MediaTab({ runId, running = false }: { runId: string; running?: boolean }) {
   const keys = useMediaKeys(runId);
+  // a running run's media grow: refetch its keys and items as it ships them
+  const qc = useQueryClient();
+  useLiveEvents(running ? { run: runId } : null, () => void invalidateMedia(qc, runId), 2000);
   const [s, set] = useUrlState(mediaSchema);
   const sorted = useMemo(
     () => [...(keys.data ?? [])].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.key.localeCompare(b.key)),

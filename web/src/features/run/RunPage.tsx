@@ -127,7 +127,7 @@ export default function RunPage() {
         {s.tab === "artifacts" && <ArtifactsTab runId={run.id} file={s.file} onFile={(file) => set({ file })} />}
         {s.tab === "media" && (
           <Suspense fallback={<Loading what="media" />}>
-            <MediaTab runId={run.id} />
+            <MediaTab runId={run.id} running={run.state === "running"} />
           </Suspense>
         )}
         {s.tab === "notes" && (
