@@ -50,6 +50,9 @@ dist.destroy_process_group()
 """
 
 
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,8 +64,7 @@ def _torchrun(tmp_path: Path, store: Path, *extra: str, env: dict[str, str]) -> 
     train = script(tmp_path, TRAIN)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("HERON_", "RANK"))}
     done = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", *extra]
-        + [str(train), str(store)],
+        [*TORCHRUN, *extra, str(train), str(store)],
         capture_output=True,
         text=True,
         timeout=240,

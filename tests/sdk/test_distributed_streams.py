@@ -145,9 +145,6 @@ def test_a_second_launch_with_the_same_id_is_refused_once_the_run_ended(
     dist._inits.clear()  # a new process of a new launch counts from 0 again
     with pytest.raises(HeronError, match="HERON_DISTRIBUTED_ID"):
         heron.init("p", settings=_rank_env(0, store), **options)
-    again = heron.init("p", resume=first.id, settings=_rank_env(0, store), **options)
-    assert again.id == first.id
-    again.finish()
 
 
 def test_a_dead_ranks_spool_is_shipped_into_the_run_by_the_next_init(tmp_path: Path) -> None:
@@ -172,3 +169,19 @@ def test_a_dead_ranks_spool_is_shipped_into_the_run_by_the_next_init(tmp_path: P
         assert [line.text for line in run.console_lines()] == ["[rank 1] last words"]
         assert run.state == "running"  # a rank's state record is not the run's
     assert not (store / "spool" / "ranks" / "1" / "deadrank01").exists()
+
+
+def test_ranks_started_by_a_run_join_it(tmp_path: Path) -> None:
+    """Lightning's launcher: rank 0 started its run before the job existed, then starts
+    ranks 1..N with its environment (here, this process plays both)."""
+    store = tmp_path / "store"
+    options: dict[str, Any] = {"system_metrics": False, "capture": False}
+    zero = heron.init("p", settings=Settings.from_env({}, dir=store), **options)
+    assert os.environ[dist.HANDOFF_ENV] == f"{zero.id}:{os.getpid()}"
+    as_child = {"LOCAL_RANK": "1", "WORLD_SIZE": "2"}
+    as_child[dist.HANDOFF_ENV] = f"{zero.id}:{os.getppid()}"  # our parent: we are its child
+    one = heron.init("p", settings=Settings.from_env(as_child, dir=store), **options)
+    assert one.id == zero.id and isinstance(one, dist.RankRun)
+    one.finish()
+    zero.finish()
+    assert dist.HANDOFF_ENV not in os.environ  # taken back with the run

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from heron.errors import HeronError, InvalidInput, NotFound, Unavailable
-from heron.ids import RUN_ID_LENGTH
+from heron.ids import RUN_ID_LENGTH, is_run_id
 from heron.local_dir import LocalDir
 from heron.sdk.backend import Backend
 from heron.sdk.recovery import recover_all, write_spool_target
@@ -51,6 +51,7 @@ from heron.store.base import Batch, FileEntry, IngestResult, RunInfo, RunSpec
 from heron.store.events import Event
 
 HANDOFF_ENV = "HERON_JOB_RUN"  # rank 0 -> the rank processes it starts (Settings.job_handoff)
+HANDOFF_KEY = "handoff:"
 RANKS_FOLDER = "ranks"  # spool/ranks/<k>/<run id>: rank k's spools
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -84,6 +85,8 @@ class Job:
         with _inits_lock:
             n = _inits.get(f"{self.key}\0{project}", 0)
             _inits[f"{self.key}\0{project}"] = n + 1
+        if n == 0 and self.key.startswith(HANDOFF_KEY):  # the run that started us
+            return self.key.removeprefix(HANDOFF_KEY)
         return derived_run_id(f"{self.key}\0{project}\0{n}")
 
     def group(self, group: str | None) -> str | None:
@@ -155,7 +158,7 @@ def job_key(settings: Settings) -> tuple[str, str]:
         return f"id:{settings.distributed_id}", "HERON_DISTRIBUTED_ID"
     handoff = _handoff(settings.job_handoff)
     if handoff is not None:
-        return f"handoff:{handoff}", "HERON_JOB_RUN"
+        return f"{HANDOFF_KEY}{handoff}", "HERON_JOB_RUN"
     if settings.launcher_run_id and settings.launcher_run_id != "none":
         return (
             f"torchelastic:{settings.launcher_run_id}:{restart}:{rendezvous}",
@@ -176,7 +179,7 @@ def _handoff(value: str | None) -> str | None:
     if not value or ":" not in value:
         return None
     run_id, _, pid = value.rpartition(":")
-    return run_id if pid == str(os.getppid()) else None
+    return run_id if pid == str(os.getppid()) and is_run_id(run_id) else None
 
 
 def _launcher() -> str:

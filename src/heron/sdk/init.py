@@ -123,6 +123,8 @@ def init(
         raise
     if job is not None:
         capture = _distributed_start(run, job, start, spec, capture)
+    elif run.backend.records:
+        dist.hand_off(run)  # ranks this process starts (Lightning's launcher) join this run
     if spec is None:  # resumed: what this call says comes on top
         if start.config:
             run.config.update(start.config)
