@@ -52,7 +52,7 @@ PUBLIC_PATHS = frozenset(
         "/api/docs/oauth2-redirect",
     }
 )
-PUBLIC_PREFIXES = ("/api/docs/static/",)
+PUBLIC_PREFIXES = ("/api/docs/",)  # Swagger UI's files
 
 
 def is_public(path: str) -> bool:

@@ -270,8 +270,8 @@ class Tracking:
         when the call starts (a run that starts matching later is not touched). Tags
         change run by run: a run that fails (deleted meanwhile, say) is listed in
         ``failed`` and the others still change. A delete is all or nothing."""
+        self.authorize("write", project)  # first: refusals say nothing about the request
         _check_bulk(request)
-        self.authorize("write", project)
         targets, failed = self._bulk_targets(project, request)
         running = [run_id for run_id, state in targets.items() if state == "running"]
         result = BulkResult(
