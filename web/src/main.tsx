@@ -23,6 +23,9 @@ const SweepsPage = lazy(() => import("./features/sweeps/SweepsPage"));
 const SweepPage = lazy(() => import("./features/sweeps/SweepPage"));
 const AnalysisPage = lazy(() => import("./features/analysis/AnalysisPage"));
 
+// Alerts (issue 15): a project's alerts, rules and delivery log.
+const AlertsPage = lazy(() => import("./features/alerts/AlertsPage"));
+
 const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
 
 const router = createBrowserRouter([
@@ -33,6 +36,7 @@ const router = createBrowserRouter([
       { path: "/p/:project", element: <RunsPage /> },
       { path: "/p/:project/runs/:runId", element: lazyPage(<RunPage />) },
       { path: "/p/:project/compare", element: lazyPage(<ComparePage />) },
+      { path: "/p/:project/alerts", element: lazyPage(<AlertsPage />) },
       { path: "/p/:project/sweeps", element: lazyPage(<SweepsPage />) },
       { path: "/p/:project/sweeps/:sweep", element: lazyPage(<SweepPage />) },
       { path: "/p/:project/analysis", element: lazyPage(<AnalysisPage />) },

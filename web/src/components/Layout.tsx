@@ -1,5 +1,6 @@
 import { Link, NavLink, Outlet, useParams } from "react-router";
 import { useTheme } from "../lib/theme";
+import { AlertsBell } from "../features/alerts/Bell";
 import { useRunsHref } from "../features/runs/prefs";
 
 export function Layout() {
@@ -37,11 +38,15 @@ export function Layout() {
             <NavLink to={`/p/${encodeURIComponent(project)}/analysis`} className="nav-link">
               Analysis
             </NavLink>
+            <NavLink to={`/p/${encodeURIComponent(project)}/alerts`} className="nav-link">
+              Alerts
+            </NavLink>
           </>
         )}
         <NavLink to="/models" className="nav-link">
           Models
         </NavLink>
+        <AlertsBell />
         <button
           className="ghost"
           onClick={toggle}
