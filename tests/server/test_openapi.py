@@ -197,6 +197,7 @@ def test_every_pre_encoded_answer_matches_its_schema(
         },
         {"type": "console", "stream": "stdout", "time": 1.0, "lines": ["hello"]},
         {"type": "alert", "title": "hello", "text": "", "level": "info", "time": 1.0},
+        {"type": "media", "key": "img", "step": 0, "kind": "image", "digest": model, "size": 7},
     ]
     loss = [1.0, math.nan, math.inf, -math.inf, 0.5]
     ingested = call(
@@ -236,6 +237,8 @@ def test_every_pre_encoded_answer_matches_its_schema(
     call("GET", f"{API}/projects/proj/artifacts/model:best")
     call("PUT", f"{API}/blobs/{model}", content=b"weights")
     call("GET", f"{API}/runs/{run}/console")
+    assert call("GET", f"{API}/runs/{run}/media")[0]["kind"] == "image"
+    assert call("GET", f"{API}/runs/{run}/media/items", params={"key": "img"})[0]["refs"] == []
     call("POST", f"{API}/runs/{run}/crashed", json={"at": 2.0, "reason": "gone"})
     app.state.heron.registry.egress = EgressPolicy.parse("127.0.0.1:9")  # for a webhook
     _registry(call, run, model)
