@@ -8,6 +8,7 @@ import { createQueryClient } from "./lib/queryClient";
 import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { RunsPage } from "./features/runs/RunsPage";
 import { NotFound } from "./components/NotFound";
+import { AuthGate } from "./features/auth/AuthGate";
 import "./styles.css";
 
 // The run page and the comparison carry uPlot and the chart code: loaded on demand,
@@ -22,6 +23,11 @@ const ModelComparePage = lazy(() => import("./features/models/ModelComparePage")
 const SweepsPage = lazy(() => import("./features/sweeps/SweepsPage"));
 const SweepPage = lazy(() => import("./features/sweeps/SweepPage"));
 const AnalysisPage = lazy(() => import("./features/analysis/AnalysisPage"));
+// Accounts (issue 12): tokens, users, a project's members, the audit log.
+const TokensPage = lazy(() => import("./features/auth/TokensPage"));
+const UsersPage = lazy(() => import("./features/auth/UsersPage"));
+const MembersPage = lazy(() => import("./features/auth/MembersPage"));
+const AuditPage = lazy(() => import("./features/auth/AuditPage"));
 
 // Alerts (issue 15): a project's alerts, rules and delivery log.
 const AlertsPage = lazy(() => import("./features/alerts/AlertsPage"));
@@ -30,7 +36,11 @@ const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="pag
 
 const router = createBrowserRouter([
   {
-    element: <Layout />,
+    element: (
+      <AuthGate>
+        <Layout />
+      </AuthGate>
+    ),
     children: [
       { path: "/", element: <ProjectsPage /> },
       { path: "/p/:project", element: <RunsPage /> },
@@ -40,6 +50,10 @@ const router = createBrowserRouter([
       { path: "/p/:project/sweeps", element: lazyPage(<SweepsPage />) },
       { path: "/p/:project/sweeps/:sweep", element: lazyPage(<SweepPage />) },
       { path: "/p/:project/analysis", element: lazyPage(<AnalysisPage />) },
+      { path: "/p/:project/members", element: lazyPage(<MembersPage />) },
+      { path: "/account/tokens", element: lazyPage(<TokensPage />) },
+      { path: "/admin/users", element: lazyPage(<UsersPage />) },
+      { path: "/admin/audit", element: lazyPage(<AuditPage />) },
       { path: "/models", element: lazyPage(<ModelsPage />) },
       { path: "/models/:name", element: lazyPage(<ModelPage />) },
       { path: "/models/:name/compare", element: lazyPage(<ModelComparePage />) },

@@ -2,6 +2,7 @@ import { Link, NavLink, Outlet, useParams } from "react-router";
 import { useTheme } from "../lib/theme";
 import { AlertsBell } from "../features/alerts/Bell";
 import { useRunsHref } from "../features/runs/prefs";
+import { ProjectAccountNav, UserMenu } from "../features/auth/UserMenu";
 
 export function Layout() {
   const [theme, toggle] = useTheme();
@@ -41,6 +42,7 @@ export function Layout() {
             <NavLink to={`/p/${encodeURIComponent(project)}/alerts`} className="nav-link">
               Alerts
             </NavLink>
+            <ProjectAccountNav project={project} />
           </>
         )}
         <NavLink to="/models" className="nav-link">
@@ -55,6 +57,7 @@ export function Layout() {
         >
           {theme === "dark" ? "☀ Light" : "☾ Dark"}
         </button>
+        <UserMenu project={project} />
       </header>
       <main className="content">
         <Outlet />

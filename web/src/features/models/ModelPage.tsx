@@ -6,6 +6,7 @@ import { Empty, ErrorBox, Loading } from "../../components/States";
 import type { HistoryEntry, Model, ModelVersion, Run, Stage } from "../../lib/api";
 import { fmtDate, fmtNum } from "../../lib/format";
 import { list, useUrlState } from "../../lib/urlState";
+import { useAccess } from "../auth/queries";
 import { modelPath, PROMOTE_TO, ROLLBACK_STAGES, type RollbackTarget } from "./api";
 import { ChangeDialog, type ChangeRequest } from "./ChangeDialog";
 import "./models.css";
@@ -81,6 +82,7 @@ function Holders({
   onRollback: (req: ChangeRequest) => void;
 }) {
   const h = stageHolders(model);
+  const { canWrite, readOnly } = useAccess(null); // the registry: editors somewhere
   const aliasNames = [...new Set(history.flatMap((e) => (e.kind === "alias" && e.name ? [e.name] : [])))].sort();
   const targets: [string, RollbackTarget][] = [
     ...ROLLBACK_STAGES.map((stage): [string, RollbackTarget] => [stage, { stage }]),
@@ -127,6 +129,8 @@ function Holders({
               <div key={label} className="rollback-row" data-rollback-target={label}>
                 <button
                   aria-label={`Roll back ${label}`}
+                  disabled={!canWrite}
+                  title={readOnly || undefined}
                   onClick={() =>
                     onRollback({
                       title: `Roll back ${label}`,
@@ -169,6 +173,7 @@ function VersionsTable({
   onPromote: (req: ChangeRequest) => void;
 }) {
   const navigate = useNavigate();
+  const { canWrite, readOnly } = useAccess(null); // the registry: editors somewhere
   const metrics = useMemo(() => keyMetrics(Object.values(runs ?? {})), [runs]);
   const toggle = (v: string) =>
     onSelect(selected.includes(v) ? selected.filter((x) => x !== v) : [...selected, v].slice(-2));
@@ -274,6 +279,8 @@ function VersionsTable({
                         key={stage}
                         className={`small-button to-${stage}`}
                         aria-label={`Move v${v.version} to ${stage}`}
+                        disabled={!canWrite}
+                        title={readOnly || undefined}
                         onClick={() => promote(v, stage)}
                       >
                         {stage === "archived" ? "archive" : stage}

@@ -3,11 +3,13 @@
 import { useState } from "react";
 import type { Run } from "../../lib/api";
 import { Markdown } from "../../components/Markdown";
+import { useAccess } from "../auth/queries";
 import { usePatchRun } from "./queries";
 
 export default function NotesTab({ run }: { run: Run }) {
   const [draft, setDraft] = useState<string | null>(null);
   const patch = usePatchRun(); // the saved run replaces the cached one: the notes show at once
+  const { canWrite, readOnly } = useAccess(run.project);
   const saving = patch.isPending;
   const error = patch.error?.message ?? null; // the draft stays: nothing typed is lost
   const save = () => {
@@ -49,6 +51,8 @@ export default function NotesTab({ run }: { run: Run }) {
     <div className="notes" data-view="notes">
       {run.notes ? <Markdown source={run.notes} /> : <div className="muted">No notes yet.</div>}
       <button
+        disabled={!canWrite}
+        title={readOnly || undefined}
         onClick={() => {
           patch.reset(); // a new edit starts without the last one's error
           setDraft(run.notes);

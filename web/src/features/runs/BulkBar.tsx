@@ -5,6 +5,7 @@ import { useIsFetching, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { ApiError, type BulkRequest, type BulkResult } from "../../lib/api";
+import { useAccess } from "../auth/queries";
 import { runIdsQuery, runsKeys, useBulkRuns } from "./queries";
 import { MAX_COMPARE, bulkTarget, compareRefusal, isEmpty, type Selection } from "./selection";
 
@@ -41,6 +42,7 @@ export function BulkBar(props: Props) {
   const navigate = useNavigate();
   const qc = useQueryClient();
   const bulk = useBulkRuns(project); // a real action refreshes the table
+  const { canWrite, readOnly } = useAccess(project); // viewers: compare only
   const counting = useIsFetching({ queryKey: [...runsKeys.project(project), "ids"] }) > 0;
   const busy = bulk.isPending || counting;
   const [tag, setTag] = useState("");
@@ -166,15 +168,21 @@ export function BulkBar(props: Props) {
         placeholder="tag"
         aria-label="Tag for the selected runs"
         value={tag}
+        disabled={!canWrite}
+        title={readOnly || undefined}
         onChange={(e) => setTag(e.target.value)}
       />
-      <button disabled={busy} onClick={() => tagAll(true)}>
+      <button disabled={busy || !canWrite} title={readOnly || undefined} onClick={() => tagAll(true)}>
         Add tag
       </button>
-      <button disabled={busy} onClick={() => tagAll(false)}>
+      <button disabled={busy || !canWrite} title={readOnly || undefined} onClick={() => tagAll(false)}>
         Remove tag
       </button>
-      {confirm ? (
+      {!canWrite ? (
+        <span className="badge read-only" title={readOnly} data-testid="bulk-read-only">
+          read-only
+        </span>
+      ) : confirm ? (
         <span className="confirm" role="group" aria-label="Confirm delete" data-running={confirm.running}>
           <span className="warn-text">
             Delete {runs(confirm.matched)} and their data?

@@ -5,6 +5,7 @@ import { Link, useParams } from "react-router";
 import { ErrorBox, Loading, StateBadge } from "../../components/States";
 import type { RunState } from "../../lib/api";
 import { ImportanceBars } from "../analysis/ImportanceBars";
+import { useAccess } from "../auth/queries";
 import "../analysis/analysis.css";
 import type { SweepDetail, SweepStatus, Trial } from "./api";
 import { bestSoFar, fmt, goodness, paramAxes, rampColor } from "./logic";
@@ -29,7 +30,7 @@ function SweepView({ project, detail }: { project: string; detail: SweepDetail }
         <h1>
           Sweep {sweep.name} <span className={`badge sweep-${sweep.status}`}>{sweep.status}</span>
         </h1>
-        <Controls name={sweep.name} status={sweep.status} />
+        <Controls project={project} name={sweep.name} status={sweep.status} />
       </div>
       <p className="muted">
         {sweep.method} · {sweep.goal} {sweep.metric} · {trials.length}/{sweep.run_cap} trials · best{" "}
@@ -56,10 +57,17 @@ function SweepView({ project, detail }: { project: string; detail: SweepDetail }
   );
 }
 
-function Controls({ name, status }: { name: string; status: string }) {
+function Controls({ project, name, status }: { project: string; name: string; status: string }) {
   const change = useSetSweepStatus(name);
+  const { canWrite, readOnly } = useAccess(project);
   const button = (to: SweepStatus, label: string) => (
-    <button key={to} disabled={change.isPending} onClick={() => change.mutate(to)} data-action={to}>
+    <button
+      key={to}
+      disabled={change.isPending || !canWrite}
+      title={readOnly || undefined}
+      onClick={() => change.mutate(to)}
+      data-action={to}
+    >
       {label}
     </button>
   );
