@@ -112,10 +112,9 @@ class HeronLogger(Logger):
         if self._log_model:
             self._log_checkpoints(checkpoint_callback)
 
-    @rank_zero_only
     def save(self) -> None:
-        if self._run.started:
-            self.experiment.flush()
+        """Nothing to do: Lightning calls this after every ``log_metrics``, and Heron's
+        shipper already writes in the background (``finalize`` ends the run)."""
 
     @rank_zero_only
     def finalize(self, status: str) -> None:
