@@ -1,0 +1,69 @@
+"""The helpers every integration shares: keys, numbers, config, the run it owns."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+import heron
+from heron.integrations.common import OwnedRun, config_value, metric_key, scalars
+from heron.keys import key_problem
+
+from .conftest import QUIET, read
+
+
+def test_framework_names_become_valid_keys() -> None:
+    assert metric_key("valid_0 l2") == "valid_0 l2"  # already valid: unchanged
+    assert metric_key("acc|top5") == "acc_top5"
+    assert metric_key("/eval//loss/") == "eval/loss"
+    assert metric_key("\n") == "_"
+    for name in ("a|b", "x" * 300, "/", "ä#ö"):
+        assert key_problem(metric_key(name)) is None, name
+
+
+def test_scalars_keeps_numbers_and_flattens() -> None:
+    values = {
+        "loss": np.float32(0.5),
+        "acc": np.array(1.0),  # 0-d
+        "nested": {"f1": 2, "name": "x"},
+        "vector": np.ones(3),
+        "flag": True,
+        "nan": float("nan"),
+        "none": None,
+    }
+    got = scalars(values, "train/")
+    assert set(got) == {"train/loss", "train/acc", "train/nested/f1", "train/flag", "train/nan"}
+    assert got["train/loss"] == 0.5 and got["train/flag"] == 1.0 and math.isnan(got["train/nan"])
+
+
+def test_config_never_refuses_a_value() -> None:
+    class Model:
+        def __str__(self) -> str:
+            return "Model()"
+
+    got = config_value({"lr": 0.1, "model": Model(), "layers": (1, 2), "fn": len})
+    assert got == {"lr": 0.1, "model": "Model()", "layers": [1, 2], "fn": "<built-in function len>"}
+
+
+def test_an_owned_run_is_started_ended_and_reopened(store_dir: Path) -> None:
+    owned = OwnedRun(None, {"project": "own", "dir": store_dir, **QUIET})
+    assert not owned.started
+    run = owned.get({"a": 1})
+    assert owned.owned and run.config["a"] == 1
+    owned.finish()
+    assert run.state == "finished" and owned.last() is run
+    again = owned.get()
+    assert again.id == run.id and again.state == "running"
+    owned.finish()
+    with read(store_dir) as api:
+        assert [r.id for r in api.runs("own")] == [run.id]
+
+
+def test_a_current_run_is_used_and_left_open(store_dir: Path) -> None:
+    with heron.init(project="own", dir=store_dir, **QUIET) as run:
+        owned = OwnedRun(None, {"project": "other"})
+        assert owned.get({"b": 2}) is run and not owned.owned
+        owned.finish()
+        assert run.state == "running" and run.config["b"] == 2
