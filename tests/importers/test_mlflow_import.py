@@ -17,12 +17,14 @@ from heron.importers.mlflow import import_mlflow
 from heron.service import Tracking
 
 
-@pytest.fixture
-def mlruns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A file store with two experiments, three runs and a registered model."""
-    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+@pytest.fixture(scope="module")
+def mlruns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A file store with two experiments, three runs and a registered model (written
+    once for the module; each test imports it into its own store)."""
+    tmp_path = tmp_path_factory.mktemp("mlflow")
     uri = (tmp_path / "mlruns").as_uri()
-    with warnings.catch_warnings():  # MLflow 3 calls its file store deprecated
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 calls its file store deprecated
         warnings.simplefilter("ignore")
         client = MlflowClient(uri, registry_uri=uri)
         exp = client.create_experiment("my experiment/one")

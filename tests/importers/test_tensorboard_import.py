@@ -32,6 +32,14 @@ def write_logs(logdir: Path) -> None:
         writer.add_scalar("loss", 1.0, 2)
 
 
+@pytest.fixture(scope="module")
+def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Logs written once for the module (each test imports them into its own store)."""
+    folder = tmp_path_factory.mktemp("tb") / "logs"
+    write_logs(folder)
+    return folder
+
+
 class Counting(Progress):
     def __init__(self) -> None:
         self.total = 0
@@ -94,9 +102,7 @@ def test_an_interrupted_import_resumes(
     assert heron.store.history(run.id)["train/loss"].steps.shape == (3000,)  # not twice
 
 
-def test_the_command(tmp_path: Path) -> None:
-    logdir = tmp_path / "logs"
-    write_logs(logdir)
+def test_the_command(logdir: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = CliRunner().invoke(cli, ["--dir", str(store), "import", "tensorboard", str(logdir)])
     assert result.exit_code == 0, result.output
