@@ -363,7 +363,8 @@ class Settings:
     webhook_allow: str | None = _setting(
         "HERON_WEBHOOK_ALLOW",
         str,
-        "Where model registry webhooks may POST: comma-separated host[:port] patterns "
+        "Where webhooks (model registry and alert rules) may POST: comma-separated "
+        "host[:port] patterns "
         "(*.example.com) and addresses or CIDRs (10.0.0.0/8). Unset: public addresses "
         "only (no loopback, private, link-local or metadata addresses).",
         None,

@@ -9,6 +9,7 @@ import platform
 import click
 
 from heron.cli.accounts import audit, login, logout, members, tokens, users
+from heron.cli.alerts import alerts
 from heron.cli.compare import compare
 from heron.cli.context import CliState, HeronGroup
 from heron.cli.export import export
@@ -55,6 +56,7 @@ cli.add_command(sweep)
 cli.add_command(agent)
 cli.add_command(compare)
 cli.add_command(import_)
+cli.add_command(alerts)
 for command in (login, logout, users, tokens, members, audit):
     cli.add_command(command)
 
