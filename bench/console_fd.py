@@ -59,6 +59,37 @@ print(json.dumps({"fd": fd, "init": t_init, "log": t_log, "finish": t_finish,
 """
 
 
+TEE = r"""
+import statistics, sys, time
+from heron.sdk.capture.fd_tee import FdTee
+
+opens, stops = [], []
+for i in range(20):
+    t0 = time.perf_counter()
+    tee = FdTee(lambda stream, text: None)
+    opens.append(time.perf_counter() - t0)
+    print("a line")
+    time.sleep(0.3)  # the helper is up, as in any run that trains for a while
+    t0 = time.perf_counter()
+    tee.stop()
+    stops.append(time.perf_counter() - t0)
+print(f"{statistics.median(opens)}, {min(opens)}, {statistics.median(stops)}, {min(stops)}",
+      file=sys.stderr)
+"""
+
+
+def _tee_alone(folder: Path) -> list[float]:
+    """Taking fds 1 and 2 over (the helper's fork and exec) and putting them back (the
+    hand-over round trip that finish waits for): median and best of 20."""
+    child = folder / "tee.py"
+    child.write_text(TEE)
+    with (folder / "tee-out.txt").open("w") as sink:
+        done = subprocess.run(
+            [sys.executable, str(child)], stdout=sink, stderr=subprocess.PIPE, text=True, check=True
+        )
+    return [float(x) for x in done.stderr.strip().splitlines()[-1].split(",")]
+
+
 def _once(mode: str, folder: Path) -> dict[str, float]:
     folder.mkdir()
     child = folder / "child.py"
@@ -85,6 +116,7 @@ def main() -> None:
     modes = ("off", "python", "fd")
     results: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory() as tmp:
+        tee = _tee_alone(Path(tmp))
         for i in range(ROUNDS):  # the modes interleaved: a busy machine hurts each alike
             for mode in modes:
                 results[mode].append(_once(mode, Path(tmp) / f"{mode}-{i}"))
@@ -101,6 +133,10 @@ def main() -> None:
             f"| {r['finish'] * 1e3:.1f} ms | {r['print'] * 1e6:.1f} µs "
             f"| {r['os_write'] * 1e6:.1f} µs | {r['finish_lines'] * 1e3:.0f} ms |"
         )
+    print(
+        f"fd tee alone: take over {tee[0] * 1e3:.1f} ms (best {tee[1] * 1e3:.1f}), "
+        f"put back {tee[2] * 1e3:.2f} ms (best {tee[3] * 1e3:.2f}), median of 20"
+    )
 
 
 if __name__ == "__main__":
