@@ -22,7 +22,6 @@ MLflow call is one batch at the run's next seq (:func:`write`).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -313,7 +312,3 @@ def _is_label(label: str) -> bool:
 
 def now() -> float:
     return time.time()
-
-
-def finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None

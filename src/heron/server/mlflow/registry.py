@@ -72,8 +72,15 @@ def _millis(seconds: float) -> int:
 
 
 def _source(state: ServerState, version: ModelVersion) -> str:
+    """The source the version was registered from (kept in its artifact's metadata),
+    when the caller may read its run's project; else its ``models:/`` URI."""
     try:
-        artifact = state.tracking.reads(None).artifact_by_id(version.artifact_id)
+        if version.run_id is None:
+            return version.uri
+        project = state.tracking.project_of(version.run_id)
+        if not state.tracking.caller.may("read", project):
+            return version.uri
+        artifact = state.tracking.reads(project).artifact_by_id(version.artifact_id)
     except NotFound:
         return version.uri
     found = artifact.metadata.get(SOURCE_KEY)

@@ -40,7 +40,9 @@ HISTORY_PAGE_MAX = 25_000
 
 
 def _projects(state: ServerState) -> dict[str, Any]:
-    return {p.name: p for p in state.tracking.reads(None).list_projects()}
+    """The projects the caller may read, by name (the others do not exist for it)."""
+    caller = state.tracking.caller
+    return {p.name: p for p in state.tracking.store.list_projects() if caller.may("read", p.name)}
 
 
 def _experiment(state: ServerState, project: str) -> dict[str, Any]:
@@ -62,7 +64,6 @@ def get_experiment(state: ServerState, params: Params) -> dict[str, Any]:
 @endpoint(router, "GET", "/experiments/get-by-name")
 def get_experiment_by_name(state: ServerState, params: Params) -> dict[str, Any]:
     name = params.text("experiment_name")
-    state.tracking.authorize("read", None)
     found = _projects(state).get(name)
     if found is None:
         raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Could not find experiment with name '{name}'")
@@ -88,7 +89,6 @@ def search_experiments(state: ServerState, params: Params) -> dict[str, Any]:
     view = params.text("view_type", "ACTIVE_ONLY")
     max_results = check_max_results(params.integer("max_results", 1000), 50_000)
     names = _name_filter(params.opt_text("filter"))
-    state.tracking.authorize("read", None)
     found = [] if view == "DELETED_ONLY" else list(_projects(state).values())
     found = [p for p in found if names(p.name)]
     order = params.items("order_by")
@@ -433,7 +433,7 @@ def search_runs(state: ServerState, params: Params) -> dict[str, Any]:
     start = _page_start(params.opt_text("page_token"))
     scope = f"project in ({', '.join(_quoted(p) for p in projects)})"
     heron_filter = scope if translated is None else f"{scope} and ({translated})"
-    store = state.tracking.reads(projects[0] if len(projects) == 1 else None)
+    store = state.tracking.reads(projects[0])  # each project authorised above
     runs = store.search_runs(None, heron_filter, order, max_results + 1, start)
     out: dict[str, Any] = {"runs": [model.run_json(r) for r in runs[:max_results]]}
     if len(runs) > max_results:
