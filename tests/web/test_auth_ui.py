@@ -164,6 +164,15 @@ def test_a_viewer_sees_the_read_only_state(auth_page: Any) -> None:
     # no users page for a viewer
     page.get_by_test_id("user-menu").click()
     expect(page.get_by_role("menuitem", name="Users")).to_have_count(0)
+    page.keyboard.press("Escape")
+
+    # the session ends (here: its cookie is gone): the next call's 401 signs in again
+    page.context.clear_cookies()
+    page.get_by_role("link", name="Models").click()
+    expect(page.locator('[data-view="signin"]')).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/models$"))
+    sign_in(page, VIEWER, VIEWER_PASSWORD)
+    expect(page.locator('[data-view="models"]')).to_be_visible()
 
 
 def test_without_accounts_there_is_no_sign_in(page: Any) -> None:
