@@ -267,6 +267,29 @@ class Settings:
         "Roles granted per project add to it.",
         None,
     )
+    oidc_issuer: str | None = _setting(
+        "HERON_OIDC_ISSUER",
+        str,
+        "OpenID Connect provider (its issuer URL, discovery at "
+        "/.well-known/openid-configuration): the sign-in page offers single sign-on.",
+        None,
+    )
+    oidc_client_id: str | None = _setting(
+        "HERON_OIDC_CLIENT_ID", str, "This server's client id at the OIDC provider.", None
+    )
+    oidc_client_secret: str | None = _setting(
+        "HERON_OIDC_CLIENT_SECRET", str, "This server's client secret at the OIDC provider.", None
+    )
+    oidc_name: str = _setting(
+        "HERON_OIDC_NAME", str, "The provider's name on the sign-in button.", "single sign-on"
+    )
+    oidc_create_users: bool = _setting(
+        "HERON_OIDC_CREATE_USERS",
+        _bool,
+        "Create an account on a person's first single sign-on (false: only accounts an "
+        "admin made, matched by verified e-mail, may sign in).",
+        True,
+    )
     session_days: float = _setting(
         "HERON_SESSION_DAYS", _positive, "Days a browser session lasts after sign-in.", 14.0
     )

@@ -28,6 +28,7 @@ from heron.server.background import ChangePoller, Reaper, every
 from heron.server.events import EventHub
 from heron.server.limits import BodyLimitMiddleware
 from heron.server.metrics import MetricsMiddleware, ServerMetrics
+from heron.server.oidc import OidcLogin
 from heron.server.routes import (
     accounts,
     analysis,
@@ -86,6 +87,8 @@ def create_app(
     state = ServerState(
         store, artifacts_store, settings, hub, metrics, tracking, authenticator, rules
     )
+    if book is not None:
+        state.sso = OidcLogin.from_settings(settings)
     if isinstance(store, SqlStore):  # the model registry lives in the store's database
         state.registry, state.webhooks = open_registry(store, settings, blobs=artifacts_store)
         tracking.alerts = open_alerts(store, settings)  # rules evaluated on ingest

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -18,6 +18,7 @@ from heron.artifacts.base import ArtifactStore
 from heron.server.auth import ANONYMOUS, CALLER_KEY, Authenticator, client_address
 from heron.server.events import EventHub
 from heron.server.metrics import ServerMetrics
+from heron.server.oidc import OidcLogin
 from heron.service import Tracking
 from heron.service.access import Caller
 from heron.service.accounts import Accounts
@@ -27,12 +28,6 @@ from heron.store.base import Store
 if TYPE_CHECKING:
     from heron.registry.base import Registry
     from heron.registry.webhooks import WebhookDispatcher
-
-
-class SsoLogin(Protocol):
-    """Single sign-on as the sign-in page offers it."""
-
-    name: str
 
 
 @dataclass
@@ -45,7 +40,7 @@ class ServerState:
     tracking: Tracking  # the rules: every write and every authorised read
     auth: Authenticator  # credentials to callers (accounts None: everyone is local admin)
     accounts: Accounts | None = None  # the account rules (None: no accounts)
-    sso: SsoLogin | None = None  # OpenID Connect sign-in, when configured
+    sso: OidcLogin | None = None  # OpenID Connect sign-in, when configured
     ping_seconds: float = 15.0  # SSE keep-alive comment interval
     registry: Registry | None = None  # the model registry (None: the store has none)
     webhooks: WebhookDispatcher | None = None  # its deliveries, stopped by the lifespan

@@ -62,6 +62,15 @@ class Accounts:
         self.accounts.audit(user.name, "login", user.name, {"session": token.info.id}, self.ip)
         return token
 
+    def sso_session(self, user: User, provider: str, session_days: float) -> NewToken:
+        """A browser session for ``user``, whom the sign-on provider vouched for."""
+        token = self.accounts.issue_token(
+            user.name, SESSION_NAME, kind="session", expires_in_days=session_days
+        )
+        detail = {"session": token.info.id, "sso": provider}
+        self.accounts.audit(user.name, "login", user.name, detail, self.ip)
+        return token
+
     def token_for_password(self, name: str, password: str, token_name: str) -> NewToken:
         """An API token for ``name`` in exchange for their password (``heron login``)."""
         user = self.accounts.check_login(name, password)

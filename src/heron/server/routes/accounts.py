@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
@@ -19,6 +20,7 @@ from heron.accounts import AuditEntry, Membership, NewToken, TokenInfo, User
 from heron.accounts.base import MAX_PASSWORD, MAX_TOKEN_DAYS, MAX_TOKEN_NAME, Role
 from heron.errors import NotFound, TooManyRequests
 from heron.server.auth import SESSION_COOKIE, client_address
+from heron.server.oidc import CALLBACK_PATH, FLOW_COOKIE, FLOW_SECONDS, OidcLogin
 from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
 from heron.server.state import ServerState, State
@@ -285,15 +287,74 @@ def login(state: State, request: Request, body: Login) -> Response:
             roles=dict(caller.roles),
         )
     )
+    _session_cookie(response, request, token.secret, state.settings.session_days)
+    return response
+
+
+def _session_cookie(response: Response, request: Request, secret: str, days: float) -> None:
     response.set_cookie(
         SESSION_COOKIE,
-        token.secret,
-        max_age=int(state.settings.session_days * 86_400),
+        secret,
+        max_age=int(days * 86_400),
         path="/",
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
     )
+
+
+def _sso(state: ServerState) -> OidcLogin:
+    if state.sso is None or state.accounts is None:
+        raise NotFound("this server has no single sign-on (HERON_OIDC_ISSUER)")
+    return state.sso
+
+
+def _callback_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}{CALLBACK_PATH}"
+
+
+@router.get(
+    "/auth/oidc/login",
+    status_code=302,
+    response_class=RedirectResponse,
+    summary="Begin single sign-on: to the provider (public)",
+)
+def oidc_login(state: State, request: Request) -> Response:
+    url, flow = _sso(state).begin(_callback_url(request))
+    response = RedirectResponse(url, status_code=302)
+    response.set_cookie(
+        FLOW_COOKIE,
+        flow,
+        max_age=FLOW_SECONDS,
+        path=CALLBACK_PATH,
+        httponly=True,
+        samesite="lax",  # the provider's redirect back is a top-level navigation
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get(
+    "/auth/oidc/callback",
+    status_code=302,
+    response_class=RedirectResponse,
+    summary="The provider's answer: a session begins, back to the UI (public)",
+)
+def oidc_callback(
+    state: State,
+    request: Request,
+    code: Annotated[str, Query(min_length=1, max_length=4096)],
+    state_: Annotated[str, Query(alias="state", min_length=1, max_length=512)],
+) -> Response:
+    sso = _sso(state)
+    accounts = accounts_of(state)
+    claims = sso.finish(request.cookies.get(FLOW_COOKIE), state_, code, _callback_url(request))
+    assert state.auth.accounts is not None
+    user = sso.account(state.auth.accounts, claims)
+    token = accounts.sso_session(user, sso.name, state.settings.session_days)
+    response = RedirectResponse("/", status_code=302)
+    _session_cookie(response, request, token.secret, state.settings.session_days)
+    response.delete_cookie(FLOW_COOKIE, path=CALLBACK_PATH)
     return response
 
 
