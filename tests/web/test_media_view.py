@@ -5,8 +5,6 @@ comparison's images side by side."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,78 +12,50 @@ import pytest
 from playwright.sync_api import expect
 
 import heron
-from tests.server.conftest import LiveServer, free_port
+from tests.server.conftest import LiveServer
 from tests.web.conftest import screenshot
+from tests.web.seed import Seeded
 
 
 @pytest.fixture(scope="module")
-def media_server(
-    ui_ready: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[LiveServer, list[str]]]:
-    folder = tmp_path_factory.mktemp("media") / "store"
+def media_runs(server: LiveServer, seeded: Seeded) -> list[str]:
+    """Two runs with media, logged by the real SDK into the served store."""
     ids = []
     for shade in (40, 200):
         with heron.init(
-            "media", dir=folder, system_metrics=False, capture=False, capture_console=False
+            "media-ui",
+            dir=seeded.folder,
+            system_metrics=False,
+            capture=False,
+            capture_console=False,
         ) as run:
             for step in range(3):
                 pixels = np.full((16, 24, 3), shade, np.uint8)
                 pixels[:, : 8 * (step + 1)] = (255, 0, 0)
-                run.log(
-                    {
-                        "samples": heron.Image(
-                            pixels,
-                            caption=f"shade {shade} step {step}",
-                            boxes=[{"box": [1, 1, 8, 8], "label": "box"}],
-                        ),
-                        "weights": heron.Histogram(
-                            np.random.default_rng(step).normal(step, 1, 500)
-                        ),
-                    },
-                    step=step * 10,
+                image = heron.Image(
+                    pixels,
+                    caption=f"shade {shade} step {step}",
+                    boxes=[{"box": [1, 1, 8, 8], "label": "box"}],
                 )
+                values = np.random.default_rng(step).normal(step, 1, 500)
+                run.log({"samples": image, "weights": heron.Histogram(values)}, step=step * 10)
             table = heron.Table(
                 columns=["name", "score", "picture"],
                 data=[["b", 2.0, None], ["a", 10.0, heron.Image(pixels)], ["c", 1.0, None]],
             )
-            run.log(
-                {
-                    "preds": table,
-                    "sample": heron.Text("once upon a time"),
-                    "tone": heron.Audio(np.zeros(800), 8000),
-                },
-                step=20,
-            )
+            text, tone = heron.Text("once upon a time"), heron.Audio(np.zeros(800), 8000)
+            run.log({"preds": table, "sample": text, "tone": tone}, step=20)
             ids.append(run.id)
-    live = LiveServer(str(folder), str(folder / "blobs"), free_port(), folder.parent / "server.log")
-    live.start()
-    yield live, ids
-    live.stop()
-
-
-@pytest.fixture
-def media_page(browser: Any, media_server: tuple[LiveServer, list[str]]) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, base_url=media_server[0].url
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"script errors in the page: {errors}"
+    return ids
 
 
 def _loaded(image: Any) -> bool:
     return bool(image.evaluate("img => img.complete && img.naturalWidth > 0"))
 
 
-def test_media_tab_shows_every_kind(
-    media_page: Any, media_server: tuple[LiveServer, list[str]]
-) -> None:
-    page, rid = media_page, media_server[1][0]
-    page.goto(f"/p/media/runs/{rid}?tab=media")
+def test_media_tab_shows_every_kind(page: Any, media_runs: list[str]) -> None:
+    rid = media_runs[0]
+    page.goto(f"/p/media-ui/runs/{rid}?tab=media")
     view = page.locator('[data-view="media"]')
     samples = view.locator('[data-media-key="samples"]')
     expect(samples.locator("figcaption")).to_contain_text("shade 40 step 2")  # the last step first
@@ -125,11 +95,9 @@ def test_media_tab_shows_every_kind(
     screenshot(page, "run-media")
 
 
-def test_compare_shows_images_side_by_side(
-    media_page: Any, media_server: tuple[LiveServer, list[str]]
-) -> None:
-    page, ids = media_page, media_server[1]
-    page.goto(f"/p/media/compare?{'&'.join(f'runs={r}' for r in ids)}&tab=media")
+def test_compare_shows_images_side_by_side(page: Any, media_runs: list[str]) -> None:
+    ids = media_runs
+    page.goto(f"/p/media-ui/compare?{'&'.join(f'runs={r}' for r in ids)}&tab=media")
     panel = page.locator('[data-view="media-compare"] [data-media-key="samples"]')
     expect(panel.locator("figcaption")).to_have_count(2)
     expect(panel.locator(f'[data-run-id="{ids[1]}"] figcaption')).to_contain_text(
