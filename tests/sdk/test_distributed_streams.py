@@ -16,6 +16,7 @@ import heron
 from heron.errors import HeronError, InvalidInput
 from heron.sdk import distributed as dist
 from heron.sdk.backend import open_backend
+from heron.sdk.sync import sync
 from heron.settings import Settings
 from heron.store.base import Batch, RunSpec, Series
 from heron.store.events import ConsoleEvent
@@ -147,7 +148,9 @@ def test_a_second_launch_with_the_same_id_is_refused_once_the_run_ended(
         heron.init("p", settings=_rank_env(0, store), **options)
 
 
-def test_a_dead_ranks_spool_is_shipped_into_the_run_by_the_next_init(tmp_path: Path) -> None:
+@pytest.mark.parametrize("by", ["init", "sync"])
+def test_a_dead_ranks_spool_is_shipped_into_the_run(tmp_path: Path, by: str) -> None:
+    """By the next ``heron.init`` on that store folder, or by ``heron sync``."""
     store = tmp_path / "store"
     settings = Settings.from_env({}, dir=store)
     backend = dist.RankBackend(open_backend(settings), 1)
@@ -163,7 +166,11 @@ def test_a_dead_ranks_spool_is_shipped_into_the_run_by_the_next_init(tmp_path: P
         writer.close()
     finally:
         backend.close()
-    heron.init("other", dir=store, system_metrics=False, capture=False).finish()  # ships it
+    if by == "init":
+        heron.init("other", dir=store, system_metrics=False, capture=False).finish()
+    else:
+        _, report = sync(store, settings=settings)
+        assert [r.run_id for r in report.shipped] == ["deadrank01"] and not report.crashed
     with heron.Api(store) as api:
         run = api.run("deadrank01")
         assert [line.text for line in run.console_lines()] == ["[rank 1] last words"]

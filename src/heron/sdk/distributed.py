@@ -334,17 +334,22 @@ def rank_spools(folder: LocalDir, rank: int) -> Path:
     return folder.spool / RANKS_FOLDER / str(rank)
 
 
+def rank_spool_roots(folder: LocalDir) -> list[tuple[Path, int]]:
+    """The folders of ranks' spools (``spool/ranks/<k>``) and their ranks."""
+    root = folder.spool / RANKS_FOLDER
+    if not root.is_dir():
+        return []
+    found = [(path, path.name) for path in sorted(root.iterdir()) if path.is_dir()]
+    return [(path, int(name)) for path, name in found if name.isdigit() and int(name) > 0]
+
+
 def recover_rank_spools(backend: Backend) -> list[str]:
     """Ship what dead ranks left in ``backend``'s folder; the reasons of those that
     could not be shipped (they are kept for the next try)."""
-    root = backend.folder.spool / RANKS_FOLDER
-    if not root.is_dir():
-        return []
     reasons = []
-    for folder in sorted(root.iterdir()):
-        if folder.is_dir() and folder.name.isdigit() and int(folder.name) > 0:
-            done = recover_all(folder, RankBackend(backend, int(folder.name)))
-            reasons += [failure.reason for failure in done.failed]
+    for root, rank in rank_spool_roots(backend.folder):
+        done = recover_all(root, RankBackend(backend, rank))
+        reasons += [failure.reason for failure in done.failed]
     return reasons
 
 

@@ -13,7 +13,7 @@ corrupt or its store refuses it (``Failed.reason`` says which file and what to d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from heron.connect import connect, locate
 from heron.errors import HeronError, Unavailable
 from heron.local_dir import LocalDir
 from heron.sdk.backend import Backend, LocalBackend, backend_for
+from heron.sdk.distributed import RankBackend, rank_spool_roots
 from heron.sdk.recovery import Failed, Recovered, failure_reason, recover_spool, spool_target
 from heron.sdk.spool import iter_spools
 from heron.settings import Settings
@@ -65,6 +66,10 @@ def sync_spools(
     a server's through a connection to it (``transport``: an in-process app in
     tests). Reaps nothing (see :func:`sync`)."""
     folders = list(iter_spools(folder.spool))
+    ranks: dict[Path, int] = {}  # spools of ranks 1..N of distributed runs (stream k)
+    for root, rank in rank_spool_roots(folder):
+        ranks.update((spool, rank) for spool in iter_spools(root))
+    folders += ranks
     shipped: list[Recovered] = []
     unreachable: list[str] = []
     failed: list[Failed] = []
@@ -81,7 +86,11 @@ def sync_spools(
         for done, spool in enumerate(folders, 1):
             try:
                 backend = _backend_of(spool, local, remotes, settings, transport)
+                if spool in ranks:
+                    backend = RankBackend(backend, ranks[spool])
                 result = recover_spool(spool, backend, on_batch)
+                if result is not None and spool in ranks:  # a rank's end is not its run's
+                    result = replace(result, crashed=False)
             except Unavailable:
                 unreachable.append(spool.name)  # kept for the next sync
                 result = None
