@@ -58,6 +58,7 @@ _PG_ASK_LOCK = 0x4E52_0001_5E5E_0009
 _SPEC_ATTR = "heron:spec"
 _STATUS_ATTR = "heron:status"
 _CREATED_ATTR = "heron:created_at"
+STALE = "its agent stopped (no heartbeat)"  # a failed trial's reason when none was told
 
 
 def sweeps_url(location: Location) -> str:
@@ -121,6 +122,7 @@ class TrialTicket:
     params: dict[str, Any]
     run_id: str
     trial: optuna.trial.Trial
+    trial_id: int  # the storage's
 
 
 class Sweeps:
@@ -146,7 +148,9 @@ class Sweeps:
                 engine_kwargs=kwargs,
                 heartbeat_interval=max(1, math.ceil(heartbeat)),
                 grace_period=max(1, math.ceil(grace)),
+                heartbeat_stale_trial_callback=self._on_stale,
             )
+        self._reaped: list[optuna.trial.FrozenTrial] = []
         self.heartbeat = heartbeat
 
     @classmethod
@@ -257,11 +261,13 @@ class Sweeps:
             trial.set_user_attr("run_id", run_id)
             trial.set_user_attr("agent", agent)
             trial.set_user_attr("started_at", time.time())
-        self.storage.record_heartbeat(trial._trial_id)
-        return TrialTicket(trial.number, params, run_id, trial)
+        study_id = self.storage.get_study_id_from_name(name)
+        trial_id = self.storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        self.storage.record_heartbeat(trial_id)
+        return TrialTicket(trial.number, params, run_id, trial, trial_id)
 
     def beat(self, ticket: TrialTicket) -> None:
-        self.storage.record_heartbeat(ticket.trial._trial_id)
+        self.storage.record_heartbeat(ticket.trial_id)
 
     def report(self, name: str, ticket: TrialTicket, step: int, value: float) -> bool:
         """Report an intermediate value; True when the pruner says stop this trial."""
@@ -300,24 +306,19 @@ class Sweeps:
             return self._fail_stale(study)
 
     def _fail_stale(self, study: optuna.Study) -> list[TrialInfo]:
+        """Optuna's own check (its heartbeat table): stale running trials become FAIL
+        and our callback (``heartbeat_stale_trial_callback``) hears of each."""
         import optuna
 
+        self._reaped = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            stale = self.storage._get_stale_trial_ids(study._study_id)
-        failed = []
-        for trial_id in stale:
-            try:  # the attributes first: a finished trial takes none
-                self.storage.set_trial_user_attr(trial_id, "ended_at", time.time())
-                self.storage.set_trial_user_attr(
-                    trial_id, "error", "its agent stopped (no heartbeat)"
-                )
-                ok = self.storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
-            except optuna.exceptions.UpdateFinishedTrialError:
-                continue  # its agent finished it after all
-            if ok:
-                failed.append(_trial_info(self.storage.get_trial(trial_id)))
-        return failed
+            optuna.storages.fail_stale_trials(study)
+        reaped, self._reaped = self._reaped, []
+        return [_trial_info(t) for t in reaped]
+
+    def _on_stale(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        self._reaped.append(trial)
 
     def _study(self, name: str, *, sampling: bool = False) -> optuna.Study:
         import optuna
@@ -454,7 +455,7 @@ def _trial_info(trial: optuna.trial.FrozenTrial) -> TrialInfo:
         started_at=attrs.get("started_at"),
         ended_at=attrs.get("ended_at"),
         steps=len(trial.intermediate_values),
-        error=attrs.get("error"),
+        error=attrs.get("error") or (STALE if status == "failed" else None),
     )
 
 
