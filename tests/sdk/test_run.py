@@ -225,7 +225,7 @@ def test_resume_continues_the_step_counter(store_dir: Path) -> None:
     with start_run(store_dir) as run:
         for _ in range(5):
             run.log({"x": 1.0})
-    with start_run(store_dir, resume=run.id, config={"phase": 2}) as again:
+    with start_run(store_dir, resume=run.id, config={"phase": 2}, reopen=True) as again:
         assert again.id == run.id and again.resumed
         again.log({"x": 2.0})
     steps, _ = history(store_dir, run.id, "x")

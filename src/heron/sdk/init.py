@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from heron.errors import InvalidInput, NotFound, Unavailable
+from heron.errors import Conflict, InvalidInput, NotFound, Unavailable
 from heron.ids import is_run_id, new_run_id
 from heron.keys import check_name, check_tag
 from heron.nested import deep_merge
@@ -71,11 +71,14 @@ def init(
     capture_console: bool | None = None,
     distributed: str | None = None,
     settings: Settings | None = None,
+    reopen: bool = False,
 ) -> Run:
     """Start a run and make it the current one (``heron.log`` and ``heron.run`` use it).
 
     ``resume``: a run id to continue (its step counter too), or ``"auto"`` for the run
-    this script last left unfinished. ``dir``: the embedded store's folder (default
+    this script last left unfinished; a *finished* run is only reopened with
+    ``reopen=True`` (docs/resume.md). The run's ``system.heron.history`` records each
+    end and resume. ``dir``: the embedded store's folder (default
     ``HERON_DIR`` or ``./heron-runs``); with ``url`` (or ``HERON_URL``) runs go to that
     ``heron server`` instead and ``dir`` only holds the spool. ``mode``: ``online``,
     ``offline`` (spool only, ``heron sync`` later) or ``disabled`` (a run that records
@@ -112,12 +115,14 @@ def init(
         else:
             if job is not None and job.shared and resume is None:
                 dist.check_not_ended(backend, start.spec().id)
-            info, spec, writer = _find_or_start(backend, start, resume)
+            info, spec, writer = _find_or_start(backend, start, resume, reopen)
             if job is not None and job.shared and spec is not None:  # another rank may
                 info = dataclasses.replace(  # have created the run: these are rank 0's
                     info, config=start.config, tags=start.tags, notes=start.notes
                 )
             run = _open_run(backend, settings, info, spec, writer)
+            if spec is None:
+                run.record_system(_resume_record(info))
     except BaseException:
         backend.close()
         raise
@@ -189,7 +194,7 @@ class _Start:
 
 
 def _find_or_start(
-    backend: Backend, start: _Start, resume: str | None
+    backend: Backend, start: _Start, resume: str | None, reopen: bool = False
 ) -> tuple[RunInfo, RunSpec | None, SpoolWriter | None]:
     """The run to resume (its dead process's spool shipped first) and None, or a new
     run, its spec and its spool (opened first: a full disk fails here, with one clear
@@ -203,6 +208,12 @@ def _find_or_start(
             if info.project != start.project and start.project != DEFAULT_PROJECT:
                 raise InvalidInput(
                     f"run {resume} belongs to project {info.project!r}, not {start.project!r}"
+                )
+            if info.state == "finished" and not reopen:
+                raise Conflict(
+                    f"run {resume} ({info.name!r}) finished; resuming it reopens it (its "
+                    "state goes back to running, later steps are appended): pass "
+                    "reopen=True to heron.init to do that"
                 )
     if info is not None:
         return backend.recover_run(info.id), None, None
@@ -309,6 +320,39 @@ def _create(spec: RunSpec, info: RunInfo) -> CreateEvent:
             "created_at": spec.created_at,
         },
     }
+
+
+def _resume_record(info: RunInfo) -> dict[str, Any]:
+    """``system.heron`` of a run being resumed: its history with how it ended (state,
+    time of its last sign of life, step, error) and this resume (time, step, pid,
+    host) appended, and ``inactive_seconds``, the time it was not running, which its
+    duration leaves out (``RunInfo.duration``)."""
+    found = info.system.get("heron")
+    heron: dict[str, Any] = found if isinstance(found, dict) else {}
+    history = [h for h in heron.get("history") or [] if isinstance(h, dict)]
+    inactive = heron.get("inactive_seconds")
+    inactive = float(inactive) if isinstance(inactive, (int, float)) else 0.0
+    now = time.time()
+    if info.state != "running":
+        last_alive = info.ended_at
+        if info.state == "crashed" and info.heartbeat_at is not None:
+            last_alive = info.heartbeat_at  # found dead later: it stopped at its last beat
+        history.append(
+            {"event": info.state, "at": last_alive, "step": info.last_step, "error": info.error}
+        )
+        if last_alive is not None:
+            inactive += max(0.0, now - last_alive)
+    step = 0 if info.last_step is None else info.last_step + 1
+    history.append(
+        {
+            "event": "resumed",
+            "at": now,
+            "step": step,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+        }
+    )
+    return {"heron": {"history": history, "inactive_seconds": inactive}}
 
 
 def _running() -> StateEvent:

@@ -43,6 +43,7 @@ of the loss: a console line ``heron: N points dropped: disk full (...)`` and
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -50,6 +51,7 @@ import logging
 import mmap
 import os
 import re
+import socket
 import stat
 import struct
 import time
@@ -138,6 +140,22 @@ def _slots_for(length: int) -> int:
     return -(-length // SLOT)
 
 
+def _note_holder(fd: int) -> None:
+    """Write "<pid> <host>" into a spool's lock file (held): who logs the run."""
+    with contextlib.suppress(OSError):  # a full disk: the lock still holds
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
+
+
+def _lock_holder(fd: int) -> str:
+    """Who holds a spool's lock, as its lock file says: "process 123 on host"."""
+    try:
+        pid, host = os.pread(fd, 256, 0).decode().split()
+    except (OSError, ValueError, UnicodeDecodeError):
+        return "another process"
+    return f"process {pid} on {host}"
+
+
 def segment_size(folder: Path, largest: int | None = None) -> int:
     """Bytes to preallocate for a new segment in ``folder``: ``largest`` (default
     ``SEGMENT_BYTES``, 16 MiB), or a sixteenth of the free space when that is less,
@@ -188,11 +206,13 @@ class SpoolWriter:
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = _lock_holder(self._lock_fd)
             os.close(self._lock_fd)
             raise SpoolError(
-                f"spool {folder} is in use by another process, which is logging this run; "
-                "finish it there, or wait until it ends"
+                f"run {folder.name} is being logged by {holder} (it holds the lock of the "
+                f"spool {folder}); finish it there, or wait until it ends"
             ) from None
+        _note_holder(self._lock_fd)
         try:
             shipped_first = bool(segment_numbers(folder))
         except SpoolError:

@@ -180,8 +180,16 @@ class RunInfo:
 
     @property
     def duration(self) -> float | None:
+        """Seconds the run was running: from creation to its end (or last heartbeat),
+        less the time between a crash and a resume (``system.heron.inactive_seconds``,
+        written by the SDK when it resumes a run)."""
         end = self.ended_at if self.ended_at is not None else self.heartbeat_at
-        return None if end is None else max(0.0, end - self.created_at)
+        if end is None:
+            return None
+        heron = self.system.get("heron")
+        inactive = heron.get("inactive_seconds") if isinstance(heron, dict) else None
+        idle = float(inactive) if isinstance(inactive, (int, float)) else 0.0
+        return max(0.0, end - self.created_at - idle)
 
 
 @dataclass(frozen=True)

@@ -191,19 +191,6 @@ deleted_runs = Table(
     Column("deleted_at", Float, nullable=False),
 )
 
-# A run's life beyond its state (revision 0011): each crash and resume, with the
-# time and the step reached, in order (``n`` from 1).
-run_history = Table(
-    "run_history",
-    metadata,
-    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    Column("n", Integer, primary_key=True),
-    Column("at", Float, nullable=False),
-    Column("event", String(16), nullable=False),
-    Column("step", BigInteger, nullable=True),
-    Column("detail", Text, nullable=True),
-)
-
 # Media a run logged (heron.media; store/media_sql.py; revision 0008): one row per
 # (run, key, step), a later item at the same step replacing it. ``digest`` is the
 # item's blob (NULL for a histogram: its bins are in ``meta``, JSON);
@@ -526,7 +513,6 @@ __all__ = [
     "registered_models",
     "run_config",
     "run_files",
-    "run_history",
     "run_media",
     "run_media_refs",
     "run_summary",
