@@ -213,11 +213,15 @@ def write(
     run_id: str,
     events: Sequence[Event] = (),
     metrics: Mapping[str, Series] | None = None,
+    *,
+    known: RunInfo | None = None,
 ) -> None:
-    """Apply one batch to the run at its next seq. Another writer moving the seq first
-    makes the batch a no-op (``applied`` False): read the seq again and retry."""
-    for _ in range(_WRITE_TRIES):
-        seq = tracking.get_run(run_id).ingested_seq + 1
+    """Apply one batch to the run at its next seq (``known``: the run as just read, to
+    save reading it again). Another writer moving the seq first makes the batch a
+    no-op (``applied`` False): read the seq again and retry."""
+    for attempt in range(_WRITE_TRIES):
+        info = known if attempt == 0 and known is not None else tracking.get_run(run_id)
+        seq = info.ingested_seq + 1
         batch = Batch(run_id, seq, dict(metrics or {}), list(events))
         if tracking.ingest(batch).applied:
             return

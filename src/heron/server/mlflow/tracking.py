@@ -247,9 +247,9 @@ def restore_run(state: ServerState, params: Params) -> dict[str, Any]:
 @endpoint(router, "POST", "/runs/log-metric")
 def log_metric(state: ServerState, params: Params) -> dict[str, Any]:
     run_id = _run_id(params)
-    _run(state, run_id)
+    info = _run(state, run_id)
     point = _metric(params)
-    model.write(state.tracking, run_id, metrics=model.metric_series([point]))
+    model.write(state.tracking, run_id, metrics=model.metric_series([point]), known=info)
     return {}
 
 
@@ -368,7 +368,7 @@ def log_batch(state: ServerState, params: Params) -> dict[str, Any]:
         state.tracking.update_run(run_id, name=name)
     events.extend(model.tag_events(info, tags))
     if events or points:
-        model.write(state.tracking, run_id, events, model.metric_series(points))
+        model.write(state.tracking, run_id, events, model.metric_series(points), known=info)
     return {}
 
 
