@@ -30,6 +30,7 @@ with heron.init(project="quickstart", config=config, tags=["example"], group="de
     run.use_dataset(data_dir, name="synthetic")
 
     w = np.zeros(d)
+    best_acc = 0.0
     run.define_metric("val/acc", goal="max", x_axis="epoch")
     for epoch in range(config["epochs"]):
         order = rng.permutation(split)
@@ -42,6 +43,7 @@ with heron.init(project="quickstart", config=config, tags=["example"], group="de
             run.log({"train/loss": loss, "train/lr": lr})
         val_pred = (x[split:] @ w > 0).astype(np.float64)
         acc = float(np.mean(val_pred == y[split:]))
+        best_acc = max(best_acc, acc)
         run.log({"val/acc": acc, "epoch": epoch})
         print(f"epoch {epoch}: train loss {loss:.4f}, val acc {acc:.3f}")  # captured (Logs)
         ckpt = data_dir / "model.npy"
@@ -56,5 +58,5 @@ with heron.init(project="quickstart", config=config, tags=["example"], group="de
     }
     (data_dir / "confusion.json").write_text(json.dumps(confusion))
     run.log_artifact(data_dir / "confusion.json")
-    run.summary["best_val_acc"] = acc
+    run.summary["best_val_acc"] = best_acc  # the best epoch's, not the last one's
     print(f"logged run {run.id} ({run.name}) to {Path('heron-runs').resolve()}")
