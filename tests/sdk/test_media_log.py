@@ -76,7 +76,7 @@ def test_a_bad_media_value_fails_at_log_and_the_rest_is_logged(tmp_path: Path) -
             run.log({"ok": 1.0, "h": heron.Histogram([math.nan])}, step=0)
         with pytest.raises(InvalidValue, match="too large"):
             heron.Image(np.zeros((10_000, 10), np.uint8))
-        with pytest.raises(InvalidValue, match="not logged|other values"):
+        with pytest.raises(InvalidValue, match=r"not logged|other values"):
             run.log({"ok": 2.0, "bad": [1, 2], "img": heron.Image(np.zeros((2, 2)))}, step=1)
         run_id = run.id
     with Api(tmp_path) as api:
@@ -121,7 +121,7 @@ def test_watch_refuses_what_it_cannot_watch(tmp_path: Path) -> None:
     import torch
 
     with _init(tmp_path):
-        with pytest.raises(heron.HeronError, match="torch.nn.Module"):
+        with pytest.raises(heron.HeronError, match=r"torch\.nn\.Module"):
             heron.watch(object())
         with pytest.raises(heron.HeronError, match="freq"):
             heron.watch(torch.nn.Linear(1, 1), freq=0)
