@@ -23,10 +23,16 @@ import torch
 import torch.distributed as dist
 import heron
 
+def wait_for_a_system_sample(run):
+    deadline = time.monotonic() + 60  # explicit: the sampler's first sample is in
+    while not any(k.startswith("system/") for k in run._key_ids):
+        assert time.monotonic() < deadline, "no system sample"
+        time.sleep(0.01)
+
 dist.init_process_group("gloo")
 rank = dist.get_rank()
-run = heron.init("ddp", dir=sys.argv[1], name="job", config={"lr": 0.1}, tags=["ddp"],
-                 system_metrics=0.05, capture=False)
+options = dict(dir=sys.argv[1], name="job", system_metrics=0.05, capture=False)
+run = heron.init("ddp", config={"lr": 0.1}, tags=["ddp"], **options)
 torch.manual_seed(0)
 model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(4, 1))
 opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -40,12 +46,17 @@ run.summary["best"] = float(rank)
 print(f"hello from rank {rank}", flush=True)
 os.write(1, f"fd write from rank {rank}\\n".encode())
 subprocess.run(["echo", f"echo from rank {rank}"], check=True)
-deadline = time.monotonic() + 60  # explicit: wait for this rank's first system sample
-while not any(k.startswith("system/") for k in run._key_ids):
-    assert time.monotonic() < deadline, "no system sample"
-    time.sleep(0.01)
+wait_for_a_system_sample(run)
 dist.barrier()
 run.finish()
+
+# the same job again, one run per rank
+run = heron.init("ddp-per-rank", distributed="per_rank", **options)
+run.log({"rank": float(rank)}, step=0)
+print(f"per rank: hello from rank {rank}", flush=True)
+wait_for_a_system_sample(run)
+run.finish()
+dist.barrier()
 dist.destroy_process_group()
 """
 
@@ -60,7 +71,7 @@ def _free_port() -> int:
         return port
 
 
-def _torchrun(tmp_path: Path, store: Path, *extra: str, env: dict[str, str]) -> str:
+def _torchrun(tmp_path: Path, store: Path, *extra: str, env: dict[str, str] | None = None) -> str:
     train = script(tmp_path, TRAIN)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("HERON_", "RANK"))}
     done = subprocess.run(
@@ -68,18 +79,17 @@ def _torchrun(tmp_path: Path, store: Path, *extra: str, env: dict[str, str]) -> 
         capture_output=True,
         text=True,
         timeout=240,
-        env={**clean, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **env},
+        env={**clean, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
 @pytest.mark.slow
-def test_torchrun_job_is_one_run_rank_0_logs_every_rank_prints_and_samples(
-    tmp_path: Path,
-) -> None:
+def test_torchrun_job_is_one_run_and_per_rank_one_run_per_rank(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    out = _torchrun(tmp_path, store, "--standalone", env={})
+    port = str(_free_port())  # no rendezvous id: the launcher process tells the launch apart
+    out = _torchrun(tmp_path, store, "--master-addr", "127.0.0.1", "--master-port", port)
     # the terminal (the launcher's pipe) still saw every rank's output
     for rank in (0, 1):
         assert f"hello from rank {rank}" in out and f"echo from rank {rank}" in out
@@ -94,7 +104,7 @@ def test_torchrun_job_is_one_run_rank_0_logs_every_rank_prints_and_samples(
     ranks = run.history("rank", as_numpy=True)
     assert list(ranks["step"]) == [0, 1, 2, 3, 4] and set(ranks["rank"]) == {0.0}
     assert run.system["distributed"]["world_size"] == 2
-    assert run.system["distributed"]["key_source"] == "TORCHELASTIC_RUN_ID"
+    assert run.system["distributed"]["key_source"] == "launcher process"
 
     lines = [line.text for line in run.console_lines()]
     for rank in (0, 1):
@@ -107,30 +117,12 @@ def test_torchrun_job_is_one_run_rank_0_logs_every_rank_prints_and_samples(
     assert not any(k.startswith("system/cpu") for k in keys)  # every key names its rank
     assert not (store / "spool" / "ranks" / "1" / run.id).exists()  # shipped, removed
 
-
-@pytest.mark.slow
-def test_torchrun_per_rank_gives_one_run_per_rank_in_one_group(tmp_path: Path) -> None:
-    store = tmp_path / "store"
-    port = str(_free_port())  # no rendezvous id: the launcher process tells the job apart
-    _torchrun(
-        tmp_path,
-        store,
-        "--master-addr",
-        "127.0.0.1",
-        "--master-port",
-        port,
-        env={"HERON_DISTRIBUTED": "per_rank"},
-    )
-    runs = heron.Api(store).runs("ddp")
-    assert sorted(r.name for r in runs) == ["job-rank0", "job-rank1"]
-    assert len({r.group for r in runs}) == 1 and runs[0].group is not None
-    by_name = {r.name: r for r in runs}
-    for rank in (0, 1):
-        run = by_name[f"job-rank{rank}"]
-        assert run.state == "finished"
-        assert set(run.history("rank", as_numpy=True)["rank"]) == {float(rank)}
-        assert run.system["distributed"]["rank"] == rank
-        assert run.system["distributed"]["key_source"] == "launcher process"
-        lines = [line.text for line in run.console_lines()]
-        assert f"hello from rank {rank}" in lines and f"echo from rank {rank}" in lines
-        assert "system/cpu.percent" in run.metrics
+    per_rank = api.runs("ddp-per-rank")
+    assert sorted(r.name for r in per_rank) == ["job-rank0", "job-rank1"]
+    assert len({r.group for r in per_rank}) == 1 and per_rank[0].group is not None
+    for one in per_rank:
+        rank = int(one.name[-1])
+        assert one.state == "finished" and one.system["distributed"]["rank"] == rank
+        assert set(one.history("rank", as_numpy=True)["rank"]) == {float(rank)}
+        assert [line.text for line in one.console_lines()] == [f"per rank: hello from rank {rank}"]
+        assert "system/cpu.percent" in one.metrics

@@ -21,6 +21,9 @@ from heron.settings import Settings
 from heron.store.base import Batch, RunSpec, Series
 from heron.store.events import ConsoleEvent
 from heron.wire import decode_batch, encode_batch
+from tests.server.conftest import ServerFactory, server_process
+
+__all__ = ["server_process"]  # the fixture
 
 
 @pytest.fixture(autouse=True)
@@ -192,3 +195,30 @@ def test_ranks_started_by_a_run_join_it(tmp_path: Path) -> None:
     one.finish()
     zero.finish()
     assert dist.HANDOFF_ENV not in os.environ  # taken back with the run
+
+
+def test_ranks_share_a_run_on_a_server_whoever_ships_first(
+    server_process: ServerFactory, tmp_path: Path
+) -> None:
+    """Remote: rank 1 starts (and ships its ``create``) before rank 0; rank 0's config
+    still wins, and each stream lands once."""
+    (tmp_path / "server").mkdir()
+    live = server_process(f"sqlite:///{tmp_path / 'server' / 'heron.db'}", tmp_path / "blobs")
+    options: dict[str, Any] = {"system_metrics": False, "capture": False}
+    client = tmp_path / "client"
+    env = {"HERON_URL": live.url, "HERON_SHIP_INTERVAL": "0.05"}
+    one = heron.init("p", config={"lr": 2}, settings=_rank_env(1, client, **env), **options)
+    one._console_event(_console("[rank 1] first"))
+    assert one.flush(timeout=30)  # the run exists on the server now, made by rank 1
+    dist._inits.clear()  # rank 0 is another process
+    zero = heron.init("p", config={"lr": 1}, settings=_rank_env(0, client, **env), **options)
+    assert zero.id == one.id
+    zero.log({"loss": 0.5}, step=3)
+    one.finish()
+    zero.finish()
+    with heron.Api(live.url) as api:
+        run = api.run(zero.id)
+        assert run.state == "finished" and run.config == {"lr": 1}
+        assert [line.text for line in run.console_lines()] == ["[rank 1] first"]
+        assert run.metrics["loss"].count == 1
+        assert run.system["distributed"]["streams"]["1"] > 0
