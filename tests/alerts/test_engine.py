@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from heron.alerts import Alerts, NewRule
+from heron.artifacts.local import LocalArtifactStore
 from heron.errors import InvalidInput, NotFound
 from heron.service import Tracking
 from heron.store.base import Batch
@@ -237,3 +238,49 @@ def test_rules_are_checked_and_scoped_to_their_project(alerts: Alerts, receiver:
     assert alerts.rules("proj") == []  # the cache was dropped: disabled rules do not run
     alerts.remove_rule("proj", added.id)
     assert alerts.list_rules("proj") == []
+
+
+def test_a_failing_webhook_is_retried_and_every_attempt_logged(
+    store: SqlStore, receiver: Receiver, tmp_path: Any
+) -> None:
+    from heron.alerts import Alerts as AlertsEngine
+    from heron.alerts.deliver import Dispatcher, Smtp
+    from heron.registry.egress import EgressPolicy
+
+    slept: list[float] = []
+    engine: list[AlertsEngine] = []
+    dispatcher = Dispatcher(
+        lambda attempt: engine[0].record(attempt),
+        EgressPolicy.parse(f"127.0.0.1:{receiver.port}"),
+        Smtp(),  # no SMTP server: e-mail is refused
+        sleep=slept.append,  # no waiting on wall time
+    )
+    engine.append(AlertsEngine(store, dispatcher))
+    alerts = engine[0]
+    try:
+        alerts.add_rule(
+            "proj",
+            NewRule(name="x", kind="state", webhooks=(receiver.url,), emails=("a@example.com",)),
+            "t",
+        )
+        receiver.statuses = [503, 500]
+        run = new_run(store, "proj")
+        tracking = Tracking(store, LocalArtifactStore(tmp_path / "blobs"), alerts=alerts)
+        failed = {"type": "state", "state": "failed", "time": T0}
+        tracking.ingest(batch(run.id, 1, [failed]))  # type: ignore[list-item]
+        assert alerts.wait(30)
+        [alert] = alerts.list_alerts("proj")
+        log = sorted(
+            (d.channel, d.attempt, d.status, d.response_code) for d in alerts.deliveries("proj")
+        )
+        assert log == [
+            ("email", 1, "refused", None),
+            ("webhook", 1, "retrying", 503),
+            ("webhook", 2, "retrying", 500),
+            ("webhook", 3, "delivered", 200),
+        ]
+        assert len(slept) == 2 and len(receiver.requests) == 3
+        refused = [d for d in alerts.deliveries("proj", alert.id) if d.channel == "email"]
+        assert refused[0].error == "no SMTP server: set HERON_SMTP_HOST"
+    finally:
+        alerts.close()

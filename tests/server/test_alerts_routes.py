@@ -5,6 +5,7 @@ webhook receiver once."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from heron.settings import Settings
 from heron.store.sql import SqlStore
 from tests.registry.receiver import Receiver, receiver
 from tests.server.asgi import AppClient, app_client
-from tests.store.helpers import batch, series
+from tests.store.helpers import T0, batch, series
 
 __all__ = ["receiver"]
 
@@ -150,3 +151,28 @@ def test_readers_read_admins_edit_and_see_whole_urls(
         assert other.status_code in (403, 404)
         gone = client.request("DELETE", f"{url}/{made.json()['id']}", headers=tokens["vic"])
         assert gone.status_code == 403
+
+
+def test_the_background_loop_raises_stale_run_alerts(
+    store: SqlStore, tmp_path: Path, receiver: Receiver
+) -> None:
+    """The server checks stale rules beside its reaper; its alerts' clock is moved on
+    instead of waiting (the crash reaper is kept out of the way by a long crash_after)."""
+    settings = Settings(dir=tmp_path / "unused", crash_after=1e9)
+    blobs = LocalArtifactStore(tmp_path / "blobs", durable=False)
+    app = create_app(store, blobs, settings, static_dir=tmp_path / "no-ui", reap_seconds=0.05)
+    alerts = app.state.heron.tracking.alerts
+    with app_client(app) as client:
+        ship(client, "run0000009", 1, loss=[1.0])
+        rule = {"name": "stalled", "kind": "stale", "minutes": 10}
+        assert client.post(f"{API}/projects/proj/alert-rules", json=rule).status_code == 201
+        alerts.clock = lambda: T0 + 11 * 60  # the point was logged at T0 (tests.store.helpers)
+        raised = threading.Event()
+        for _ in range(2000):  # the loop runs every 0.05 s; give up after many of its turns
+            found = client.get(f"{API}/projects/proj/alerts").json()
+            if found:
+                raised.set()
+                break
+            raised.wait(0.05)
+        assert raised.is_set(), "the background loop raised no stale alert"
+        assert [a["title"] for a in found] == ["run run0000009 is stale"]
