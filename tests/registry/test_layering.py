@@ -16,7 +16,7 @@ import heron
 
 SRC = Path(heron.__file__).parent
 # What the registry may build on: the store and artifacts beneath it, the shared leaves
-# (errors, settings, names, wire formats) and the HTTP client its remote half uses.
+# (errors, settings, names, sealed secrets, wire formats) and the HTTP client its remote half uses.
 REGISTRY_MAY_IMPORT = (
     "heron.registry",
     "heron.store",
@@ -24,6 +24,7 @@ REGISTRY_MAY_IMPORT = (
     "heron.errors",
     "heron.settings",
     "heron.keys",
+    "heron.sealing",
     "heron.wire",
     "heron.remote.http",
 )

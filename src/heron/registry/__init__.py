@@ -76,9 +76,10 @@ def open_registry(
     from heron.registry.egress import EgressPolicy
     from heron.registry.sql import SqlRegistry
     from heron.registry.webhooks import WebhookDispatcher
+    from heron.sealing import Sealer
 
     policy = EgressPolicy.parse(settings.webhook_allow)
-    registry = SqlRegistry(store, blobs=blobs, egress=policy)
+    registry = SqlRegistry(store, blobs=blobs, egress=policy, sealer=Sealer.from_settings(settings))
     dispatcher = WebhookDispatcher(registry, policy)
     registry.deliver_with(dispatcher)
     return registry, dispatcher

@@ -8,6 +8,8 @@ transaction committed, and only once even when a retry ran the work twice.
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -30,9 +32,11 @@ from heron.registry.base import (
 from heron.registry.egress import EgressPolicy, parse_url
 from heron.registry.sql_changes import Changes
 from heron.registry.webhooks import WebhookDispatcher, check_secret
+from heron.sealing import Sealer
 from heron.store.sql import SqlStore
 
 T = TypeVar("T")
+_PROCESS_SEALER = Sealer(secrets.token_urlsafe(32))  # registries built without settings
 Listener = Callable[[Sequence[ModelEvent]], None]
 
 
@@ -47,11 +51,14 @@ class SqlRegistry:
         *,
         blobs: BlobStore | None = None,
         egress: EgressPolicy | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self.store = store
         self._tx = store.transactor
         self._blobs = blobs
         self.egress = egress if egress is not None else EgressPolicy()
+        # webhook secrets are sealed at rest; without a sealer, with this process's key
+        self.sealer = sealer if sealer is not None else _PROCESS_SEALER
         self._listeners: list[Listener] = []
         self._dispatcher: WebhookDispatcher | None = None
 
@@ -158,7 +165,7 @@ class SqlRegistry:
         rules.require_admin(actor, "add webhooks")
         parse_url(request.url)
         events = sql_webhooks.check_events(request.events)
-        secret = check_secret(request.secret)
+        secret = self.sealer.seal(check_secret(request.secret))  # never stored in clear
         self.egress.check(request.url)  # resolves the host: outside the transaction
         return self._tx.write(
             lambda conn: sql_webhooks.add(
@@ -183,7 +190,8 @@ class SqlRegistry:
 
     # --- for the dispatcher (heron.registry.webhooks.DeliveryLog) ----------
     def webhook_targets(self, model: str, event: str) -> list[WebhookTarget]:
-        return self._tx.read(lambda conn: sql_webhooks.targets(conn, model, event))
+        found = self._tx.read(lambda conn: sql_webhooks.targets(conn, model, event))
+        return [dataclasses.replace(t, secret=self.sealer.open(t.secret)) for t in found]
 
     def record_delivery(self, attempt: Delivery) -> None:
         self._tx.write(lambda conn: sql_webhooks.record(conn, attempt))
