@@ -66,6 +66,13 @@ def _log_level(text: str) -> str:
 DISTRIBUTED_MODES = ("shared", "per_rank", "off")
 
 
+def _launcher_count(text: str) -> int | None:
+    """A launcher's number (RANK...): not Heron's variable, so one that is not a whole
+    number >= 0 is ignored (None) rather than failing every Heron command."""
+    stripped = text.strip()
+    return int(stripped) if stripped.isdigit() else None
+
+
 def _distributed(text: str) -> str:
     lowered = text.strip().lower().replace("-", "_")
     if lowered not in DISTRIBUTED_MODES:
@@ -247,6 +254,14 @@ class Settings:
         "tokens (mode 0600).",
         Path("~/.config/heron"),
     )
+    secret_key: str | None = _setting(
+        "HERON_SECRET_KEY",
+        str,
+        "Key that encrypts secrets at rest (webhook signing secrets): any long random "
+        "string, the same on every server of one database. Unset: a key generated in "
+        "HERON_CONFIG_DIR/server-secret.key (mode 0600).",
+        None,
+    )
     admin_user: str | None = _setting(
         "HERON_ADMIN_USER",
         str,
@@ -343,16 +358,28 @@ class Settings:
         None,
     )
     rank: int | None = _setting(
-        "RANK", _count, "Global rank of this process (torchrun, accelerate, DeepSpeed...).", None
+        "RANK",
+        _launcher_count,
+        "Global rank of this process (torchrun, accelerate, DeepSpeed...).",
+        None,
     )
     local_rank: int | None = _setting(
-        "LOCAL_RANK", _count, "Rank of this process on its node (set by the launcher).", None
+        "LOCAL_RANK",
+        _launcher_count,
+        "Rank of this process on its node (set by the launcher).",
+        None,
     )
     world_size: int | None = _setting(
-        "WORLD_SIZE", _count, "Processes in the distributed job (set by the launcher).", None
+        "WORLD_SIZE",
+        _launcher_count,
+        "Processes in the distributed job (set by the launcher).",
+        None,
     )
     local_world_size: int | None = _setting(
-        "LOCAL_WORLD_SIZE", _count, "Processes of the job on this node (torchrun).", None
+        "LOCAL_WORLD_SIZE",
+        _launcher_count,
+        "Processes of the job on this node (torchrun).",
+        None,
     )
     launcher_run_id: str | None = _setting(
         "TORCHELASTIC_RUN_ID",
@@ -363,7 +390,7 @@ class Settings:
     )
     launcher_restart: int | None = _setting(
         "TORCHELASTIC_RESTART_COUNT",
-        _count,
+        _launcher_count,
         "How often torchrun restarted the job's workers: a restart is a new run.",
         None,
     )
