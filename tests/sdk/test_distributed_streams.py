@@ -76,6 +76,7 @@ def test_a_job_is_detected_from_the_launchers_variables() -> None:
     assert dist.detect(_settings()) is None
     assert dist.detect(_settings(RANK="0", WORLD_SIZE="1")) is None  # a job of one
     assert dist.detect(_settings(RANK="1", WORLD_SIZE="2", HERON_DISTRIBUTED="off")) is None
+    assert dist.detect(_settings(RANK="one", WORLD_SIZE="2")) is None  # not ours: ignored
     job = dist.detect(_settings(RANK="1", WORLD_SIZE="2", TORCHELASTIC_RUN_ID="abc"))
     assert job is not None and job.joins and job.source == "TORCHELASTIC_RUN_ID"
     lightning = dist.detect(_settings(LOCAL_RANK="1", WORLD_SIZE="2", SLURM_JOB_ID="42"))
