@@ -300,3 +300,32 @@ def test_errors_have_mlflows_shape(tracking_uri: str) -> None:
         f"{tracking_uri}/ajax-api/2.0/mlflow/experiments/get", params={"experiment_id": "0"}
     )
     assert ajax.json()["experiment"]["name"] == "Default"
+
+
+def test_heron_import_reads_an_mlflow_server(tracking_uri: str, tmp_path: Path) -> None:
+    """``heron import mlflow --tracking-uri http://...``: here the server is Heron's own
+    MLflow API, read with MLflow's client like any MLflow server."""
+    from heron.connect import connect
+    from heron.importers.mlflow import import_mlflow
+    from heron.service import Tracking
+
+    client = MlflowClient(tracking_uri)
+    experiment = client.create_experiment("to-import")
+    run = client.create_run(experiment, run_name="source", tags={"team": "x"})
+    now = int(time.time() * 1000)
+    client.log_batch(run.info.run_id, [Metric("m", float(i), now + i, i) for i in range(300)])
+    client.log_param(run.info.run_id, "p", "1")
+    client.set_terminated(run.info.run_id)
+    with connect(tmp_path / "copy", create=True) as conn:
+        report = import_mlflow(
+            Tracking(conn.store, conn.blobs), tracking_uri, registry=conn.registry
+        )
+        assert not report.failed, report.failed
+        copied = conn.store.get_run(run.info.run_id)
+        assert copied.project == "to-import" and copied.name == "source"
+        assert copied.config == {"p": "1"} and "team=x" in copied.tags
+        assert list(conn.store.history(copied.id)["m"].steps) == list(range(300))
+        again = import_mlflow(
+            Tracking(conn.store, conn.blobs), tracking_uri, registry=conn.registry
+        )
+        assert again.runs_imported == 0 and again.points == 0 and again.versions == 0
