@@ -24,6 +24,7 @@ from __future__ import annotations
 import heapq
 import importlib
 import itertools
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -57,6 +58,9 @@ from heron.store.base import (
     RunInfo,
     Series,
 )
+from heron.store.sql import SqlStore
+
+log = logging.getLogger("heron.api")
 
 if TYPE_CHECKING:
     import httpx
@@ -105,7 +109,13 @@ class Api:
         self._artifacts = self._conn.blobs
         self._tracking = Tracking(self._store, self._artifacts)
         self.recovered = SyncReport()
-        if self._folder is not None and recover:
+        if self._folder is not None and recover and self.read_only:
+            log.warning(
+                "heron: the store at %s is read-only: it is read as it is, and dead runs' "
+                "spools are not shipped (run `heron sync` where it is writable)",
+                self.root,
+            )
+        elif self._folder is not None and recover:
             try:
                 self.recovered = self.sync()
             except BaseException:
@@ -129,6 +139,12 @@ class Api:
 
     def __repr__(self) -> str:
         return f"heron.Api({str(self.root)!r})"
+
+    @property
+    def read_only(self) -> bool:
+        """True when the store is a SQLite file opened read-only (a read-only mount):
+        every read works; writes (deleting runs, sync) raise StoreError."""
+        return isinstance(self._store, SqlStore) and self._store.read_only
 
     @property
     def remote(self) -> bool:

@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from heron.errors import StoreError
+
 # A live writer holds an exclusive flock on this file in its run's spool folder; the
 # lock dies with the process, so whoever can take it knows the writer is gone.
 SPOOL_LOCK = "lock"
@@ -51,8 +53,18 @@ class LocalDir:
         return self.db_path.exists()
 
     def create(self) -> LocalDir:
+        """Make the folders (StoreError in one line when that is impossible: a file in
+        the way, a read-only disk, no permission)."""
         for folder in (self.root, self.blobs, self.spool, self.cache):
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+                raise StoreError(
+                    f"cannot use {self.root} as a Heron store folder: cannot create {folder} "
+                    f"({why or exc}). Set HERON_DIR (or --dir, or dir= in heron.init) to a "
+                    "writable folder"
+                ) from None
         return self
 
     def writer_alive(self, run_id: str) -> bool:

@@ -85,10 +85,30 @@ def make_engine(url: URL) -> Engine:
     return engine
 
 
+def read_only_file(path: Path) -> bool:
+    """True for an existing database file that this process cannot write (or whose
+    folder it cannot write: SQLite needs its -wal and -shm files there)."""
+    return path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def is_read_only(engine: Engine) -> bool:
+    """True for an engine :func:`make_engine` opened read-only (``mode=ro``)."""
+    return engine.url.get_backend_name() == "sqlite" and engine.url.query.get("mode") == "ro"
+
+
 def _sqlite_engine(url: URL) -> Engine:
     assert url.database is not None
+    path = Path(url.database)
+    read_only = read_only_file(path)
+    if read_only:
+        # A read-only mount or folder: open the file as immutable (no -wal/-shm files,
+        # no locks; nobody can write it meanwhile), so the store can still be read.
+        url = url.set(database=f"file:{path}").update_query_dict(
+            {"mode": "ro", "immutable": "1", "uri": "true"}
+        )
     try:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the folder of the store {url.database}: {exc}") from None
     engine = create_engine(
@@ -105,8 +125,9 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            if not read_only:  # a read-only file keeps the journal mode it has
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()

@@ -52,7 +52,7 @@ from heron.store.base import (
     Series,
 )
 from heron.store.console import read as read_console
-from heron.store.engine import Transactor, parse_url, safe_url, upsert
+from heron.store.engine import Transactor, is_read_only, parse_url, safe_url, upsert
 from heron.store.migrate import ensure_schema
 
 _r = s.runs.c
@@ -85,6 +85,12 @@ class SqlStore:
 
     def __repr__(self) -> str:
         return f"SqlStore({safe_url(parse_url(self.url))!r})"
+
+    @property
+    def read_only(self) -> bool:
+        """True for a SQLite file opened read-only (a read-only mount or folder):
+        reads work, writes raise StoreError."""
+        return is_read_only(self._engine)
 
     def __enter__(self) -> SqlStore:
         return self
@@ -165,9 +171,7 @@ class SqlStore:
                 # Everything keyed by run id cascades; artifact versions stay (others use them).
                 result = conn.execute(delete(s.runs).where(_r.id.in_(part)))
                 # Tombstones: a writer still logging (a forced delete) is refused.
-                conn.execute(
-                    delete(s.deleted_runs).where(s.deleted_runs.c.run_id.in_(part))
-                )
+                conn.execute(delete(s.deleted_runs).where(s.deleted_runs.c.run_id.in_(part)))
                 conn.execute(
                     insert(s.deleted_runs),
                     [{"run_id": run_id, "deleted_at": time.time()} for run_id in part],
