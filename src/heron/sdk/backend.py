@@ -189,12 +189,8 @@ def _recover_run(backend: Backend, run_id: str) -> RunInfo:
 
 
 def _warn_failed(backend: Backend) -> None:
-    from heron.sdk.distributed import recover_rank_spools  # it builds on this module
-
     for failure in recover_all(backend.folder.spool, backend).failed:
         log.warning("heron: %s", failure.reason)
-    for reason in recover_rank_spools(backend):  # what dead ranks of a shared run left
-        log.warning("heron: %s", reason)
 
 
 class LocalBackend:

@@ -32,6 +32,7 @@ shipped by the next ``heron.init`` that finds it (``recover_rank_spools``).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,8 @@ from heron.sdk.spool import SpoolWriter
 from heron.settings import DISTRIBUTED_MODES, Settings
 from heron.store.base import Batch, FileEntry, IngestResult, RunInfo, RunSpec
 from heron.store.events import Event
+
+log = logging.getLogger("heron.recovery")
 
 HANDOFF_ENV = "HERON_JOB_RUN"  # rank 0 -> the rank processes it starts (Settings.job_handoff)
 HANDOFF_KEY = "handoff:"
@@ -341,6 +344,26 @@ def rank_spool_roots(folder: LocalDir) -> list[tuple[Path, int]]:
         return []
     found = [(path, path.name) for path in sorted(root.iterdir()) if path.is_dir()]
     return [(path, int(name)) for path, name in found if name.isdigit() and int(name) > 0]
+
+
+def recover_ranks(backend: Backend) -> None:
+    """At ``init``, beside ``backend.recover_dead()``: ship what dead ranks left (a
+    server's in the background, as the backend does its own, and not when offline)."""
+    if backend.spool_target is None:
+        for reason in recover_rank_spools(backend):
+            log.warning("heron: %s", reason)
+    elif backend.online:
+        threading.Thread(
+            target=_recover_ranks_quietly, args=(backend,), daemon=True, name="heron-recover-ranks"
+        ).start()
+
+
+def _recover_ranks_quietly(backend: Backend) -> None:
+    try:
+        for reason in recover_rank_spools(backend):
+            log.warning("heron: %s", reason)
+    except Exception as exc:  # the server is away: the next init or `heron sync` tries again
+        log.info("heron: recovery of dead ranks' spools deferred: %s", exc)
 
 
 def recover_rank_spools(backend: Backend) -> list[str]:

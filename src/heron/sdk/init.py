@@ -109,6 +109,7 @@ def init(
     backend = open_backend(settings)
     try:
         backend.recover_dead()
+        dist.recover_ranks(backend)  # what dead ranks of distributed runs left
         if job is not None and job.joins:
             backend = dist.RankBackend(backend, job.rank)
             run, spec = _join(backend, settings, start, resume), None
