@@ -34,13 +34,15 @@ parameters:
   optimizer: {values: [sgd, adam]}
   momentum: {min: 0.0, max: 0.99, if: {optimizer: sgd}}
   batch: 32
+  width: {min: 16, max: 512, q: 16}
 early_terminate: {type: hyperband, min_iter: 1, max_iter: 27, eta: 3}
 command: [python, train.py, "--lr={lr}"]
 """
     )
     s = load_spec(path)
     assert s.name == "lr-search" and s.method == "bayes" and s.goal == "maximize"
-    lr, layers, _opt, momentum, batch = s.parameters
+    lr, layers, _opt, momentum, batch, width = s.parameters
+    assert (width.distribution, width.low, width.high, width.q) == ("int_uniform", 16, 512, 16)
     assert (lr.distribution, lr.low, lr.high) == ("log_uniform_values", 0.0001, 0.1)
     assert layers.distribution == "categorical" and layers.values == (1, 2, 3)
     assert momentum.when == (("optimizer", ("sgd",)),)

@@ -119,6 +119,8 @@ class Parameter:
             out["values"] = list(self.values)
         else:
             out["min"], out["max"] = self.low, self.high
+            if self.distribution.startswith("int_"):  # whole numbers stay whole
+                out["min"], out["max"] = int(self.low or 0), int(self.high or 0)
             if self.q is not None:
                 out["q"] = self.q
         if self.when:
