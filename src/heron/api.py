@@ -230,10 +230,17 @@ class Api:
         is called after each shipped batch and each spool."""
         if self._folder is None:
             return SyncReport()  # a server ships and reaps on its own
+        from heron.alerts import open_alerts
+
         store, blobs = self._conn.maintenance()
-        local = LocalBackend(self._folder, store, blobs, online=False)
-        report = sync_spools(self._folder, local, self._settings, progress=progress)
-        reaped = self._tracking.reap_stale(self._settings.crash_after, self._folder.writer_alive)
+        alerts = open_alerts(store, self._settings) if isinstance(store, SqlStore) else None
+        local = LocalBackend(self._folder, store, blobs, online=False, alerts=alerts)
+        try:  # through the backend's service: what is shipped and reaped raises its alerts
+            report = sync_spools(self._folder, local, self._settings, progress=progress)
+            alive = self._folder.writer_alive
+            reaped = local.tracking.reap_stale(self._settings.crash_after, alive)
+        finally:
+            local.close()  # its alert deliveries finish first
         return SyncReport(report.shipped, tuple(reaped), report.unreachable, report.failed)
 
     def orphaned_blobs(self, grace_seconds: float = DEFAULT_GC_GRACE) -> list[BlobInfo]:
