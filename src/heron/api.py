@@ -284,6 +284,11 @@ class ApiRun:
         return self.info.state
 
     @property
+    def created_by(self) -> str | None:
+        """The server account that created the run (None on a local store)."""
+        return self.info.created_by
+
+    @property
     def group(self) -> str | None:
         return self.info.group
 

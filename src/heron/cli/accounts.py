@@ -22,7 +22,7 @@ from heron.remote.http import HttpClient
 
 def _book() -> AccountBook:
     state = cli_state()
-    conn = connect(state.dir, settings=state.settings)
+    conn = connect(state.dir, settings=state.settings, create=True)  # a first admin, first
     click.get_current_context().call_on_close(conn.close)
     return conn.accounts()
 
