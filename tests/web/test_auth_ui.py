@@ -127,6 +127,19 @@ def test_sign_in_create_a_token_and_sign_out(auth_page: Any, auth_server: LiveSe
     # site admins see the users and the audit log
     page.goto("/admin/users")
     expect(page.locator(f'tr[data-user="{VIEWER}"]')).to_be_visible()
+    # a service account for CI: no password, a token issued by the admin
+    form = page.get_by_role("form", name="New user")
+    form.get_by_label("User name").fill("ci-bot")
+    form.get_by_label("service account").check()
+    form.get_by_role("button", name="Create user").click()
+    bot = page.locator('tr[data-user="ci-bot"]')
+    expect(bot).to_contain_text("service")
+    bot.get_by_role("button", name="Issue token").click()
+    bot_secret = page.get_by_test_id("token-secret").inner_text().strip()
+    who = httpx.get(
+        f"{server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {bot_secret}"}
+    )
+    assert who.json()["name"] == "ci-bot"
     page.goto("/admin/audit?action=token.revoke")
     expect(page.locator('table.audit-table tr[data-action="token.revoke"]')).to_have_count(1)
 

@@ -5,6 +5,7 @@ import { Empty, ErrorBox, Loading } from "../../components/States";
 import { fmtAgo, fmtDate } from "../../lib/format";
 import type { IssuedToken, Token } from "./api";
 import { useIssueToken, useRevokeToken, useTokens } from "./queries";
+import { Secret } from "./Secret";
 import "./auth.css";
 
 const MAX_DAYS = 3650; // the server's limit (heron.accounts.base.MAX_TOKEN_DAYS)
@@ -38,30 +39,6 @@ export default function TokensPage() {
         <TokenTable tokens={tokens.data} />
       )}
     </section>
-  );
-}
-
-function Secret({ issued, onDone }: { issued: IssuedToken; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  const copy = () =>
-    void navigator.clipboard
-      .writeText(issued.secret)
-      .then(() => setCopied(true))
-      .catch(() => setCopied(false));
-  return (
-    <div className="notice secret" role="status" data-testid="new-token">
-      <strong>Token “{issued.token.name}” created.</strong>{" "}
-      <span className="warn-text">Copy it now: it is not shown again (only its hash is kept).</span>
-      <div className="row">
-        <code className="secret-value" data-testid="token-secret">
-          {issued.secret}
-        </code>
-        <button onClick={copy}>{copied ? "Copied" : "Copy"}</button>
-        <button className="ghost" onClick={onDone}>
-          Done
-        </button>
-      </div>
-    </div>
   );
 }
 

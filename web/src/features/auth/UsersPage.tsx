@@ -4,8 +4,9 @@
 import { useState, type FormEvent } from "react";
 import { Empty, ErrorBox, Loading } from "../../components/States";
 import { fmtDate } from "../../lib/format";
-import type { User } from "./api";
-import { useCreateUser, useMe, useUpdateUser, useUsers } from "./queries";
+import type { IssuedToken, User } from "./api";
+import { useCreateUser, useIssueToken, useMe, useUpdateUser, useUsers } from "./queries";
+import { Secret } from "./Secret";
 import "./auth.css";
 
 export default function UsersPage() {
@@ -101,6 +102,8 @@ function NewUserForm() {
 
 function UserTable({ users, self }: { users: User[]; self: string }) {
   const update = useUpdateUser();
+  const issue = useIssueToken(); // a service account's token: it has no password to sign in with
+  const [issued, setIssued] = useState<IssuedToken | null>(null);
   const [resetting, setResetting] = useState<string | null>(null);
   const [password, setPassword] = useState("");
   const reset = (e: FormEvent, name: string) => {
@@ -110,6 +113,8 @@ function UserTable({ users, self }: { users: User[]; self: string }) {
   return (
     <div className="wide">
       {update.error && <ErrorBox error={update.error} />}
+      {issue.error && <ErrorBox error={issue.error} />}
+      {issued && <Secret issued={issued} onDone={() => setIssued(null)} />}
       <table className="grid" data-count={users.length}>
         <thead>
           <tr>
@@ -149,6 +154,20 @@ function UserTable({ users, self }: { users: User[]; self: string }) {
                 >
                   {u.disabled ? "Enable" : "Disable"}
                 </button>
+                {u.kind === "service" && (
+                  <button
+                    disabled={issue.isPending || u.disabled}
+                    title="A token for this account (no expiry); its secret is shown once"
+                    onClick={() =>
+                      issue.mutate(
+                        { user: u.name, name: `${u.name} token`, expires_in_days: null },
+                        { onSuccess: setIssued },
+                      )
+                    }
+                  >
+                    Issue token
+                  </button>
+                )}
                 {u.kind !== "service" &&
                   (resetting === u.name ? (
                     <form className="row" onSubmit={(e) => reset(e, u.name)}>
