@@ -144,6 +144,7 @@ def test_heron_ui_serves_the_local_folder(tmp_path: Path) -> None:
                 "--port",
                 str(port),
                 "--no-browser",
+                "--create",  # a new folder: an empty store
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

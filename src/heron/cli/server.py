@@ -13,7 +13,7 @@ import click
 
 from heron.cli.context import cli_state
 from heron.connect import locate
-from heron.errors import InvalidInput
+from heron.errors import InvalidInput, NotFound
 from heron.settings import LOG_LEVELS, Settings
 
 
@@ -189,11 +189,12 @@ def _check_admin(settings: Settings) -> None:
     help="Default: $HERON_SERVER_PORT, else 5310.",
 )
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
-def ui(dir_: str | None, port: int | None, no_browser: bool) -> None:
+@click.option("--create", is_flag=True, help="Create an empty store if there is none.")
+def ui(dir_: str | None, port: int | None, no_browser: bool, create: bool) -> None:
     """Open the web UI on the local store (this machine only: 127.0.0.1).
 
     Training scripts may keep writing the store meanwhile; new runs and points show
-    up live.
+    up live. A folder without a store is an error unless --create.
     """
     from heron.server.runner import serve
 
@@ -202,6 +203,12 @@ def ui(dir_: str | None, port: int | None, no_browser: bool) -> None:
     location = locate(target, state.settings)
     if location.folder is None:
         raise InvalidInput(f"heron ui serves a local folder, not {target!r}; use heron server")
+    if not create and not location.folder.exists() and not location.folder.spool.is_dir():
+        raise NotFound(
+            f"no Heron store at {location.folder.root}: log a run there with heron.init() "
+            "first, point at another folder (--dir, HERON_DIR), or pass --create to start "
+            "with an empty one"
+        )
     settings = _with(
         state.settings, store=str(location.folder.root), server_host="127.0.0.1", server_port=port
     )

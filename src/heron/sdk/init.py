@@ -171,6 +171,8 @@ class _Start:
         project = check_name(project or settings.project or DEFAULT_PROJECT, "project")
         if name is not None and not (isinstance(name, str) and name):
             raise InvalidInput(f"run name must be a non-empty string, got {name!r}")
+        if isinstance(tags, str):  # one tag, not one per character
+            tags = (tags,)
         clean_tags = tuple(dict.fromkeys(check_tag(t) for t in tags))
         start = cls(
             project, name, group, clean_tags, _config_dict(config), notes, _resume_key(project)
