@@ -24,6 +24,9 @@ def write_logs(logdir: Path) -> None:
         writer.add_scalar("val/acc", 0.5, 10)
         writer.add_text("notes", "hello **tb**", 0)
         writer.add_histogram("weights", np.arange(10.0), 0)
+        writer.add_histogram("weights", np.arange(20.0), 1)
+        writer.add_image("sample", np.ones((3, 4, 6), dtype=np.float32), 2)
+        writer.add_audio("sound", np.zeros(800, dtype=np.float32), 0, sample_rate=8000)
         writer.add_hparams({"lr": 0.1, "opt": "adam"}, {"hp/acc": 0.9}, run_name="hp")
     import tensorboardX
 
@@ -72,7 +75,12 @@ def test_every_point_hparams_and_text(
     assert text.path == "tensorboard/text/notes/text_summary.md"
     with heron.blobs.open(text.digest) as stream:
         assert b"hello **tb**" in stream.read()
-    assert any("histograms 'weights'" in line for line in report.skipped), report.skipped
+    media = {m.key: m for m in heron.store.media_keys(runs["run-a"].id)}
+    assert media["weights"].kind == "histogram" and media["weights"].count == 2
+    assert media["sample"].kind == "image" and media["sample"].first_step == 2
+    [hist] = [m for m in heron.store.media(runs["run-a"].id, "weights") if m.step == 1]
+    assert sum(hist.meta["counts"]) == 20 and report.media == 3
+    assert any("audio 'sound'" in line for line in report.skipped), report.skipped
     again = import_tensorboard(tracking, logdir, project="tb")
     assert again.runs_imported == 0 and again.runs_skipped == 3 and again.points == 0
     assert heron.store.history(runs["run-a"].id)["train/loss"].steps.shape == (3000,)
@@ -106,6 +114,6 @@ def test_the_command(logdir: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = CliRunner().invoke(cli, ["--dir", str(store), "import", "tensorboard", str(logdir)])
     assert result.exit_code == 0, result.output
-    assert "imported 3 run(s), 3,004 point(s)" in result.output
+    assert "imported 3 run(s), 3,004 point(s), 1 file(s), 3 media" in result.output
     result = CliRunner().invoke(cli, ["--dir", str(store), "import", "tensorboard", str(logdir)])
-    assert "imported 0 run(s), 0 point(s), 0 file(s); 3 run(s) already imported" in result.output
+    assert "0 point(s), 0 file(s), 0 media; 3 run(s) already imported" in result.output

@@ -74,7 +74,8 @@ def _run(work: Callable[[Tracking, connecting.Connection, ImportProgress], Impor
 def _print(report: ImportReport) -> None:
     click.echo(
         f"imported {report.runs_imported} run(s), {report.points:,} point(s), "
-        f"{report.files} file(s); {report.runs_skipped} run(s) already imported"
+        f"{report.files} file(s), {report.media} media; "
+        f"{report.runs_skipped} run(s) already imported"
         + (
             f"; {report.models} model(s), {report.versions} version(s)"
             if report.models or report.versions

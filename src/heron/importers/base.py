@@ -18,6 +18,8 @@ A source that grew since it was imported (a log still being written) is not topp
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,7 @@ class ImportReport:
     runs_skipped: int = 0  # imported before (complete): nothing added
     points: int = 0
     files: int = 0
+    media: int = 0  # images, histograms... (heron.media)
     models: int = 0
     versions: int = 0
     skipped: list[str] = field(default_factory=list)
@@ -112,6 +115,7 @@ class RunWriter:
         self.applied_seq = -1
         self.points = 0
         self.files = 0
+        self.media = 0
 
     def done_before(self) -> bool:
         """True when the run was imported completely before; else create it (idempotent)
@@ -154,9 +158,36 @@ class RunWriter:
             "file": {"path": entry.path, "digest": entry.digest, "size": entry.size},
         }
 
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data`` as a blob; its digest."""
+        with tempfile.NamedTemporaryFile(prefix="heron-import-", delete=False) as out:
+            out.write(data)
+        try:
+            return self.tracking.blobs.put_file(Path(out.name)).digest
+        finally:
+            os.unlink(out.name)
+
+    def media_event(self, key: str, step: int, when: float, media: Any) -> Event:
+        """A ``heron.media`` item as its event, its blobs stored first."""
+        encoded = media.encode()
+        digest = None if encoded.blob is None else self.put_bytes(encoded.blob)
+        self.media += 1
+        return {
+            "type": "media",
+            "key": key,
+            "step": step,
+            "kind": encoded.kind,
+            "digest": digest,
+            "size": 0 if encoded.blob is None else len(encoded.blob),
+            "refs": [self.put_bytes(ref) for ref in encoded.refs],
+            "meta": encoded.meta,
+            "time": when,
+        }
+
     def finish(self, events: Sequence[Event] = ()) -> None:
         """The last batch: the run's end (and what goes with it), stamped DONE_SEQ."""
         self.tracking.ingest(Batch(self.spec.id, DONE_SEQ, {}, list(events)))
         self.report.runs_imported += 1
         self.report.points += self.points
         self.report.files += self.files
+        self.report.media += self.media

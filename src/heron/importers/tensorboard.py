@@ -6,9 +6,9 @@ One run per run directory (a folder holding ``*tfevents*`` files), named by its 
 under LOGDIR, with a deterministic id from that path. Scalars (``add_scalar``, TF2
 ``tf.summary.scalar``) become metrics with every step and wall time; hparams (the
 hparams plugin's session start) the config; text summaries one markdown file per tag
-(``tensorboard/text/<tag>.md``, each step a section). Images, histograms, audio,
-graphs and other plugins' data are not imported (Heron has no rich media yet): the
-report lists each skipped tag with its point count.
+(``tensorboard/text/<tag>.md``, each step a section); histograms and images (the first
+of each summary; Pillow decodes the PNG) Heron media at their step. Audio, graphs, PR
+curves and other plugins' data are not imported: the report lists each skipped tag.
 Idempotent and resumable: see :mod:`heron.importers.base`.
 """
 
@@ -26,8 +26,9 @@ from heron.service import Tracking
 from heron.store.base import Event, RunSpec
 
 _EVENTS_GLOB = "*tfevents*"
-_READ_PLUGINS = ("scalars", "text", "hparams")
-_WHY = "Heron has no rich media (images, histograms, audio...) yet"
+_READ_PLUGINS = ("scalars", "text", "hparams", "images", "histograms")
+_WHY = "Heron imports scalars, hparams, text, images and histograms only"
+_MEDIA_PER_BATCH = 200
 
 
 def run_dirs(logdir: Path) -> list[Path]:
@@ -118,6 +119,14 @@ def _import_dir(
             path = Path(scratch) / "text.md"
             path.write_text(text, encoding="utf-8")
             files.append(writer.file_event(path, f"tensorboard/text/{_clean_path(tag)}.md"))
+    media: list[Event] = []
+    for tag, step, when, item in _media(acc, tags):
+        media.append(writer.media_event(_clean_key(tag), step, when, item))
+        if len(media) == _MEDIA_PER_BATCH:
+            writer.send(media)
+            media = []
+    if media:
+        writer.send(media)
     for tag in _other_tensor_tags(acc, tags):
         report.skipped.append(f"{name}: {_plugin(acc, tag)} {tag!r} (not imported: {_WHY})")
     if tags.get("graph"):
@@ -171,11 +180,63 @@ def _texts(acc: Any, tags: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _other_tensor_tags(acc: Any, tags: dict[str, Any]) -> list[str]:
-    return [
-        t
-        for t in sorted(tags.get("tensors", []))
-        if _plugin(acc, t) not in ("scalars", "text", "hparams")
-    ]
+    return [t for t in sorted(tags.get("tensors", [])) if _plugin(acc, t) not in _READ_PLUGINS]
+
+
+def _media(acc: Any, tags: dict[str, Any]) -> Iterator[tuple[str, int, float, Any]]:
+    """(tag, step, wall time, heron media) of every image and histogram summary."""
+    from tensorboard.util import tensor_util
+
+    for tag in sorted(tags.get("tensors", [])):
+        plugin = _plugin(acc, tag)
+        if plugin not in ("images", "histograms"):
+            continue
+        for e in acc.Tensors(tag):
+            array = tensor_util.make_ndarray(e.tensor_proto)
+            item = _histogram(array) if plugin == "histograms" else _image(array)
+            if item is not None:
+                yield tag, int(e.step), float(e.wall_time), item
+
+
+def _histogram(array: Any) -> Any:
+    """The histograms plugin's ``[left, right, count]`` rows as a Heron histogram
+    (adjacent buckets merged down to Heron's bin limit)."""
+    import numpy as np
+
+    from heron.media import Histogram
+    from heron.media.limits import MAX_BINS
+
+    rows = np.asarray(array, np.float64).reshape(-1, 3)
+    if rows.shape[0] == 0:
+        return Histogram(counts=[0.0], edges=[0.0, 1.0])
+    edges = np.concatenate([rows[:1, 0], rows[:, 1]])
+    counts = rows[:, 2]
+    for i in range(1, edges.size):
+        if not edges[i] > edges[i - 1]:
+            edges[i] = np.nextafter(edges[i - 1], np.inf)
+    group = -(-counts.size // MAX_BINS)
+    if group > 1:
+        starts = np.arange(0, counts.size, group)
+        counts = np.add.reduceat(counts, starts)
+        edges = np.concatenate([edges[starts], [edges[-1]]])
+    return Histogram(counts=counts, edges=edges)
+
+
+def _image(array: Any) -> Any:
+    """The images plugin's ``[width, height, png, ...]``: its first image (decoding the
+    PNG needs Pillow; without it, None)."""
+    if len(array) < 3:
+        return None
+    try:
+        from PIL import Image as PILImage
+    except ImportError:
+        return None
+    import io
+
+    from heron.media import Image
+
+    with PILImage.open(io.BytesIO(bytes(array[2]))) as decoded:
+        return Image(decoded.convert("RGBA" if decoded.mode in ("RGBA", "LA", "P") else "RGB"))
 
 
 def _hparams(acc: Any, tags: dict[str, Any]) -> dict[str, Any]:
