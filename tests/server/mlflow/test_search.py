@@ -14,7 +14,7 @@ from heron.server.mlflow.search import translate_filter, translate_order_by
     [
         ("metrics.acc > 0.9", "metrics.`acc` > 0.9"),
         ("metrics.`val acc` <= 1", "metrics.`val acc` <= 1.0"),
-        ('params."opt.lr" = \'0.1\'', 'config.`opt.lr` = "0.1"'),
+        ("params.\"opt.lr\" = '0.1'", 'config.`opt.lr` = "0.1"'),
         ("params.opt LIKE 'ad%_'", 'config.`opt` like "ad*?"'),
         ("params.x IN ('a', 'b')", 'config.`x` in ("a", "b")'),
         ("params.x NOT IN ('a')", 'config.`x` not in ("a")'),
