@@ -73,6 +73,9 @@ def test_a_training_loop_on_a_disk_that_fills_and_frees_finishes_and_records_the
     assert run.flush(timeout=60)
 
     filler = fill(small_disk)
+    model = small_disk.parent / "model.bin"  # beside the disk: only the store is full
+    model.write_bytes(b"weights" * 1000)
+    assert run.log_artifact(model, name="model") == "model:latest"  # not stored, no raise
     logged = 1000
     full_steps = range(1000, 200_000)  # well past one segment in memory (< 2 MiB here)
     for step in full_steps:
@@ -93,6 +96,8 @@ def test_a_training_loop_on_a_disk_that_fills_and_frees_finishes_and_records_the
         stored = api.run(run.id)
         steps = stored.history(["loss"], as_numpy=True)["step"].tolist()
         dropped = stored.system["heron"]["dropped"]
+        not_stored = stored.system["heron"]["artifacts_not_stored"]
+        assert stored.artifacts() == []
         lines = [line.text for line in stored.console_lines()]
         assert stored.state == "finished"
     assert steps[:1000] == list(range(1000))  # before the disk filled
@@ -101,6 +106,7 @@ def test_a_training_loop_on_a_disk_that_fills_and_frees_finishes_and_records_the
     assert kept and kept == list(range(1000, 1000 + len(kept)))  # what waited in memory
     assert dropped["points"] == logged - len(steps) > 0  # the gap, counted exactly
     assert dropped["events"] == 1  # the system record logged while full
+    assert not_stored == [str(model)]
     assert dropped["reason"] == "disk full (No space left on device)"
     assert lines == [
         f"heron: {dropped['points']:,} points and 1 other records dropped: "

@@ -8,6 +8,7 @@ record into the same spool, so the order of what a run did is kept.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -19,7 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from heron.artifacts.files import cache_folder
-from heron.errors import HeronError, InvalidInput, InvalidKey, InvalidValue
+from heron.errors import HeronError, InvalidInput, InvalidKey, InvalidValue, StoreError
 from heron.keys import (
     check_artifact_path,
     check_metric_pattern,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from heron.sdk.media_writer import MediaWriter
 
 _pack = SCALAR.pack_into
+log = logging.getLogger("heron.run")
 _now = time.time
 
 DEFAULT_FINISH_TIMEOUT = 120.0
@@ -94,6 +96,7 @@ class Run:
         self.state = "running"
         self._on_finish: list[Callable[[], None]] = []
         self._console: ConsoleCapture | None = None
+        self._lost_files: list[str] = []  # artifacts whose bytes the disk refused
         self._media: MediaWriter | None = None  # started by the first media value
         self.config = Config(dict(info.config), self.record)
         self.summary = Summary(self.record, self._fetch_summary)
@@ -316,7 +319,9 @@ class Run:
         self.record(event)
 
     # -- artifacts --------------------------------------------------------
-    def _put_files(self, path: str | Path, prefix: str) -> list[FileEntry]:
+    def _put_files(self, path: str | Path, prefix: str) -> list[FileEntry] | None:
+        """The files' entries once their bytes are stored; None when the blob store
+        refused them (a full or failing disk): noted in the run, training goes on."""
         from heron.artifacts.files import collect
 
         source = Path(path)
@@ -324,15 +329,35 @@ class Run:
             raise InvalidInput(f"no such file or folder: {source}")
         entries = []
         for rel, file in collect(source, prefix):
-            blob = self._backend.put_blob(file)
+            try:
+                blob = self._backend.put_blob(file)
+            except (StoreError, OSError) as exc:
+                self._not_stored(source, exc)
+                return None
             entries.append(FileEntry(rel, blob.digest, blob.size))
         return entries
+
+    def _not_stored(self, source: Path, exc: StoreError | OSError) -> None:
+        """An artifact whose bytes could not be stored: warned (once per run), and
+        listed in the run's ``system.heron.artifacts_not_stored``."""
+        reason = exc.message if isinstance(exc, HeronError) else (exc.strerror or str(exc))
+        self._lost_files.append(str(source))
+        (log.warning if len(self._lost_files) == 1 else log.info)(
+            "heron: %s was not stored in run %s (%s); training goes on and the run lists "
+            "it in system.heron.artifacts_not_stored. Free some space and log it again.",
+            source,
+            self.id,
+            reason,
+        )
+        self.record_system({"heron": {"artifacts_not_stored": list(self._lost_files)}})
 
     def save_file(self, path: str | Path, name: str | None = None) -> list[FileEntry]:
         """Store a file or folder among the run's own files (under ``name`` or its basename)."""
         source = Path(path)
         target = check_artifact_path(name or source.name)
         entries = self._put_files(source, target if source.is_dir() else "")
+        if entries is None:  # not stored (a full disk): noted in the run
+            return []
         if not source.is_dir():
             entries = [FileEntry(target, e.digest, e.size) for e in entries]
         for entry in entries:
@@ -377,6 +402,8 @@ class Run:
     ) -> str:
         source = Path(path)
         entries = self._put_files(source, "")
+        if entries is None:  # not stored (a full disk): noted in the run, no new version
+            return f"{name}:latest"
         event: ArtifactEvent = {
             "type": "artifact",
             "name": name,
