@@ -48,6 +48,7 @@ STATUS_OF_STATE = {
     "failed": "FAILED",
     "crashed": "FAILED",
     "killed": "KILLED",
+    "pruned": "KILLED",  # stopped early by a sweep's pruner (docs/sweeps.md)
 }
 STATE_OF_STATUS = {
     "RUNNING": "running",

@@ -50,7 +50,7 @@ _STATES = {
     "RUNNING": ("running",),
     "FINISHED": ("finished",),
     "FAILED": ("failed", "crashed"),
-    "KILLED": ("killed",),
+    "KILLED": ("killed", "pruned"),
     "SCHEDULED": (),
 }
 
