@@ -40,11 +40,14 @@ import _servers as s
 NAME = "server_ingest"
 TOOLS = [
     "heron-sqlite",
+    "heron-sqlite-auth",
     "heron-postgres",
     "heron-sqlite-glibc-arenas",
     "mlflow-batch",
     "mlflow-metric",
 ]
+#: A server with accounts on (the "-auth" variant): the clients send a site admin's token.
+AUTH = {"HERON_AUTH": "on", "HERON_ADMIN_USER": "bench", "HERON_ADMIN_PASSWORD": "bench password 1"}
 #: The allocator setting the "-glibc-arenas" variant gives the server: glibc's default
 #: on this machine (8 arenas per core), which the server's own cap of 2 replaces.
 ARENAS = {"MALLOC_ARENA_MAX": str(8 * (c.machine_info()["usable_cores"] or 1))}
@@ -53,6 +56,7 @@ ROUNDS_FULL, ROUNDS_QUICK = 3, 1  # Heron: rounds on one server (memory after su
 #: points per client: (full, quick)
 POINTS = {
     "heron-sqlite": (500_000, 50_000),
+    "heron-sqlite-auth": (500_000, 50_000),
     "heron-postgres": (500_000, 50_000),
     "heron-sqlite-glibc-arenas": (500_000, 50_000),
     "mlflow-batch": (20_000, 2_000),
@@ -61,6 +65,7 @@ POINTS = {
 READY, GO = "@@READY@@", "go"
 PATHS = {
     "heron-sqlite": "heron server (SQLite) ← run.log per point + run.flush()",
+    "heron-sqlite-auth": "the same with accounts on: every batch carries a token",
     "heron-postgres": "heron server (PostgreSQL) ← run.log per point + run.flush()",
     "heron-sqlite-glibc-arenas": "the same on SQLite, server with glibc's default malloc arenas",
     "mlflow-batch": "mlflow server (SQLite) ← log_batch × 1,000",
@@ -82,6 +87,10 @@ def heron_client(cfg: c.JSON) -> c.JSON:
 
     n, i = int(cfg["n"]), int(cfg["client"])
     values = c.loss_curve(n, seed=i)
+    if cfg.get("token"):
+        import os
+
+        os.environ["HERON_TOKEN"] = cfg["token"]  # read by heron.init, as a user sets it
     run = heron.init(
         project="bench",
         url=cfg["url"],
@@ -217,11 +226,19 @@ class RssSampler:
 # --------------------------------------------------------------------------- parent
 
 
-def _stored_heron(url: str, run_id: str) -> int:
+def _stored_heron(url: str, run_id: str, token: str | None) -> int:
     import httpx
 
-    info = httpx.get(f"{url}/api/v1/runs/{run_id}", timeout=60).json()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    info = httpx.get(f"{url}/api/v1/runs/{run_id}", timeout=60, headers=headers).json()
     return int(info["metrics"].get("loss", {}).get("count", 0))
+
+
+def _token(url: str) -> str:
+    import httpx
+
+    body = {"name": AUTH["HERON_ADMIN_USER"], "password": AUTH["HERON_ADMIN_PASSWORD"]}
+    return str(httpx.post(f"{url}/api/v1/auth/token", json=body, timeout=60).json()["secret"])
 
 
 def measure_heron(
@@ -229,11 +246,12 @@ def measure_heron(
 ) -> c.JSON:
     done: list[c.JSON] = []
     with s.heron_server(store, workdir, env=env) as server:
+        token = _token(server.url) if env.get("HERON_AUTH") == "on" else None
         time.sleep(1.0)  # let start-up allocations settle
         rss_before = server.rss()
         for r in range(rounds):
             cfgs = [
-                {"url": server.url, "n": n, "client": i,
+                {"url": server.url, "n": n, "client": i, "token": token,
                  "data_dir": str(workdir / "data" / f"round{r}-client{i}")}
                 for i in range(clients)
             ]  # fmt: skip
@@ -242,7 +260,7 @@ def measure_heron(
             if not got["ok"]:
                 return {**got, "server_log": server.log_tail()}
             time.sleep(1.0)
-            stored = [_stored_heron(server.url, x["run_id"]) for x in got["clients"]]
+            stored = [_stored_heron(server.url, x["run_id"], token) for x in got["clients"]]
             done.append(
                 {
                     "wall_s": got["wall_s"],
@@ -348,6 +366,7 @@ def main() -> int:
                     workdir = ws.new(tool)
                     store = str(workdir / "data" / "store")
                     env = ARENAS if tool.endswith("-glibc-arenas") else {}
+                    env = AUTH if tool.endswith("-auth") else env
                     results[tool] = measure_heron(store, workdir, n, clients, rounds, env)
             except Exception as exc:  # a server that does not start, say: report, go on
                 results[tool] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:400]}
@@ -388,6 +407,17 @@ def main() -> int:
         if not r["stored_ok"]:
             report.notes.append(f"WARNING: {tool}: not every point was stored when timing ended.")
     report.raw = results
+    auth, plain = results.get("heron-sqlite-auth", {}), results.get("heron-sqlite", {})
+    if auth.get("ok") and plain.get("ok"):
+        ratio = auth["rate"] / plain["rate"]
+        report.targets.append(
+            c.Target(
+                "Heron server ingest with accounts on ÷ off (SQLite)",
+                "≥ 0.90 (auth costs under 10%)",
+                f"{ratio:.3f}",
+                ratio >= 0.90,
+            )
+        )
     for tool in ("heron-sqlite", "heron-postgres", "heron-sqlite-glibc-arenas"):
         r = results.get(tool, {})
         rate = r.get("rate") if r.get("ok") else None
