@@ -57,7 +57,8 @@ from heron.version import __version__
 API_PREFIX = "/api/v1"
 POLL_SECONDS = 1.0
 REAP_SECONDS = 5.0
-WEBHOOK_DRAIN_SECONDS = 5.0  # deliveries still pending at shutdown get this long
+WEBHOOK_DRAIN_SECONDS = 5.0
+PURGE_SECONDS = 3600.0  # deliveries still pending at shutdown get this long
 
 
 def create_app(
@@ -110,6 +111,9 @@ def create_app(
             asyncio.create_task(every(poll_seconds, poller.poll_once, "the change poller")),
             asyncio.create_task(every(reap_seconds, reaper.reap_once, "the crash reaper")),
         ]
+        if book is not None:  # ended browser sessions are deleted a day after they end
+            purge = book.purge_expired_sessions
+            tasks.append(asyncio.create_task(every(PURGE_SECONDS, purge, "the session purge")))
         if tracking.alerts is not None:  # stale-run rules: checked as often as the reaper
             stale = tracking.alerts.check_stale
             tasks.append(asyncio.create_task(every(reap_seconds, stale, "the stale-run alerts")))
