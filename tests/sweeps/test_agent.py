@@ -170,9 +170,17 @@ def test_a_failing_trial_fails_alone_and_stop_pause_resume(tmp_path: Path) -> No
     # a command that exits 3: every trial fails, the agent carries on and exits 0
     bad = _heron(store, "agent", "hold", "--count", "2", "--", sys.executable, "-c", "exit(3)")
     assert bad.wait(timeout=DEADLINE) == 0
+    # `heron --dir STORE agent` with HERON_DIR pointing elsewhere: the trial logs to STORE
+    env = {**_env(store), "HERON_DIR": str(tmp_path / "elsewhere")}
+    check = f"import os, sys; sys.exit(0 if os.environ['HERON_DIR'] == {str(store)!r} else 5)"
+    argv = [HERON, "--dir", str(store), "agent", "hold", "--count", "1", "--"]
+    moved = subprocess.Popen([*argv, sys.executable, "-c", check], env=env)
+    assert moved.wait(timeout=DEADLINE) == 0
     with _sweeps(store) as sweeps:
-        assert [t.status for t in sweeps.trials("hold")] == ["failed", "failed"]
-        assert "status 3" in (sweeps.trials("hold")[0].error or "")
+        trials = sweeps.trials("hold")
+        assert [t.status for t in trials] == ["failed", "failed", "failed"]
+        assert "status 3" in (trials[0].error or "")
+        assert "never logged 'loss'" in (trials[2].error or "")  # exit 0: the right store
         sweeps.set_status("hold", "stopped")
         assert sweeps.ask("hold") is None  # a stopped sweep hands out nothing
         sweeps.set_status("hold", "running")
@@ -183,4 +191,4 @@ def test_a_failing_trial_fails_alone_and_stop_pause_resume(tmp_path: Path) -> No
         check=True,
     )
     (row,) = [json.loads(line) for line in listing.stdout.splitlines()]
-    assert row["name"] == "hold" and row["counts"] == {"failed": 2} and row["status"] == "running"
+    assert row["name"] == "hold" and row["counts"] == {"failed": 3} and row["status"] == "running"

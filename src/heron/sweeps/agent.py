@@ -94,6 +94,7 @@ def run_agent(
         )
     command_for(template, {}, spec)  # unknown placeholders fail now, not per trial
     store, blobs = connection.maintenance()
+    env = _store_env(dict(os.environ if env is None else env), connection)
     tracking = Tracking(store, blobs)
     agent_id = f"{socket.gethostname()}:{os.getpid()}"
     report = AgentReport()
@@ -170,6 +171,18 @@ def _run_trial(
         return "failed"
     sweeps.tell(ticket, "complete", value)
     return "complete"
+
+
+def _store_env(env: dict[str, str], connection: Connection) -> dict[str, str]:
+    """The trial processes log where the agent reads: its store, whatever the
+    environment said (``heron --dir X agent`` with HERON_DIR unset or elsewhere)."""
+    location = connection.location
+    if location.folder is not None:
+        env.pop("HERON_URL", None)
+        env["HERON_DIR"] = str(location.folder.root)
+    elif location.url is not None:
+        env["HERON_URL"] = location.url
+    return env
 
 
 def _report_new(
