@@ -71,6 +71,7 @@ class RunSpecFields(_RunSpecRequired, total=False):
     system: dict[str, Any]
     resume_key: str | None
     created_at: float
+    created_by: str | None  # set by the service (the account that ships it), never a client
 
 
 class Retention(TypedDict):
