@@ -224,6 +224,9 @@ class _RunWriter:
     def _on_media(self, event: MediaEvent) -> None:
         self.orphan_candidates |= media_sql.apply(self.conn, self.run_id, event, self.now)
 
+    def _on_alert(self, event: AlertEvent) -> None:
+        pass  # the service records and delivers it (heron.alerts), once the batch applied
+
     # --- metrics ------------------------------------------------------------
 
     def add_metrics(self, batch: Batch) -> None:
@@ -236,9 +239,6 @@ class _RunWriter:
                 top = int(points.steps.max())
                 self.last_step = top if self.last_step is None else max(self.last_step, top)
         series.append(self.conn, self.run_id, ready)
-    def _on_alert(self, event: AlertEvent) -> None:
-        pass  # the service records and delivers it (heron.alerts), once the batch applied
-
         if ready:
             self.changes["last_step"] = self.last_step
 
