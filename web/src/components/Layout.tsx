@@ -1,12 +1,15 @@
-import { Link, NavLink, Outlet, useParams } from "react-router";
+import { Link, NavLink, Outlet, useMatch, useParams, useSearchParams } from "react-router";
 import { useTheme } from "../lib/theme";
 import { AlertsBell } from "../features/alerts/Bell";
 import { useRunsHref } from "../features/runs/prefs";
+import { analysisHref } from "../features/analysis/links";
 import { ProjectAccountNav, UserMenu } from "../features/auth/UserMenu";
 
 export function Layout() {
   const [theme, toggle] = useTheme();
   const { project, name: model } = useParams();
+  const [params] = useSearchParams();
+  const onRuns = useMatch("/p/:project") !== null; // the analysis then takes the runs in view
   return (
     <div className="app">
       <header className="topbar">
@@ -36,7 +39,7 @@ export function Layout() {
             <NavLink to={`/p/${encodeURIComponent(project)}/sweeps`} className="nav-link">
               Sweeps
             </NavLink>
-            <NavLink to={`/p/${encodeURIComponent(project)}/analysis`} className="nav-link">
+            <NavLink to={analysisHref(project, onRuns ? params : null)} className="nav-link">
               Analysis
             </NavLink>
             <NavLink to={`/p/${encodeURIComponent(project)}/alerts`} className="nav-link">
