@@ -12,7 +12,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from pathlib import PurePath
-from typing import Any
+from typing import Any, NoReturn
 
 from heron.errors import InvalidInput, InvalidValue
 from heron.nested import deep_merge
@@ -136,19 +136,46 @@ def expand_dotted(mapping: Mapping[str, Any]) -> dict[str, Any]:
         if any(not p for p in parts):
             raise InvalidInput(f"config key {key!r} has an empty segment")
         node = out
-        for part in parts[:-1]:
+        for i, part in enumerate(parts[:-1]):
             child = node.get(part)
+            if child is not None and not isinstance(child, dict):
+                _conflict(".".join(parts[: i + 1]), key)
             if not isinstance(child, dict):
                 child = node[part] = {}
             node = child
         leaf = parts[-1]
+        existing = node.get(leaf)
         if isinstance(value, Mapping):
-            existing = node.get(leaf)
             nested = expand_dotted(value)
+            if existing is not None and not isinstance(existing, dict):
+                _conflict(key, key)
+            if isinstance(existing, dict):
+                _check_disjoint(existing, nested, key)
             node[leaf] = deep_merge(existing, nested) if isinstance(existing, dict) else nested
         else:
+            if existing is not None or leaf in node:
+                _conflict(key, key)
             node[leaf] = value
     return out
+
+
+def _check_disjoint(a: Mapping[str, Any], b: Mapping[str, Any], prefix: str) -> None:
+    """Two spellings of one config (``{"opt.lr": ..}`` and ``{"opt": {"lr": ..}}``)
+    may fill different leaves, never the same one."""
+    for key, value in b.items():
+        if key in a:
+            path = f"{prefix}.{key}"
+            if isinstance(a[key], dict) and isinstance(value, dict):
+                _check_disjoint(a[key], value, path)
+            else:
+                _conflict(path, path)
+
+
+def _conflict(path: str, key: str) -> NoReturn:
+    raise InvalidInput(
+        f"config {path!r} is given twice (dotted and nested, e.g. {{'opt.lr': ..}} and "
+        f"{{'opt': {{'lr': ..}}}}; at {key!r}): keep one spelling"
+    )
 
 
 def is_finite_number(value: Any) -> bool:
