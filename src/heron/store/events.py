@@ -148,7 +148,7 @@ class SystemEvent(TypedDict):
 
 class _StateRequired(TypedDict):
     type: Literal["state"]
-    state: Literal["running", "finished", "failed", "killed"]  # running: a resume
+    state: Literal["running", "finished", "failed", "killed", "pruned"]  # running: a resume
 
 
 class StateEvent(_StateRequired, total=False):

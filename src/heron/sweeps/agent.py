@@ -28,7 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from heron.connect import Connection
 from heron.errors import HeronError, InvalidInput, NotFound
@@ -235,7 +235,7 @@ def _mark_pruned(tracking: Tracking, run_id: str) -> None:
         info = tracking.store.get_run(run_id)
     except NotFound:
         return
-    event = cast(StateEvent, {"type": "state", "state": "pruned", "time": time.time()})
+    event: StateEvent = {"type": "state", "state": "pruned", "time": time.time()}
     try:
         tracking.ingest(Batch(run_id, info.ingested_seq + 1, events=[event]))
     except HeronError as exc:
