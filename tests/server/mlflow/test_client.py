@@ -253,16 +253,17 @@ def test_model_registry(tracking_uri: str, workdir: Path) -> None:
     assert client.get_registered_model("clf").aliases == {}
 
 
-def test_autolog_with_scikit_learn(tracking_uri: str) -> None:
+def test_autolog_and_logged_models_with_scikit_learn(tracking_uri: str) -> None:
     from sklearn.linear_model import LogisticRegression
 
     mlflow.set_experiment("autolog")
-    mlflow.sklearn.autolog(log_models=False, log_datasets=True, silent=True)
-    try:
-        rng = np.random.default_rng(0)
-        x = rng.random((40, 3))
-        y = (x[:, 0] > 0.5).astype(int)
-        with mlflow.start_run() as run:
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 3))
+    y = (x[:, 0] > 0.5).astype(int)
+    mlflow.sklearn.autolog(log_datasets=True, silent=True)
+    try:  # MLflow's own warnings while it saves the model (type hints, pickles...)
+        with mlflow.start_run() as run, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             LogisticRegression(max_iter=50).fit(x, y)
     finally:
         mlflow.sklearn.autolog(disable=True)
@@ -272,6 +273,20 @@ def test_autolog_with_scikit_learn(tracking_uri: str) -> None:
     assert got.data.tags["estimator_name"] == "LogisticRegression"
     heron = heron_run(tracking_uri, run.info.run_id)
     assert heron["config"]["max_iter"] == "50" and "training_accuracy_score" in heron["metrics"]
+    # MLflow 3 logged models: a folder of the run's files, loadable by model id and runs:/
+    with mlflow.start_run() as run, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MLflow's notes on pickles and version labels
+        fitted = LogisticRegression(max_iter=50).fit(x, y)
+        logged = mlflow.sklearn.log_model(fitted, name="clf", serialization_format="skops")
+    assert logged.model_id == f"m-{run.info.run_id}.clf"
+    expected = fitted.predict(x[:5]).tolist()
+    assert mlflow.sklearn.load_model(logged.model_uri).predict(x[:5]).tolist() == expected
+    by_run = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/clf")
+    assert by_run.predict(x[:5]).tolist() == expected
+    model = MlflowClient(tracking_uri).get_logged_model(logged.model_id)
+    assert model.status == "READY" and model.source_run_id == run.info.run_id
+    files = httpx.get(f"{tracking_uri}/api/v1/runs/{run.info.run_id}/files").json()
+    assert "clf/MLmodel" in {f["path"] for f in files}
 
 
 def test_errors_have_mlflows_shape(tracking_uri: str) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from heron.server.mlflow import artifacts, registry, tracking
+from heron.server.mlflow import artifacts, logged_models, registry, tracking
 from heron.server.mlflow.errors import ENDPOINT_NOT_FOUND, MlflowError, error_response
 from heron.server.mlflow.params import PREFIXES
 
 router = APIRouter()
-for _part in (tracking, artifacts, registry):
+for _part in (tracking, logged_models, artifacts, registry):
     router.include_router(_part.router)
 
 

@@ -132,6 +132,7 @@ async def read_params(request: Request) -> Params:
             if not isinstance(body, dict):
                 raise invalid("the request body must be a JSON object")
             fields.update(body)
+    fields.update(request.path_params)  # /logged-models/{model_id}: the path wins
     return Params(fields)
 
 

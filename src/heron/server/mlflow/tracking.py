@@ -410,11 +410,6 @@ def log_model(state: ServerState, params: Params) -> dict[str, Any]:
     raise not_implemented("runs/log-model (MLflow 2's model history tag)")
 
 
-@endpoint(router, "POST", "/runs/outputs")
-def log_outputs(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("run outputs (MLflow 3 logged models)")
-
-
 @endpoint(router, "POST", "/runs/search")
 def search_runs(state: ServerState, params: Params) -> dict[str, Any]:
     ids = [str(e) for e in params.items("experiment_ids")]
@@ -498,20 +493,3 @@ def _ms(seconds: float) -> int:
 @endpoint(router, "GET", "/metrics/get-history-bulk-interval")
 def get_history_bulk_interval(state: ServerState, params: Params) -> dict[str, Any]:
     raise not_implemented("metrics/get-history-bulk-interval (MLflow's UI charts)")
-
-
-# --- MLflow 3 logged models: none in Heron ------------------------------------------
-
-
-@endpoint(router, "POST", "/logged-models/search")
-def search_logged_models(state: ServerState, params: Params) -> dict[str, Any]:
-    # Heron keeps no logged models (MLflow 3's model entities): a search finds none,
-    # so the client falls back to a run's own artifacts.
-    for experiment in params.items("experiment_ids"):
-        state.tracking.authorize("read", model.project_of(str(experiment)))
-    return {"models": []}
-
-
-@endpoint(router, "POST", "/logged-models")
-def create_logged_model(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("MLflow 3 logged models (log models as run artifacts)")
