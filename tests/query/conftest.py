@@ -42,6 +42,7 @@ from heron.query.fields import time_value
 from heron.store import schema
 from heron.store.filter_sql import compile_filter
 from heron.store.order_sql import compile_order
+from heron.store.values import dumps
 
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
@@ -180,6 +181,31 @@ RUNS = [
 ]
 RUN_IDS = frozenset(r.id for r in RUNS)
 
+# The runs' system records (what heron.init and run.use_dataset write), for the
+# system.* and datasets.* fields; written with the store's own JSON (NaN as a token).
+_PKG = {"name": "torch", "version": "2.5.1"}
+SYSTEMS: dict[str, dict[str, Any]] = {
+    "r1": {
+        "heron": {"version": "0.1.0"},
+        "git": {"commit": "a1b2c3", "branch": "main", "dirty": False, "remote_url": None},
+        "program": {"python": {"version": "3.12.4"}},
+        "packages": [_PKG, {"name": "PyYAML", "version": "6.0.2"}],
+        "datasets": {"train": {"digest": "sha256:aaa", "file_count": 3, "bytes": 1000}},
+    },
+    "r2": {
+        "git": {"commit": "d4e5f6", "branch": None, "dirty": True},
+        "program": {"python": {"version": "3.10.1"}},
+        "packages": [{"name": "torch", "version": "2.4.0"}, {"name": "zope.interface"}],
+        "datasets": {
+            "train": {"digest": "sha256:bbb", "file_count": 30, "bytes": NAN},
+            "my.val set": {"digest": "sha256:ccc", "file_count": 1},
+        },
+        "custom": {"loss": NAN, "inf": [float("-inf"), float("inf")]},
+    },
+    "r3": {"git": {"commit": 12, "dirty": "yes"}, "packages": {"torch": "2.5.1"}},
+    "r4": {"git": None, "program": {"python": {"version": "3.12.4"}}, "packages": [_PKG]},
+}
+
 
 def fill(engine: Engine) -> None:
     schema.metadata.create_all(engine)
@@ -200,6 +226,7 @@ def fill(engine: Engine) -> None:
                     created_at=r.created_at,
                     ended_at=r.ended_at,
                     heartbeat_at=r.heartbeat_at,
+                    system=dumps(SYSTEMS.get(r.id, {})),
                 )
             )
             for key, (vtype, num, text) in r.config.items():

@@ -250,8 +250,9 @@ ERRORS = [
     (
         "foo = 1",
         "unknown field 'foo' at column 1 (did you mean config.foo or metrics.foo?); expected "
-        "config.<key>, metrics.<key>, summary.<key>, min/max/last/count(metrics.<key>), tags "
-        "or one of name, state, group, id, project, notes, created, duration",
+        "config.<key>, metrics.<key>, summary.<key>, min/max/last/count(metrics.<key>), "
+        "system.<field>, datasets.<name>.<part>, tags or one of name, state, group, id, project, "
+        "notes, created, duration",
         0,
     ),
     ("stat = 'x'", "unknown field 'stat' at column 1 (did you mean 'state'?); expected", 0),

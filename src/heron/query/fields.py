@@ -15,7 +15,7 @@ from heron.query.nodes import Compare, Exists, Field, Has, In, Like, Predicate, 
 from heron.query.unparse import unparse_field, unparse_value
 from heron.states import RUN_STATES
 
-FieldType = Literal["text", "time", "number", "metric", "config", "tags"]
+FieldType = Literal["text", "time", "number", "metric", "config", "tags", "bool", "version"]
 
 # Run attributes and what they hold. "group" and "duration" may be missing.
 ATTRIBUTES: dict[str, FieldType] = {
@@ -29,12 +29,55 @@ ATTRIBUTES: dict[str, FieldType] = {
     "duration": "number",
 }
 PREFIXES = {"config": "config", "metrics": "metric", "summary": "metric"}
+# Fields read from the run's system record: the key after "system." -> (the path in the
+# record, the type). "packages.<name>" is the version of an installed distribution.
+SYSTEM_FIELDS: dict[str, tuple[tuple[str, ...], FieldType]] = {
+    "git.commit": (("git", "commit"), "text"),
+    "git.branch": (("git", "branch"), "text"),
+    "git.remote_url": (("git", "remote_url"), "text"),
+    "git.dirty": (("git", "dirty"), "bool"),
+    "python": (("program", "python", "version"), "version"),
+    "heron": (("heron", "version"), "version"),
+}
+PACKAGES = "packages."
+# ``datasets.<name>.<part>`` (``run.use_dataset``): the parts and their types.
+DATASET_PARTS: dict[str, FieldType] = {
+    "digest": "text",
+    "path": "text",
+    "file_count": "number",
+    "bytes": "number",
+}
+RECORD_PREFIXES = ("system", "datasets")
+_RECORD_FIELDS = (
+    [f"system.{k}" for k in SYSTEM_FIELDS]
+    + ["system.packages.<name>"]
+    + [f"datasets.<name>.{p}" for p in DATASET_PARTS]
+)
 FUNCTIONS = ("min", "max", "last", "count")
 ORDERING = frozenset({"<", "<=", ">", ">="})
 _EXPECTED_FIELD = (
     "expected config.<key>, metrics.<key>, summary.<key>, min/max/last/count(metrics.<key>), "
-    "tags or one of " + ", ".join(ATTRIBUTES)
+    "system.<field>, datasets.<name>.<part>, tags or one of " + ", ".join(ATTRIBUTES)
 )
+
+
+def normalize_package(name: str) -> str:
+    """How package names compare: lower case, ``_`` and ``.`` read as ``-`` (PEP 503)."""
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def record_path(f: Field) -> tuple[tuple[str, ...], FieldType]:
+    """Where a ``system``/``dataset`` field lives in the system record, and its type.
+
+    ``system.packages.<name>`` has no fixed path (the packages are a list): its path is
+    ``("packages", <normalised name>)``.
+    """
+    if f.kind == "dataset":
+        name, part = f.key.rsplit(".", 1)
+        return ("datasets", name, part), DATASET_PARTS[part]
+    if f.key.startswith(PACKAGES):
+        return ("packages", normalize_package(f.key[len(PACKAGES) :])), "version"
+    return SYSTEM_FIELDS[f.key]
 
 
 def field_type(f: Field) -> FieldType:
@@ -42,7 +85,51 @@ def field_type(f: Field) -> FieldType:
         return ATTRIBUTES[f.key]
     if f.kind == "metric":
         return "metric" if f.part == "value" else "number"
-    return f.kind  # "config" or "tags"
+    if f.kind in ("system", "dataset"):
+        return record_path(f)[1]
+    return f.kind  # type: ignore[return-value]  # "config" or "tags"
+
+
+def _record_field(prefix: str, key: str, token: Token, text: str) -> Field:
+    """``system.<key>`` or ``datasets.<key>``, checked against what the record holds."""
+    start = token.pos + len(prefix) + 1
+    if '"' in key or "\\" in key or any(ord(ch) < 32 for ch in key):
+        fail(
+            f"{prefix}.{key!r} may not hold quotes, backslashes or control characters", text, start
+        )
+    if prefix == "system":
+        if key in SYSTEM_FIELDS:
+            return Field("system", key, pos=token.pos)
+        if key.startswith(PACKAGES) and len(key) > len(PACKAGES):
+            return Field("system", key, pos=token.pos)
+        known = [*SYSTEM_FIELDS, "packages.<name>"]
+        close = difflib.get_close_matches(key.lower(), known, n=1)
+        hint = f" (did you mean 'system.{close[0]}'?)" if close else ""
+        fail(
+            f"unknown field {'system.' + key!r}",
+            text,
+            token.pos,
+            f"{hint}; expected one of " + ", ".join(_RECORD_FIELDS[: len(SYSTEM_FIELDS) + 1]),
+        )
+    name, dot, part = key.rpartition(".")
+    if dot and name and part in DATASET_PARTS:
+        return Field("dataset", key, pos=token.pos)
+    parts = ", ".join(DATASET_PARTS)
+    if dot and name:
+        close = difflib.get_close_matches(part.lower(), list(DATASET_PARTS), n=1)
+        hint = f" (did you mean 'datasets.{name}.{close[0]}'?)" if close else ""
+        fail(
+            f"unknown dataset part {part!r}",
+            text,
+            start + len(name) + 1,
+            f"{hint}; expected {parts}",
+        )
+    fail(
+        f"expected datasets.<name>.<part> (like datasets.{key or 'train'}.digest)",
+        text,
+        start,
+        f"; the parts are {parts}",
+    )
 
 
 def field_from_word(token: Token, text: str) -> Field:
@@ -51,6 +138,8 @@ def field_from_word(token: Token, text: str) -> Field:
     dot = raw.find(".")
     if dot > 0 and "`" not in raw[:dot]:
         prefix = raw[:dot]
+        if prefix.lower() in RECORD_PREFIXES:
+            return _record_field(prefix.lower(), token.value[dot + 1 :], token, text)
         kind = PREFIXES.get(prefix.lower())
         if kind is not None:
             key = token.value[dot + 1 :]
@@ -58,7 +147,7 @@ def field_from_word(token: Token, text: str) -> Field:
                 example = f", like {prefix}.lr"
                 fail(f"expected a key after {prefix + '.'!r}", text, token.pos + dot + 1, example)
             return Field("config" if kind == "config" else "metric", key, pos=token.pos)
-        close = difflib.get_close_matches(prefix.lower(), list(PREFIXES), n=1)
+        close = difflib.get_close_matches(prefix.lower(), [*PREFIXES, *RECORD_PREFIXES], n=1)
         hint = f" (did you mean '{close[0]}.{raw[dot + 1 :]}'?)" if close else ""
         fail(f"unknown field {raw!r}", text, token.pos, f"{hint}; {_EXPECTED_FIELD}")
     name = raw.lower() if token.bare else ""
@@ -166,6 +255,16 @@ def _check_value(f: Field, op: str, value: Value, text: str) -> None:
     elif ftype == "number":
         if kind != "number":
             wrong(f"{name} is a number")
+    elif ftype == "bool":
+        if kind != "bool":
+            wrong(f"{name} is true or false")
+        if ordering:
+            wrong(f"true and false only work with =, != and in, not {op}")
+    elif ftype == "version":
+        if kind != "string":
+            wrong(f'{name} is a version string, so quote it (like "2.5.1")')
+        if ordering:
+            wrong(f'versions compare as text ("3.10" < "3.9"), so use =, in or like, not {op}')
     elif ftype == "metric":
         if kind == "string" and ordering:
             wrong(f"summary strings only work with =, != and in, not {op}")
@@ -183,7 +282,7 @@ def check_predicate(pred: Predicate, text: str) -> None:
         for value in pred.values:
             _check_value(f, "in", value, text)
     elif isinstance(pred, Like):
-        if ftype not in ("text", "config", "tags"):
+        if ftype not in ("text", "config", "tags", "version"):
             fail("'like' matches text only", text, f.pos, f", but {unparse_field(f)} is a {ftype}")
     elif isinstance(pred, Has):
         if ftype != "tags":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FieldKind = Literal["attr", "config", "metric", "tags"]
+FieldKind = Literal["attr", "config", "metric", "tags", "system", "dataset"]
 # What of a metric summary a field reads: the shown value or a run_summary column.
 MetricPart = Literal["value", "min", "max", "last", "count"]
 CompareOp = Literal["=", "!=", "<", "<=", ">", ">="]
@@ -15,10 +15,13 @@ ValueKind = Literal["number", "string", "bool", "null"]
 
 @dataclass(frozen=True)
 class Field:
-    """``name``/``state``/... (attr), ``tags``, ``config.<key>`` or ``metrics.<key>``."""
+    """``name``/``state``/... (attr), ``tags``, ``config.<key>``, ``metrics.<key>``,
+    ``system.<path>`` (the run's system record) or ``datasets.<name>.<part>``."""
 
     kind: FieldKind
-    key: str  # attribute name ("state", "tags") or the config / metric key
+    # attribute name ("state", "tags"), the config / metric key, the path after
+    # "system." ("git.commit", "packages.torch") or after "datasets." ("train.digest")
+    key: str
     part: MetricPart = "value"  # metrics only: min(metrics.k) -> "min"
     pos: int = field(default=0, compare=False)
 

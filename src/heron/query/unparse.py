@@ -25,6 +25,10 @@ def unparse_field(f: nodes.Field) -> str:
     if f.kind == "metric":
         name = f"metrics.{_key(f.key)}"
         return name if f.part == "value" else f"{f.part}({name})"
+    if f.kind == "system":
+        return f"system.{_key(f.key)}"
+    if f.kind == "dataset":
+        return f"datasets.{_key(f.key)}"
     return f.key
 
 

@@ -4,6 +4,8 @@ Every clause is two-valued (never SQL NULL), so ``not`` is plain negation: confi
 metrics and tags are tested with correlated EXISTS, nullable columns are guarded
 with IS NOT NULL. A comparison on a value the run lacks is false; ``!=``, ``not in``
 and ``not like`` hold for runs that have the field and fail the positive test.
+``system.*`` and ``datasets.*`` fields read the run's system record through the
+database's JSON functions (``heron.store.record_sql``).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from sqlalchemy import (
 )
 
 from heron.query import nodes
-from heron.query.fields import time_value
+from heron.query.fields import record_path, time_value
 from heron.query.parser import parse
+from heron.store.record_sql import PackageVersion, RecordValue
 from heron.store.schema import projects, run_config, run_summary, run_tags, runs
 from heron.store.sqlext import Binary, Glob, is_number
 
@@ -150,6 +153,30 @@ def _attr_test(f: nodes.Field, op: str, values: list[nodes.Value]) -> ColumnElem
     return project_exists(test) if f.key == "project" else test
 
 
+def record_value(f: nodes.Field) -> ColumnElement[Any]:
+    """A ``system``/``dataset`` field's value: text, a float, or 'true'/'false'; NULL if
+    the run's record lacks it (or holds another JSON type there)."""
+    path, ftype = record_path(f)
+    if path[0] == "packages":
+        return PackageVersion(path[1])
+    kind = {"bool": "boolean", "number": "number"}.get(ftype, "string")
+    return RecordValue(path, kind)  # type: ignore[arg-type]  # one of JsonKind
+
+
+def _record_test(f: nodes.Field, op: str, values: list[nodes.Value]) -> ColumnElement[bool]:
+    value = record_value(f)
+    compare = _OPS[op]
+    if isinstance(value, RecordValue) and value.kind == "number":
+        nums = [number(v.value) for v in values]
+        test = compare(value, nums[0]) if op != "=" else value.in_(nums)
+    elif isinstance(value, RecordValue) and value.kind == "boolean":
+        test = value.in_([string("true" if v.value else "false") for v in values])
+    else:
+        strs = [string(v.value) for v in values]
+        test = compare(Binary(value), strs[0]) if op != "=" else value.in_(strs)
+    return and_(value.is_not(None), test)
+
+
 def attr_column(key: str) -> ColumnElement[Any]:
     return runs.c["group_name" if key == "group" else key]
 
@@ -162,6 +189,8 @@ def _test(f: nodes.Field, op: str, values: list[nodes.Value]) -> ColumnElement[b
         return _metric_test(f, op, values)
     if f.kind == "tags":
         return row_exists(run_tags, run_tags.c.tag.in_([string(v.value) for v in values]))
+    if f.kind in ("system", "dataset"):
+        return _record_test(f, op, values)
     return _attr_test(f, op, values)
 
 
@@ -171,6 +200,9 @@ def _like(f: nodes.Field, pattern: str) -> ColumnElement[bool]:
         return row_exists(run_config, c.key == f.key, c.vtype == "str", Glob(c.text, pattern))
     if f.kind == "tags":
         return row_exists(run_tags, Glob(run_tags.c.tag, pattern))
+    if f.kind in ("system", "dataset"):
+        value = record_value(f)
+        return and_(value.is_not(None), Glob(value, pattern))
     if f.key == "project":
         return project_exists(Glob(PROJECT.c.name, pattern))
     column = attr_column(f.key)
@@ -191,6 +223,8 @@ def presence(f: nodes.Field) -> ColumnElement[bool]:
         return row_exists(run_summary, run_summary.c.key == f.key, present)
     if f.kind == "tags":
         return row_exists(run_tags)
+    if f.kind in ("system", "dataset"):
+        return record_value(f).is_not(None)
     if f.key == "group":
         return runs.c.group_name.is_not(None)
     if f.key == "duration":

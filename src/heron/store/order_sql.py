@@ -11,12 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, select
+from sqlalchemy import ColumnElement, String, and_, case, select
 
 from heron.query.lexer import fail
 from heron.query.nodes import Field
 from heron.query.parser import parse_order_term
-from heron.store.filter_sql import NUMERIC_VTYPES, PROJECT, attr_column, duration, metric_column
+from heron.store.filter_sql import (
+    NUMERIC_VTYPES,
+    PROJECT,
+    attr_column,
+    duration,
+    metric_column,
+    record_value,
+)
 from heron.store.schema import run_config, run_summary, runs
 from heron.store.sqlext import Binary, is_number
 
@@ -69,6 +76,10 @@ def _keys(f: Field, descending: bool, term: str) -> list[ColumnElement[Any]]:
         return _metric_keys(f, descending)
     if f.kind == "tags":
         fail("cannot sort by tags", term, f.pos, "; sort by a field with one value per run")
+    if f.kind in ("system", "dataset"):
+        value = record_value(f)  # text, a float, or 'false' < 'true'
+        key = Binary(value) if isinstance(value.type, String) else value
+        return _nullable(key, descending)
     if f.key == "created":
         return [_direction(runs.c.created_at, descending)]
     if f.key == "duration":
