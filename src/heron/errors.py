@@ -14,7 +14,6 @@ classes from problem JSON, so local and remote fail alike.
     ├── Forbidden               (403)  the actor may not do this (a protected stage)
     ├── NotFound                (404)  run, project, artifact, alias
     │   └── RunDeleted          (410)  records for a run that was deleted (refused)
-    │   └── RunDeleted          (410)  records for a run that was deleted (refused)
     ├── Conflict                (409)  a state change that is not allowed
     ├── PayloadTooLarge         (413)  a request body over the server's limit
     ├── StoreError              (500)  the store cannot be opened / migrated
@@ -105,14 +104,6 @@ class TooManyRequests(HeronError):
 class NotFound(HeronError, LookupError):
     status_code = 404
     title = "Not found"
-
-
-class RunDeleted(NotFound):
-    """Records for a run that was deleted: refused for good (its writer stops shipping;
-    a dead spool of it is removed)."""
-
-    status_code = 410
-    title = "Gone"
 
 
 class RunDeleted(NotFound):
