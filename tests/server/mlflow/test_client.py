@@ -260,8 +260,10 @@ def test_autolog_and_logged_models_with_scikit_learn(tracking_uri: str) -> None:
     rng = np.random.default_rng(0)
     x = rng.random((40, 3))
     y = (x[:, 0] > 0.5).astype(int)
-    mlflow.sklearn.autolog(log_datasets=True, silent=True)
-    try:  # MLflow's own warnings while it saves the model (type hints, pickles...)
+    # log_models=False: inferring the model's pip requirements imports it in a subprocess
+    # (tens of seconds); model logging is tested below with requirements given
+    mlflow.sklearn.autolog(log_models=False, log_datasets=True, silent=True)
+    try:  # MLflow's own warnings (scikit-learn's renamed arguments...)
         with mlflow.start_run() as run, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             LogisticRegression(max_iter=50).fit(x, y)
@@ -277,7 +279,9 @@ def test_autolog_and_logged_models_with_scikit_learn(tracking_uri: str) -> None:
     with mlflow.start_run() as run, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # MLflow's notes on pickles and version labels
         fitted = LogisticRegression(max_iter=50).fit(x, y)
-        logged = mlflow.sklearn.log_model(fitted, name="clf", serialization_format="skops")
+        logged = mlflow.sklearn.log_model(
+            fitted, name="clf", serialization_format="skops", pip_requirements=["scikit-learn"]
+        )
     assert logged.model_id == f"m-{run.info.run_id}.clf"
     expected = fitted.predict(x[:5]).tolist()
     assert mlflow.sklearn.load_model(logged.model_uri).predict(x[:5]).tolist() == expected
