@@ -39,3 +39,16 @@ def test_known_names_pass_including_config_branches(
 def test_export_checks_names_too(shared_store: Store, run_cli: CliRunnerCall) -> None:
     result = run_cli(shared_store, "export", "-f", "metrics.val/ac > 0")
     assert result.exit_code == 2 and "did you mean 'metrics.val/acc'" in result.stderr
+
+
+def test_a_comparison_of_text_with_a_number_warns(
+    shared_store: Store, run_cli: CliRunnerCall
+) -> None:
+    result = run_cli(shared_store, "runs", "ls", "-p", "vision", "-f", "config.opt.name = 1")
+    assert result.exit_code == 0 and "No runs found" in result.stdout
+    assert "config.opt.name holds text" in result.stderr
+    assert 'quote it: config.opt.name = "adam"' in result.stderr
+    quoted = run_cli(shared_store, "runs", "ls", "-p", "vision", "-f", 'config.lr = "0.1"')
+    assert "config.lr holds numbers" in quoted.stderr and "leave the quotes out" in quoted.stderr
+    fine = run_cli(shared_store, "runs", "ls", "-p", "vision", "-f", "config.lr = 0.1")
+    assert fine.exit_code == 0 and "warning" not in fine.stderr

@@ -7,8 +7,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
 
+import click
+
 from heron.api import Api
 from heron.cli.context import CliInputError
+from heron.nested import flatten
 from heron.query import nodes
 from heron.query.parser import parse, parse_order_term
 from heron.store.base import ProjectKeys
@@ -48,6 +51,55 @@ def check_names(api: Api, project: str | None, filter_: str | None, sort: Sequen
         message = did_you_mean(prefix + f.key, (prefix + k for k in known), "key")
         where = f"project {project!r}" if project else "any project"
         raise CliInputError(f"{message} (no run of {where} has that {f.kind} key)")
+    _warn_type_mismatches(api, project, filter_)
+
+
+SAMPLE_RUNS = 500  # runs whose config a type check looks at
+
+
+def _warn_type_mismatches(api: Api, project: str | None, filter_: str | None) -> None:
+    """Warn (stderr) when the filter compares a config path with a number where the
+    runs hold text there, or with text where they hold numbers: types never mix
+    (docs/query.md), so such a comparison matches nothing."""
+    compared = [(f, v) for f, v in _compared(filter_) if f.kind == "config"]
+    if not compared:
+        return
+    configs = [flatten(run.config) for run in api.runs(project, limit=SAMPLE_RUNS)]
+    for f, value in compared:
+        held = [c[f.key] for c in configs if f.key in c and c[f.key] is not None]
+        numbers = [x for x in held if isinstance(x, (int, float)) and not isinstance(x, bool)]
+        texts = [x for x in held if isinstance(x, str)]
+        if value.kind == "number" and texts and not numbers:
+            said = f"a number ({value.value:g})" if isinstance(value.value, float) else "a number"
+            hint = f'quote it: config.{f.key} = "{texts[0]}"'
+        elif value.kind == "string" and numbers and not texts:
+            said = f"text ({value.value!r})"
+            hint = "leave the quotes out to compare numbers"
+        else:
+            continue
+        kind = "text" if texts else "numbers"
+        click.echo(
+            f"warning: config.{f.key} holds {kind} in these runs and is compared with "
+            f"{said}, which never matches {kind}; {hint}",
+            err=True,
+        )
+
+
+def _compared(text: str | None) -> Iterator[tuple[nodes.Field, nodes.Value]]:
+    """(field, value) of each comparison and ``in`` list of a filter."""
+    if not text:
+        return
+    stack: list[nodes.Expr] = [parse(text)]
+    while stack:
+        expr = stack.pop()
+        if isinstance(expr, (nodes.And, nodes.Or)):
+            stack.extend(expr.operands)
+        elif isinstance(expr, nodes.Not):
+            stack.append(expr.operand)
+        elif isinstance(expr, nodes.Compare):
+            yield expr.field, expr.value
+        elif isinstance(expr, nodes.In):
+            yield from ((expr.field, v) for v in expr.values)
 
 
 def _known(keys: Sequence[ProjectKeys], kind: str) -> set[str]:
