@@ -49,13 +49,8 @@ SOURCE_KEY = "mlflow_source"  # the version's source, kept in its artifact's met
 def _registry(state: ServerState, action: str) -> Registry:
     """The registry, once the caller may ``action`` on it: as for Heron's own registry
     routes, models belong to no project (a role that reads somewhere reads them)."""
-    caller = state.tracking.caller
-    somewhere = getattr(access, "authorize_somewhere", None)
     wanted: access.Action = "write" if action == "write" else "read"
-    if somewhere is not None:
-        somewhere(caller, wanted, "the model registry")
-    else:  # a service without per-project roles yet
-        state.tracking.authorize(wanted, None)
+    access.authorize_somewhere(state.tracking.caller, wanted, "the model registry")
     if state.registry is None:
         raise MlflowError(RESOURCE_DOES_NOT_EXIST, "this server's store has no model registry")
     return state.registry
@@ -63,8 +58,7 @@ def _registry(state: ServerState, action: str) -> Registry:
 
 def _actor(state: ServerState) -> Actor:
     caller = state.tracking.caller
-    admin = getattr(caller, "site_admin", getattr(caller, "role", None) == "admin")
-    return Actor(caller.name, is_admin=bool(admin))
+    return Actor(caller.name, is_admin=caller.site_admin)
 
 
 def _millis(seconds: float) -> int:
