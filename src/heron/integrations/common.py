@@ -4,7 +4,6 @@ config that never refuses a value, and a run the integration starts, ends and re
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 import re
@@ -20,10 +19,6 @@ from heron.media.limits import MAX_TABLE_ROWS
 from heron.sdk.init import current_run, init
 from heron.sdk.run import Run
 from heron.sdk.values import to_float, to_json_value
-
-# heron.init refuses to resume a finished run unless told to reopen it (resume history,
-# docs/resume.md); an integration reopens the run it ended itself.
-REOPEN: dict[str, bool] = {"reopen": True} if "reopen" in inspect.signature(init).parameters else {}
 
 _BAD_KEY_CHARS = re.compile(r"[^\w\-./:()\[\]@=,+ ]")
 
@@ -128,7 +123,8 @@ class OwnedRun:
             self._own = init(**kwargs)
         elif self._own.state != "running":
             kwargs = {k: v for k, v in self._init_kwargs.items() if k != "config"}
-            kwargs.update(project=self._own.project, resume=self._own.id, **REOPEN)
+            # a finished run reopens only when asked (docs/resume.md): it ended it itself
+            kwargs.update(project=self._own.project, resume=self._own.id, reopen=True)
             self._own = init(**kwargs)
         return self._own
 
