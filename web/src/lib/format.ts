@@ -6,7 +6,8 @@ export function fmtNum(v: unknown, digits = 4): string {
   if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(digits - 1);
+  // 1e-4, not 1.0000000e-4: the mantissa's trailing zeros say nothing
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(digits - 1).replace(/\.?0+e/, "e");
   return String(Number(v.toPrecision(digits)));
 }
 

@@ -11,7 +11,7 @@ import { themeColor } from "../../lib/canvas";
 import { withAlpha } from "../../lib/colors";
 import { fmtDate, fmtDuration, fmtNum } from "../../lib/format";
 import { useThemeName } from "../../lib/theme";
-import { hoverRows, pointsPerBucket, type ChartSeries, type HoverRow } from "./series";
+import { hoverRows, pointsPerBucket, yExtent, type ChartSeries, type HoverRow } from "./series";
 import { smooth, type SmoothingKind } from "./smoothing";
 
 export interface ChartOptions {
@@ -119,6 +119,20 @@ export function LineChart({ series, names, colors, options, width, height, xRang
       ticks: { stroke: grid, width: 1 },
       values: (_u, splits) => splits.map((v) => (v === null ? "" : values(v))),
     });
+    // The y range holds each bucket's min–max band, not only the means drawn as the line:
+    // a spike the server kept as a bucket's max stays in view (and so visible).
+    const bands =
+      drawn.length <= MAX_BANDS
+        ? yExtent(
+            drawn.map((d) => d.s).filter((x) => x.sampled),
+            true,
+          )
+        : null;
+    const yRange: uPlot.Range.Function = (_u, lo, hi) => {
+      const a = bands && Number.isFinite(lo) ? Math.min(lo, bands[0]) : (bands?.[0] ?? lo);
+      const b = bands && Number.isFinite(hi) ? Math.max(hi, bands[1]) : (bands?.[1] ?? hi);
+      return uPlot.rangeNum(a, b, 0.1, true);
+    };
     const opts: uPlot.Options = {
       mode: 2,
       width,
@@ -129,7 +143,7 @@ export function LineChart({ series, names, colors, options, width, height, xRang
           xMin !== null && xMax !== null
             ? { time: false, auto: false, range: () => [xMin, xMax] }
             : { time: false, auto: true },
-        y: options.logY ? { distr: 3, log: 10 } : { auto: true },
+        y: options.logY ? { distr: 3, log: 10 } : { auto: true, range: yRange },
       },
       series: uSeries,
       axes: [axis((v) => formatX(options.xAxis, v)), { ...axis((v) => fmtNum(v, 3)), size: yAxisWidth }],
@@ -172,6 +186,10 @@ export function LineChart({ series, names, colors, options, width, height, xRang
             ),
         ],
         draw: [
+          (u) => {
+            // the y range drawn (the tests read it)
+            if (el.current) el.current.dataset.yRange = `${u.scales.y.min ?? ""},${u.scales.y.max ?? ""}`;
+          },
           (u) =>
             drawMarkers(
               u,

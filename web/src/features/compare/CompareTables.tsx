@@ -7,9 +7,10 @@ import { Link } from "react-router";
 import { Empty, StateBadge, Swatch } from "../../components/States";
 import type { Run } from "../../lib/api";
 import { runColor, runColors } from "../../lib/colors";
-import { bestIndex, differingCells, higherIsBetter, type DiffRow } from "../../lib/flatten";
+import { differingCells, type DiffRow } from "../../lib/flatten";
 import { fmtNum } from "../../lib/format";
 import { valueText } from "../run/ConfigTable";
+import { starIndex } from "./best";
 import "./compare.css";
 
 /** The colours of the runs compared (distinct within the set, as on the charts). */
@@ -155,7 +156,7 @@ export function SummaryCompare({ runs, keys: metricKeys, labels }: { runs: Run[]
             const values = runs.map((r) => summaryValue(r, k));
             const goal = runs.find((r) => r.metrics[k])?.metrics[k].goal;
             const overridden = runs.map((r) => k in (r.summary_overrides ?? {}));
-            const best = runs.length > 1 ? bestIndex(values, higherIsBetter(k, goal)) : -1;
+            const best = runs.length > 1 ? starIndex(k, values, goal) : -1;
             return (
               <tr key={k} data-key={k}>
                 <td className="key">{k}</td>

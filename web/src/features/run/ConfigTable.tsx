@@ -1,5 +1,6 @@
 // A run's config: searchable (the search lives in the URL), nested paths shown
 // indented under their parents.
+import { Fragment } from "react";
 import { Empty } from "../../components/States";
 import { flatten } from "../../lib/flatten";
 import { fmtNum } from "../../lib/format";
@@ -47,23 +48,31 @@ export function ConfigTable({
           {shown.map(([path, v], row) => {
             const parts = path.split(".");
             const common = sharedParents(parts, row > 0 ? shown[row - 1][0].split(".") : []);
+            // each parent on a row of its own, so a value sits on its key's line
             const heads = parts.slice(common, -1).map((p, i) => (
-              <div key={`${path}-h${i}`} className="tree-parent" style={{ paddingLeft: (common + i) * 14 }}>
-                {p}
-              </div>
-            ));
-            return (
-              <tr key={path} data-key={path}>
+              <tr key={`${path}-h${i}`} className="tree-parent-row">
                 <td className="key">
-                  {heads}
-                  <div style={{ paddingLeft: (parts.length - 1) * 14 }} title={path}>
-                    {parts[parts.length - 1]}
+                  <div className="tree-parent" style={{ paddingLeft: (common + i) * 14 }}>
+                    {p}
                   </div>
                 </td>
-                <td className="val">
-                  <span className={`v-${typeof v}`}>{valueText(v)}</span>
-                </td>
+                <td className="val" />
               </tr>
+            ));
+            return (
+              <Fragment key={path}>
+                {heads}
+                <tr data-key={path}>
+                  <td className="key">
+                    <div style={{ paddingLeft: (parts.length - 1) * 14 }} title={path}>
+                      {parts[parts.length - 1]}
+                    </div>
+                  </td>
+                  <td className="val">
+                    <span className={`v-${typeof v}`}>{valueText(v)}</span>
+                  </td>
+                </tr>
+              </Fragment>
             );
           })}
         </tbody>

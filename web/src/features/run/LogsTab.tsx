@@ -46,6 +46,9 @@ function ConsoleView({ runId, running, hasSaved }: { runId: string; running: boo
     count: shown.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW,
+    // sizes measured belong to a line, not to a position: a search moves lines to other
+    // positions (keyed by index, a tall line's size stayed behind as a blank row)
+    getItemKey: (i) => shown[i].line,
     overscan: 20,
   });
   const lastLine = shown.length ? shown[shown.length - 1] : null;

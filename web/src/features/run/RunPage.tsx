@@ -111,7 +111,13 @@ export default function RunPage() {
         )}
         {s.tab === "system" &&
           (systemKeys.length ? (
-            <ChartGrid runs={chartRuns} keys={systemKeys} state={s} set={set} xAxisChoices={[]} />
+            <ChartGrid
+              runs={chartRuns}
+              keys={systemKeys}
+              state={{ ...s, xAxis: s.systemX }}
+              set={({ xAxis, ...rest }, opts) => set(xAxis === undefined ? rest : { ...rest, systemX: xAxis }, opts)}
+              xAxisChoices={[]}
+            />
           ) : (
             <Empty title="No system metrics">
               They are sampled while a run trains (heron.init(system_metrics=True)).

@@ -14,7 +14,7 @@ import { useThemeName } from "../../lib/theme";
 import { useRunRows } from "./queries";
 import { categoriesBetween, categoryLabel, makeAxis, niceTicks, type Axis } from "./scale";
 import type { Brush } from "./state";
-import { KeySelect, columnChoices } from "./PlotControls";
+import { KeySelect, columnChoices, defaultMetric, nothingToShow } from "./PlotControls";
 
 const HEIGHT = 320;
 const PAD = { top: 28, bottom: 28, left: 60, right: 60 };
@@ -41,7 +41,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
   const configChoices = columnChoices(keys, ["config"]);
   const metricChoices = columnChoices(keys, ["metrics"]);
   const chosen = axes.length ? axes : configChoices.slice(0, 4);
-  const target = metric || metricChoices[0] || "";
+  const target = metric || defaultMetric(metricChoices);
   const columnsKey = JSON.stringify(target ? [...chosen, target] : chosen);
   const all = useMemo(() => JSON.parse(columnsKey) as string[], [columnsKey]); // one array per pick
 
@@ -81,6 +81,8 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
     const muted = themeColor("--muted", "#888");
     const faint = themeColor("--line-faint", "#ccc");
     const brushColor = themeColor("--brush", "#2563eb");
+    const bg = themeColor("--panel", "#fff"); // the panel the canvas sits on
+    const labelBoxes: number[][] = [];
     ctx.clearRect(0, 0, width, HEIGHT);
     // lines: brushed-out runs first and faint, the rest in their colours on top
     const drawLine = (cells: Record<string, unknown>, color: string) => {
@@ -124,6 +126,13 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
           ? niceTicks(a.lo, a.hi, 5).map((v) => [(v - a.lo) / (a.hi - a.lo), fmtNum(v, 3)])
           : a.categories.map((c, j, arr) => [arr.length === 1 ? 0.5 : j / (arr.length - 1), c]);
       for (const [t, label] of ticks) {
+        // on a backing of the page's colour: the labels sit where the lines run
+        const w = Math.min(ctx.measureText(label).width, PAD.left - 8);
+        const box = [Math.round(x - 7 - w), Math.round(yOf(t) - 7), Math.round(w + 4), 14];
+        ctx.fillStyle = bg;
+        ctx.fillRect(box[0], box[1], box[2], box[3]);
+        labelBoxes.push(box);
+        ctx.fillStyle = muted;
         ctx.fillText(label, x - 5, yOf(t) + 4, PAD.left - 8);
         ctx.fillRect(x - 3, yOf(t), 3, 1);
       }
@@ -145,6 +154,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
         });
       }
     });
+    canvas.current.dataset.labelBoxes = JSON.stringify(labelBoxes); // the tests read it
     if (drag) {
       ctx.fillStyle = withAlpha(brushColor, 0.2);
       ctx.fillRect(xs[drag.axis] - 7, Math.min(drag.y0, drag.y1), 14, Math.abs(drag.y1 - drag.y0));
@@ -228,6 +238,10 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
           <Loading what="runs" />
         ) : all.length === 0 ? (
           <Empty title="Nothing to plot">This project has no config values or metrics yet.</Empty>
+        ) : nothingToShow(res.data, all) !== null ? (
+          <Empty title="Nothing to plot">
+            <span data-testid="plot-empty-reason">{nothingToShow(res.data, all)}</span>
+          </Empty>
         ) : (
           <canvas
             ref={canvas}

@@ -1,9 +1,13 @@
 // Key pickers shared by the parallel-coordinates and scatter plots.
 import type { ProjectKeys } from "../../lib/api";
+import { columnLabel } from "../../lib/format";
+import { isBookkeeping, orderKeys } from "./keyOrder";
 
 /**
- * Columns a plot can use: config paths, and metrics (summary-only keys, set with
- * `run.summary[k] = v` and never logged, included: `metrics.<key>` reads them too).
+ * Columns a plot can use: config paths, and metrics in the order a user looks for them
+ * (val/ and train/ first, bookkeeping such as `lr` and `epoch` later). Summary-only keys
+ * (set with `run.summary[k] = v`, never logged) are `summary.<key>`: the server has no
+ * `metrics.<key>` value for them.
  */
 export function columnChoices(keys: ProjectKeys, kinds: ("config" | "metrics")[]): string[] {
   const out: string[] = [];
@@ -11,9 +15,23 @@ export function columnChoices(keys: ProjectKeys, kinds: ("config" | "metrics")[]
   if (kinds.includes("metrics")) {
     const metrics = new Set(keys.metrics.filter((k) => !k.startsWith("system/")));
     const summaryOnly = (keys.summary ?? []).filter((k) => !metrics.has(k) && !k.startsWith("system/"));
-    out.push(...[...metrics, ...summaryOnly].sort().map((k) => `metrics.${k}`));
+    out.push(...orderKeys([...metrics]).map((k) => `metrics.${k}`));
+    out.push(...orderKeys(summaryOnly).map((k) => `summary.${k}`));
   }
   return out;
+}
+
+/** The key a plot's metric axis starts on: the first result metric (not lr or epoch). */
+export function defaultMetric(choices: string[]): string {
+  return choices.find((c) => !isBookkeeping(columnLabel(c))) ?? choices[0] ?? "";
+}
+
+/** Why a plot over `keys` draws nothing for these runs, or null when something shows. */
+export function nothingToShow(rows: { cells: Record<string, unknown> }[], keys: string[]): string | null {
+  if (rows.length === 0) return "No runs match the filter.";
+  const empty = keys.filter((k) => rows.every((r) => r.cells[k] === null || r.cells[k] === undefined));
+  if (empty.length === 0) return null;
+  return `No run has a value for ${empty.join(", ")}: pick another key above.`;
 }
 
 interface SelectProps {

@@ -8,7 +8,7 @@ import { useLiveEvents } from "../../lib/live";
 import { useUrlState } from "../../lib/urlState";
 import { BulkBar } from "./BulkBar";
 import { ColumnPicker } from "./ColumnPicker";
-import { FIXED_COLUMNS, dataColumn, defaultColumns, nextSort } from "./columns";
+import { defaultColumns, nextSort, tableColumns } from "./columns";
 import { brushLabel, effectiveFilter } from "./filter";
 import { FilterBar } from "./FilterBar";
 import { GroupView } from "./GroupView";
@@ -74,7 +74,7 @@ export function RunsPage() {
     // put a restored pick in the URL too, so the link shares what is on screen
     if (choice.from === "saved") set({ columns: columnIds, customColumns: true }, { replace: true });
   }, [choice.from, columnIds, set]);
-  const columns = useMemo(() => [...FIXED_COLUMNS, ...columnIds.map(dataColumn)], [columnIds]);
+  const columns = useMemo(() => tableColumns(columnIds), [columnIds]);
   const rows = usePagedRows({ project, filter, order_by: s.sort, columns: columnIds });
 
   const knownTags = keysData?.tags ?? [];

@@ -9,8 +9,12 @@ import { ApiError } from "../../lib/api";
 import type { PagedRows } from "./queries";
 import type { HeaderState } from "./selection";
 import { sortDirection, type Column } from "./columns";
+import "./runs.css";
 
 const ROW_HEIGHT = 34;
+const SELECT_WIDTH = 36;
+const NAME_WIDTH = { min: 120, max: 800, initial: 230 };
+const NAME_WIDTH_KEY = "heron.runs.nameWidth";
 const SKELETON_ROWS = 8;
 
 interface Props {
@@ -28,12 +32,58 @@ interface Props {
   onClearFilter: () => void;
 }
 
+/** The Name column's width, dragged by the user and kept in this browser. */
+function useNameWidth(): [number, (w: number) => void] {
+  const [w, setW] = useState(() => {
+    const saved = Number(localStorage.getItem(NAME_WIDTH_KEY));
+    return saved >= NAME_WIDTH.min && saved <= NAME_WIDTH.max ? saved : NAME_WIDTH.initial;
+  });
+  const set = useCallback((next: number) => {
+    const clamped = Math.round(Math.max(NAME_WIDTH.min, Math.min(NAME_WIDTH.max, next)));
+    setW(clamped);
+    localStorage.setItem(NAME_WIDTH_KEY, String(clamped));
+  }, []);
+  return [w, set];
+}
+
+/** The Name header's right edge: drag it (or focus it and press ←/→) to resize the column. */
+function NameResizer({ width, onWidth }: { width: number; onWidth: (w: number) => void }) {
+  const start = useRef<{ x: number; w: number } | null>(null);
+  return (
+    <span
+      className="col-resize"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label="Resize the Name column"
+      aria-valuenow={width}
+      aria-valuemin={NAME_WIDTH.min}
+      aria-valuemax={NAME_WIDTH.max}
+      tabIndex={0}
+      data-testid="name-resizer"
+      onPointerDown={(e) => {
+        e.currentTarget.setPointerCapture(e.pointerId);
+        start.current = { x: e.clientX, w: width };
+      }}
+      onPointerMove={(e) => start.current && onWidth(start.current.w + e.clientX - start.current.x)}
+      onPointerUp={() => (start.current = null)}
+      onClick={(e) => e.stopPropagation()}
+      onKeyDown={(e) => {
+        if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+          e.preventDefault();
+          e.stopPropagation();
+          onWidth(width + (e.key === "ArrowRight" ? 20 : -20));
+        }
+      }}
+    />
+  );
+}
+
 type Phase = "loading" | "error" | "empty" | "no-match" | "rows";
 
 const rowId = (index: number) => `runs-row-${index}`;
 
 export function RunsTable(props: Props) {
-  const { project, rows, columns, sort, onSort, isSelected, header, onToggle, onToggleAll, hasFilter } = props;
+  const { project, rows, sort, onSort, isSelected, header, onToggle, onToggleAll, hasFilter } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const headerBox = useRef<HTMLInputElement>(null);
   const navigate = useNavigate();
@@ -62,8 +112,12 @@ export function RunsTable(props: Props) {
     if (headerBox.current) headerBox.current.indeterminate = header === "some";
   }, [header]);
 
-  const template = `36px ${columns.map((c) => `${c.width}px`).join(" ")}`;
-  const width = 36 + columns.reduce((s, c) => s + c.width, 0);
+  const [nameWidth, setNameWidth] = useNameWidth();
+  const columns = props.columns.map((c) => (c.id === "name" ? { ...c, width: nameWidth } : c));
+  const template = `${SELECT_WIDTH}px ${columns.map((c) => `${c.width}px`).join(" ")}`;
+  const width = SELECT_WIDTH + columns.reduce((s, c) => s + c.width, 0);
+  // the select box and the name stay in view while the table scrolls sideways
+  const pin = (id: string) => (id === "name" ? " pinned" : "");
 
   const phase: Phase =
     rows.total === null
@@ -126,7 +180,7 @@ export function RunsTable(props: Props) {
         onKeyDown={onKey}
       >
         <div className="thead" role="row" style={{ gridTemplateColumns: template, width }}>
-          <div className="th select" role="columnheader">
+          <div className="th select pinned" role="columnheader">
             <input
               ref={headerBox}
               type="checkbox"
@@ -145,18 +199,20 @@ export function RunsTable(props: Props) {
                 aria-sort={
                   c.sortField ? (dir === "asc" ? "ascending" : dir === "desc" ? "descending" : "none") : undefined
                 }
-                className={`th${c.numeric ? " num" : ""}${c.sortField ? " sortable" : ""}`}
+                className={`th${c.numeric ? " num" : ""}${c.sortField ? " sortable" : ""}${pin(c.id)}`}
                 title={c.sortField ? `${c.title} — click to sort, shift-click to add` : c.title}
                 data-col={c.id}
               >
                 {c.sortField ? (
                   <button className="th-button" onClick={(e) => onSort(c.sortField!, e.shiftKey)}>
+                    {c.kind && <span className="th-kind">{c.kind}</span>}
                     <span className="th-label">{c.label}</span>
                     <span className="sort-mark">{dir === "asc" ? "▲" : dir === "desc" ? "▼" : ""}</span>
                   </button>
                 ) : (
                   <span className="th-label">{c.label}</span>
                 )}
+                {c.id === "name" && <NameResizer width={nameWidth} onWidth={setNameWidth} />}
               </div>
             );
           })}
@@ -205,7 +261,7 @@ export function RunsTable(props: Props) {
                   data-selected={selected ? "1" : undefined}
                   onClick={() => setActive(item.index)}
                 >
-                  <div className="td select" role="gridcell">
+                  <div className="td select pinned" role="gridcell">
                     {r && (
                       <input
                         type="checkbox"
@@ -217,7 +273,12 @@ export function RunsTable(props: Props) {
                     )}
                   </div>
                   {columns.map((c) => (
-                    <div key={c.id} role="gridcell" className={`td${c.numeric ? " num" : ""}`} data-col={c.id}>
+                    <div
+                      key={c.id}
+                      role="gridcell"
+                      className={`td${c.numeric ? " num" : ""}${pin(c.id)}`}
+                      data-col={c.id}
+                    >
                       {r ? c.render(r, project) : <span className="skeleton" />}
                     </div>
                   ))}

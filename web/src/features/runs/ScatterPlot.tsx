@@ -11,7 +11,7 @@ import { useThemeName } from "../../lib/theme";
 import { useRunRows } from "./queries";
 import type { Row } from "./rows";
 import { makeAxis, niceTicks } from "./scale";
-import { KeySelect, columnChoices } from "./PlotControls";
+import { KeySelect, columnChoices, defaultMetric, nothingToShow } from "./PlotControls";
 
 const HEIGHT = 320;
 const NO_ROWS: Row[] = [];
@@ -30,7 +30,7 @@ export default function ScatterPlot({ project, filter, keys, x, y, onChange }: P
   const xChoices = columnChoices(keys, ["config", "metrics"]);
   const yChoices = columnChoices(keys, ["metrics"]);
   const xKey = x || xChoices[0] || "";
-  const yKey = y || yChoices[0] || "";
+  const yKey = y || defaultMetric(yChoices);
   const plottable = xKey !== "" && yKey !== "";
   const res = useRunRows(project, filter, [xKey, yKey], plottable);
   const rows = plottable ? res.data : NO_ROWS;
@@ -139,6 +139,12 @@ export default function ScatterPlot({ project, filter, keys, x, y, onChange }: P
           <Loading what="runs" />
         ) : !xKey || !yKey ? (
           <Empty title="Nothing to plot">This project has no metrics yet.</Empty>
+        ) : plot.pts.length === 0 ? (
+          <Empty title="Nothing to plot">
+            <span data-testid="plot-empty-reason">
+              {nothingToShow(rows, [xKey, yKey]) ?? "No run has a finite value on both axes."}
+            </span>
+          </Empty>
         ) : (
           <>
             <span className="axis-title-y">{columnLabel(yKey)}</span>

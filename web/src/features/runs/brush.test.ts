@@ -68,14 +68,15 @@ describe("category brushes", () => {
 });
 
 describe("plot key pickers", () => {
-  it("offer summary-only keys with the metrics, system metrics left out", () => {
+  it("offer metrics val/ first, then summary-only keys as summary.<key>, system metrics left out", () => {
     const keys = {
       config: ["lr"],
       metrics: ["val/acc", "loss", "system/cpu"],
       summary: ["best_epoch", "loss"],
       tags: [],
     };
-    expect(columnChoices(keys, ["metrics"])).toEqual(["metrics.best_epoch", "metrics.loss", "metrics.val/acc"]);
+    // the server has no metrics.best_epoch for a key only set with run.summary
+    expect(columnChoices(keys, ["metrics"])).toEqual(["metrics.val/acc", "metrics.loss", "summary.best_epoch"]);
     expect(columnChoices(keys, ["config", "metrics"])[0]).toBe("config.lr");
   });
 });

@@ -5,11 +5,13 @@ import { StateBadge, Swatch } from "../../components/States";
 import { runColor } from "../../lib/colors";
 import { fieldRef } from "./filter";
 import { columnLabel, fmtDate, fmtDuration, fmtNum } from "../../lib/format";
+import { keyRank, orderKeys } from "./keyOrder";
 import type { Row } from "./rows";
 
 export interface Column {
   id: string; // "name", "state", ... or "config.lr", "metrics.val/acc"
   label: string;
+  kind?: "config" | "summary"; // shown before the label: config `lr` is not the metric `lr`
   title: string;
   width: number;
   sortField: string | null; // the field a sort term names; null: not sortable
@@ -28,7 +30,7 @@ export const FIXED_COLUMNS: Column[] = [
     render: (r, project) => (
       <span className="name-cell">
         <Swatch color={runColor(r.id)} />
-        <Link to={`/p/${encodeURIComponent(project)}/runs/${r.id}`} tabIndex={-1}>
+        <Link to={`/p/${encodeURIComponent(project)}/runs/${r.id}`} tabIndex={-1} title={r.name}>
           {r.name}
         </Link>
       </span>
@@ -88,9 +90,11 @@ export const FIXED_COLUMNS: Column[] = [
 
 /** A config / metric / summary column; values are rendered by type. */
 export function dataColumn(id: string): Column {
+  const kind = id.startsWith("config.") ? "config" : id.startsWith("summary.") ? "summary" : undefined;
   return {
     id,
     label: columnLabel(id),
+    kind,
     title: id,
     width: 120,
     sortField: fieldRef(id),
@@ -104,10 +108,19 @@ export function dataColumn(id: string): Column {
   };
 }
 
-/** Columns shown before the user picks: the first few metrics, then config values. */
+/** Columns shown before the user picks: result metrics in the order a user looks for
+ * them (val/ and train/ first, not alphabetical; no lr, epoch or system metrics), then
+ * config values. */
 export function defaultColumns(keys: { config: string[]; metrics: string[] }): string[] {
-  const metrics = keys.metrics.filter((k) => !k.startsWith("system/")).slice(0, 4);
+  const metrics = orderKeys(keys.metrics.filter((k) => keyRank(k) < 3)).slice(0, 4);
   return [...metrics.map((k) => `metrics.${k}`), ...keys.config.slice(0, 4).map((k) => `config.${k}`)];
+}
+
+/** Where the table's columns go: name and state, then the chosen config values and
+ * metrics (in view on a narrow screen without scrolling), then group, tags and times. */
+export function tableColumns(ids: string[]): Column[] {
+  const [name, state, ...rest] = FIXED_COLUMNS;
+  return [name, state, ...ids.map(dataColumn), ...rest];
 }
 
 /** The next sort when a header is clicked: descending, then ascending, then unsorted. */
