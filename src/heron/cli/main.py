@@ -16,7 +16,7 @@ from heron.cli.export import export
 from heron.cli.gc import gc
 from heron.cli.imports import import_
 from heron.cli.models import models
-from heron.cli.reproduce import verify
+from heron.cli.reproduce import reproduce, verify
 from heron.cli.runs import runs
 from heron.cli.server import server, ui
 from heron.cli.sweep import agent, sweep
@@ -59,6 +59,7 @@ cli.add_command(compare)
 cli.add_command(import_)
 cli.add_command(alerts)
 cli.add_command(verify)
+cli.add_command(reproduce)
 for command in (login, logout, users, tokens, members, audit):
     cli.add_command(command)
 

@@ -1,8 +1,10 @@
-"""``heron verify RUN_A RUN_B``: did B reproduce A? (``heron.reproduce.verify``)."""
+"""``heron verify RUN_A RUN_B``: did B reproduce A? (``heron.reproduce.verify``);
+``heron reproduce RUN --dir DIR``: the run's code rebuilt (``heron.reproduce.checkout``)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,6 +14,7 @@ from rich.text import Text
 from heron.cli import render
 from heron.cli.context import CliInputError, open_api
 from heron.errors import InvalidInput, NotFound
+from heron.reproduce.checkout import checkout
 from heron.reproduce.verify import Verification, compare, load
 
 _STATUS = {"same": "same", "different": "DIFFERENT", "only_a": "only in A", "only_b": "only in B"}
@@ -78,7 +81,7 @@ def _print(result: Verification, name_a: str, name_b: str) -> None:
         out.print(diffs)
     else:
         out.print("config and environment: no differences", markup=False)
-    out.print(result.verdict, markup=False, style="green" if result.reproduced else "bold red")
+    click.echo(result.verdict)  # plain: CI logs grep it
 
 
 def _v(x: float | None) -> str:
@@ -87,3 +90,41 @@ def _v(x: float | None) -> str:
 
 def _cell(value: Any, present: bool) -> Text:
     return render.cell(value) if present else Text("(absent)", style="dim italic")
+
+
+@click.command()
+@click.argument("run_id", metavar="RUN")
+@click.option(
+    "--dir",
+    "dest",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A new (or empty) folder for the code.",
+)
+@click.option(
+    "--repo",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="A clone holding the run's commit (default: the recorded repository, else its remote).",
+)
+def reproduce(run_id: str, dest: Path, repo: Path | None) -> None:
+    """Rebuild RUN's code in DIR: a git worktree at the recorded commit, the recorded
+    diff applied, the untracked files the run saved (code/untracked/<path>) restored,
+    and a report of what is missing. Prints the command to run it again; does not run
+    it. Exit status 0 when complete, 1 when something is missing, 2 for bad input."""
+    api = open_api()
+    try:
+        report = checkout(api.run(run_id), dest, repo)
+    except (NotFound, InvalidInput) as exc:
+        raise CliInputError(exc.message) from None
+    click.echo(f"{report.dir}: commit {report.commit} from {report.source}")
+    click.echo(f"diff: {report.diff}")
+    for path in report.restored:
+        click.echo(f"restored untracked file: {path}")
+    for path in report.missing:
+        click.echo(f"MISSING untracked file (not saved by the run): {path}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    if report.command:
+        click.echo(f"to run it again: {report.command}")
+    click.echo("complete" if report.complete else "incomplete: see above")
+    raise SystemExit(0 if report.complete else 1)

@@ -1,0 +1,108 @@
+"""``heron reproduce RUN --dir DIR``: a run started in a git repository with a dirty
+tree and untracked files, its code rebuilt in a fresh folder by the real git."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import heron
+from heron.cli.main import cli
+from heron.reproduce.checkout import safe_relative
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    base = tmp_path_factory.mktemp("reproduce")
+    repo, root = base / "repo", base / "heron-runs"
+    (repo / "src").mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "src" / "train.py").write_text("LR = 0.1\n")
+    (repo / "README").write_text("hello\n")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "one")
+    commit = _git(repo, "rev-parse", "HEAD")
+    (repo / "src" / "train.py").write_text("LR = 0.2  # changed, not committed\n")
+    (repo / "helper.py").write_text("HELP = 1\n")  # untracked, saved by the run
+    (repo / "notes.txt").write_text("scratch\n")  # untracked, not saved
+    previous = Path.cwd()
+    import os
+
+    os.chdir(repo / "src")
+    try:
+        with heron.init(project="p", dir=root, system_metrics=False, capture=True) as run:
+            run.save_file(repo / "helper.py", name="code/untracked/helper.py")
+            run_id = run.id
+        with heron.init(project="p", dir=root, system_metrics=False, capture=False) as run:
+            no_git = run.id
+    finally:
+        os.chdir(previous)
+    # the repository moves on after the run
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-am", "two")
+    return {"root": root, "repo": repo, "commit": commit, "run": run_id, "no_git": no_git}
+
+
+def _reproduce(recorded: dict[str, Any], *args: str) -> Any:
+    return CliRunner().invoke(cli, ["--dir", str(recorded["root"]), "reproduce", *args])
+
+
+def test_the_code_is_rebuilt_and_what_is_missing_is_named(
+    recorded: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "rebuilt"
+    result = _reproduce(recorded, recorded["run"], "--dir", str(out))
+    assert result.exit_code == 1, result.output  # notes.txt was not saved
+    assert (out / "src" / "train.py").read_text() == "LR = 0.2  # changed, not committed\n"
+    assert (out / "README").read_text() == "hello\n"
+    assert (out / "helper.py").read_text() == "HELP = 1\n"
+    assert not (out / "notes.txt").exists()
+    assert _git(out, "rev-parse", "HEAD") == recorded["commit"]
+    assert "diff: applied" in result.stdout
+    assert "restored untracked file: helper.py" in result.stdout
+    assert "MISSING untracked file (not saved by the run): notes.txt" in result.stdout
+    assert f"to run it again: cd {out / 'src'} && python " in result.stdout
+
+
+def test_bad_input_exits_2(recorded: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("")
+    taken = _reproduce(recorded, recorded["run"], "--dir", str(tmp_path / "full"))
+    assert taken.exit_code == 2 and "is not an empty folder" in taken.output
+    no_git = _reproduce(recorded, recorded["no_git"], "--dir", str(tmp_path / "a"))
+    assert no_git.exit_code == 2 and "recorded no git commit" in no_git.output
+    unknown = _reproduce(recorded, "nosuchrun", "--dir", str(tmp_path / "b"))
+    assert unknown.exit_code == 2
+    other = tmp_path / "other"
+    other.mkdir()
+    _git(other, "init", "-q")
+    wrong = _reproduce(
+        recorded, recorded["run"], "--dir", str(tmp_path / "c"), "--repo", str(other)
+    )
+    assert wrong.exit_code == 2 and f"commit {recorded['commit']} is not in" in wrong.output
+
+
+@pytest.mark.parametrize(
+    ("path", "ok"),
+    [
+        ("a/b.py", True),
+        ("../x", False),
+        ("/etc/passwd", False),
+        ("a/../../x", False),
+        (".git/config", False),
+        ("a\\b", False),
+        ("", False),
+    ],
+)
+def test_record_paths_stay_inside(path: str, ok: bool) -> None:
+    assert (safe_relative(path) is not None) == ok
