@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import struct
 import threading
 import time
 import warnings
@@ -121,8 +122,9 @@ class Run:
         with self._lock:
             if self._closed:
                 raise self._closed_error()
+            previous = self._step
             if step is None:
-                step = self._step
+                step = previous
             elif type(step) is not int:
                 step = to_step(step)
             self._step = step + 1
@@ -162,7 +164,11 @@ class Run:
                         writer.dropped_points += 1
                         continue
                     off = writer.off
-                _pack(writer.mm, off, value, step, now, key_id, KIND_SCALAR)
+                try:
+                    _pack(writer.mm, off, value, step, now, key_id, KIND_SCALAR)
+                except struct.error:  # a plain int step past int64 (no check on the hot path)
+                    self._step = previous
+                    raise InvalidValue(f"step {step} is outside the int64 range") from None
                 writer.off = off + SLOT
         if media:
             self._submit_media(media, step, now)
