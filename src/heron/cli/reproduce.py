@@ -109,8 +109,9 @@ def _cell(value: Any, present: bool) -> Text:
 def reproduce(run_id: str, dest: Path, repo: Path | None) -> None:
     """Rebuild RUN's code in DIR: a git worktree at the recorded commit, the recorded
     diff applied, the untracked files the run saved (code/untracked/<path>) restored,
-    and a report of what is missing. Prints the command to run it again; does not run
-    it. Exit status 0 when complete, 1 when something is missing, 2 for bad input."""
+    the recorded datasets hashed again, and a report of what is missing or changed.
+    Prints the command to run it again; does not run it. Exit status 0 when complete,
+    1 when something is missing or changed, 2 for bad input."""
     api = open_api()
     try:
         report = checkout(api.run(run_id), dest, repo)
@@ -124,6 +125,11 @@ def reproduce(run_id: str, dest: Path, repo: Path | None) -> None:
         click.echo(f"MISSING untracked file (not saved by the run): {path}")
     for problem in report.problems:
         click.echo(f"problem: {problem}")
+    for data in report.datasets:
+        if data.status == "same":
+            click.echo(f"dataset {data.name!r}: unchanged ({data.recorded})")
+        else:
+            click.echo(f"DATASET {data.describe()}")
     if report.command:
         click.echo(f"to run it again: {report.command}")
     click.echo("complete" if report.complete else "incomplete: see above")

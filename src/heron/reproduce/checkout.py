@@ -9,7 +9,9 @@ From the run's record (``system.git``) and its files:
    files); a truncated diff, or one git cannot apply, is reported, not half-applied;
 3. the untracked files listed in ``code/untracked.txt`` restored from the run's files
    ``code/untracked/<path>`` where the run saved them; the others are reported missing;
-4. the command to run: the recorded ``argv`` in the recorded working folder.
+4. the datasets the run hashed (``run.use_dataset``) hashed again at their recorded
+   paths: one that changed or is gone is named;
+5. the command to run: the recorded ``argv`` in the recorded working folder.
 
 Nothing here runs the recorded program: that is left to the user (``--run`` is not
 built yet). Paths from the record are checked to stay inside the folder.
@@ -23,9 +25,9 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from heron.errors import InvalidInput
+from heron.errors import HeronError, InvalidInput
 
 if TYPE_CHECKING:
     from heron.api import ApiRun
@@ -34,6 +36,25 @@ DIFF_FILE = "code/diff.patch"
 UNTRACKED_FILE = "code/untracked.txt"
 UNTRACKED_PREFIX = "code/untracked/"
 GIT_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class DatasetCheck:
+    name: str
+    path: str
+    recorded: str
+    current: str | None  # None: missing or unreadable
+    status: Literal["same", "changed", "missing", "unreadable"]
+
+    def describe(self) -> str:
+        if self.status == "changed":
+            return (
+                f"dataset {self.name!r} at {self.path} changed: recorded {self.recorded}, "
+                f"now {self.current}"
+            )
+        if self.status == "missing":
+            return f"dataset {self.name!r}: {self.path} is not on this machine"
+        return f"dataset {self.name!r} at {self.path} cannot be read"
 
 
 @dataclass
@@ -47,10 +68,14 @@ class CheckoutReport:
     missing: list[str] = field(default_factory=list)  # untracked files not captured
     problems: list[str] = field(default_factory=list)
     command: str | None = None  # how to run it again, when argv was recorded
+    datasets: list[DatasetCheck] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return self.diff in ("none", "applied") and not self.missing and not self.problems
+        data_ok = all(d.status == "same" for d in self.datasets)
+        return (
+            self.diff in ("none", "applied") and not self.missing and not self.problems and data_ok
+        )
 
 
 class GitError(InvalidInput):
@@ -151,8 +176,38 @@ def checkout(run: ApiRun, dest: Path, repo: Path | None = None) -> CheckoutRepor
         scratch = Path(tmp)
         _apply_diff(run, git, files, dest, scratch, report)
         _restore_untracked(run, files, dest, scratch, report)
+    report.datasets = check_datasets(run.system)
     report.command = _command(run, git, dest, report)
     return report
+
+
+def check_datasets(system: dict[str, Any]) -> list[DatasetCheck]:
+    """Hash each recorded dataset again at its recorded path (no cache: a check must
+    read the bytes). A folder's digest covers every file, but the record keeps no
+    per-file digests, so a changed folder is named, not the file in it."""
+    from heron.sdk.capture.datasets import hash_dataset
+
+    recorded = system.get("datasets")
+    out: list[DatasetCheck] = []
+    if not isinstance(recorded, dict):
+        return out
+    for name, data in sorted(recorded.items()):
+        if not isinstance(data, dict):
+            continue
+        path, digest = data.get("path"), data.get("digest")
+        if not isinstance(path, str) or not isinstance(digest, str):
+            continue
+        if not Path(path).exists():
+            out.append(DatasetCheck(name, path, digest, None, "missing"))
+            continue
+        try:
+            current = hash_dataset(Path(path)).digest
+        except (OSError, HeronError):
+            out.append(DatasetCheck(name, path, digest, None, "unreadable"))
+            continue
+        status: Literal["same", "changed"] = "same" if current == digest else "changed"
+        out.append(DatasetCheck(name, path, digest, current, status))
+    return out
 
 
 def _apply_diff(
