@@ -13,8 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 import heron
+from heron.artifacts.local import LocalArtifactStore
 from heron.cli.main import cli
-from heron.reproduce.checkout import safe_relative
+from heron.local_dir import LocalDir
+from heron.reproduce.checkout import checkout, safe_relative
+from heron.store import open_store
+from tests.remote.inprocess import URL, remote_stores
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -163,3 +167,17 @@ def test_a_rebuilt_run_reruns_to_identical_metrics(tmp_path: Path) -> None:
     )
     assert changed.exit_code == 1, changed.output
     assert f"DATASET dataset 'train' at {data} changed: recorded sha256:" in changed.stdout
+
+
+def test_a_run_on_a_server_is_rebuilt_too(recorded: dict[str, Any], tmp_path: Path) -> None:
+    local = LocalDir.at(recorded["root"])
+    with open_store(local.db_url) as sql:
+        blobs = LocalArtifactStore(local.blobs, durable=False)
+        with (
+            remote_stores(sql, blobs, tmp_path) as remote,
+            heron.Api(URL, transport=remote.transport) as api,
+        ):
+            report = checkout(api.run(recorded["run"]), tmp_path / "from-server")
+    assert report.diff == "applied" and report.restored == ["helper.py"]
+    assert report.missing == ["notes.txt"] and not report.complete
+    assert (tmp_path / "from-server" / "helper.py").read_text() == "HELP = 1\n"
