@@ -29,13 +29,11 @@ from email.message import EmailMessage
 import httpx
 
 from heron.alerts.base import Alert, Channel, Delivery, DeliveryStatus
-from heron.errors import InvalidInput
-from heron.registry.egress import EgressPolicy, Target
+from heron.registry.egress import EgressPolicy, Outcome, post_checked
 
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_S = 1.0  # 1 s, then 2 s between attempts (with jitter)
 DEFAULT_TIMEOUT_S = 10.0
-_RETRY_STATUS = frozenset({408, 429})
 
 
 @dataclass(frozen=True)
@@ -49,13 +47,6 @@ class Smtp:
     user: str | None = None
     password: str | None = None
     sender: str = "heron@localhost"
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    status: DeliveryStatus
-    code: int | None = None
-    error: str | None = None
 
 
 def message(alert: Alert) -> str:
@@ -146,9 +137,9 @@ class Dispatcher:
                 else:
                     outcome = self._email(alert, target)
             except Exception as exc:  # recorded as this attempt's failure
-                outcome = _Outcome("failed", error=f"{type(exc).__name__}: {exc}")
+                outcome = Outcome("failed", error=f"{type(exc).__name__}: {exc}")
             if outcome.status == "retrying" and attempt == self._attempts:
-                outcome = _Outcome("failed", outcome.code, outcome.error)
+                outcome = Outcome("failed", outcome.code, outcome.error)
             self._record(
                 Delivery(
                     0,
@@ -166,44 +157,21 @@ class Dispatcher:
                 return
             self._sleep(self._backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
 
-    def _webhook(self, alert: Alert, url: str) -> _Outcome:
-        try:
-            checked = self.policy.check(url)
-        except InvalidInput as exc:
-            return _Outcome("refused", error=exc.message)
+    def _webhook(self, alert: Alert, url: str) -> Outcome:
         body = json.dumps({"text": message(alert)}, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json", "User-Agent": "heron-alerts"}
-        try:
-            response = self._post(checked, headers, body)
-        except httpx.HTTPError as exc:
-            return _Outcome("retrying", error=f"{type(exc).__name__}: {exc}")
-        code = response.status_code
-        if 200 <= code < 300:
-            return _Outcome("delivered", code)
-        if code >= 500 or code in _RETRY_STATUS:
-            return _Outcome("retrying", code, f"HTTP {code}")
-        if 300 <= code < 400:
-            return _Outcome("failed", code, "redirects are not followed")
-        return _Outcome("failed", code, f"HTTP {code}")
-
-    def _post(self, target: Target, headers: dict[str, str], body: bytes) -> httpx.Response:
-        """POST to the address the policy checked, the URL's host in Host (and SNI)."""
-        default = 443 if target.scheme == "https" else 80
-        headers["Host"] = target.host if target.port == default else f"{target.host}:{target.port}"
-        pinned = httpx.URL(target.url).copy_with(host=target.address)
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
         with self._idle:
             if self._client is None:
                 self._client = httpx.Client(
                     timeout=self._timeout, follow_redirects=False, trust_env=False
                 )
             client = self._client
-        return client.post(pinned, content=body, headers=headers, extensions=extensions)
+        return post_checked(client, self.policy, url, headers, body)
 
-    def _email(self, alert: Alert, address: str) -> _Outcome:
+    def _email(self, alert: Alert, address: str) -> Outcome:
         smtp = self.smtp
         if smtp.host is None:
-            return _Outcome("refused", error="no SMTP server: set HERON_SMTP_HOST")
+            return Outcome("refused", error="no SMTP server: set HERON_SMTP_HOST")
         mail = EmailMessage()
         mail["Subject"] = f"[heron] {alert.level}: {alert.title}"
         mail["From"] = smtp.sender
@@ -226,7 +194,7 @@ class Dispatcher:
                 client.send_message(mail)
         except smtplib.SMTPResponseException as exc:
             status: DeliveryStatus = "retrying" if 400 <= exc.smtp_code < 500 else "failed"
-            return _Outcome(status, exc.smtp_code, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")
+            return Outcome(status, exc.smtp_code, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")
         except (OSError, smtplib.SMTPException) as exc:
-            return _Outcome("retrying", error=f"{type(exc).__name__}: {exc}")
-        return _Outcome("delivered", 250)
+            return Outcome("retrying", error=f"{type(exc).__name__}: {exc}")
+        return Outcome("delivered", 250)

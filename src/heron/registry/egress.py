@@ -31,7 +31,10 @@ import ipaddress
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
+
+import httpx
 
 from heron.errors import InvalidInput
 
@@ -200,3 +203,49 @@ def _not_public(address: IPAddress) -> str | None:
     if not address.is_global:
         return "not a public address"
     return None
+
+
+DeliveryStatus = Literal["delivered", "retrying", "failed", "refused"]
+RETRY_STATUS = frozenset({408, 429})  # worth another attempt, besides 5xx
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one POST to a hook went: ``retrying`` is worth another attempt."""
+
+    status: DeliveryStatus
+    code: int | None = None
+    error: str | None = None
+
+
+def post_checked(
+    client: httpx.Client,
+    policy: EgressPolicy,
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+) -> Outcome:
+    """POST ``body`` to ``url`` once ``policy`` allows it, to the address it checked
+    (resolve-then-pin: a DNS answer that changes after the check is not followed),
+    with the URL's host name in Host and SNI; redirects are never followed. The one
+    delivery step of registry webhooks and alert webhooks."""
+    try:
+        target = policy.check(url)
+    except InvalidInput as exc:
+        return Outcome("refused", error=exc.message)
+    default = 443 if target.scheme == "https" else 80
+    headers["Host"] = target.host if target.port == default else f"{target.host}:{target.port}"
+    pinned = httpx.URL(target.url).copy_with(host=target.address)
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    try:
+        response = client.post(pinned, content=body, headers=headers, extensions=extensions)
+    except httpx.HTTPError as exc:
+        return Outcome("retrying", error=f"{type(exc).__name__}: {exc}")
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome("delivered", code)
+    if code >= 500 or code in RETRY_STATUS:
+        return Outcome("retrying", code, f"HTTP {code}")
+    if 300 <= code < 400:
+        return Outcome("failed", code, "redirects are not followed")
+    return Outcome("failed", code, f"HTTP {code}")

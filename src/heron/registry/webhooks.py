@@ -27,14 +27,13 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
 from heron.errors import InvalidInput
-from heron.registry.base import Delivery, DeliveryStatus, ModelEvent, WebhookTarget
-from heron.registry.egress import EgressPolicy, Target
+from heron.registry.base import Delivery, ModelEvent, WebhookTarget
+from heron.registry.egress import EgressPolicy, Outcome, post_checked
 
 SIGNATURE_HEADER = "X-Heron-Signature"
 TIMESTAMP_HEADER = "X-Heron-Timestamp"
@@ -42,7 +41,6 @@ DEFAULT_ATTEMPTS = 5
 DEFAULT_BACKOFF_S = 1.0  # 1, 2, 4, 8 s between attempts (with jitter)
 DEFAULT_TIMEOUT_S = 10.0
 MIN_SECRET_LENGTH = 16
-_RETRY_STATUS = frozenset({408, 429})
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -86,13 +84,6 @@ class DeliveryLog(Protocol):
     def webhook_targets(self, model: str, event: str) -> list[WebhookTarget]: ...
 
     def record_delivery(self, attempt: Delivery) -> None: ...
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    status: DeliveryStatus
-    code: int | None = None
-    error: str | None = None
 
 
 class WebhookDispatcher:
@@ -181,7 +172,7 @@ class WebhookDispatcher:
             outcome = self._attempt(target, event.event, delivery, body)
             last = attempt == self._attempts
             if outcome.status == "retrying" and last:
-                outcome = _Outcome("failed", outcome.code, outcome.error)
+                outcome = Outcome("failed", outcome.code, outcome.error)
             self._log.record_delivery(
                 Delivery(
                     0,
@@ -200,11 +191,7 @@ class WebhookDispatcher:
             delay = self._backoff * 2 ** (attempt - 1)
             self._sleep(delay * random.uniform(0.8, 1.2))
 
-    def _attempt(self, target: WebhookTarget, event: str, delivery: str, body: bytes) -> _Outcome:
-        try:
-            checked = self._policy.check(target.hook.url)
-        except InvalidInput as exc:
-            return _Outcome("refused", error=exc.message)
+    def _attempt(self, target: WebhookTarget, event: str, delivery: str, body: bytes) -> Outcome:
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
@@ -214,23 +201,4 @@ class WebhookDispatcher:
             TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: sign(target.secret, timestamp, body),
         }
-        try:
-            response = self._post(checked, headers, body)
-        except httpx.HTTPError as exc:
-            return _Outcome("retrying", error=f"{type(exc).__name__}: {exc}")
-        code = response.status_code
-        if 200 <= code < 300:
-            return _Outcome("delivered", code)
-        if code >= 500 or code in _RETRY_STATUS:
-            return _Outcome("retrying", code, f"HTTP {code}")
-        if 300 <= code < 400:
-            return _Outcome("failed", code, "redirects are not followed")
-        return _Outcome("failed", code, f"HTTP {code}")
-
-    def _post(self, target: Target, headers: dict[str, str], body: bytes) -> httpx.Response:
-        """POST to the checked address, with the URL's host name in Host (and SNI)."""
-        default = 443 if target.scheme == "https" else 80
-        headers["Host"] = target.host if target.port == default else f"{target.host}:{target.port}"
-        pinned = httpx.URL(target.url).copy_with(host=target.address)
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        return self._client.post(pinned, content=body, headers=headers, extensions=extensions)
+        return post_checked(self._client, self._policy, target.hook.url, headers, body)
