@@ -10,7 +10,6 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from heron.integrations.common import REOPEN
 from heron.integrations.lightning import HeronLogger
 
 from .conftest import QUIET, read
@@ -114,7 +113,7 @@ def test_a_later_stage_and_a_resumed_logger_continue_the_run(
     fit.test(model, loader())  # after fit ended the run: reopened, same id
     run_id = logger.version
     # a new process would resume by id: the run continues from the trainer's step
-    again = HeronLogger(project="pl", dir=store_dir, resume=run_id, **REOPEN, **QUIET)
+    again = HeronLogger(project="pl", dir=store_dir, resume=run_id, reopen=True, **QUIET)
     trainer(tmp_path, again, epochs=2).fit(model, loader(), loader())
     assert again.version == run_id
     with read(store_dir) as api:
