@@ -26,6 +26,9 @@ def bar(page: Any) -> Any:
     return page.locator(".bulk-bar")
 
 
+BULK_MS = 60_000  # a bulk change of every matching run, answered
+
+
 def test_select_all_matching_and_tag_them_all(
     page: Any, server: LiveServer, seeded: Seeded
 ) -> None:
@@ -57,7 +60,9 @@ def test_select_all_matching_and_tag_them_all(
     # one request tags every matching run, loaded or not
     bar(page).get_by_label("Tag for the selected runs").fill("bulk-a")
     bar(page).get_by_role("button", name="Add tag").click()
-    expect(bar(page)).to_contain_text(f"Tagged {MATCHING} runs “bulk-a”.")
+    # one request that changes 250 runs: on a busy machine it takes longer than
+    # playwright's default 5 s, so wait for its answer explicitly
+    expect(bar(page)).to_contain_text(f"Tagged {MATCHING} runs “bulk-a”.", timeout=BULK_MS)
 
     # untick one loaded row: all matching less one
     rows = page.locator(f"{TABLE} [data-run-id]")
@@ -68,7 +73,7 @@ def test_select_all_matching_and_tag_them_all(
     expect(page.get_by_label("Select all loaded runs")).not_to_be_checked()
     bar(page).get_by_label("Tag for the selected runs").fill("bulk-b")
     bar(page).get_by_role("button", name="Add tag").click()
-    expect(bar(page)).to_contain_text(f"Tagged {MATCHING - 1} runs “bulk-b”.")
+    expect(bar(page)).to_contain_text(f"Tagged {MATCHING - 1} runs “bulk-b”.", timeout=BULK_MS)
 
     # compare is for 2..100 runs: refused with a hint, nothing navigates
     compare = bar(page).get_by_role("button", name="Compare")
