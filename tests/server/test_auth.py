@@ -315,3 +315,11 @@ def test_the_audit_log_records_who_did_what(client: AppClient) -> None:
     assert client.get(f"{API}/audit", headers=bearer(viewer)).status_code == 403
     only = client.get(f"{API}/audit", params={"action": "role.set"}, headers=bearer(admin)).json()
     assert [e["target"] for e in only] == ["proj/vera"]
+
+
+def test_a_stale_session_cookie_does_not_block_signing_in_again(client: AppClient) -> None:
+    stale = {"Cookie": f"{SESSION_COOKIE}=heron_{'z' * 43}"}  # revoked, expired or unknown
+    assert client.get(f"{API}/auth/me", headers=stale).status_code == 401
+    assert client.get(f"{API}/auth/config", headers=stale).status_code == 200
+    login = {"name": "root", "password": ADMIN_PASSWORD}
+    assert client.post(f"{API}/auth/login", json=login, headers=stale).status_code == 200

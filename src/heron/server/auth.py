@@ -173,7 +173,7 @@ class AuthMiddleware:
         caller = await run_in_threadpool(self.auth.authenticate, secret)
         if caller is None:
             self.auth.token_failures.failed(address)
-            if is_public(path) and not path.startswith(API_PREFIXES):
-                return ANONYMOUS  # a stale cookie still loads the UI (to sign in again)
+            if is_public(path):  # a stale cookie must not keep anyone from signing in again
+                return ANONYMOUS
             raise Unauthorized("the token or session is not valid (unknown, revoked or expired)")
         return caller
