@@ -22,14 +22,13 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 import httpx
 
 from heron.alerts.base import Alert, Channel, Delivery, DeliveryStatus
-from heron.registry.egress import EgressPolicy, Outcome, post_checked
+from heron.registry.egress import DeliveryPool, EgressPolicy, Outcome, post_checked
 
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_S = 1.0  # 1 s, then 2 s between attempts (with jitter)
@@ -82,52 +81,28 @@ class Dispatcher:
         self._timeout = timeout_s
         self._sleep = sleep
         self._client: httpx.Client | None = None  # made by the first webhook
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="heron-alerts")
-        self._pending = 0
-        self._idle = threading.Condition()
-        self._closed = False
+        self._pool = DeliveryPool(workers, "heron-alerts")
+        self._client_lock = threading.Lock()
 
     def submit(self, alert: Alert, webhooks: tuple[str, ...], emails: tuple[str, ...]) -> None:
         """Queue the alert's deliveries; returns at once."""
         jobs: list[tuple[Channel, str]] = [("webhook", url) for url in webhooks]
         jobs += [("email", address) for address in emails]
         for channel, target in jobs:
-            if self._closed:
-                return
-            with self._idle:
-                self._pending += 1
-            try:
-                self._pool.submit(self._run, alert, channel, target)
-            except RuntimeError:  # shut down meanwhile
-                self._done()
+            self._pool.submit(self._deliver, alert, channel, target)
 
     def wait(self, timeout: float | None = None) -> bool:
         """True when nothing is pending (False: timed out)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+        return self._pool.wait(timeout)
 
     def close(self, timeout: float | None = 30.0) -> None:
         """Finish what is pending (up to ``timeout``), then stop."""
-        if self._closed:
+        if not self._pool.close(timeout):
             return
-        self._closed = True
-        self.wait(timeout)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        with self._idle:
+        with self._client_lock:
             client, self._client = self._client, None
         if client is not None:
             client.close()
-
-    def _done(self) -> None:
-        with self._idle:
-            self._pending -= 1
-            self._idle.notify_all()
-
-    def _run(self, alert: Alert, channel: Channel, target: str) -> None:
-        try:
-            self._deliver(alert, channel, target)
-        finally:
-            self._done()
 
     def _deliver(self, alert: Alert, channel: Channel, target: str) -> None:
         for attempt in range(1, self._attempts + 1):
@@ -160,7 +135,7 @@ class Dispatcher:
     def _webhook(self, alert: Alert, url: str) -> Outcome:
         body = json.dumps({"text": message(alert)}, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json", "User-Agent": "heron-alerts"}
-        with self._idle:
+        with self._client_lock:
             if self._client is None:
                 self._client = httpx.Client(
                     timeout=self._timeout, follow_redirects=False, trust_env=False

@@ -29,9 +29,11 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import socket
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -249,3 +251,52 @@ def post_checked(
     if 300 <= code < 400:
         return Outcome("failed", code, "redirects are not followed")
     return Outcome("failed", code, f"HTTP {code}")
+
+
+class DeliveryPool:
+    """A few threads that deliver off the caller's path, counting what is pending so
+    ``wait`` can block until everything submitted so far is done (tests, shutdown).
+    Registry webhooks and alerts both deliver through one."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._pending = 0
+        self._idle = threading.Condition()
+        self.closed = False  # True once close began: new work is dropped from then on
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(*args)`` on a pool thread; dropped once the pool is closing."""
+        if self.closed:
+            return
+        with self._idle:
+            self._pending += 1
+        try:
+            self._pool.submit(self._run, fn, *args)
+        except RuntimeError:  # the pool shut down meanwhile
+            self._done()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True when nothing is pending (False: timed out)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self, timeout: float | None = 30.0) -> bool:
+        """Finish what is pending (up to ``timeout``), then stop; False when it was
+        already closed."""
+        if self.closed:
+            return False
+        self.closed = True
+        self.wait(timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        return True
+
+    def _run(self, fn: Callable[..., None], *args: Any) -> None:
+        try:
+            fn(*args)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()

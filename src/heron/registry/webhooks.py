@@ -22,18 +22,16 @@ import hashlib
 import hmac
 import json
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
 from heron.errors import InvalidInput
 from heron.registry.base import Delivery, ModelEvent, WebhookTarget
-from heron.registry.egress import EgressPolicy, Outcome, post_checked
+from heron.registry.egress import DeliveryPool, EgressPolicy, Outcome, post_checked
 
 SIGNATURE_HEADER = "X-Heron-Signature"
 TIMESTAMP_HEADER = "X-Heron-Timestamp"
@@ -107,55 +105,26 @@ class WebhookDispatcher:
         self._backoff = backoff_s
         self._sleep = sleep
         self._client = httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="heron-webhook")
-        self._pending = 0
-        self._idle = threading.Condition()
-        self._closed = False
+        self._pool = DeliveryPool(workers, "heron-webhook")
 
     @property
     def closed(self) -> bool:
         """True once :meth:`close` began: new events are dropped from then on."""
-        return self._closed
+        return self._pool.closed
 
     def publish(self, events: Sequence[ModelEvent]) -> None:
         """Queue ``events`` for delivery; returns at once."""
         for event in events:
-            self._submit(self._fan_out, event)
+            self._pool.submit(self._fan_out, event)
 
     def wait(self, timeout: float | None = None) -> bool:
         """True when nothing is pending (False: timed out)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+        return self._pool.wait(timeout)
 
     def close(self, timeout: float | None = 30.0) -> None:
         """Finish what is pending (up to ``timeout``), then stop."""
-        if self._closed:
-            return
-        self._closed = True
-        self.wait(timeout)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._client.close()
-
-    def _submit(self, fn: Callable[..., None], *args: Any) -> None:
-        if self._closed:
-            return
-        with self._idle:
-            self._pending += 1
-        try:
-            self._pool.submit(self._run, fn, *args)
-        except RuntimeError:  # the pool shut down meanwhile
-            self._done()
-
-    def _run(self, fn: Callable[..., None], *args: Any) -> None:
-        try:
-            fn(*args)
-        finally:
-            self._done()
-
-    def _done(self) -> None:
-        with self._idle:
-            self._pending -= 1
-            self._idle.notify_all()
+        if self._pool.close(timeout):
+            self._client.close()
 
     def _fan_out(self, event: ModelEvent) -> None:
         # Delivered here, one webhook after the other, not re-submitted: at interpreter
