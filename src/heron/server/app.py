@@ -44,6 +44,7 @@ from heron.server.routes import (
     runs,
     series,
     sweeps,
+    views,
 )
 from heron.server.routes import alerts as alert_routes
 from heron.server.state import ServerState
@@ -147,6 +148,7 @@ def create_app(
     api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models, media, accounts]
     api.append(alert_routes)
     api += [sweeps, analysis]  # issue 15: sweeps, importance, comparisons
+    api.append(views)  # saved views of a project (issue 16)
     for router in [m.router for m in api]:
         app.include_router(router, prefix=API_PREFIX)
         prefixes.update((id(route), API_PREFIX) for route in router.routes)

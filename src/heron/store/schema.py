@@ -492,6 +492,22 @@ alert_deliveries = Table(
     Index(None, "alert_id", "id"),
 )
 
+# --- saved views (0012): a project's named views, shared by link (heron.service.views) -----
+
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("id", String(32), primary_key=True),  # random, URL-safe: the link names it
+    Column("project", String(128), nullable=False),  # by name, like alert rules
+    Column("name", String(128), nullable=False),
+    Column("state", Text, nullable=False),  # JSON: workspace layout and runs-table state
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_by", String(256), nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("project", "name"),
+)
+
 __all__ = [
     "alert_deliveries",
     "alert_rules",
@@ -518,6 +534,7 @@ __all__ = [
     "run_summary",
     "run_tags",
     "runs",
+    "saved_views",
     "tokens",
     "users",
     "webhook_deliveries",
