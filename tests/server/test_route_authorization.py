@@ -40,6 +40,8 @@ VALUES = {
     "alias": "best",
     "ref": "model:best",
     "rule_id": "1",
+    "report_id": "1",
+    "comment_id": "1",
 }
 # Body fields that name what the call acts on: the seeded run and project, so that an
 # allowed call would do something (an empty list would succeed by doing nothing, and a

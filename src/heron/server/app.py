@@ -47,6 +47,8 @@ from heron.server.routes import (
     views,
 )
 from heron.server.routes import alerts as alert_routes
+from heron.server.routes import comments as comment_routes
+from heron.server.routes import reports as report_routes
 from heron.server.state import ServerState
 from heron.service import Tracking
 from heron.service.accounts import Accounts
@@ -148,6 +150,7 @@ def create_app(
     api = [runs, ingest, projects, artifacts, blobs, series, events, logs, models, media, accounts]
     api.append(alert_routes)
     api += [sweeps, analysis]  # issue 15: sweeps, importance, comparisons
+    api += [report_routes, comment_routes]  # reports, run comments (issue 16)
     api.append(views)  # saved views of a project (issue 16)
     for router in [m.router for m in api]:
         app.include_router(router, prefix=API_PREFIX)

@@ -508,6 +508,34 @@ saved_views = Table(
     UniqueConstraint("project", "name"),
 )
 
+# --- reports and run comments (0013): heron.service.reports, heron.service.comments ---------
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(128), nullable=False),  # by name, like alert rules
+    Column("title", String(256), nullable=False),
+    Column("body", Text, nullable=False),  # Markdown with heron blocks (docs/ui.md)
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_by", String(256), nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index(None, "project", "id"),
+)
+
+run_comments = Table(
+    "run_comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("author", String(256), nullable=False),
+    Column("body", Text, nullable=False),  # Markdown
+    Column("created_at", Float, nullable=False),
+    Column("edited_at", Float, nullable=True),
+    Index(None, "run_id", "id"),
+)
+
 __all__ = [
     "alert_deliveries",
     "alert_rules",
@@ -527,6 +555,8 @@ __all__ = [
     "model_versions",
     "projects",
     "registered_models",
+    "reports",
+    "run_comments",
     "run_config",
     "run_files",
     "run_media",
