@@ -78,9 +78,17 @@ def _exists(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
 
 
 def duration() -> ColumnElement[float | None]:
-    """Seconds from creation to end (or last heartbeat), never negative; NULL if unknown."""
+    """Seconds the run was active, as ``RunInfo.duration`` counts them: from creation to
+    end (or last heartbeat), less the time between a crash and a resume
+    (``system.heron.inactive_seconds``); never negative; NULL if unknown. The record is
+    parsed only for the runs that hold the word (resumed runs): a plain text search."""
     span = func.coalesce(runs.c.ended_at, runs.c.heartbeat_at) - runs.c.created_at
-    return case((span < 0, 0.0), else_=span)
+    inactive = RecordValue(("heron", "inactive_seconds"), "number")
+    idle = case(
+        (runs.c.system.contains("inactive_seconds"), func.coalesce(inactive, 0.0)), else_=0.0
+    )
+    active = span - idle
+    return case((active < 0, 0.0), else_=active)
 
 
 def metric_column(part: str) -> ColumnElement[Any]:

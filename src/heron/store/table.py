@@ -23,6 +23,7 @@ from heron.keys import key_problem
 from heron.store import reads
 from heron.store import schema as s
 from heron.store.base import ProjectKeys, RunChange, RunTable
+from heron.store.filter_sql import duration
 
 _r = s.runs.c
 _BY_ID_LIMIT = 1000  # pages up to this size are read by id; larger ones by subquery
@@ -73,9 +74,7 @@ def runs_table(
     offset: int,
 ) -> RunTable:
     specs = [parse_column(c) for c in dict.fromkeys(columns)]
-    base = reads.runs_query(
-        _r.id, _r.name, _r.state, _r.group_name, _r.created_at, _r.ended_at, _r.heartbeat_at
-    )
+    base = reads.runs_query(_r.id, _r.name, _r.state, _r.group_name, _r.created_at, duration())
     rows = conn.execute(reads.page(base, project, filter, order_by, limit, offset)).all()
     ids = [r[0] for r in rows]
     total = len(ids) if limit is None and offset == 0 else reads.count(conn, project, filter)
@@ -99,14 +98,9 @@ def runs_table(
         groups=[r[3] for r in rows],
         tags=[tags.get(i, []) for i in ids],
         created_at=[float(r[4]) for r in rows],
-        durations=[_duration(r[4], r[5], r[6]) for r in rows],
+        durations=[None if r[5] is None else float(r[5]) for r in rows],  # active time
         columns={name: [found.get(i) for i in ids] for name, found in values.items()},
     )
-
-
-def _duration(created: float, ended: float | None, heartbeat: float | None) -> float | None:
-    end = ended if ended is not None else heartbeat
-    return None if end is None else max(0.0, end - created)
 
 
 def _column(conn: Connection, spec: ColumnSpec, members: Any) -> dict[str, Any]:
