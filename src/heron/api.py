@@ -25,6 +25,8 @@ import heapq
 import importlib
 import itertools
 import logging
+import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -38,9 +40,12 @@ from heron.connect import connect, locate
 from heron.errors import InvalidInput, NotFound
 from heron.follow import DEFAULT_POLL, console_lines
 from heron.keys import check_artifact_path
+from heron.local_dir import try_lock
 from heron.media.read import StoredMedia
 from heron.nested import flatten
 from heron.sdk.backend import LocalBackend
+from heron.sdk.distributed import rank_spool_roots
+from heron.sdk.spool import iter_spools
 from heron.sdk.sync import SyncProgress, SyncReport, sync_spools
 from heron.service import DEFAULT_GC_GRACE, Maintenance, Tracking
 from heron.settings import Settings
@@ -110,12 +115,15 @@ class Api:
         self._tracking = Tracking(self._store, self._artifacts)
         self.recovered = SyncReport()
         if self._folder is not None and recover and self.read_only:
+            reason = getattr(self._store, "read_only_reason", None)
             log.warning(
-                "heron: the store at %s is read-only: it is read as it is, and dead runs' "
-                "spools are not shipped (run `heron sync` where it is writable)",
+                "heron: the store at %s is read-only%s: it is read as it is, and dead runs' "
+                "spools are not shipped (run `heron sync` %s)",
                 self.root,
+                f" because {reason}" if reason else "",
+                "once space is freed" if reason else "where it is writable",
             )
-        elif self._folder is not None and recover:
+        elif self._folder is not None and recover and not self._nothing_to_recover():
             try:
                 self.recovered = self.sync()
             except BaseException:
@@ -142,8 +150,9 @@ class Api:
 
     @property
     def read_only(self) -> bool:
-        """True when the store is a SQLite file opened read-only (a read-only mount):
-        every read works; writes (deleting runs, sync) raise StoreError."""
+        """True when the store is a SQLite file opened read-only (a read-only mount, or
+        a full disk: SQLite cannot open it for writing there): every read works;
+        writes (deleting runs, sync) raise StoreError."""
         return isinstance(self._store, SqlStore) and self._store.read_only
 
     @property
@@ -242,6 +251,24 @@ class Api:
         finally:
             local.close()  # its alert deliveries finish first
         return SyncReport(report.shipped, tuple(reaped), report.unreachable, report.failed)
+
+    def _nothing_to_recover(self) -> bool:
+        """True when :meth:`sync` would do nothing: no spool without a live writer and
+        no running run with a stale heartbeat whose writer is gone. Two directory
+        listings and one indexed query, so that opening a store in the usual case
+        (nothing died) neither writes nor loads the shipping and alerting machinery."""
+        folder = self._folder
+        if folder is None:
+            return True
+        roots = [folder.spool, *(root for root, _rank in rank_spool_roots(folder))]
+        for spool in (spool for root in roots for spool in iter_spools(root)):
+            fd = try_lock(spool)
+            if fd is not None:  # nobody holds it: its writer is gone, it must be shipped
+                os.close(fd)
+                return False
+        store, _ = self._conn.maintenance()
+        stale = store.stale_runs(time.time() - self._settings.crash_after)
+        return all(folder.writer_alive(run_id) for run_id in stale)
 
     def orphaned_blobs(self, grace_seconds: float = DEFAULT_GC_GRACE) -> list[BlobInfo]:
         """Blobs no run file or artifact version references, older than the grace period."""

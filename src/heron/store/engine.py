@@ -77,9 +77,11 @@ def safe_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def make_engine(url: URL) -> Engine:
+def make_engine(url: URL, *, read_only: bool = False) -> Engine:
+    """An engine for ``url``. SQLite: opened read-only when the file or its folder
+    cannot be written, or when ``read_only`` (see :func:`disk_full`)."""
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, force_read_only=read_only)
     engine = create_engine(url, pool_size=5, max_overflow=10)
     _dispose_after_fork(engine)
     return engine
@@ -96,15 +98,37 @@ def is_read_only(engine: Engine) -> bool:
     return engine.url.get_backend_name() == "sqlite" and engine.url.query.get("mode") == "ro"
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def disk_full(path: Path, exc: BaseException) -> bool:
+    """True when opening the SQLite file at ``path`` failed because its disk is full:
+    SQLite reports a full disk while creating the ``-shm`` file as "disk I/O error",
+    so the folder's free space is asked as well."""
+    while exc.__cause__ is not None:  # a StoreError raised from the driver's error
+        exc = exc.__cause__
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "disk is full" in text or "no space left" in text:
+        return True
+    if "disk i/o error" not in text:
+        return False
+    try:
+        free = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return free.f_bavail * free.f_frsize < 2**20
+
+
+def _sqlite_engine(url: URL, *, force_read_only: bool = False) -> Engine:
     assert url.database is not None
     path = Path(url.database)
-    read_only = read_only_file(path)
+    read_only = force_read_only or read_only_file(path)
     if read_only:
-        # A read-only mount or folder: open the file as immutable (no -wal/-shm files,
-        # no locks; nobody can write it meanwhile), so the store can still be read.
+        # A read-only mount or folder (or a full disk): open the file read-only. With
+        # no write-ahead log beside it, as immutable (no -wal/-shm files, no locks:
+        # nothing can be created there); with one, its committed pages are read too.
+        wal = path.with_name(path.name + "-wal")
+        has_wal = wal.is_file() and wal.stat().st_size > 0 and not read_only_file(path)
+        options = {"mode": "ro", "uri": "true"} if has_wal else {"immutable": "1"}
         url = url.set(database=f"file:{path}").update_query_dict(
-            {"mode": "ro", "immutable": "1", "uri": "true"}
+            {"mode": "ro", "uri": "true", **options}
         )
     try:
         if not read_only:

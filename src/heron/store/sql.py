@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -52,8 +53,16 @@ from heron.store.base import (
     Series,
 )
 from heron.store.console import read as read_console
-from heron.store.engine import Transactor, is_read_only, parse_url, safe_url, upsert
-from heron.store.migrate import ensure_schema
+from heron.store.engine import (
+    Transactor,
+    disk_full,
+    is_read_only,
+    make_engine,
+    parse_url,
+    safe_url,
+    upsert,
+)
+from heron.store.migrate import HEAD_REVISION, current_revision, ensure_schema
 
 _r = s.runs.c
 _IN_BATCH = 500
@@ -72,11 +81,13 @@ class SqlStore:
         self.dialect = parsed.get_backend_name()
         self._engine = idle_engines.acquire(parsed)
         self._tx = Transactor(self._engine)
+        self.read_only_reason: str | None = None
         try:
             ensure_schema(self._tx)  # even on a kept engine: the file may have been migrated
         except StoreError as exc:
             self._engine.dispose()
-            raise StoreError(f"cannot open the store: {exc.message}") from exc
+            if not self._open_read_only_on_a_full_disk(exc):
+                raise StoreError(f"cannot open the store: {exc.message}") from exc
         except BaseException:
             self._engine.dispose()
             raise
@@ -86,10 +97,32 @@ class SqlStore:
     def __repr__(self) -> str:
         return f"SqlStore({safe_url(parse_url(self.url))!r})"
 
+    def _open_read_only_on_a_full_disk(self, failure: StoreError) -> bool:
+        """On a full disk SQLite cannot even open the file for writing (its -shm file
+        cannot be made): open it read-only instead, so that reading still works.
+        False (nothing changed) when that is not the cause or the schema is not current."""
+        database = self._parsed.database
+        if self.dialect != "sqlite" or not database or is_read_only(self._engine):
+            return False
+        if not disk_full(Path(database), failure):
+            return False
+        engine = make_engine(self._parsed, read_only=True)
+        transactor = Transactor(engine)
+        try:
+            current = transactor.read(current_revision) == HEAD_REVISION
+        except StoreError:
+            current = False
+        if not current:
+            engine.dispose()
+            return False
+        self._engine, self._tx = engine, transactor
+        self.read_only_reason = "its disk is full"
+        return True
+
     @property
     def read_only(self) -> bool:
-        """True for a SQLite file opened read-only (a read-only mount or folder):
-        reads work, writes raise StoreError."""
+        """True for a SQLite file opened read-only (a read-only mount or folder, or a
+        full disk: ``read_only_reason`` says so): reads work, writes raise StoreError."""
         return is_read_only(self._engine)
 
     def __enter__(self) -> SqlStore:
