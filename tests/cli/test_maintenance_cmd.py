@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -96,11 +97,38 @@ def test_gc_is_a_dry_run_until_yes(
     assert "No orphaned blobs" in run_cli(store_copy, "gc", "--grace", "0").stdout
 
 
+def _hints(output: str) -> list[list[str]]:
+    """The heron commands an output tells to run (between backquotes), as arguments."""
+    return [hint.split() for hint in re.findall(r"`heron ([^`]+)`", " ".join(output.split()))]
+
+
+def test_gc_hints_name_commands_that_delete(
+    store_copy: Store, run_cli: CliRunnerCall, tmp_path: Path
+) -> None:
+    young = _orphan(store_copy.root, tmp_path, b"young bytes", age=0)
+    blobs = LocalArtifactStore(LocalDir.at(store_copy.root).blobs)
+    spared = run_cli(store_copy, "gc")
+    assert "No orphaned blobs older than 3600 s" in spared.stdout
+    assert "1 younger orphaned blobs (11 B) are spared" in " ".join(spared.stdout.split())
+    (hint,) = _hints(spared.stdout)
+    assert hint == ["gc", "--grace", "0", "--yes"]
+    dry = run_cli(store_copy, *hint[:-1])  # the same without --yes: a dry run
+    assert young in dry.stdout and blobs.has(young)
+    (again,) = _hints(dry.stdout)  # it names the grace it was given
+    assert again == ["gc", "--yes", "--grace", "0"]
+    assert "Deleted 1 blobs" in run_cli(store_copy, *again).stdout
+    assert not blobs.has(young)
+
+
 def test_gc_after_rm_frees_what_only_the_deleted_run_used(
     store_copy: Store, run_cli: CliRunnerCall
 ) -> None:
-    assert run_cli(store_copy, "runs", "rm", "-y", store_copy.baseline).exit_code == 0
-    result = run_cli(store_copy, "gc", "--grace", "0", "--yes")
+    removed = run_cli(store_copy, "runs", "rm", "-y", store_copy.baseline)
+    assert removed.exit_code == 0
+    later, now = _hints(removed.stdout)
+    assert later == ["gc", "--yes"]  # once the blobs are older than the grace period
+    assert now == ["gc", "--grace", "0", "--yes"]
+    result = run_cli(store_copy, *now)
     assert result.exit_code == 0
     assert "Deleted 2 blobs" in result.stdout  # notes.txt and requirements.txt
     with heron.Api(store_copy.root) as api:  # the model artifact is kept: versions outlive runs

@@ -31,13 +31,22 @@ def gc(yes: bool, grace: float) -> None:
     total = sum(b.size for b in orphans)
     if not orphans:
         out.print(f"No orphaned blobs older than {grace:g} s in {api.root}.", markup=False)
+        young = api.orphaned_blobs(0) if grace > 0 else []
+        if young:
+            out.print(
+                f"{len(young)} younger orphaned blobs ({render.size(sum(b.size for b in young))})"
+                " are spared: a run may be about to reference them. `heron gc --grace 0 "
+                "--yes` deletes them now, when no run is logging into this store.",
+                markup=False,
+            )
         return
     table = Table("blob", "size", "modified", caption=_caption(len(orphans), total))
     for blob in orphans[:LISTED]:
         table.add_row(blob.digest, render.size(blob.size), render.when(blob.modified))
     out.print(table)
     if not yes:
-        out.print("Dry run: nothing deleted. `heron gc --yes` deletes them.")
+        again = "" if grace == DEFAULT_GC_GRACE else f" --grace {grace:g}"
+        out.print(f"Dry run: nothing deleted. `heron gc --yes{again}` deletes them.", markup=False)
         return
     count = freed = 0
     with render.progress(render.stderr()) as bar:

@@ -16,7 +16,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from heron.api import ApiRun
+from heron.api import DEFAULT_GC_GRACE, ApiRun
 from heron.cli import render
 from heron.cli.context import CliInputError, open_api
 from heron.cli.diff import print_diff
@@ -370,6 +370,8 @@ def rm(run_ids: tuple[str, ...], yes: bool, force: bool) -> None:
         click.confirm(f"Delete {len(doomed)} run{'s' * (len(doomed) != 1)}?", abort=True)
     deleted = api.delete_runs([r.id for r in doomed], force=force)
     out.print(
-        f"Deleted {deleted} run{'s' * (deleted != 1)}. "
-        "`heron gc` frees artifact bytes no other run uses."
+        f"Deleted {deleted} run{'s' * (deleted != 1)}. Artifact bytes no other run uses are "
+        f"freed by `heron gc --yes` once older than {DEFAULT_GC_GRACE:g} s (`heron gc --grace "
+        "0 --yes` frees them now, when no run is logging into this store).",
+        markup=False,
     )
