@@ -372,8 +372,11 @@ class Run:
 
     def record_file(self, entry: FileEntry) -> None:
         """Record a run file whose bytes are already stored (``backend.put_blob``)."""
+        from heron.sdk.capture import reproducibility
+
         event: FileEvent = {"type": "file", "file": _file_fields(entry)}
         self.record(event)
+        reproducibility.saw_file(self, entry.path)
 
     def log_artifact(
         self,
@@ -479,6 +482,7 @@ class Run:
 
     def use_dataset(self, path: str | Path, name: str | None = None) -> dict[str, Any]:
         """Record a dataset's content hash, file count and size (cached on mtime/size)."""
+        from heron.sdk.capture import reproducibility
         from heron.sdk.capture.datasets import hash_dataset
 
         record = hash_dataset(Path(path), self._cache_dir / "datasets")
@@ -486,6 +490,7 @@ class Run:
         label = name or data.get("name") or Path(path).name
         data["name"] = label
         self.record({"type": "system", "patch": {"datasets": {label: data}}})
+        reproducibility.saw_dataset(self, record.path)
         return data
 
     def record_system(self, patch: Mapping[str, Any]) -> None:
