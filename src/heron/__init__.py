@@ -81,9 +81,15 @@ def seed_everything(seed: int, deterministic: bool = False) -> dict[str, Any]:
     it in the current run (or the next one started)."""
     from heron.sdk.capture.seeds import seed_everything as _seed
     from heron.sdk.init import record_system
+    from heron.sdk.capture import reproducibility
+    from heron.sdk.reproduction import recorded_seed
 
-    record = _seed(seed, deterministic=deterministic)
+    recorded = recorded_seed()  # `heron reproduce --run`: the original run's seed
+    record = _seed(seed if recorded is None else recorded, deterministic=deterministic)
+    if recorded is not None and recorded != seed:
+        record["asked"] = seed
     record_system({"seed": record})
+    reproducibility.seeded(current_run())
     return record
 
 

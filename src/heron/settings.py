@@ -428,6 +428,16 @@ class Settings:
         None,
     )
 
+    reproduce: str | None = _setting(
+        "HERON_REPRODUCE",
+        str,
+        "Set by `heron reproduce --run` for the process it starts: the path of a JSON file "
+        "(the original run's id, config and seed); heron.init() then starts a run linked "
+        "to it (system.reproduction.of) with that config, and heron.seed_everything() uses "
+        "that seed.",
+        None,
+    )
+
     smtp_host: str | None = _setting(
         "HERON_SMTP_HOST",
         str,

@@ -38,6 +38,8 @@ SYSTEM_FIELDS: dict[str, tuple[tuple[str, ...], FieldType]] = {
     "git.dirty": (("git", "dirty"), "bool"),
     "python": (("program", "python", "version"), "version"),
     "heron": (("heron", "version"), "version"),
+    "reproduction.of": (("reproduction", "of"), "text"),
+    "reproducibility.score": (("reproducibility", "score"), "number"),
 }
 PACKAGES = "packages."
 # ``datasets.<name>.<part>`` (``run.use_dataset``): the parts and their types.

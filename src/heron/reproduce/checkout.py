@@ -263,15 +263,20 @@ def _restore_untracked(
         report.restored.append(rel)
 
 
-def _command(run: ApiRun, git: dict[str, Any], dest: Path, report: CheckoutReport) -> str | None:
-    program = run.system.get("program")
+def recorded_command(system: dict[str, Any], dest: Path) -> tuple[Path, list[str]] | None:
+    """Where and what the run ran, moved into ``dest``: the recorded working folder
+    inside the rebuilt repository, and ``argv`` with paths inside the recorded
+    repository made relative to ``dest`` (None when no argv was recorded)."""
+    program = system.get("program")
     process = program.get("process") if isinstance(program, dict) else None
     argv = process.get("argv") if isinstance(process, dict) else None
     if not isinstance(argv, list) or not argv:
         return None
     assert isinstance(process, dict)
+    git = system.get("git")
+    root = git.get("root") if isinstance(git, dict) else None
     where = dest
-    cwd, root = process.get("cwd"), git.get("root")
+    cwd = process.get("cwd")
     if isinstance(cwd, str) and isinstance(root, str):
         try:
             inside = safe_relative(Path(cwd).relative_to(root).as_posix())
@@ -279,7 +284,23 @@ def _command(run: ApiRun, git: dict[str, Any], dest: Path, report: CheckoutRepor
             inside = None
         if inside is not None and inside != ".":
             where = dest / inside
-    args = [str(a) for a in argv]
+    args = [_moved(str(a), root, dest) for a in argv]
+    return where, args
+
+
+def _moved(arg: str, root: str | None, dest: Path) -> str:
+    """An absolute path inside the recorded repository, moved to the rebuilt one."""
+    if root is None or not arg.startswith(root.rstrip("/") + "/"):
+        return arg
+    inside = safe_relative(arg[len(root.rstrip("/")) + 1 :])
+    return str(dest / inside) if inside is not None else arg
+
+
+def _command(run: ApiRun, git: dict[str, Any], dest: Path, report: CheckoutReport) -> str | None:
+    found = recorded_command(run.system, dest)
+    if found is None:
+        return None
+    where, args = found
     if "***" in args or any("=***" in a for a in args):
         report.problems.append("the command line had secrets (shown as ***): fill them in")
     return f"cd {shlex.quote(str(where))} && python {shlex.join(args)}"

@@ -32,6 +32,7 @@ from heron.ids import is_run_id, new_run_id
 from heron.keys import check_name, check_tag
 from heron.nested import deep_merge
 from heron.sdk import distributed as dist
+from heron.sdk import reproduction as _reproduction
 from heron.sdk.backend import Backend, open_backend
 from heron.sdk.run import Run
 from heron.sdk.shipper import Shipper
@@ -96,6 +97,10 @@ def init(
     if trial is not None:
         project, group = trial["project"], trial["group"]
         config = deep_merge(_config_dict(config), expand_dotted(trial["params"]))
+    reproducing = _reproduction.active(settings.reproduce)  # `heron reproduce --run`
+    if reproducing is not None:
+        project = project or reproducing.project
+        config, overridden = reproducing.merged_config(_config_dict(config))
     job = dist.detect(settings, distributed)
     if job is not None:
         name, group = job.name(name), job.group(group)
@@ -136,6 +141,8 @@ def init(
             run.config.update(start.config)
         if start.tags:
             run.add_tags(*start.tags)
+    if reproducing is not None:
+        run.record_system({"reproduction": reproducing.record(overridden)})
     _record_context(run, settings, capture, system_metrics, capture_console, job)
     _current = run
     _runs.add(run)
@@ -425,7 +432,7 @@ def _resume_key(project: str) -> str:
 
 
 def _capture(run: Run, settings: Settings) -> None:
-    from heron.sdk.capture import capture_all
+    from heron.sdk.capture import capture_all, reproducibility
 
     result = capture_all(
         git=settings.capture_git,
@@ -434,6 +441,7 @@ def _capture(run: Run, settings: Settings) -> None:
         cwd=Path.cwd(),
     )
     run.record_system(result.system)
+    reproducibility.watch(run, result.system, result.files)  # score, warnings: a thread
     if not result.files:
         return
     with tempfile.TemporaryDirectory(dir=run.backend.folder.cache) as tmp:
