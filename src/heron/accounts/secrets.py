@@ -4,6 +4,7 @@ authenticated request cheap)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -12,9 +13,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 TOKEN_PREFIX = "heron_"
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
-# verified against when the user does not exist, so a wrong name costs what a wrong
-# password costs (no timing oracle for which names exist)
-_DUMMY = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy() -> str:
+    """Verified against when the user does not exist, so a wrong name costs what a wrong
+    password costs (no timing oracle for which names exist). Made on first use: one
+    argon2 hash costs tens of milliseconds and 64 MiB, which importing heron (every
+    script, every CLI command) must not pay."""
+    return _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
@@ -23,7 +30,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
