@@ -117,3 +117,30 @@ def test_the_command(logdir: Path, tmp_path: Path) -> None:
     assert "imported 3 run(s), 3,004 point(s), 1 file(s), 3 media" in result.output
     result = CliRunner().invoke(cli, ["--dir", str(store), "import", "tensorboard", str(logdir)])
     assert "0 point(s), 0 file(s), 0 media; 3 run(s) already imported" in result.output
+
+
+def test_the_event_file_reader(tmp_path: Path) -> None:
+    """The TFRecord framing read directly: a record cut short at the end (a log still
+    being written) ends the file quietly, a damaged one ends it with a problem; steps
+    going back (a restarted job) are all kept."""
+    import tensorboardX
+
+    from heron.importers.tb_events import read_run
+
+    with tensorboardX.SummaryWriter(str(tmp_path / "run")) as writer:
+        for step in (0, 1, 2, 1, 2):
+            writer.add_scalar("loss", float(step), step)
+    [path] = list((tmp_path / "run").glob("*tfevents*"))
+    events = read_run([path])
+    assert list(events.scalars["loss"].steps) == [0, 1, 2, 1, 2] and not events.problems
+    data = path.read_bytes()
+    length = int.from_bytes(data[:8], "little")
+    for tail in (data[:7], data[: 12 + length - 3]):  # a record cut short: header, data
+        path.write_bytes(data + tail)
+        events = read_run([path])
+        assert events.points == 5 and not events.problems
+    damaged = bytearray(data)
+    damaged[-6] ^= 0xFF  # inside the last record's data
+    path.write_bytes(bytes(damaged))
+    events = read_run([path])
+    assert events.points == 4 and "damaged record" in events.problems[0]

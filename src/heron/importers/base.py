@@ -149,6 +149,37 @@ class RunWriter:
             self.points += len(series)
             on_points(len(series))
 
+    def send_series(
+        self, series: Mapping[str, tuple[Any, Any, Any]], on_points: Callable[[int], None]
+    ) -> None:
+        """Several series ((steps, times, values) by key, sent in this order) in batches
+        of at most ``POINTS_PER_BATCH`` points, a batch holding several keys when they
+        are short: a few large ingests rather than one per key or per point."""
+        batch: dict[str, Series] = {}
+        size = 0
+        for key, (steps, times, values) in series.items():
+            steps = np.asarray(steps, np.int64)
+            times = np.asarray(times, np.float64)
+            values = np.asarray(values, np.float64)
+            start = 0
+            while start < len(steps):
+                end = start + POINTS_PER_BATCH - size
+                batch[key] = Series(steps[start:end], times[start:end], values[start:end])
+                size += len(batch[key])
+                start = end
+                if size == POINTS_PER_BATCH:
+                    self._send_points(batch, size, on_points)
+                    batch, size = {}, 0
+        if batch:
+            self._send_points(batch, size, on_points)
+
+    def _send_points(
+        self, batch: dict[str, Series], size: int, on_points: Callable[[int], None]
+    ) -> None:
+        self.send(metrics=batch)
+        self.points += size
+        on_points(size)
+
     def file_event(self, path: Path, name: str) -> Event:
         blob = self.tracking.blobs.put_file(path)
         self.files += 1

@@ -1,6 +1,7 @@
-"""``heron import tensorboard LOGDIR``: TensorBoard event files into Heron, read with
-TensorBoard's own reader (``tensorboard.backend.event_processing``, every point kept:
-size guidance 0, never a reservoir sample).
+"""``heron import tensorboard LOGDIR``: TensorBoard event files into Heron, read in one
+pass by :mod:`heron.importers.tb_events` (the TFRecord framing read directly, events
+parsed with TensorBoard's own protobuf classes; every point kept, never a reservoir
+sample).
 
 One run per run directory (a folder holding ``*tfevents*`` files), named by its path
 under LOGDIR, with a deterministic id from that path. Scalars (``add_scalar``, TF2
@@ -9,7 +10,9 @@ hparams plugin's session start) the config; text summaries one markdown file per
 (``tensorboard/text/<tag>.md``, each step a section); histograms and images (the first
 of each summary; Pillow decodes the PNG) Heron media at their step. Audio, graphs, PR
 curves and other plugins' data are not imported: the report lists each skipped tag.
-Idempotent and resumable: see :mod:`heron.importers.base`.
+Scalar points go to the store in batches of up to ``POINTS_PER_BATCH`` points of
+several tags each, through the service's ingest. Idempotent and resumable: see
+:mod:`heron.importers.base`.
 """
 
 from __future__ import annotations
@@ -19,14 +22,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from heron.errors import HeronError, InvalidInput, NotFound
 from heron.importers.base import DONE_SEQ, SILENT, ImportReport, Progress, RunWriter, stable_id
+from heron.importers.tb_events import KEEP_ALL, RunEvents, TensorEvent, read_run
 from heron.keys import key_problem
 from heron.service import Tracking
 from heron.store.base import Event, RunSpec
 
 _EVENTS_GLOB = "*tfevents*"
-_READ_PLUGINS = ("scalars", "text", "hparams", "images", "histograms")
+_READ_PLUGINS = KEEP_ALL
 _WHY = "Heron imports scalars, hparams, text, images and histograms only"
 _MEDIA_PER_BATCH = 200
 
@@ -39,22 +45,16 @@ def run_dirs(logdir: Path) -> list[Path]:
     return sorted(found)
 
 
-def _accumulator(folder: Path) -> Any:
-    """TensorBoard's own reader of a run directory (the plugin-aware one TensorBoard
-    serves from: every summary as a tensor of its plugin), keeping every point of the
-    plugins imported here and one point of the others (they are only listed)."""
+def _read(folder: Path) -> RunEvents:
+    """The run directory's event files (sorted by name, as TensorBoard reads them)."""
     try:
-        from tensorboard.backend.event_processing import plugin_event_accumulator as pea  # type: ignore[import-untyped]
+        import tensorboard  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         raise InvalidInput(
             "reading TensorBoard logs needs tensorboard: pip install 'heron[tensorboard]'"
         ) from None
-    keep_all = {plugin: 0 for plugin in _READ_PLUGINS}
-    acc = pea.EventAccumulator(
-        str(folder), size_guidance={pea.TENSORS: 1}, tensor_size_guidance=keep_all
-    )
-    acc.Reload()
-    return acc
+    files = sorted(p for p in folder.glob(_EVENTS_GLOB) if p.is_file())
+    return read_run(files)
 
 
 def import_tensorboard(
@@ -92,10 +92,9 @@ def _import_dir(
     if done >= DONE_SEQ:  # imported before: the event files are not even read
         report.runs_skipped += 1
         return
-    acc = _accumulator(folder)
-    tags = acc.Tags()
-    config = _hparams(acc, tags)
-    first = _first_time(acc)
+    events = _read(folder)
+    config = _hparams(events)
+    first = events.first_time if events.first_time is not None else 0.0
     spec = RunSpec(
         id=run_id,
         project=project,
@@ -107,70 +106,54 @@ def _import_dir(
     writer = RunWriter(tracking, spec, report)
     writer.done_before()
     last_time = first
-    for tag, events in _scalar_series(acc, tags):
-        key = tag if not key_problem(tag) else _clean_key(tag)
-        steps = [e[0] for e in events]
-        times = [e[1] for e in events]
-        writer.send_points(key, steps, times, [e[2] for e in events], progress.points)
-        last_time = max([last_time, *times])
+    series: dict[str, tuple[Any, Any, Any]] = {}
+    for tag in sorted(events.scalars):
+        found = events.scalars.pop(tag)  # freed as it goes
+        times = np.frombuffer(found.times, np.float64)
+        series[_key(tag)] = (np.frombuffer(found.steps, np.int64), times, found.values)
+        if times.size:
+            last_time = max(last_time, float(np.nanmax(times)))
+    writer.send_series(series, progress.points)
     files: list[Event] = []
     with tempfile.TemporaryDirectory(prefix="heron-import-") as scratch:
-        for tag, text in _texts(acc, tags):
+        for tag, text in _texts(events):
             path = Path(scratch) / "text.md"
             path.write_text(text, encoding="utf-8")
             files.append(writer.file_event(path, f"tensorboard/text/{_clean_path(tag)}.md"))
     media: list[Event] = []
-    for tag, step, when, item in _media(acc, tags):
+    for tag, step, when, item in _media(events):
         media.append(writer.media_event(_clean_key(tag), step, when, item))
         if len(media) == _MEDIA_PER_BATCH:
             writer.send(media)
             media = []
     if media:
         writer.send(media)
-    for tag in _other_tensor_tags(acc, tags):
-        report.skipped.append(f"{name}: {_plugin(acc, tag)} {tag!r} (not imported: {_WHY})")
-    if tags.get("graph"):
+    for tag in sorted(events.tensors):
+        if events.plugin(tag) not in _READ_PLUGINS:
+            report.skipped.append(f"{name}: {events.plugin(tag)} {tag!r} (not imported: {_WHY})")
+    if events.graph:
         report.skipped.append(f"{name}: the graph (not imported: {_WHY})")
+    report.skipped.extend(f"{name}: {problem}" for problem in events.problems)
     end: Event = {"type": "state", "state": "finished", "time": last_time}
     writer.finish([*files, end])
 
 
-def _first_time(acc: Any) -> float:
-    try:
-        return float(acc.FirstEventTimestamp())
-    except ValueError:  # no event at all
-        return 0.0
+def _key(tag: str) -> str:
+    return tag if not key_problem(tag) else _clean_key(tag)
 
 
-def _plugin(acc: Any, tag: str) -> str:
-    return str(acc.SummaryMetadata(tag).plugin_data.plugin_name)
+def _tensors(events: RunEvents, plugin: str) -> Iterator[tuple[str, list[TensorEvent]]]:
+    for tag in sorted(events.tensors):
+        if events.plugin(tag) == plugin:
+            yield tag, events.tensors[tag]
 
 
-def _scalar_series(
-    acc: Any, tags: dict[str, Any]
-) -> Iterator[tuple[str, list[tuple[int, float, float]]]]:
+def _texts(events: RunEvents) -> Iterator[tuple[str, str]]:
     from tensorboard.util import tensor_util  # type: ignore[import-untyped]
 
-    for tag in sorted(tags.get("tensors", [])):
-        if _plugin(acc, tag) != "scalars":
-            continue
-        yield (
-            tag,
-            [
-                (e.step, e.wall_time, float(tensor_util.make_ndarray(e.tensor_proto).item()))
-                for e in acc.Tensors(tag)
-            ],
-        )
-
-
-def _texts(acc: Any, tags: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    from tensorboard.util import tensor_util
-
-    for tag in sorted(tags.get("tensors", [])):
-        if _plugin(acc, tag) != "text":
-            continue
+    for tag, found in _tensors(events, "text"):
         parts = []
-        for e in acc.Tensors(tag):
+        for e in found:
             array = tensor_util.make_ndarray(e.tensor_proto)
             cells = [
                 c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in array.flat
@@ -179,23 +162,17 @@ def _texts(acc: Any, tags: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield tag, "\n".join(parts)
 
 
-def _other_tensor_tags(acc: Any, tags: dict[str, Any]) -> list[str]:
-    return [t for t in sorted(tags.get("tensors", [])) if _plugin(acc, t) not in _READ_PLUGINS]
-
-
-def _media(acc: Any, tags: dict[str, Any]) -> Iterator[tuple[str, int, float, Any]]:
+def _media(events: RunEvents) -> Iterator[tuple[str, int, float, Any]]:
     """(tag, step, wall time, heron media) of every image and histogram summary."""
     from tensorboard.util import tensor_util
 
-    for tag in sorted(tags.get("tensors", [])):
-        plugin = _plugin(acc, tag)
-        if plugin not in ("images", "histograms"):
-            continue
-        for e in acc.Tensors(tag):
-            array = tensor_util.make_ndarray(e.tensor_proto)
-            item = _histogram(array) if plugin == "histograms" else _image(array)
-            if item is not None:
-                yield tag, int(e.step), float(e.wall_time), item
+    for plugin in ("histograms", "images"):
+        for tag, found in _tensors(events, plugin):
+            for e in found:
+                array = tensor_util.make_ndarray(e.tensor_proto)
+                item = _histogram(array) if plugin == "histograms" else _image(array)
+                if item is not None:
+                    yield tag, e.step, e.wall_time, item
 
 
 def _histogram(array: Any) -> Any:
@@ -239,14 +216,14 @@ def _image(array: Any) -> Any:
         return Image(decoded.convert("RGBA" if decoded.mode in ("RGBA", "LA", "P") else "RGB"))
 
 
-def _hparams(acc: Any, tags: dict[str, Any]) -> dict[str, Any]:
+def _hparams(events: RunEvents) -> dict[str, Any]:
     from tensorboard.plugins.hparams import metadata, plugin_data_pb2  # type: ignore[import-untyped]
 
     config: dict[str, Any] = {}
-    for tag in tags.get("tensors", []):
-        if _plugin(acc, tag) != metadata.PLUGIN_NAME:
+    for tag in events.tensors:
+        if events.plugin(tag) != metadata.PLUGIN_NAME:
             continue
-        content = acc.SummaryMetadata(tag).plugin_data.content
+        content = events.metadata[tag].plugin_data.content
         data = plugin_data_pb2.HParamsPluginData.FromString(content)
         if data.WhichOneof("data") != "session_start_info":
             continue
