@@ -8,19 +8,7 @@ import platform
 
 import click
 
-from heron.cli.accounts import audit, login, logout, members, tokens, users
-from heron.cli.alerts import alerts
-from heron.cli.compare import compare
 from heron.cli.context import CliState, HeronGroup
-from heron.cli.export import export
-from heron.cli.gc import gc
-from heron.cli.imports import import_
-from heron.cli.models import models
-from heron.cli.reproduce import reproduce, verify
-from heron.cli.runs import runs
-from heron.cli.server import server, ui
-from heron.cli.sweep import agent, sweep
-from heron.cli.sync import sync
 from heron.version import __version__
 
 
@@ -46,22 +34,30 @@ def version() -> None:
     click.echo(f"heron {__version__} (Python {platform.python_version()})")
 
 
-cli.add_command(runs)
-cli.add_command(export)
-cli.add_command(sync)
-cli.add_command(gc)
-cli.add_command(models)
-cli.add_command(server)
-cli.add_command(ui)
-cli.add_command(sweep)
-cli.add_command(agent)
-cli.add_command(compare)
-cli.add_command(import_)
-cli.add_command(alerts)
-cli.add_command(verify)
-cli.add_command(reproduce)
-for command in (login, logout, users, tokens, members, audit):
-    cli.add_command(command)
+# Each command's module is imported when the command runs (HeronGroup.add_lazy).
+for _name, _where in {
+    "runs": "heron.cli.runs:runs",
+    "export": "heron.cli.export:export",
+    "sync": "heron.cli.sync:sync",
+    "gc": "heron.cli.gc:gc",
+    "models": "heron.cli.models:models",
+    "server": "heron.cli.server:server",
+    "ui": "heron.cli.server:ui",
+    "sweep": "heron.cli.sweep:sweep",
+    "agent": "heron.cli.sweep:agent",
+    "compare": "heron.cli.compare:compare",
+    "import": "heron.cli.imports:import_",
+    "alerts": "heron.cli.alerts:alerts",
+    "verify": "heron.cli.reproduce:verify",
+    "reproduce": "heron.cli.reproduce:reproduce",
+    "login": "heron.cli.accounts:login",
+    "logout": "heron.cli.accounts:logout",
+    "users": "heron.cli.accounts:users",
+    "tokens": "heron.cli.accounts:tokens",
+    "members": "heron.cli.accounts:members",
+    "audit": "heron.cli.accounts:audit",
+}.items():
+    cli.add_lazy(_name, _where)
 
 
 def main() -> None:
