@@ -348,3 +348,59 @@ def test_heron_import_reads_an_mlflow_server(tracking_uri: str, tmp_path: Path) 
             Tracking(conn.store, conn.blobs), tracking_uri, registry=conn.registry
         )
         assert again.runs_imported == 0 and again.points == 0 and again.versions == 0
+
+
+def test_history_bulk_interval_samples_steps_as_mlflow(tracking_uri: str) -> None:
+    from mlflow.utils.rest_utils import http_request
+
+    from heron.server.mlflow.tracking import _sampled_steps
+
+    client = MlflowClient(tracking_uri)
+    runs = [client.create_run("0").info.run_id for _ in range(2)]
+    for r, run_id in enumerate(runs):
+        metrics = [Metric("loss", float(i + r), 1000 + i, i) for i in range(100 + r)]
+        client.log_batch(run_id, metrics=metrics)
+    creds = client._tracking_client.store.get_host_creds()
+    path = "/api/2.0/mlflow/metrics/get-history-bulk-interval"
+    params = {"run_ids": runs, "metric_key": "loss", "max_results": 10}
+    answer = http_request(creds, path, "GET", params=params)
+    assert answer.status_code == 200, answer.text
+    got = answer.json()["metrics"]
+    by_run = {r: [m["step"] for m in got if m["run_id"] == r] for r in runs}
+    # MLflow's sampling: 10 evenly spaced steps of 0..100, the last, each run's ends
+    assert by_run[runs[0]] == [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 99]
+    assert by_run[runs[1]] == [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 99, 100]
+    assert got[1] == {
+        "key": "loss",
+        "value": 10.0,
+        "timestamp": 1010,
+        "step": 10,
+        "run_id": runs[0],
+    }
+    ranged = http_request(creds, path, "GET", params={**params, "start_step": 5, "end_step": 7})
+    assert [m["step"] for m in ranged.json()["metrics"]] == [5, 6, 7, 5, 6, 7]
+    half = http_request(creds, path, "GET", params={**params, "start_step": 5})
+    assert half.status_code == 400 and half.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert list(_sampled_steps([np.arange(3)], 5, None, None)) == [0, 1, 2]
+
+
+def test_multipart_uploads_fall_back_to_one_put(
+    tracking_uri: str, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD the client asks mpu/create first;
+    Heron answers as MLflow does for a store without multipart uploads, and the client
+    uploads the file in one PUT."""
+    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", "1")
+    (workdir / "big.bin").write_bytes(b"x" * 5000)
+    with mlflow.start_run() as run:
+        mlflow.log_artifact(str(workdir / "big.bin"))
+    client = MlflowClient(tracking_uri)
+    assert [(f.path, f.file_size) for f in client.list_artifacts(run.info.run_id)] == [
+        ("big.bin", 5000)
+    ]
+    path = f"{run.info.artifact_uri.split(':', 1)[1].lstrip('/')}/x.bin"
+    answer = httpx.post(f"{tracking_uri}/api/2.0/mlflow-artifacts/mpu/create/{path}", json={})
+    assert answer.status_code == 501 and answer.json()["error_code"] == "NOT_IMPLEMENTED"
+    elsewhere = httpx.post(f"{tracking_uri}/api/2.0/mlflow-artifacts/mpu/abort/nope/x", json={})
+    assert elsewhere.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"

@@ -26,6 +26,7 @@ from heron.errors import NotFound, UnsafePath
 from heron.keys import check_artifact_path
 from heron.server.mlflow import model
 from heron.server.mlflow.errors import (
+    NOT_IMPLEMENTED,
     RESOURCE_DOES_NOT_EXIST,
     MlflowError,
     answer_error,
@@ -166,8 +167,21 @@ async def delete_artifact(request: Request, artifact_path: str) -> Response:
     return answer_error(not_implemented("deleting an artifact"))
 
 
-async def multipart(request: Request, artifact_path: str) -> Response:
-    return answer_error(not_implemented("multipart artifact uploads"))
+# MLflow's own words for a store without multipart uploads: on this message the client
+# (MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD set) falls back to one PUT of the whole file.
+MULTIPART_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
+
+
+async def multipart(request: Request, state: State, artifact_path: str) -> Response:
+    """``mpu/create``, ``mpu/complete``, ``mpu/abort``: the path checked and authorised
+    like an upload, then answered as MLflow's server answers for a store without
+    multipart uploads (NOT_IMPLEMENTED with its message), so the client uploads the file
+    in one PUT."""
+    try:
+        await run_in_threadpool(_locate, state, artifact_path, "write")
+    except Exception as exc:
+        return answer_error(exc)
+    return answer_error(MlflowError(NOT_IMPLEMENTED, MULTIPART_UNSUPPORTED))
 
 
 router.add_api_route(f"{PROXY}/artifacts", list_artifacts, methods=["GET"], include_in_schema=False)

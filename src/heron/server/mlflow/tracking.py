@@ -9,6 +9,7 @@ import binascii
 import math
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter
 
 from heron.errors import NotFound
@@ -25,7 +26,7 @@ from heron.server.mlflow.errors import (
 from heron.server.mlflow.params import Params, as_float, endpoint
 from heron.server.mlflow.search import check_max_results, translate_filter, translate_order_by
 from heron.server.state import ServerState
-from heron.store.base import Event, RunInfo, RunSpec
+from heron.store.base import Event, RunInfo, RunSpec, Series
 from heron.store.checks import RUN_ID
 from heron.store.events import StateEvent
 
@@ -34,6 +35,8 @@ router = APIRouter()
 SEARCH_RUNS_MAX = 50_000
 SEARCH_RUNS_DEFAULT = 1_000
 HISTORY_PAGE_MAX = 25_000
+BULK_RUNS_MAX = 100  # MLflow's limits of metrics/get-history-bulk-interval
+BULK_RESULTS_MAX = 2500
 
 
 # --- experiments -------------------------------------------------------------------
@@ -492,4 +495,66 @@ def _ms(seconds: float) -> int:
 
 @endpoint(router, "GET", "/metrics/get-history-bulk-interval")
 def get_history_bulk_interval(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("metrics/get-history-bulk-interval (MLflow's UI charts)")
+    """One metric of up to 100 runs, sampled on steps as MLflow samples them (its
+    ``get_metric_history_bulk_interval``): at most ``max_results`` steps evenly spaced
+    over the steps the runs logged in ``[start_step, end_step]``, plus each run's first
+    and last step in that range; every point at a sampled step, ordered by step then
+    time, at most ``max(max_results, sampled steps)`` per run."""
+    run_ids = [str(r) for r in params.items("run_ids")]
+    if not run_ids:
+        raise invalid("Missing value for required parameter 'run_ids'.")
+    if len(run_ids) > BULK_RUNS_MAX:
+        raise invalid(
+            f"GetMetricHistoryBulkInterval request must specify at most {BULK_RUNS_MAX} "
+            f"run_ids. Received {len(run_ids)} run_ids."
+        )
+    key = params.text("metric_key")
+    max_results = params.integer("max_results", BULK_RESULTS_MAX)
+    if not 1 <= max_results <= BULK_RESULTS_MAX:
+        raise invalid(f"max_results must be between 1 and {BULK_RESULTS_MAX}.")
+    start, end = params.opt_integer("start_step"), params.opt_integer("end_step")
+    if (start is None) != (end is None):
+        raise invalid("If either start step or end step are specified, both must be specified.")
+    if start is not None and end is not None and start > end:
+        raise invalid(
+            "end_step must be greater than start_step. "
+            f"Found start_step={start} and end_step={end}."
+        )
+    histories: list[tuple[str, Series]] = []
+    for run_id in dict.fromkeys(run_ids):
+        _run(state, run_id)  # authorised read; unknown: RESOURCE_DOES_NOT_EXIST
+        histories.append((run_id, state.tracking.run_reads(run_id).history(run_id, [key])[key]))
+    steps = _sampled_steps([h.steps for _, h in histories], max_results, start, end)
+    per_run = max(max_results, len(steps))
+    metrics: list[dict[str, Any]] = []
+    for run_id, series in histories:
+        keep = np.flatnonzero(np.isin(series.steps, steps))
+        keep = keep[np.lexsort((series.times[keep], series.steps[keep]))][:per_run]
+        metrics.extend(
+            {
+                "key": key,
+                "value": float(series.values[i]),
+                "timestamp": _ms(float(series.times[i])),
+                "step": int(series.steps[i]),
+                "run_id": run_id,
+            }
+            for i in keep
+        )
+    return {"metrics": metrics}
+
+
+def _sampled_steps(runs: list[Any], max_results: int, start: int | None, end: int | None) -> Any:
+    """MLflow's step sampling over the runs' steps (see get_history_bulk_interval)."""
+    arrays = [np.asarray(s, np.int64) for s in runs]
+    every = np.unique(np.concatenate(arrays)) if arrays else np.zeros(0, np.int64)
+    if start is None or end is None:
+        start, end = 0, int(every[-1]) if every.size else 0
+    bounds = {int(v) for s in runs if len(s) for v in (np.min(s), np.max(s)) if start <= v <= end}
+    inside = every[(every >= start) & (every <= end)]
+    if inside.size <= max_results:
+        sampled = set(inside.tolist())
+    else:
+        interval = inside.size / max_results
+        sampled = {int(inside[int(i * interval)]) for i in range(max_results)}
+        sampled.add(int(inside[-1]))
+    return np.asarray(sorted(sampled | bounds), np.int64)
