@@ -31,6 +31,8 @@ const AuditPage = lazy(() => import("./features/auth/AuditPage"));
 
 // Alerts (issue 15): a project's alerts, rules and delivery log.
 const AlertsPage = lazy(() => import("./features/alerts/AlertsPage"));
+// A project's workspace of panels and its saved views (issue 16), its own chunk.
+const WorkspacePage = lazy(() => import("./features/workspace/WorkspacePage"));
 
 const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
 
@@ -47,6 +49,7 @@ const router = createBrowserRouter([
       { path: "/p/:project/runs/:runId", element: lazyPage(<RunPage />) },
       { path: "/p/:project/compare", element: lazyPage(<ComparePage />) },
       { path: "/p/:project/alerts", element: lazyPage(<AlertsPage />) },
+      { path: "/p/:project/workspace", element: lazyPage(<WorkspacePage />) },
       { path: "/p/:project/sweeps", element: lazyPage(<SweepsPage />) },
       { path: "/p/:project/sweeps/:sweep", element: lazyPage(<SweepPage />) },
       { path: "/p/:project/analysis", element: lazyPage(<AnalysisPage />) },

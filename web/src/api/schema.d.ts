@@ -641,6 +641,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's reports (the last changed first) */
+        get: operations["list_reports_api_v1_projects__project__reports_get"];
+        put?: never;
+        /** Add a report */
+        post: operations["add_report_api_v1_projects__project__reports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A report */
+        get: operations["get_report_api_v1_projects__project__reports__report_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete a report */
+        delete: operations["delete_report_api_v1_projects__project__reports__report_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change a report */
+        patch: operations["patch_report_api_v1_projects__project__reports__report_id__patch"];
+        trace?: never;
+    };
     "/api/v1/projects/{project}/resumable": {
         parameters: {
             query?: never;
@@ -679,6 +716,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's views */
+        get: operations["list_views_api_v1_projects__project__views_get"];
+        put?: never;
+        /** Save a view */
+        post: operations["create_view_api_v1_projects__project__views_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/views/{view_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A saved view */
+        get: operations["get_view_api_v1_projects__project__views__view_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete a saved view */
+        delete: operations["delete_view_api_v1_projects__project__views__view_id__delete"];
+        options?: never;
+        head?: never;
+        /** Rename a view or replace its state */
+        patch: operations["patch_view_api_v1_projects__project__views__view_id__patch"];
         trace?: never;
     };
     "/api/v1/runs": {
@@ -800,6 +874,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's comments, oldest first */
+        get: operations["list_comments_api_v1_runs__run_id__comments_get"];
+        put?: never;
+        /** Comment on a run */
+        post: operations["add_comment_api_v1_runs__run_id__comments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/comments/{comment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a comment (its author or a project admin) */
+        delete: operations["delete_comment_api_v1_runs__run_id__comments__comment_id__delete"];
+        options?: never;
+        head?: never;
+        /** Edit a comment (its author) */
+        patch: operations["edit_comment_api_v1_runs__run_id__comments__comment_id__patch"];
         trace?: never;
     };
     "/api/v1/runs/{run_id}/console": {
@@ -1553,6 +1663,25 @@ export interface components {
             y: components["schemas"]["WireFloat"][];
         };
         /**
+         * Comment
+         * @description ``author``: the account that wrote it (``local`` without accounts);
+         *     ``edited_at``: None until edited.
+         */
+        Comment: {
+            /** Author */
+            author: string;
+            /** Body */
+            body: string;
+            /** Created At */
+            created_at: number;
+            /** Edited At */
+            edited_at: number | null;
+            /** Id */
+            id: number;
+            /** Run Id */
+            run_id: string;
+        };
+        /**
          * CompareQuery
          * @description ``a`` and ``b``: filters choosing each group's runs (``group = "x"``).
          */
@@ -2110,6 +2239,14 @@ export interface components {
             webhooks?: string[];
         };
         /**
+         * NewComment
+         * @description ``body``: Markdown (no raw HTML), at most 16 KiB of UTF-8.
+         */
+        NewComment: {
+            /** Body */
+            body: string;
+        };
+        /**
          * NewModel
          * @description Create a registered model (``protected`` takes an admin).
          */
@@ -2130,6 +2267,19 @@ export interface components {
             tags?: {
                 [key: string]: string | number | boolean;
             };
+        };
+        /**
+         * NewReport
+         * @description ``body``: Markdown with ``heron`` fenced blocks (docs/ui.md), at most 512 KiB.
+         */
+        NewReport: {
+            /**
+             * Body
+             * @default
+             */
+            body?: string;
+            /** Title */
+            title: string;
         };
         /**
          * NewTokenBody
@@ -2207,6 +2357,19 @@ export interface components {
             /** Tags */
             tags?: {
                 [key: string]: string | number | boolean;
+            };
+        };
+        /**
+         * NewView
+         * @description A view to save: ``state`` is the UI's JSON object (``workspace``: sections and
+         *     panels; ``runs``: filter, sort, columns, grouping), at most 256 KiB.
+         */
+        NewView: {
+            /** Name */
+            name: string;
+            /** State */
+            state: {
+                [key: string]: unknown;
             };
         };
         /**
@@ -2319,6 +2482,52 @@ export interface components {
              * @constant
              */
             status: "ready";
+        };
+        /** Report */
+        Report: {
+            /** Body */
+            body: string;
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Project */
+            project: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: number;
+            /** Updated By */
+            updated_by: string;
+        };
+        /**
+         * ReportPatch
+         * @description What to change (a field left out stays as it is).
+         */
+        ReportPatch: {
+            /** Body */
+            body?: string | null;
+            /** Title */
+            title?: string | null;
+        };
+        /** ReportSummary */
+        ReportSummary: {
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Project */
+            project: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: number;
+            /** Updated By */
+            updated_by: string;
         };
         /** RoleBody */
         RoleBody: {
@@ -2847,6 +3056,61 @@ export interface components {
             uri: string;
             /** Version */
             version: number;
+        };
+        /** View */
+        View: {
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /** State */
+            state: {
+                [key: string]: unknown;
+            };
+            /** Updated At */
+            updated_at: number;
+            /** Updated By */
+            updated_by: string;
+        };
+        /**
+         * ViewPatch
+         * @description Rename a view and/or replace its state; what is left out stays.
+         */
+        ViewPatch: {
+            /** Name */
+            name?: string | null;
+            /** State */
+            state?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * ViewSummary
+         * @description A saved view without its state; ``size``: bytes of its JSON state.
+         */
+        ViewSummary: {
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /** Size */
+            size: number;
+            /** Updated At */
+            updated_at: number;
+            /** Updated By */
+            updated_by: string;
         };
         /**
          * Webhook
@@ -4824,6 +5088,225 @@ export interface operations {
             };
         };
     };
+    list_reports_api_v1_projects__project__reports_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSummary"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_report_api_v1_projects__project__reports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report_api_v1_projects__project__reports__report_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_report_api_v1_projects__project__reports__report_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_report_api_v1_projects__project__reports__report_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     resumable_api_v1_projects__project__resumable_get: {
         parameters: {
             query: {
@@ -4890,6 +5373,225 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_views_api_v1_projects__project__views_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewSummary"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_view_api_v1_projects__project__views_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewView"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_view_api_v1_projects__project__views__view_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                view_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_view_api_v1_projects__project__views__view_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                view_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_view_api_v1_projects__project__views__view_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                view_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
@@ -5291,6 +5993,182 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ingested"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_comments_api_v1_runs__run_id__comments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_comment_api_v1_runs__run_id__comments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewComment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_comment_api_v1_runs__run_id__comments__comment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+                comment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    edit_comment_api_v1_runs__run_id__comments__comment_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+                comment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewComment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */

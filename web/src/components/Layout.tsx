@@ -36,6 +36,9 @@ export function Layout() {
         <span className="spacer" />
         {project && (
           <>
+            <NavLink to={`/p/${encodeURIComponent(project)}/workspace`} className="nav-link">
+              Workspace
+            </NavLink>
             <NavLink to={`/p/${encodeURIComponent(project)}/sweeps`} className="nav-link">
               Sweeps
             </NavLink>
