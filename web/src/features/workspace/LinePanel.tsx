@@ -1,0 +1,102 @@
+// A line panel: its keys over its runs, with its own x axis, smoothing, log scale and
+// zoom; runs grouped (by everything but the seed) drawn as a mean with a band. Fetched
+// when it first scrolls near the screen.
+import { useMemo, useRef, useState } from "react";
+import { Empty, ErrorBox } from "../../components/States";
+import { useWidth } from "../../lib/canvas";
+import { runColors } from "../../lib/colors";
+import { seedGroupsOf } from "../analysis/bands";
+import { LineChart } from "../charts/LineChart";
+import { useSeries } from "../charts/queries";
+import type { ChartSeries } from "../charts/series";
+import type { Row } from "../runs/rows";
+import { configOf, drawnLines } from "./lines";
+import type { Panel } from "./model";
+import { useSeen } from "./useSeen";
+
+interface Props {
+  panel: Panel;
+  runs: Row[];
+}
+
+export function LinePanel({ panel, runs }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const width = useWidth(box, 400);
+  const seen = useSeen(box);
+  const [xRange, setXRange] = useState<[number, number] | null>(null);
+  const keys = panel.keys;
+  const res = useSeries(
+    {
+      runs: runs.map((r) => r.id),
+      keys: keys.length ? keys : ["-"],
+      x_axis: panel.xAxis,
+      buckets: Math.max(100, Math.min(2000, Math.round(width))),
+      x_min: xRange?.[0] ?? null,
+      x_max: xRange?.[1] ?? null,
+    },
+    seen && runs.length > 0 && keys.length > 0,
+  );
+  const runNames = useMemo(() => Object.fromEntries(runs.map((r) => [r.id, r.name])), [runs]);
+  const groups = useMemo(
+    () =>
+      panel.band
+        ? seedGroupsOf(
+            runs.map((r) => ({ id: r.id, config: configOf(r.cells) })),
+            panel.groupBy,
+          )
+        : null,
+    [runs, panel.band, panel.groupBy],
+  );
+  const drawn = useMemo(
+    () =>
+      res.data
+        ? drawnLines(res.data, keys, runNames, panel.band && groups ? { kind: panel.band, groups } : null)
+        : null,
+    [res.data, keys, runNames, panel.band, groups],
+  );
+  const palette = useMemo(() => runColors(drawn?.ids ?? []), [drawn]);
+  const colors = (id: string) => palette.get(id) ?? "#888";
+  const options = { xAxis: panel.xAxis, logY: panel.logY, smoothing: panel.smoothing, smoothKind: panel.smoothKind };
+  const points = drawn?.series.reduce((n, s) => n + s.x.length, 0) ?? 0;
+  // each drawn series' last value and the band's width there (what the browser tests read)
+  const last = (f: (s: ChartSeries, i: number) => number) =>
+    drawn?.series.map((s) => (s.x.length ? Number(f(s, s.x.length - 1).toPrecision(4)) : "")).join("|") ?? "";
+  return (
+    <div
+      ref={box}
+      className="ws-line"
+      style={{ minHeight: panel.h }}
+      data-loaded={drawn ? "1" : "0"}
+      data-series={drawn?.series.length ?? 0}
+      data-points={points}
+      data-band={panel.band && groups ? panel.band : ""}
+      data-drawn={drawn?.series.map((s) => drawn.names[s.run]).join("|") ?? ""}
+      data-last={last((s, i) => s.y[i])}
+      data-spread={last((s, i) => s.max[i] - s.min[i])}
+    >
+      {keys.length === 0 ? (
+        <Empty title="No keys chosen">Open the panel's settings (⚙) and pick metrics.</Empty>
+      ) : runs.length === 0 ? (
+        <Empty title="No runs match" />
+      ) : res.error ? (
+        <ErrorBox error={res.error} retry={() => void res.refetch()} />
+      ) : !drawn ? (
+        <div className="chart-skeleton" style={{ height: panel.h }} aria-label="loading chart" />
+      ) : drawn.series.length === 0 ? (
+        <Empty title="No points" />
+      ) : (
+        <LineChart
+          series={drawn.series}
+          names={drawn.names}
+          colors={colors}
+          options={options}
+          width={width}
+          height={panel.h}
+          xRange={xRange}
+          onZoom={setXRange}
+          label={`Chart of ${keys.join(", ")}`}
+        />
+      )}
+    </div>
+  );
+}

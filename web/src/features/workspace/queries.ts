@@ -1,0 +1,63 @@
+// Saved views and the workspace's runs in the query cache.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { runsApi } from "../runs/api";
+import { toRows, type Row } from "../runs/rows";
+import { viewsApi, type NewView, type SavedView, type ViewPatch } from "./api";
+
+export const viewKeys = {
+  list: (project: string) => ["views", project] as const,
+  one: (project: string, id: string) => ["views", project, id] as const,
+};
+
+export function useViews(project: string) {
+  return useQuery({ queryKey: viewKeys.list(project), queryFn: ({ signal }) => viewsApi.list(project, signal) });
+}
+
+export function useView(project: string, id: string) {
+  return useQuery({
+    queryKey: viewKeys.one(project, id),
+    queryFn: ({ signal }) => viewsApi.get(project, id, signal),
+    enabled: id !== "",
+    retry: false,
+  });
+}
+
+/** Save a new view, or replace (rename) one; the list and the view refresh. */
+export function useSaveView(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: string | null; body: NewView | ViewPatch }) =>
+      v.id === null ? viewsApi.create(project, v.body as NewView) : viewsApi.update(project, v.id, v.body),
+    onSuccess: (saved: SavedView) => {
+      qc.setQueryData(viewKeys.one(project, saved.id), saved);
+      void qc.invalidateQueries({ queryKey: viewKeys.list(project) });
+    },
+  });
+}
+
+export function useDeleteView(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => viewsApi.remove(project, id),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: viewKeys.list(project) }),
+  });
+}
+
+/** The first `limit` runs matching `filter` in the order `sort`, with `columns`: the
+ * runs a panel shows. Panels asking the same share one request. */
+export function useRunSet(
+  project: string,
+  filter: string,
+  sort: string[],
+  limit: number,
+  columns: string[],
+  enabled = true,
+) {
+  return useQuery<Row[]>({
+    queryKey: ["runs", project, "workspace", { filter, sort, limit, columns }],
+    queryFn: ({ signal }) =>
+      runsApi.table({ project, filter, order_by: sort, limit, columns }, signal).then((t) => toRows(t, 0)),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
