@@ -48,6 +48,7 @@ from heron.sdk.distributed import rank_spool_roots
 from heron.sdk.spool import iter_spools
 from heron.sdk.sync import SyncProgress, SyncReport, sync_spools
 from heron.service import DEFAULT_GC_GRACE, Maintenance, Tracking
+from heron.service.lineage import Direction, Graph, Lineage, TrainingData
 from heron.settings import Settings
 from heron.store.base import (
     ArtifactVersion,
@@ -232,6 +233,35 @@ class Api:
             found.update((a.id, a) for a in self._store.artifacts(used_by=run_id))
         return sorted(found.values(), key=lambda a: (a.name, a.version))
 
+    # --- lineage -----------------------------------------------------------
+    def _lineage(self) -> Lineage:
+        try:
+            registry = self._conn.registry
+        except InvalidInput:  # a store without a registry: lineage stops at artifacts
+            registry = None
+        return Lineage(self._tracking, registry)
+
+    def runs_using_dataset(
+        self, digest: str, *, name: str | None = None, project: str | None = None
+    ) -> Runs:
+        """Runs (newest first) that hashed a dataset with this digest
+        (``"sha256:..."``, ``run.use_dataset``), under ``name`` when given, else under
+        any name (docs/reproducibility.md#lineage)."""
+        found = self._lineage().runs_using_dataset(digest, name=name, project=project)
+        return Runs([ApiRun(self, info) for info in found])
+
+    def training_data(self, model: str, ref: str = "Production", depth: int = 6) -> TrainingData:
+        """Which data trained model ``model`` at ``ref`` (a stage, an alias or a version
+        number): the runs upstream of that version, the datasets and the artifacts they
+        used (``.runs``, ``.datasets``, ``.artifacts``, ``.graph``)."""
+        return self._lineage().training_data(model, ref, depth)
+
+    def model_lineage(
+        self, model: str, ref: str, depth: int = 2, direction: Direction = "both"
+    ) -> Graph:
+        """The lineage graph around a model version (``ref``: version, stage or alias)."""
+        return self._lineage().of_model_version(model, ref, depth, direction)
+
     # --- maintenance -------------------------------------------------------
     def sync(self, progress: SyncProgress | None = None) -> SyncReport:
         """Ship every dead spool (idempotent: exactly-once by seq) and mark crashed the
@@ -391,6 +421,21 @@ class ApiRun:
     def artifacts(self, produced: bool = True, used: bool = True) -> list[ArtifactVersion]:
         """Artifact versions this run logged (``produced``) and/or used."""
         return self._api._artifacts_of(self.id, produced, used)
+
+    def lineage(self, depth: int = 2, direction: Direction = "both") -> Graph:
+        """The lineage graph around this run, ``depth`` hops out (0..10): datasets and
+        artifacts it used, what it logged (checkpoints...), model versions registered
+        from it, the runs that used its outputs, reproductions. ``direction``: ``up``
+        (towards its inputs), ``down`` (its outputs) or ``both``. ``.nodes``,
+        ``.edges``, ``.to_json()`` (docs/reproducibility.md#lineage)."""
+        return self._api._lineage().of_run(self.id, depth, direction)
+
+    @property
+    def reproduction_of(self) -> str | None:
+        """The id of the run this one reproduces (``heron reproduce --run``), if any."""
+        found = self.info.system.get("reproduction")
+        of = found.get("of") if isinstance(found, dict) else None
+        return of if isinstance(of, str) else None
 
     def download(self, path_or_version: str | ArtifactVersion, dest: str | Path) -> Path:
         """Write a run file, a folder of run files (a path prefix), or an artifact version
