@@ -48,6 +48,7 @@ from heron.server.routes import (
 )
 from heron.server.routes import alerts as alert_routes
 from heron.server.routes import comments as comment_routes
+from heron.server.routes import lineage as lineage_routes
 from heron.server.routes import reports as report_routes
 from heron.server.state import ServerState
 from heron.service import Tracking
@@ -152,6 +153,7 @@ def create_app(
     api += [sweeps, analysis]  # issue 15: sweeps, importance, comparisons
     api += [report_routes, comment_routes]  # reports, run comments (issue 16)
     api.append(views)  # saved views of a project (issue 16)
+    api.append(lineage_routes)  # datasets -> runs -> checkpoints -> models (issue 17)
     for router in [m.router for m in api]:
         app.include_router(router, prefix=API_PREFIX)
         prefixes.update((id(route), API_PREFIX) for route in router.routes)
