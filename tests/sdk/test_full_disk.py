@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ import heron
 from heron.errors import HeronError
 from heron.sdk import spool
 
-from .conftest import start_run
+from .conftest import run_python, script, start_run
 
 
 @pytest.fixture
@@ -135,3 +136,86 @@ def test_segments_adapt_to_the_free_space(small_disk: Path) -> None:
     filler = fill(small_disk)
     assert spool.segment_size(small_disk) == spool.MIN_SEGMENT_BYTES
     filler.unlink()
+
+
+# posix_fallocate that reserves nothing, as on a filesystem that does not honour it:
+# the segment is a sparse file whose pages get blocks only when first written.
+NO_RESERVATION = """
+import os
+
+def no_reservation(fd, offset, length):
+    os.ftruncate(fd, max(os.fstat(fd).st_size, offset + length))
+
+os.posix_fallocate = no_reservation
+"""
+
+
+def test_a_mapping_of_an_unreserved_file_on_a_full_disk_dies_by_sigbus(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """What the spool must never do (the danger the next test is about is real here)."""
+    filler = fill(small_disk)
+    mapped = script(
+        tmp_path,
+        """
+        import mmap, os, sys
+        fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+        os.ftruncate(fd, 1 << 20)
+        mm = mmap.mmap(fd, 1 << 20)
+        mm[4096 * 10] = 1
+        """,
+    )
+    done = run_python(mapped, str(small_disk / "sparse"))
+    filler.unlink()
+    assert done.returncode == -signal.SIGBUS
+
+
+def test_training_on_a_disk_that_does_not_reserve_blocks_survives_it_filling(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """The writer sees the unreserved blocks (st_blocks) and writes with pwrite: a full
+    disk is an OSError it handles (records wait in memory), never a SIGBUS."""
+    train = script(
+        tmp_path,
+        NO_RESERVATION
+        + """
+import sys
+from pathlib import Path
+import heron
+
+disk = Path(sys.argv[1])
+run = heron.init(project="test", dir=disk / "runs", system_metrics=False, capture=False)
+for step in range(1000):
+    run.log({"loss": float(step)}, step=step)
+assert run.flush(timeout=60)
+filler = disk / "filler"
+with open(filler, "wb", buffering=0) as out:
+    for size in (1 << 20, 1 << 12):
+        try:
+            while True:
+                out.write(bytes(size))
+        except OSError:
+            pass
+for step in range(1000, 100_000):
+    run.log({"loss": float(step)}, step=step)
+filler.unlink()
+assert run.flush(timeout=60)
+for step in range(200_000, 201_000):
+    run.log({"loss": float(step)}, step=step)
+run.finish()
+print(run.id)
+""",
+    )
+    done = run_python(train, str(small_disk))
+    assert done.returncode == 0, done.stderr  # -7 would be SIGBUS
+    run_id = done.stdout.split()[-1]
+    with heron.Api(small_disk / "runs") as api:
+        stored = api.run(run_id)
+        steps = stored.history(["loss"], as_numpy=True)["step"].tolist()
+        dropped = stored.system["heron"]["dropped"]
+        assert stored.state == "finished"
+    assert steps[:1000] == list(range(1000))  # before the disk filled
+    assert steps[-1000:] == list(range(200_000, 201_000))  # after it was freed
+    kept = steps[1000:-1000]
+    assert kept and kept == list(range(1000, 1000 + len(kept)))  # what waited in memory
+    assert dropped["points"] == 1000 + 99_000 + 1000 - len(steps) > 0  # counted exactly

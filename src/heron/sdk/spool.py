@@ -39,6 +39,18 @@ it whole and shipping goes on. What does not fit in memory is dropped and counte
 one warning is logged, and once the disk takes records again the run gets a record
 of the loss: a console line ``heron: N points dropped: disk full (...)`` and
 ``system.heron.dropped`` (points, events, reason).
+
+No SIGBUS. A write through a shared file mapping faults (SIGBUS: the process dies,
+Python cannot catch it) when the kernel cannot back the page: a file whose blocks
+were not really reserved, on a disk that filled; a network or FUSE mount that went
+away. So a segment is mapped only when its blocks are reserved (``st_blocks`` after
+``posix_fallocate`` covers the whole size; where the filesystem did not honour it,
+zeros are written over the file first) on a local filesystem (not NFS, CIFS, FUSE,
+9p, Ceph...). Otherwise the segment is written *directly*: the writer appends
+into a private anonymous map and copies each record into the file with ``pwrite``
+as the next one comes (and at every event, ``flush`` and ``finish``), where a full
+disk is an ``OSError`` that puts the writer in memory as above. A direct segment
+costs about 2 µs more per point; a killed process loses at most its last point.
 """
 
 from __future__ import annotations
@@ -80,6 +92,27 @@ FREE_SHARE = 16  # a segment takes at most 1/16 of the free space
 SEGMENT_SHIFT = 32
 RETRY_SECONDS = 1.0  # while the disk is full: how often the writer tries it again
 MEMORY_STRETCH = 128 * 1024  # in memory, the hot path returns to rotate() this often
+# Filesystems whose pages a shared mapping cannot rely on (a lost server, a dead FUSE
+# daemon: SIGBUS): their segments are written with pwrite (module doc).
+UNMAPPABLE_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "9p",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "afs",
+        "ncpfs",
+        "virtiofs",
+        "fuse",
+        "fuseblk",
+    }
+)
 
 log = logging.getLogger("heron.spool")
 
@@ -170,6 +203,67 @@ def segment_size(folder: Path, largest: int | None = None) -> int:
     return max(2 * SLOT, size - size % SLOT)
 
 
+def _filesystem_type(folder: Path) -> str | None:
+    """The type of the filesystem holding ``folder`` ("ext4", "nfs4", "fuse.sshfs"),
+    from /proc/self/mountinfo; None when it cannot be told."""
+    try:
+        path = os.path.realpath(folder)
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
+            lines = table.readlines()
+    except OSError:
+        return None
+    best, kind = -1, None
+    for line in lines:
+        fields = line.split()
+        try:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+            fstype = fields[fields.index("-", 6) + 1]
+        except (IndexError, ValueError):
+            continue
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= best:  # the deepest; of equals, the last mounted
+            best, kind = len(point), fstype
+    return kind
+
+
+def _unmappable(folder: Path) -> str | None:
+    """Why segments in ``folder`` must not be written through a mapping, or None."""
+    kind = _filesystem_type(folder)
+    if kind is not None and (kind in UNMAPPABLE_FILESYSTEMS or kind.startswith("fuse.")):
+        return f"a {kind} filesystem"
+    return None
+
+
+def _unreserved(fd: int, size: int) -> str | None:
+    """Why the file's blocks are not all reserved (its filesystem did not honour
+    ``posix_fallocate``: a write to a page of it may find the disk full), or None."""
+    reserved = os.fstat(fd).st_blocks * 512
+    if reserved < size:
+        return f"its preallocation reserved {reserved:,} of {size:,} bytes"
+    return None
+
+
+def _reserve(fd: int, size: int) -> str | None:
+    """Reserve the blocks of a new segment file: ``posix_fallocate``, and where the
+    filesystem did not honour it, zeros written over the file (OSError when the disk
+    is full). Why the blocks are still not reserved (a filesystem that keeps zeros as
+    holes), or None."""
+    os.posix_fallocate(fd, 0, size)
+    if _unreserved(fd, size) is None:
+        return None
+    zeros = bytes(min(size, 1 << 20))
+    for offset in range(0, size, len(zeros)):
+        _pwrite_all(fd, zeros[: size - offset], offset)
+    return _unreserved(fd, size)
+
+
+def _pwrite_all(fd: int, data: bytes | bytearray | memoryview, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
 def _loss_reason(exc: OSError | None) -> str:
     if exc is None:
         return "disk full"
@@ -227,14 +321,21 @@ class SpoolWriter:
         self.segment = first_segment
         self.segment_bytes = segment_bytes or segment_size(folder)
         self.keys: dict[str, int] = {}
+        # A direct segment (module doc): its open file, how much of it is written, and
+        # whether its END is in ``mm`` (then nothing more goes into it).
+        self._unmappable = _unmappable(folder)
+        self._told_direct = False
+        self._fd: int | None = None
+        self._pushed = 0
+        self._ended = False
         try:
-            self.mm: mmap.mmap = self._open_segment(self.segment, self.segment_bytes)
+            self.mm, self._fd = self._open_segment(self.segment, self.segment_bytes)
         except BaseException:
             os.close(self._lock_fd)
             raise
         self.off = 0
-        self.end = self.segment_bytes
         self.size = self.segment_bytes  # of the current segment (``end`` is less in memory)
+        self.end = self.segment_bytes if self._fd is None else self._direct_end()
         # A full disk: the current segment is an anonymous map, not yet a file.
         self.in_memory = False
         self.problem: OSError | None = None  # why (the last failure)
@@ -249,22 +350,40 @@ class SpoolWriter:
             return self._fixed_size
         return segment_size(self.folder)
 
-    def _open_segment(self, number: int, size: int, content: bytes = b"") -> mmap.mmap:
+    def _open_segment(
+        self, number: int, size: int, content: bytes = b""
+    ) -> tuple[mmap.mmap, int | None]:
         """Create segment ``number`` of ``size`` bytes (starting with ``content``) and
-        map it. SpoolError (its ``__cause__`` the OSError) when the disk refuses."""
+        map it: (the mapping, None). Where a mapping could fault (module doc: blocks
+        not reserved, a network filesystem), a direct segment: (an anonymous map
+        holding ``content``, the open file to pwrite into). SpoolError (its
+        ``__cause__`` the OSError) when the disk refuses."""
         final = segment_path(self.folder, number)
         temp = final.with_suffix(".tmp")
         try:
             fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            direct: mmap.mmap | None = None
+            keep = False  # the fd goes with a direct segment
             try:
-                os.posix_fallocate(fd, 0, size)
+                why = _reserve(fd, size) or self._unmappable
                 if content:
-                    os.pwrite(fd, content, 0)
+                    _pwrite_all(fd, content, 0)
+                if why is not None:
+                    direct = mmap.mmap(-1, size)
+                    direct[: len(content)] = content
                 # Publish only a fully sized file: a reader never maps a short one.
                 os.replace(temp, final)
-                return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+                if direct is None:
+                    prot = mmap.PROT_READ | mmap.PROT_WRITE
+                    return mmap.mmap(fd, size, mmap.MAP_SHARED, prot), None
+                if not self._told_direct:
+                    self._told_direct = True
+                    log.info("heron: the spool %s is written with pwrite: %s", self.folder, why)
+                keep = True
+                return direct, fd
             finally:
-                os.close(fd)
+                if not keep:
+                    os.close(fd)
         except OSError as exc:
             self.problem = exc
             temp.unlink(missing_ok=True)
@@ -283,18 +402,30 @@ class SpoolWriter:
         if self.in_memory:
             if self._try_disk():
                 return self._room(need) or self.rotate(need)
-            if self.end < self.size:  # the next stretch of the memory segment
+            if self.end < self.size and not self._ended:  # the next stretch in memory
                 self.end = min(self.size, self.end + MEMORY_STRETCH)
                 return self._room(need) or self.rotate(need)
             return False
+        if self._fd is not None:  # a direct segment: into the file with what came
+            if not self._ended and self.off + need + SLOT <= self.size:
+                if not self._push():
+                    return self.rotate(need)  # in memory now
+                self.end = self.off + need + SLOT  # the hot path comes back for the next
+                return True
+            if not self._ended:  # full: ended in the file before the next one starts
+                VAR_HEADER.pack_into(self.mm, self.off, 0, KIND_END)
+                self._ended = True
+            if not self._push(self.off + SLOT):
+                return self.rotate(need)
         size = max(self._next_size(), need + SLOT * (len(self.keys) * 10 + 8))
+        fd: int | None = None
         try:
-            following = self._open_segment(self.segment + 1, size)
+            following, fd = self._open_segment(self.segment + 1, size)
         except SpoolError:
             following = self._start_memory(need)
         else:
             self.segment_bytes = size
-        self._switch(following, len(following))
+        self._switch(following, fd)
         if self.in_memory:
             self.end = min(self.size, MEMORY_STRETCH)
         for key, key_id in self.keys.items():  # self-contained segments
@@ -304,20 +435,59 @@ class SpoolWriter:
     def _room(self, need: int) -> bool:
         return self.off + need <= self.end - SLOT
 
-    def _switch(self, following: mmap.mmap, size: int) -> None:
-        if self.off < self.size:
+    def _switch(self, following: mmap.mmap, fd: int | None) -> None:
+        if self.off < self.size and not self._ended:
             VAR_HEADER.pack_into(self.mm, self.off, 0, KIND_END)
         self.mm.close()
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd, self._pushed, self._ended = fd, 0, False
         self.segment += 1
         self.mm = following
         self.off = 0
-        self.size = self.end = size
+        self.size = self.end = len(following)
+        if fd is not None:
+            self.end = self._direct_end()
+
+    def _direct_end(self) -> int:
+        """A direct segment's ``end``: room for one point, so that the hot path comes
+        back to :meth:`rotate` (and the point before goes into the file) at the next."""
+        return self.off + SLOT if self._ended else min(self.size, self.off + 2 * SLOT)
+
+    def _push(self, upto: int | None = None) -> bool:
+        """A direct segment: write the records not yet in its file there, the first
+        one's kind byte last (a reader never sees a record before its bytes). False
+        when the disk refuses: the records wait in memory (``in_memory``)."""
+        assert self._fd is not None
+        upto = self.off if upto is None else upto
+        start = self._pushed
+        if upto <= start:
+            return True
+        data = bytearray(self.mm[start:upto])
+        kind = data[SLOT - 1]
+        data[SLOT - 1] = 0
+        try:
+            _pwrite_all(self._fd, data, start)
+            _pwrite_all(self._fd, bytes([kind]), start + SLOT - 1)
+        except OSError as exc:
+            self.problem = exc
+            if not self.in_memory:
+                self.in_memory = True
+                self._tried = time.monotonic()
+                self._warn_memory(self.size - start)
+            return False
+        self._pushed = upto
+        return True
 
     def _start_memory(self, need: int) -> mmap.mmap:
         """The next segment, in memory: as large as the last one on disk."""
         self.in_memory = True
         self._tried = time.monotonic()
         size = max(self.segment_bytes, need + SLOT * (len(self.keys) * 10 + 8))
+        self._warn_memory(size)
+        return mmap.mmap(-1, size)
+
+    def _warn_memory(self, size: int) -> None:
         log.warning(
             "heron: cannot write the spool %s: %s. Logging goes on; up to %s MiB of "
             "records wait in memory and the disk is tried again every %gs; beyond that "
@@ -327,7 +497,6 @@ class SpoolWriter:
             f"{size / 2**20:.1f}",
             RETRY_SECONDS,
         )
-        return mmap.mmap(-1, size)
 
     def _try_disk(self, force: bool = False) -> bool:
         """In memory: write the memory segment into its file and go on there (True).
@@ -336,20 +505,28 @@ class SpoolWriter:
         if not force and now - self._tried < RETRY_SECONDS:
             return False
         self._tried = now
-        try:
-            on_disk = self._open_segment(self.segment, self.size, self.mm[: self.off])
-        except SpoolError:
-            return False
-        self.mm.close()
-        self.mm = on_disk
+        if self._fd is not None:  # a direct segment: its file is there
+            if not self._push(self.off + SLOT if self._ended else self.off):
+                return False
+            self.end = self._direct_end()
+        else:
+            try:
+                on_disk, fd = self._open_segment(self.segment, self.size, self.mm[: self.off])
+            except SpoolError:
+                return False
+            self.mm.close()
+            self.mm = on_disk
+            self._fd, self._pushed = fd, self.off
+            self.end = self.size if fd is None else self._direct_end()
         self.in_memory = False
-        self.end = self.size
         log.warning("heron: the spool %s is written again", self.folder)
         self._note_loss()
         return True
 
     def retry(self) -> bool:
         """Try the disk now (``flush``, ``finish``): True when nothing waits in memory."""
+        if self._fd is not None and not self.in_memory:
+            self._push()
         return not self.in_memory or self._try_disk(force=True)
 
     def _note_loss(self) -> None:
@@ -404,6 +581,8 @@ class SpoolWriter:
         self.mm[start + SLOT : start + SLOT + len(payload)] = payload
         VAR_HEADER.pack_into(self.mm, start, len(payload), KIND_VAR)  # commit last
         self.off = start + need
+        if self._fd is not None and not self.in_memory:
+            self._push()
 
     def declare_key(self, key: str) -> int:
         """The new key's id; -1 when its declaration was dropped (no room: the point
@@ -432,10 +611,20 @@ class SpoolWriter:
 
     def sync(self) -> None:
         """Ask the kernel to write dirty pages to disk (survives power loss, not only kill)."""
-        if not self.in_memory:
+        if self.in_memory:
+            return
+        if self._fd is None:
             self.mm.flush()
+        elif self._push():
+            with contextlib.suppress(OSError):  # an I/O error: the page cache still has it
+                os.fdatasync(self._fd)
 
     def close(self) -> None:
+        if self._fd is not None:
+            if not self.in_memory:
+                self._push()
+            os.close(self._fd)
+            self._fd = None
         if not self.mm.closed:
             self.mm.close()
         if self._lock_fd >= 0:
