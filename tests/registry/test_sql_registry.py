@@ -81,3 +81,41 @@ def test_blobs_are_checked_only_against_a_given_store(
 
 def test_a_registry_without_a_dispatcher_has_nothing_to_wait_for(registry: SqlRegistry) -> None:
     assert registry.wait_for_webhooks(0) is True
+
+
+def test_edits_keep_protections(
+    registry: SqlRegistry, store: SqlStore, blobs: LocalArtifactStore, tmp_path: Path
+) -> None:
+    """RegistryEdits (served to MLflow's client): a version in a protected stage, or a
+    model holding one, is deleted only by an admin; deleting drops the version's
+    aliases (history says so); rename refuses a taken name; delete takes everything."""
+    from heron.errors import Conflict, NotFound
+    from heron.registry.base import RegistryEdits
+    from heron.registry.requests import VersionUpdate
+
+    assert isinstance(registry, RegistryEdits)
+    for _ in range(2):
+        register(registry, store, blobs, tmp_path)
+    registry.update_model("clf", ModelUpdate(protected=["production"]), ADMIN)
+    registry.transition("clf", Transition(2, "production"), ADMIN)
+    registry.set_alias("clf", AliasMove(1, "old"), USER)
+    edited = registry.update_version("clf", 1, VersionUpdate("first", {"k": "v"}), USER)
+    assert (edited.description, edited.tags) == ("first", {"k": "v"})
+    with pytest.raises(Forbidden):
+        registry.delete_version("clf", 2, USER)
+    with pytest.raises(Forbidden):
+        registry.delete_model("clf", USER)
+    registry.delete_version("clf", 1, USER)
+    assert [v.version for v in registry.versions("clf")] == [2]
+    assert registry.get_model("clf").aliases == {}
+    assert (
+        registry.history("clf")[-1].name == "old" and registry.history("clf")[-1].to_value is None
+    )
+    register(registry, store, blobs, tmp_path, name="other")
+    with pytest.raises(Conflict):
+        registry.rename_model("clf", "other", USER)
+    assert registry.rename_model("clf", "renamed", USER).latest_version == 2
+    registry.delete_model("renamed", ADMIN)
+    with pytest.raises(NotFound):
+        registry.get_model("renamed")
+    assert [m.name for m in registry.list_models()] == ["other"]

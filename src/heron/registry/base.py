@@ -292,3 +292,28 @@ class DeliversWebhooks(Protocol):
     def wait_for_webhooks(self, timeout: float | None = None) -> bool:
         """Block until every delivery started so far is done; False on timeout."""
         ...
+
+
+@runtime_checkable
+class RegistryEdits(Protocol):
+    """Edits made beside the database (the SQL registry; a server serves them to
+    MLflow's client): a version's description and tags, deleting a version or a model,
+    renaming a model. Protections hold: deleting a version in a protected stage or
+    holding a protected alias (or a model with one) takes an admin."""
+
+    def update_version(
+        self, name: str, version: int, request: requests.VersionUpdate, actor: Actor
+    ) -> ModelVersion: ...
+
+    def delete_version(self, name: str, version: int, actor: Actor) -> None:
+        """Its aliases go too (their history says so); NotFound when there is none."""
+        ...
+
+    def rename_model(self, name: str, new_name: str, actor: Actor) -> RegisteredModel:
+        """Conflict when ``new_name`` is taken; the versions, aliases, history and
+        webhooks follow."""
+        ...
+
+    def delete_model(self, name: str, actor: Actor) -> None:
+        """The model with its versions, aliases, webhooks and history."""
+        ...

@@ -54,6 +54,16 @@ class ModelUpdate:
 
 
 @dataclass(frozen=True)
+class VersionUpdate:
+    """Change a version's description or tags (None: leave it)."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+
+    description: str | None = None
+    tags: Mapping[str, TagValue] | None = None
+
+
+@dataclass(frozen=True)
 class NewVersion:
     """A new model version: exactly one of ``artifact_id`` (an artifact version the run
     logged or used) and ``files`` (blobs already in the artifact store, by digest,

@@ -105,6 +105,30 @@ class SqlRegistry:
     def list_models(self) -> list[RegisteredModel]:
         return self._tx.read(sql_reads.models)
 
+    # --- edits (RegistryEdits) ------------------------------------------------
+    def update_version(
+        self, name: str, version: int, request: requests.VersionUpdate, actor: Actor
+    ) -> ModelVersion:
+        return self._tx.write(
+            lambda conn: sql_changes.update_version(conn, name, version, request, time.time())
+        )
+
+    def delete_version(self, name: str, version: int, actor: Actor) -> None:
+        self._change(
+            lambda conn, now: (
+                None,
+                sql_changes.delete_version(conn, name, version, actor, now),
+            )
+        )
+
+    def rename_model(self, name: str, new_name: str, actor: Actor) -> RegisteredModel:
+        return self._tx.write(
+            lambda conn: sql_changes.rename_model(conn, name, new_name, time.time())
+        )
+
+    def delete_model(self, name: str, actor: Actor) -> None:
+        self._tx.write(lambda conn: sql_changes.delete_model(conn, name, actor))
+
     # --- versions -----------------------------------------------------------
     def create_version(self, name: str, request: requests.NewVersion, actor: Actor) -> ModelVersion:
         files = rules.check_files(request.files)

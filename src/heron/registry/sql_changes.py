@@ -31,6 +31,7 @@ from heron.registry.requests import (
     NewVersion,
     Rollback,
     Transition,
+    VersionUpdate,
 )
 from heron.store import artifacts_sql
 from heron.store import schema as s
@@ -334,6 +335,90 @@ def _drop_alias(
         conn, model, current, "alias", alias, str(current), None, actor, now, reason, rollback_of
     )
     changes.events.append(_event("alias-changed", entry))
+
+
+# --- edits: a version's description and tags, deleting versions and models, renaming --
+# Protections hold: a version in a protected stage or holding a protected alias is
+# deleted only by an admin, and so is a model with such a version. Deleting a model
+# deletes its versions, aliases, webhooks and history; deleting a version drops its
+# aliases (the history says so) and the artifact hold that kept its files from
+# checkpoint retention (the run's artifact version itself stays).
+
+
+def update_version(
+    conn: Connection, name: str, version: int, request: VersionUpdate, now: float
+) -> ModelVersion:
+    model = reads.model_row(conn, name, lock=True)
+    row = reads.version_row(conn, model, rules.check_version(version))
+    values: dict[str, object] = {"updated_at": now}
+    if request.description is not None:
+        values["description"] = rules.check_description(request.description)
+    if request.tags is not None:
+        values["tags"] = dumps(rules.check_tags(request.tags))
+    conn.execute(update(s.model_versions).where(_v.id == row["id"]).values(**values))
+    return reads.one_version(conn, model, int(row["version"]))
+
+
+def _guard_version(actor: Actor, model: RowMapping, version: ModelVersion, what: str) -> None:
+    rules.guard(actor, _protected(model), [version.stage, *version.aliases], what)
+
+
+def delete_version(conn: Connection, name: str, version: int, actor: Actor, now: float) -> Changes:
+    model = reads.model_row(conn, name, lock=True)
+    row = reads.version_row(conn, model, rules.check_version(version))
+    found = reads.one_version(conn, model, int(row["version"]))
+    _guard_version(actor, model, found, f"delete version {found.version}")
+    changes = Changes.none()
+    for alias in found.aliases:
+        conn.execute(delete(s.model_aliases).where(_a.model_id == model["id"], _a.alias == alias))
+        entry = _append(
+            conn, model, found.version, "alias", alias, str(found.version), None, actor, now,
+            f"version {found.version} deleted", None,
+        )  # fmt: skip
+        changes.events.append(_event("alias-changed", entry))
+    _release_holds(conn, [int(row["id"])])
+    conn.execute(delete(s.model_versions).where(_v.id == row["id"]))
+    conn.execute(update(s.registered_models).where(_m.id == model["id"]).values(updated_at=now))
+    return changes
+
+
+def rename_model(conn: Connection, name: str, new_name: str, now: float) -> RegisteredModel:
+    model = reads.model_row(conn, name, lock=True)
+    checked = check_name(new_name, "model name")
+    if checked != name:
+        taken = conn.execute(select(_m.id).where(_m.name == checked)).first()
+        if taken is not None:
+            raise Conflict(f"model {checked!r} exists already; pick another name")
+        conn.execute(
+            update(s.registered_models)
+            .where(_m.id == model["id"])
+            .values(name=checked, updated_at=now)
+        )
+    return reads.one_model(conn, checked)
+
+
+def delete_model(conn: Connection, name: str, actor: Actor) -> None:
+    model = reads.model_row(conn, name, lock=True)
+    for found in reads.versions(conn, model, []):
+        _guard_version(actor, model, found, f"delete model {name!r}")
+    ids = [int(i) for i in conn.execute(select(_v.id).where(_v.model_id == model["id"])).scalars()]
+    _release_holds(conn, ids)
+    w = s.webhooks.c
+    hooks = select(w.id).where(w.model_id == model["id"])
+    conn.execute(delete(s.webhook_deliveries).where(s.webhook_deliveries.c.webhook_id.in_(hooks)))
+    conn.execute(delete(s.webhooks).where(w.model_id == model["id"]))
+    conn.execute(delete(s.model_aliases).where(_a.model_id == model["id"]))
+    conn.execute(delete(s.model_history).where(_h.model_id == model["id"]))
+    conn.execute(delete(s.model_versions).where(_v.model_id == model["id"]))
+    conn.execute(delete(s.registered_models).where(_m.id == model["id"]))
+
+
+def _release_holds(conn: Connection, version_ids: list[int]) -> None:
+    """Drop the artifact aliases (``registry-<id>``) that kept these versions' files."""
+    if version_ids:
+        aa = s.artifact_aliases.c
+        held = [f"registry-{i}" for i in version_ids]
+        conn.execute(delete(s.artifact_aliases).where(aa.alias.in_(held)))
 
 
 # --- rollback -------------------------------------------------------------------------

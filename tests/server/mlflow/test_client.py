@@ -404,3 +404,44 @@ def test_multipart_uploads_fall_back_to_one_put(
     assert answer.status_code == 501 and answer.json()["error_code"] == "NOT_IMPLEMENTED"
     elsewhere = httpx.post(f"{tracking_uri}/api/2.0/mlflow-artifacts/mpu/abort/nope/x", json={})
     assert elsewhere.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_model_registry_edits(tracking_uri: str, workdir: Path) -> None:
+    """Version description and tags, deleting a version, renaming and deleting a
+    model: through the client, seen in Heron's registry."""
+    client = MlflowClient(tracking_uri)
+    mlflow.set_experiment("registry-edits")
+    (workdir / "m.bin").write_bytes(b"m")
+    with mlflow.start_run() as run:
+        mlflow.log_artifact(str(workdir / "m.bin"), "m")
+    source = f"runs:/{run.info.run_id}/m"
+    client.create_registered_model("edit-me")
+    for _ in range(2):
+        client.create_model_version("edit-me", source, run.info.run_id)
+    client.set_registered_model_alias("edit-me", "best", "1")
+    updated = client.update_model_version("edit-me", "2", description="second")
+    assert updated.description == "second"
+    client.set_model_version_tag("edit-me", "2", "stage", "qa")
+    client.set_model_version_tag("edit-me", "2", "ok", "yes")
+    client.delete_model_version_tag("edit-me", "2", "ok")
+    assert client.get_model_version("edit-me", "2").tags == {"stage": "qa"}
+    with pytest.raises(MlflowException) as missing:
+        client.delete_model_version_tag("edit-me", "2", "nope")
+    assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+    client.delete_model_version("edit-me", "1")
+    assert [v.version for v in client.search_model_versions("name='edit-me'")] == ["2"]
+    assert client.get_registered_model("edit-me").aliases == {}  # the alias went with it
+    client.rename_registered_model("edit-me", "edited")
+    assert client.get_registered_model("edited").name == "edited"
+    heron = httpx.get(f"{tracking_uri}/api/v1/models/edited").json()
+    assert heron["latest_version"] == 2
+    assert httpx.get(f"{tracking_uri}/api/v1/models/edit-me").status_code == 404
+    client.create_registered_model("taken")
+    with pytest.raises(MlflowException) as taken:
+        client.rename_registered_model("edited", "taken")
+    assert taken.value.error_code == "RESOURCE_ALREADY_EXISTS"
+    client.delete_registered_model("edited")
+    with pytest.raises(MlflowException) as gone:
+        client.get_registered_model("edited")
+    assert gone.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+    assert httpx.get(f"{tracking_uri}/api/v1/models/edited").status_code == 404

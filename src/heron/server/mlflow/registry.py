@@ -19,7 +19,7 @@ from fastapi import APIRouter
 
 from heron.errors import Conflict, NotFound
 from heron.registry import requests
-from heron.registry.base import Actor, ModelVersion, RegisteredModel, Registry
+from heron.registry.base import Actor, ModelVersion, RegisteredModel, Registry, RegistryEdits
 from heron.server.mlflow import model
 from heron.server.mlflow.errors import (
     RESOURCE_ALREADY_EXISTS,
@@ -176,12 +176,24 @@ def update_model(state: ServerState, params: Params) -> dict[str, Any]:
 
 @endpoint(router, "POST", "/registered-models/rename")
 def rename_model(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("renaming a registered model")
+    registry = _registry(state, "write")
+    name = params.text("name")
+    new_name = params.text("new_name")
+    _get_model(registry, name)
+    try:
+        renamed = _edits(registry).rename_model(name, new_name, _actor(state))
+    except Conflict as e:
+        raise MlflowError(RESOURCE_ALREADY_EXISTS, e.message) from None
+    return {"registered_model": model_json(state, registry, renamed)}
 
 
 @endpoint(router, "DELETE", "/registered-models/delete")
 def delete_model(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("deleting a registered model (Heron's registry keeps every model)")
+    registry = _registry(state, "write")
+    name = params.text("name")
+    _get_model(registry, name)
+    _edits(registry).delete_model(name, _actor(state))
+    return {}
 
 
 @endpoint(router, "GET", "/registered-models/search")
@@ -420,21 +432,50 @@ def _exists(registry: Registry, name: str) -> bool:
     return True
 
 
+def _edits(registry: Registry) -> RegistryEdits:
+    if not isinstance(registry, RegistryEdits):
+        raise not_implemented("this change on a registry that is not beside the database")
+    return registry
+
+
 @endpoint(router, "PATCH", "/model-versions/update")
 def update_version(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("changing a model version's description")
+    registry = _registry(state, "write")
+    v = _version(registry, params)
+    update = requests.VersionUpdate(description=params.opt_text("description") or "")
+    updated = _edits(registry).update_version(v.model, v.version, update, _actor(state))
+    return {"model_version": version_json(state, updated)}
 
 
 @endpoint(router, "DELETE", "/model-versions/delete")
 def delete_version(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("deleting a model version (archive it instead)")
+    registry = _registry(state, "write")
+    v = _version(registry, params)
+    _edits(registry).delete_version(v.model, v.version, _actor(state))
+    return {}
 
 
 @endpoint(router, "POST", "/model-versions/set-tag")
 def set_version_tag(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("tags on an existing model version (give them when creating it)")
+    registry = _registry(state, "write")
+    v = _version(registry, params)
+    tags = {**v.tags, params.text("key"): str(params.get("value") or "")}
+    update = requests.VersionUpdate(tags=tags)
+    _edits(registry).update_version(v.model, v.version, update, _actor(state))
+    return {}
 
 
 @endpoint(router, "DELETE", "/model-versions/delete-tag")
 def delete_version_tag(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("tags on an existing model version")
+    registry = _registry(state, "write")
+    v = _version(registry, params)
+    key = params.text("key")
+    if key not in v.tags:
+        raise MlflowError(
+            RESOURCE_DOES_NOT_EXIST,
+            f"No tag with key {key!r} on version {v.version} of model {v.model!r}",
+        )
+    tags = {k: val for k, val in v.tags.items() if k != key}
+    update = requests.VersionUpdate(tags=tags)
+    _edits(registry).update_version(v.model, v.version, update, _actor(state))
+    return {}
