@@ -19,6 +19,7 @@ const ComparePage = lazy(() => import("./features/compare/ComparePage"));
 const ModelsPage = lazy(() => import("./features/models/ModelsPage"));
 const ModelPage = lazy(() => import("./features/models/ModelPage"));
 const ModelComparePage = lazy(() => import("./features/models/ModelComparePage"));
+const ModelVersionPage = lazy(() => import("./features/lineage/ModelVersionPage"));
 // Sweeps and the analysis of runs (issue 15), their own chunks.
 const SweepsPage = lazy(() => import("./features/sweeps/SweepsPage"));
 const SweepPage = lazy(() => import("./features/sweeps/SweepPage"));
@@ -60,6 +61,7 @@ const router = createBrowserRouter([
       { path: "/models", element: lazyPage(<ModelsPage />) },
       { path: "/models/:name", element: lazyPage(<ModelPage />) },
       { path: "/models/:name/compare", element: lazyPage(<ModelComparePage />) },
+      { path: "/models/:name/versions/:version", element: lazyPage(<ModelVersionPage />) },
       { path: "*", element: <NotFound /> },
     ],
   },

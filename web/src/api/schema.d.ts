@@ -227,6 +227,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{digest}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs that used a dataset version (by digest) */
+        get: operations["dataset_runs_api_v1_datasets__digest__runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -365,6 +382,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/{name}/training-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which data trained a model version (by stage, alias or version) */
+        get: operations["training_data_api_v1_models__name__training_data_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{name}/transitions": {
         parameters: {
             query?: never;
@@ -409,6 +443,23 @@ export interface paths {
         };
         /** One version, with its artifact and a summary of its source run */
         get: operations["get_version_api_v1_models__name__versions__version__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lineage graph around a model version */
+        get: operations["model_version_lineage_api_v1_models__name__versions__version__lineage_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1026,6 +1077,23 @@ export interface paths {
         };
         /** Full series, in log order */
         get: operations["history_api_v1_runs__run_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lineage graph around a run */
+        get: operations["run_lineage_api_v1_runs__run_id__lineage_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1968,6 +2036,62 @@ export interface components {
             /** Secret */
             secret: string;
             token: components["schemas"]["TokenOut"];
+        };
+        /** LineageEdge */
+        LineageEdge: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "input" | "output" | "registered" | "reproduces";
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+        };
+        /** LineageGraph */
+        LineageGraph: {
+            /** Depth */
+            depth: number;
+            /** Edges */
+            edges: components["schemas"]["LineageEdge"][];
+            /** Nodes */
+            nodes: components["schemas"]["LineageNode"][];
+            /** Root */
+            root: string;
+            /** Truncated */
+            truncated: boolean;
+        };
+        /** LineageItem */
+        LineageItem: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+        };
+        /** LineageNode */
+        LineageNode: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "run" | "dataset" | "artifact" | "checkpoint" | "model_version";
+            /** Label */
+            label: string;
+            /** Level */
+            level: number;
         };
         /**
          * LogLine
@@ -2922,6 +3046,23 @@ export interface components {
             /** User */
             user: string;
         };
+        /** TrainingData */
+        TrainingData: {
+            /** Aliases */
+            aliases: string[];
+            /** Artifacts */
+            artifacts: components["schemas"]["LineageItem"][];
+            /** Datasets */
+            datasets: components["schemas"]["LineageItem"][];
+            /** Model */
+            model: string;
+            /** Runs */
+            runs: components["schemas"]["LineageItem"][];
+            /** Stage */
+            stage: string;
+            /** Version */
+            version: number;
+        };
         /**
          * Transition
          * @description Move ``version`` to ``stage`` (any case). Moving into production archives every
@@ -3769,6 +3910,52 @@ export interface operations {
             };
         };
     };
+    dataset_runs_api_v1_datasets__digest__runs_get: {
+        parameters: {
+            query?: {
+                /** @description Only under this dataset name. */
+                name?: string | null;
+                project?: string | null;
+            };
+            header?: never;
+            path: {
+                digest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"][];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     events_api_v1_events_get: {
         parameters: {
             query?: {
@@ -4205,6 +4392,51 @@ export interface operations {
             };
         };
     };
+    training_data_api_v1_models__name__training_data_get: {
+        parameters: {
+            query?: {
+                /** @description A stage (Production), an alias or a version. */
+                ref?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingData"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     transition_api_v1_models__name__transitions_post: {
         parameters: {
             query?: never;
@@ -4358,6 +4590,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionDetail"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    model_version_lineage_api_v1_models__name__versions__version__lineage_get: {
+        parameters: {
+            query?: {
+                /** @description Hops from the start (0..10). */
+                depth?: number;
+                /** @description both, up (towards the inputs: data, parents) or down (to the outputs). */
+                direction?: "both" | "up" | "down";
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageGraph"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
@@ -6483,6 +6763,53 @@ export interface operations {
                         [key: string]: components["schemas"]["SeriesPoints"];
                     };
                     "application/x-heron-batch": string;
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_lineage_api_v1_runs__run_id__lineage_get: {
+        parameters: {
+            query?: {
+                /** @description Hops from the start (0..10). */
+                depth?: number;
+                /** @description both, up (towards the inputs: data, parents) or down (to the outputs). */
+                direction?: "both" | "up" | "down";
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageGraph"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */

@@ -6,6 +6,7 @@ import { StateBadge } from "../../components/States";
 import type { Run } from "../../lib/api";
 import { fmtDate, fmtDuration, fmtNum } from "../../lib/format";
 import { asText, getPath } from "../../lib/get";
+import { ReproducibilityCard } from "../lineage/Reproducibility";
 
 function Item({ label, children }: { label: string; children: ReactNode }) {
   if (children === null || children === undefined || children === "") return null;
@@ -110,6 +111,7 @@ export function Overview({ run, diffLink }: { run: Run; diffLink: string | null 
             <Item label="Heron">{asText(getPath(sys, "heron.version"))}</Item>
           </dl>
         </section>
+        <ReproducibilityCard run={run} />
       </div>
       <Packages packages={getPath(sys, "packages")} />
     </div>

@@ -23,6 +23,7 @@ import { runPageSchema } from "./state";
 // the notes carry the Markdown renderer: loaded when the tab is first shown
 const NotesTab = lazy(() => import("./NotesTab"));
 const MediaTab = lazy(() => import("../media/MediaTab"));
+const LineageTab = lazy(() => import("../lineage/LineageTab"));
 
 const TABS = [
   ["overview", "Overview"],
@@ -33,6 +34,7 @@ const TABS = [
   ["media", "Media"],
   ["notes", "Notes"],
   ["logs", "Logs"],
+  ["lineage", "Lineage"],
 ] as const;
 
 export default function RunPage() {
@@ -142,6 +144,11 @@ export default function RunPage() {
           </Suspense>
         )}
         {s.tab === "logs" && <LogsTab runId={run.id} running={run.state === "running"} />}
+        {s.tab === "lineage" && (
+          <Suspense fallback={<Loading what="lineage" />}>
+            <LineageTab runId={run.id} name={run.name} />
+          </Suspense>
+        )}
       </div>
     </section>
   );
