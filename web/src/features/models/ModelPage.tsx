@@ -7,6 +7,7 @@ import type { HistoryEntry, Model, ModelVersion, Run, Stage } from "../../lib/ap
 import { fmtDate, fmtNum } from "../../lib/format";
 import { list, useUrlState } from "../../lib/urlState";
 import { useAccess } from "../auth/queries";
+import { modelVersionPath } from "../lineage/api";
 import { modelPath, PROMOTE_TO, ROLLBACK_STAGES, type RollbackTarget } from "./api";
 import { ChangeDialog, type ChangeRequest } from "./ChangeDialog";
 import "./models.css";
@@ -240,7 +241,10 @@ function VersionsTable({
                     />
                   </td>
                   <td>
-                    <strong>v{v.version}</strong>
+                    <strong>v{v.version}</strong>{" "}
+                    <Link className="small" to={modelVersionPath(model.name, v.version)} title="What trained it">
+                      lineage
+                    </Link>
                     {v.description && <div className="muted small">{v.description}</div>}
                   </td>
                   <td>
