@@ -19,7 +19,7 @@ for _part in (tracking, logged_models, artifacts, registry):
     router.include_router(_part.router)
 
 
-async def _unknown(request: Request, rest: str) -> Response:
+async def catch_all(request: Request, rest: str) -> Response:
     """Any other MLflow path: MLflow's ENDPOINT_NOT_FOUND (tracing, logged models,
     workspaces, gateway... are not served; docs/compatibility.md)."""
     return error_response(
@@ -33,9 +33,9 @@ async def _unknown(request: Request, rest: str) -> Response:
 for _prefix in (*PREFIXES, "/api/2.0/mlflow-artifacts"):
     router.add_api_route(
         _prefix + "/{rest:path}",
-        _unknown,
+        catch_all,
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         include_in_schema=False,
     )
 
-__all__ = ["router"]
+__all__ = ["catch_all", "router"]

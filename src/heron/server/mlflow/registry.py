@@ -254,6 +254,7 @@ def _text_check(
     raise invalid(f"Invalid comparator '{c.op}' for {c.key}")
 
 
+@endpoint(router, "GET", "/registered-models/get-latest-versions")
 @endpoint(router, "POST", "/registered-models/get-latest-versions")
 def get_latest_versions(state: ServerState, params: Params) -> dict[str, Any]:
     registry = _registry(state, "read")

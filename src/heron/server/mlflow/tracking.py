@@ -87,6 +87,7 @@ def create_experiment(state: ServerState, params: Params) -> dict[str, Any]:
     return {"experiment_id": model.experiment_id(project)}
 
 
+@endpoint(router, "GET", "/experiments/search")
 @endpoint(router, "POST", "/experiments/search")
 def search_experiments(state: ServerState, params: Params) -> dict[str, Any]:
     view = params.text("view_type", "ACTIVE_ONLY")
