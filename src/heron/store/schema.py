@@ -536,6 +536,16 @@ run_comments = Table(
     Index(None, "run_id", "id"),
 )
 
+# --- project marks (0014): a project's tags and deletion mark (heron.store.project_marks) -
+
+project_marks = Table(
+    "project_marks",
+    metadata,
+    Column("project", String(128), primary_key=True),  # by name, like alert rules
+    Column("tags", Text, nullable=False),  # JSON {str: str}
+    Column("deleted_at", Float, nullable=True),  # None: not deleted
+)
+
 __all__ = [
     "alert_deliveries",
     "alert_rules",
@@ -553,6 +563,7 @@ __all__ = [
     "model_aliases",
     "model_history",
     "model_versions",
+    "project_marks",
     "projects",
     "registered_models",
     "reports",
