@@ -16,7 +16,7 @@ from heron.errors import InvalidInput, ShippingError
 from heron.ids import new_run_id
 from heron.local_dir import LocalDir
 from heron.sdk.backend import LocalBackend
-from heron.sdk.shipper import Shipper
+from heron.sdk.shipper import BUSY_FACTOR, BUSY_RECORDS, Shipper
 from heron.sdk.spool import SpoolWriter
 from heron.store.base import Batch, IngestResult, RunSpec
 
@@ -118,3 +118,28 @@ def test_a_refused_batch_stops_the_shipper_loudly_and_keeps_the_spool(tmp_path: 
         shipper.stop(timeout=PATIENCE)
         writer.close()
     assert list(folder.glob("seg-*"))  # the records are kept for heron sync
+
+
+def test_a_run_logging_fast_is_shipped_in_larger_rarer_batches(tmp_path: Path) -> None:
+    folder = LocalDir.at(tmp_path / "runs").create()
+    run_id = new_run_id()
+    writer = SpoolWriter(folder.spool / run_id)
+    key = writer.declare_key("loss")
+    with local_backend(folder.root) as backend:
+        backend.start_run(RunSpec(id=run_id, project="p", name="r"))
+        shipper = Shipper(run_id, folder.spool / run_id, backend, interval=0.5)
+        try:
+            for step in range(BUSY_RECORDS):  # a pass of this many records: busy
+                writer.write_scalar(key, step, 0.0, float(step))
+            shipper._ship_available()
+            assert shipper.acked == writer.pos
+            assert shipper._period == 0.5 * BUSY_FACTOR  # the wait between passes
+            writer.write_scalar(key, BUSY_RECORDS, 0.0, 1.0)  # a few: back to the interval
+            shipper._ship_available()
+            assert shipper.acked == writer.pos
+            assert shipper._period == 0.5
+        finally:
+            shipper._reader.close()
+            writer.close()
+        steps = backend.store.history(run_id, ["loss"])["loss"].steps.tolist()
+        assert steps == list(range(BUSY_RECORDS + 1))

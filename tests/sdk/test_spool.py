@@ -261,3 +261,49 @@ def test_reader_never_skips_a_segment_created_while_it_looked(
     assert seen == list(range(first_after_segment_0, step))
     reader.close()
     writer.close()
+
+
+def test_prefault_covers_the_pages_ahead_of_the_writer_once_and_keeps_the_data(
+    tmp_path: Path,
+) -> None:
+    size = 4 * spool_module.PREFAULT_AHEAD
+    writer = SpoolWriter(tmp_path / "s", segment_bytes=size)
+    key = writer.declare_key("x")
+    for step in range(100):
+        writer.write_scalar(key, step, 0.0, float(step))
+    found = writer.prefault_range()
+    assert found is not None
+    address, length = found
+    # From the page holding the next record to PREFAULT_AHEAD past it
+    assert address % mmap_page() == 0 and length == spool_module.PREFAULT_AHEAD + mmap_page()
+    assert spool_module.prefault(address, length) is True  # Linux >= 5.14 here
+    assert writer.prefault_range() is None  # done already: nothing new to fault
+    for step in range(100, 300):
+        writer.write_scalar(key, step, 0.0, float(step))
+    again = writer.prefault_range()  # the next pages only: as far as the writer moved
+    assert again is not None and again[0] == address + length
+    assert again[1] % mmap_page() == 0 and 0 < again[1] <= 200 * SLOT + mmap_page()
+    writer.close()
+    points, _, _ = read_all(tmp_path / "s")
+    assert [p[0] for p in points["x"]] == list(range(300))
+    assert [p[2] for p in points["x"]] == [float(s) for s in range(300)]
+
+
+def test_prefault_starts_over_in_each_segment(tmp_path: Path) -> None:
+    writer = SpoolWriter(tmp_path / "s", segment_bytes=SMALL)
+    key = writer.declare_key("x")
+    assert writer.prefault_range() is not None
+    assert writer.prefault_range() is None
+    for step in range(200):  # several segments of 64 slots
+        writer.write_scalar(key, step, 0.0, 1.0)
+    found = writer.prefault_range()
+    assert found is not None and found[1] <= SMALL  # within the new, small segment
+    writer.close()
+    points, _, _ = read_all(tmp_path / "s")
+    assert [p[0] for p in points["x"]] == list(range(200))
+
+
+def mmap_page() -> int:
+    import mmap
+
+    return mmap.PAGESIZE

@@ -11,6 +11,7 @@ import atexit
 import contextlib
 import dataclasses
 import hashlib
+import logging
 import os
 import shutil
 import signal
@@ -309,6 +310,7 @@ def _open_run(
         resumed=resumed,
     )
     if shipper is not None:
+        shipper.before_pass = run.prefault
         shipper.start()
     return run
 
@@ -431,14 +433,40 @@ def _resume_key(project: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
+# How long ``finish`` waits for the capture thread (git has its own 5 s timeout).
+CAPTURE_WAIT = 60.0
+
+
 def _capture(run: Run, settings: Settings) -> None:
+    """Git, packages and environment, captured on a thread off ``init``'s path (the
+    packages cached per environment); ``finish`` waits for it before the run ends."""
+    try:
+        cwd: Path | None = Path.cwd()
+    except OSError:  # the folder was deleted: capture says so
+        cwd = None
+    thread = threading.Thread(
+        target=_capture_now, args=(run, settings, cwd), name="heron-capture", daemon=True
+    )
+    thread.start()
+    run.before_end(lambda: thread.join(CAPTURE_WAIT))
+
+
+def _capture_now(run: Run, settings: Settings, cwd: Path | None) -> None:
+    try:
+        _record_capture(run, settings, cwd)
+    except Exception as exc:  # the run ended, a full disk: never the training script's
+        logging.getLogger("heron.capture").warning("heron: capture failed: %s", exc)
+
+
+def _record_capture(run: Run, settings: Settings, cwd: Path | None) -> None:
     from heron.sdk.capture import capture_all, reproducibility
 
     result = capture_all(
         git=settings.capture_git,
         packages=settings.capture_packages,
         env=settings.capture_env,
-        cwd=Path.cwd(),
+        cwd=cwd,
+        cache_dir=run.backend.folder.cache,
     )
     run.record_system(result.system)
     reproducibility.watch(run, result.system, result.files)  # score, warnings: a thread

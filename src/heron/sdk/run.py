@@ -8,6 +8,7 @@ record into the same spool, so the order of what a run did is kept.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -33,7 +34,7 @@ from heron.media.types import Media
 from heron.sdk.backend import Backend
 from heron.sdk.config import Config, Summary, check_goal
 from heron.sdk.shipper import Shipper
-from heron.sdk.spool import KIND_SCALAR, SCALAR, SLOT, SpoolWriter
+from heron.sdk.spool import KIND_SCALAR, SCALAR, SLOT, SpoolWriter, prefault
 from heron.sdk.values import to_float, to_json_value, to_step
 from heron.states import TERMINAL_STATES
 from heron.store.base import ArtifactVersion, FileEntry, RunInfo
@@ -60,6 +61,9 @@ DEFAULT_FINISH_TIMEOUT = 120.0
 # write: long enough for any other thread, short for this one (a signal handler that
 # prints while the interrupted code holds the lock in ``log``).
 CONSOLE_LOCK_WAIT = 0.1
+# Calls of distinct (keys, value types) given a fast path, and the most keys in one.
+MAX_SHAPES = 256
+MAX_SHAPE_KEYS = 64
 LOSS_LIKE = ("loss", "err", "mae", "mse", "rmse", "perplexity", "ppl")
 Ended = Literal["finished", "failed", "killed"]
 
@@ -88,6 +92,8 @@ class Run:
         self._shipper = shipper
         self._cache_dir = cache_dir
         self._lock = threading.Lock()
+        # (keys..., value types...) of calls seen: their writer and bytes (``log``)
+        self._shapes: dict[tuple[Any, ...], tuple[_ShapeWriter, int]] = {}
         self._step = start_step
         self._key_ids = writer.keys
         self._tags = list(info.tags)
@@ -96,6 +102,7 @@ class Run:
         self._forked = False  # a forked child's copy: logging is refused
         self.state = "running"
         self._on_finish: list[Callable[[], None]] = []
+        self._before_end: list[Callable[[], None]] = []
         self._console: ConsoleCapture | None = None
         self._lost_files: list[str] = []  # artifacts whose bytes the disk refused
         self._media: MediaWriter | None = None  # started by the first media value
@@ -118,62 +125,116 @@ class Run:
         A bad key or value raises (InvalidKey / InvalidValue) after the rest of the
         call is logged.
         """
-        media: list[tuple[str, Media]] | None = None
+        # The fast path: a call with the same keys and value types as an earlier one
+        # is packed by that shape's writer (``_shape_writer``) in one ``pack_into``.
         with self._lock:
             if self._closed:
                 raise self._closed_error()
-            previous = self._step
             if step is None:
-                step = previous
+                step = self._step
             elif type(step) is not int:
                 step = to_step(step)
-            self._step = step + 1
             now = _now()
-            writer = self._writer
-            ids = self._key_ids
-            problems: list[HeronError] | None = None
             try:
-                items = data.items()
-            except AttributeError:
-                raise InvalidValue(
-                    f"run.log takes a mapping of key to value, got {type(data).__name__}"
-                ) from None
-            for key, value in items:
-                key_id = ids.get(key)
-                if key_id is None:
-                    problem = key_problem(key)
-                    if problem:
-                        problems = [*(problems or []), InvalidKey(problem)]
-                        continue
-                    key_id = writer.declare_key(key)
-                    if key_id < 0:  # the disk is full and so is memory: counted
-                        writer.dropped_points += 1
-                        continue
-                if type(value) is not float:
-                    try:
-                        value = to_float(key, value)
-                    except InvalidValue as exc:
-                        if isinstance(value, Media):
-                            media = [*(media or []), (key, value)]
-                            continue
-                        problems = [*(problems or []), exc]
-                        continue
+                values = data.values()
+                write, need = self._shapes[(*data, *map(type, values))]
+            except (KeyError, AttributeError, TypeError):
+                pass
+            else:
+                writer = self._writer
                 off = writer.off
-                if off >= writer.end - SLOT:
-                    if not writer.rotate():  # the disk is full and so is memory: counted
-                        writer.dropped_points += 1
-                        continue
-                    off = writer.off
-                try:
-                    _pack(writer.mm, off, value, step, now, key_id, KIND_SCALAR)
-                except struct.error:  # a plain int step past int64 (no check on the hot path)
-                    self._step = previous
-                    raise InvalidValue(f"step {step} is outside the int64 range") from None
-                writer.off = off + SLOT
+                if off + need < writer.end:  # (whole slots: leaves the END slot free)
+                    try:
+                        write(writer.mm, off, step, now, values)
+                    except (struct.error, ValueError):  # out of range, changed: the slow path
+                        pass
+                    else:
+                        writer.off = off + need
+                        self._step = step + 1
+                        return
+            media, problems = self._log_slow(data, step, now)
         if media:
             self._submit_media(media, step, now)
         if problems:
             _raise_combined(problems)
+
+    def _log_slow(
+        self, data: Mapping[str, Any], step: int, now: float
+    ) -> tuple[list[tuple[str, Media]] | None, list[HeronError] | None]:
+        """``log`` record by record (under the lock): new keys, values to convert, a
+        segment to rotate, bad input. A call whose keys and value types can take the
+        fast path next time gets a shape writer."""
+        media: list[tuple[str, Media]] | None = None
+        previous = self._step
+        self._step = step + 1
+        writer = self._writer
+        ids = self._key_ids
+        problems: list[HeronError] | None = None
+        try:
+            items = data.items()
+        except AttributeError:
+            self._step = previous
+            raise InvalidValue(
+                f"run.log takes a mapping of key to value, got {type(data).__name__}"
+            ) from None
+        for key, value in items:
+            key_id = ids.get(key)
+            if key_id is None:
+                problem = key_problem(key)
+                if problem:
+                    problems = [*(problems or []), InvalidKey(problem)]
+                    continue
+                key_id = writer.declare_key(key)
+                if key_id < 0:  # the disk is full and so is memory: counted
+                    writer.dropped_points += 1
+                    continue
+            if type(value) is not float:
+                try:
+                    value = to_float(key, value)
+                except InvalidValue as exc:
+                    if isinstance(value, Media):
+                        media = [*(media or []), (key, value)]
+                        continue
+                    problems = [*(problems or []), exc]
+                    continue
+            off = writer.off
+            if off >= writer.end - SLOT:
+                if not writer.rotate():  # the disk is full and so is memory: counted
+                    writer.dropped_points += 1
+                    continue
+                off = writer.off
+            try:
+                _pack(writer.mm, off, value, step, now, key_id, KIND_SCALAR)
+            except struct.error:  # a plain int step past int64 (no check on the hot path)
+                self._step = previous
+                raise InvalidValue(f"step {step} is outside the int64 range") from None
+            writer.off = off + SLOT
+        if not media and not problems and len(self._shapes) < MAX_SHAPES:
+            self._add_shape(data)
+        return media, problems
+
+    def _add_shape(self, data: Mapping[str, Any]) -> None:
+        """Remember the fast path for calls like ``data`` (same keys in the same order,
+        same value types) once all its keys are declared and its value types are ones
+        ``struct`` reads exactly as :func:`to_float` does."""
+        ids = self._key_ids
+        keys = tuple(data)
+        types = tuple(map(type, data.values()))
+        if not 0 < len(keys) <= MAX_SHAPE_KEYS or not _fast_types().issuperset(types):
+            return
+        key_ids = [ids.get(k) for k in keys]
+        if any(i is None or i < 0 for i in key_ids):
+            return
+        writer = _shape_writer(tuple(cast(list[int], key_ids)))
+        self._shapes[(*keys, *types)] = (writer, SLOT * len(keys))
+
+    def prefault(self) -> None:
+        """Fault in the spool pages the next records go to (the shipper's thread, each
+        pass): ``log`` then writes into pages that are there (``spool.prefault``)."""
+        with self._lock:
+            found = None if self._closed else self._writer.prefault_range()
+        if found is not None:
+            prefault(*found)
 
     def log_media(self, data: Mapping[str, Media], step: int) -> None:
         """Log media values at ``step`` without moving the run's step (``heron.watch``
@@ -520,6 +581,9 @@ class Run:
         """End the run: record its state, ship everything, remove the spool."""
         if state not in TERMINAL_STATES or state == "crashed":
             raise InvalidInput(f"state must be finished, failed or killed, got {state!r}")
+        before, self._before_end = self._before_end, []
+        for callback in before:  # what is still being recorded (capture) goes first
+            callback()
         console, self._console = self._console, None
         if console is not None:  # its last lines go before the state record
             console.stop()
@@ -603,6 +667,11 @@ class Run:
                 traceback="".join(tb_module.format_exception(exc_type, exc, tb)),
             )
 
+    def before_end(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` first thing in ``finish``, before the run's state is
+        recorded: work still recording into the run (init's capture thread) ends there."""
+        self._before_end.append(callback)
+
     def on_finish(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` when the run ends, after its state is recorded and
         before the rest is shipped (callbacks run in the order they were added)."""
@@ -622,6 +691,42 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<heron.Run {self.id} {self.name!r} project={self.project!r} {self.state}>"
+
+
+# (spool map, offset, step, time, the call's values)
+_ShapeWriter = Callable[[Any, int, int, float, Any], None]
+
+
+@functools.cache
+def _fast_types() -> frozenset[type]:
+    """Value types that ``struct``'s ``d`` format reads as :func:`to_float` does
+    (through ``__float__``): Python's numbers and numpy's real scalars (0-d always)."""
+    import numpy as np
+
+    return frozenset(
+        {float, int, bool, np.bool_, np.float16, np.float32, np.float64, np.longdouble}
+        | {np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64}
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape_writer(key_ids: tuple[int, ...]) -> _ShapeWriter:
+    """A function packing one call's values (in ``key_ids``' order) as SCALAR records
+    in a single ``pack_into``: the same bytes as one ``SCALAR.pack_into`` per value,
+    each record's kind byte written after its fields (``heron.sdk.spool``)."""
+    n = len(key_ids)
+    names = [f"v{i}" for i in range(n)]
+    fields = ", ".join(
+        f"{v}, step, now, {key_id}, {KIND_SCALAR}" for v, key_id in zip(names, key_ids, strict=True)
+    )
+    source = (
+        f"def write(mm, off, step, now, values, pack=pack):\n"
+        f"    {', '.join(names)}, = values\n"
+        f"    pack(mm, off, {fields})\n"
+    )
+    namespace: dict[str, Any] = {"pack": struct.Struct("<" + SCALAR.format[1:] * n).pack_into}
+    exec(source, namespace)  # the source holds only names and ints made here
+    return cast(_ShapeWriter, namespace["write"])
 
 
 def _file_fields(entry: FileEntry) -> FileFields:

@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("heron.shipper")
 
 MAX_BACKOFF = 30.0
+# A pass that shipped at least BUSY_RECORDS records: the run logs fast, and the next
+# passes come BUSY_FACTOR intervals apart. A batch's cost is mostly fixed (one store
+# transaction), so larger, rarer batches cut the thread's CPU (about 4x at 1 step/ms);
+# the records wait in the spool, which survives a crash, and flush/finish ship at once.
+BUSY_RECORDS = 4096
+BUSY_FACTOR = 4.0
 
 
 def chunk_to_batch(run_id: str, chunk: SpoolChunk) -> Batch:
@@ -100,6 +106,9 @@ class Shipper:
         self.deleted = False  # the run was deleted in the store: shipping stopped for good
         self.batches = 0
         self.points = 0
+        self._period = interval  # the wait between passes: longer while the run logs fast
+        # Called at each pass, first: the run's prefault of its spool pages (Run.prefault)
+        self.before_pass: Callable[[], None] | None = None
         self._thread = threading.Thread(
             target=self._main, name=f"heron-shipper-{run_id}", daemon=True
         )
@@ -117,6 +126,7 @@ class Shipper:
                 self._wake.wait(self._next_wait())
                 self._wake.clear()
                 stopping = self._stop.is_set()  # seen before the pass: it ships all
+                self._prepare()
                 self._ship_available()
                 if stopping:
                     return
@@ -138,9 +148,16 @@ class Shipper:
                 self._done = True
                 self._cond.notify_all()
 
+    def _prepare(self) -> None:
+        if self.before_pass is not None:
+            try:
+                self.before_pass()
+            except Exception as exc:  # an optimisation only: shipping goes on
+                log.debug("heron: prefault failed: %s", exc)
+
     def _next_wait(self) -> float:
         until_heartbeat = self._last_heartbeat + self.heartbeat_interval - time.time()
-        return max(0.0, min(self.interval, until_heartbeat))
+        return max(0.0, min(self._period, until_heartbeat))
 
     def _maybe_heartbeat(self) -> None:
         now = time.time()
@@ -156,21 +173,32 @@ class Shipper:
         logging every millisecond always has a few new records by the time a batch is
         stored; shipping those at once would keep this thread (and the CPU and GIL
         the training loop needs) busy with batches of a handful of points."""
-        while True:
-            chunk = self._reader.read()
-            if chunk.end == chunk.start:
-                return
-            batch = chunk_to_batch(self.run_id, chunk)
-            if not deliver(self.backend, batch, self._give_up.is_set, self._pause):
-                return
-            self.batches += 1
-            self.points += batch.point_count
-            with self._cond:
-                self._acked = chunk.end
-                self._cond.notify_all()
-            delete_segments_before(self.folder, chunk.end)
-            if not chunk.full:
-                return  # the rest was logged after we looked: the next wake ships it
+        records = 0
+        try:
+            while True:
+                chunk = self._reader.read()
+                if chunk.end == chunk.start:
+                    return
+                records += chunk.point_count + len(chunk.events)
+                if not self._deliver(chunk):
+                    return
+        finally:
+            busy = records >= BUSY_RECORDS
+            self._period = self.interval * BUSY_FACTOR if busy else self.interval
+
+    def _deliver(self, chunk: SpoolChunk) -> bool:
+        """Deliver one chunk; True when the spool may hold more right now."""
+        batch = chunk_to_batch(self.run_id, chunk)
+        if not deliver(self.backend, batch, self._give_up.is_set, self._pause):
+            return False
+        self.batches += 1
+        self.points += batch.point_count
+        with self._cond:
+            self._acked = chunk.end
+            self._cond.notify_all()
+        delete_segments_before(self.folder, chunk.end)
+        # Not full: the rest was logged after we looked, the next wake ships it.
+        return chunk.full
 
     def _pause(self, seconds: float) -> None:
         """A retry's backoff; ``flush`` and ``stop`` end it at once (the store may be

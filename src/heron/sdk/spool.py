@@ -66,6 +66,7 @@ import re
 import socket
 import stat
 import struct
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,6 +92,8 @@ MIN_SEGMENT_BYTES = 64 * 1024  # the least (a disk with less free space is full)
 FREE_SHARE = 16  # a segment takes at most 1/16 of the free space
 SEGMENT_SHIFT = 32
 RETRY_SECONDS = 1.0  # while the disk is full: how often the writer tries it again
+# How far ahead of the writer the shipper's thread prefaults the segment's pages
+PREFAULT_AHEAD = 2 * 1024 * 1024
 MEMORY_STRETCH = 128 * 1024  # in memory, the hot path returns to rotate() this often
 # Filesystems whose pages a shared mapping cannot rely on (a lost server, a dead FUSE
 # daemon: SIGBUS): their segments are written with pwrite (module doc).
@@ -325,6 +328,7 @@ class SpoolWriter:
         # whether its END is in ``mm`` (then nothing more goes into it).
         self._unmappable = _unmappable(folder)
         self._told_direct = False
+        self._prefaulted = (first_segment, 0)  # (segment, bytes prefaulted): prefault()
         self._fd: int | None = None
         self._pushed = 0
         self._ended = False
@@ -562,6 +566,26 @@ class SpoolWriter:
                 },
             }
         )
+
+    def prefault_range(self) -> tuple[int, int] | None:
+        """(address, length) of the pages of the mapped segment that the writer
+        reaches next (up to ``PREFAULT_AHEAD`` bytes past ``off``) and that were not
+        prefaulted yet; None when there are none, or the segment is not a file mapping.
+        Called under the run's lock; :func:`prefault` then runs without any lock."""
+        if self.in_memory or self._fd is not None or self.mm.closed:
+            return None
+        if self._prefaulted[0] != self.segment:
+            self._prefaulted = (self.segment, 0)
+        page = mmap.PAGESIZE
+        start = max(self.off & ~(page - 1), self._prefaulted[1])
+        stop = min(self.size, -(-(self.off + PREFAULT_AHEAD) // page) * page)
+        if stop <= start:
+            return None
+        import ctypes
+
+        base = ctypes.addressof(ctypes.c_char.from_buffer(self.mm))  # the export ends here
+        self._prefaulted = (self.segment, stop)
+        return base + start, stop - start
 
     @property
     def pos(self) -> int:
@@ -859,6 +883,33 @@ class SpoolReader:
             self._mm.close()
             self._mm = None
         self._segment = -1
+
+
+_MADV_POPULATE_WRITE = 23  # Linux 5.14+
+_prefault_works = sys.platform == "linux"
+_libc: Any = None
+
+
+def prefault(address: int, length: int) -> bool:
+    """Fault in the pages at ``address`` (a range :meth:`SpoolWriter.prefault_range`
+    gave) as a write would, without writing (``MADV_POPULATE_WRITE``), with the GIL
+    released: a background thread pays what each first write into a fresh page of a
+    segment would cost the training loop (the page's allocation and the filesystem's
+    work: microseconds a page). The data is never touched, so a range unmapped or
+    mapped again meanwhile is harmless (an error, ignored). False where the kernel
+    cannot (then it is not tried again)."""
+    global _prefault_works, _libc
+    if not _prefault_works:
+        return False
+    import ctypes
+
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    if _libc.madvise(ctypes.c_void_p(address), ctypes.c_size_t(length), _MADV_POPULATE_WRITE):
+        if ctypes.get_errno() == errno.EINVAL:  # an older kernel: no such advice
+            _prefault_works = False
+        return False
+    return True
 
 
 def delete_segments_before(folder: Path, pos: int) -> None:

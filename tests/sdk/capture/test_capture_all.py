@@ -116,7 +116,7 @@ def test_a_failing_part_is_recorded_never_raised(
     def boom() -> Any:
         raise RuntimeError("metadata is broken")
 
-    monkeypatch.setattr(capture, "installed_packages", boom)
+    monkeypatch.setattr(capture, "cached_packages", lambda cache_dir: boom())
     result = capture_all(cwd=tmp_path, git=False)
     assert result.system["packages"] == {"error": "RuntimeError: metadata is broken"}
     assert REQUIREMENTS_FILE not in result.files

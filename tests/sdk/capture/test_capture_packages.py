@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from heron.sdk.capture.packages import (
+    cached_packages,
     installed_packages,
     list_packages,
     normalize,
@@ -134,3 +136,36 @@ def test_distribution_without_metadata_is_skipped(site: Path) -> None:
 )
 def test_normalize(name: str, normal: str) -> None:
     assert normalize(name) == normal
+
+
+def test_packages_are_cached_per_environment_and_read_again_after_an_install(
+    site: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    make_dist(site, "first-pkg", "1.0")
+    listed = cached_packages(cache)
+    assert listed == installed_packages()
+    (entry,) = cache.glob("packages-*.json")
+    # Read from the cache while the environment is unchanged (marked to prove it)
+    saved = json.loads(entry.read_text())
+    saved.append(
+        {"name": "from-the-cache", "version": "9", "source": None, "url": None, "commit": None}
+    )
+    entry.write_text(json.dumps(saved))
+    assert cached_packages(cache)[-1].name == "from-the-cache"
+    # An install changes its folder: the environment is read again
+    make_dist(site, "second-pkg", "2.0")
+    os.utime(site, ns=(site.stat().st_atime_ns, site.stat().st_mtime_ns + 10**9))
+    names = {p.name for p in cached_packages(cache)}
+    assert "second-pkg" in names and "from-the-cache" not in names
+    assert len(list(cache.glob("packages-*.json"))) == 2
+
+
+def test_an_unreadable_cache_is_read_through(site: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    make_dist(site, "first-pkg", "1.0")
+    cached_packages(cache)
+    (entry,) = cache.glob("packages-*.json")
+    entry.write_text("{not json")
+    assert cached_packages(cache) == installed_packages()
+    assert cached_packages(None) == installed_packages()

@@ -22,7 +22,7 @@ from typing import Any
 from heron.sdk.capture.datasets import DatasetRecord, hash_dataset
 from heron.sdk.capture.environment import capture_environment, capture_program
 from heron.sdk.capture.git import GitState, capture_git
-from heron.sdk.capture.packages import installed_packages, requirements_txt
+from heron.sdk.capture.packages import cached_packages, requirements_txt
 from heron.sdk.capture.seeds import seed_everything
 from heron.sdk.capture.system_metrics import SystemSampler
 from heron.version import __version__
@@ -64,19 +64,21 @@ def capture_all(
     env: bool = True,
     cwd: Path | None = None,
     git_timeout: float = 5.0,
+    cache_dir: Path | None = None,
 ) -> CaptureResult:
     """Capture the program (always) and git, packages and environment (when asked).
 
     ``system`` has the keys ``heron`` (version), ``program`` (Python, argv, cwd, entry
     script) and, for each part turned on, ``git`` (None outside a repository),
-    ``packages`` (list of ``{name, version}``) and ``environment``. Never raises.
+    ``packages`` (list of ``{name, version}``; kept per environment in ``cache_dir``)
+    and ``environment``. Never raises.
     """
     start = time.perf_counter()
     jobs: dict[str, Callable[[], Any]] = {"program": capture_program}
     if git:  # Path.cwd() inside the job: it raises when the folder was deleted
         jobs["git"] = lambda: capture_git(Path.cwd() if cwd is None else cwd, git_timeout)
     if packages:
-        jobs["packages"] = installed_packages
+        jobs["packages"] = lambda: cached_packages(cache_dir)
     if env:
         jobs["environment"] = capture_environment
 

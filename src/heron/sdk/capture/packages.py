@@ -9,10 +9,15 @@ and become comments in ``requirements.txt``; VCS installs are pinned to their co
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import re
-from dataclasses import dataclass
+import sys
+from dataclasses import asdict, dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from heron.sdk.capture.redact import strip_credentials
@@ -61,6 +66,36 @@ def installed_packages() -> list[Package]:
         if package is not None:
             found.setdefault(normalize(package.name), package)
     return [found[key] for key in sorted(found)]
+
+
+def cached_packages(cache_dir: Path | None) -> list[Package]:
+    """:func:`installed_packages`, kept in ``cache_dir`` per environment: the key is
+    ``sys.prefix``, ``sys.path`` and the modification times of its folders (an install
+    or an uninstall changes its folder's), so a new environment or a changed one is
+    read again. Without ``cache_dir``, or when the cache cannot be read or written,
+    the packages are simply read."""
+    if cache_dir is None:
+        return installed_packages()
+    path = cache_dir / f"packages-{_environment_key()}.json"
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        return [Package(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    packages = installed_packages()
+    with contextlib.suppress(OSError):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(json.dumps([asdict(p) for p in packages]), encoding="utf-8")
+        os.replace(temp, path)
+    return packages
+
+
+def _environment_key() -> str:
+    parts = [sys.prefix, sys.version]
+    for entry in sys.path:
+        try:
+            parts.append(f"{entry}\0{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            parts.append(entry)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 
 
 def list_packages() -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ import os
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -276,6 +276,27 @@ class Watch:
 _watches: weakref.WeakKeyDictionary[Run, Watch] = weakref.WeakKeyDictionary()
 
 
+@dataclass
+class _Early:
+    """What a run did before its watch started (init's capture is on a thread)."""
+
+    seeded: bool = False
+    saved: set[str] = field(default_factory=set)
+    datasets: list[str] = field(default_factory=list)
+
+
+_early: weakref.WeakKeyDictionary[Run, _Early] = weakref.WeakKeyDictionary()
+_early_lock = threading.Lock()
+
+
+def _watch_or_early(run: Run) -> Watch | _Early:
+    with _early_lock:
+        found = _watches.get(run)
+        if found is not None:
+            return found
+        return _early.setdefault(run, _Early())
+
+
 def watch(run: Run, system: Mapping[str, Any], files: Mapping[str, str]) -> Watch:
     """Start keeping ``run``'s assessment (``heron.init``, once capture is done):
     ``system`` and ``files`` are what capture returned."""
@@ -284,7 +305,13 @@ def watch(run: Run, system: Mapping[str, Any], files: Mapping[str, str]) -> Watc
     if store is not None:  # Heron's own folder in the repository is no source
         listed = [p for p in listed if not p.startswith(store)]
     found = Watch(run, system, listed)
-    _watches[run] = found
+    with _early_lock:  # what the script did while capture ran (it runs on a thread)
+        early = _early.pop(run, None)
+        _watches[run] = found
+    if early is not None:
+        found._seeded = early.seeded
+        found._saved.update(early.saved)
+        found._datasets.extend(early.datasets)
     found.start(seeded=_seeded_before)
     run.on_finish(found.finished)
     return found
@@ -322,21 +349,27 @@ def seeded(run: Run | None) -> None:
     if run is None:
         _seeded_before = True
         return
-    found = _watches.get(run)
-    if found is not None:
+    found = _watch_or_early(run)
+    if isinstance(found, _Early):
+        found.seeded = True
+    else:
         found.update(seeded=True)
 
 
 def saw_file(run: Run, path: str) -> None:
     """``run`` saved a file (``record_file``)."""
     if path.startswith(UNTRACKED_PREFIX):
-        found = _watches.get(run)
-        if found is not None:
+        found = _watch_or_early(run)
+        if isinstance(found, _Early):
+            found.saved.add(path)
+        else:
             found.update(saved=path)
 
 
 def saw_dataset(run: Run, path: str) -> None:
     """``run`` hashed a dataset at ``path`` (``use_dataset``)."""
-    found = _watches.get(run)
-    if found is not None:
+    found = _watch_or_early(run)
+    if isinstance(found, _Early):
+        found.datasets.append(path)
+    else:
         found.update(dataset=path)
