@@ -2607,8 +2607,11 @@ export interface components {
              */
             status: "ready";
         };
-        /** Report */
-        Report: {
+        /**
+         * ReportDocument
+         * @description A report with its Markdown.
+         */
+        ReportDocument: {
             /** Body */
             body: string;
             /** Created At */
@@ -5431,7 +5434,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Report"];
+                    "application/json": components["schemas"]["ReportDocument"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
@@ -5474,7 +5477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Report"];
+                    "application/json": components["schemas"]["ReportDocument"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
@@ -5562,7 +5565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Report"];
+                    "application/json": components["schemas"]["ReportDocument"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */

@@ -52,7 +52,9 @@ class ReportSummary(TypedDict):
     updated_at: float
 
 
-class Report(ReportSummary):
+class ReportDocument(ReportSummary):
+    """A report with its Markdown."""
+
     body: str
 
 
@@ -68,7 +70,7 @@ def _summary(r: Found) -> ReportSummary:
     }
 
 
-def _report(r: Found) -> Report:
+def _report(r: Found) -> ReportDocument:
     return {**_summary(r), "body": r.body}
 
 
@@ -82,7 +84,10 @@ def list_reports(state: State, project: str) -> Response:
 
 
 @router.post(
-    "/projects/{project}/reports", response_model=Report, status_code=201, summary="Add a report"
+    "/projects/{project}/reports",
+    response_model=ReportDocument,
+    status_code=201,
+    summary="Add a report",
 )
 def add_report(state: State, project: str, body: NewReport) -> Response:
     made = Reports(state.tracking).create(project, body.title, body.body)
@@ -91,13 +96,17 @@ def add_report(state: State, project: str, body: NewReport) -> Response:
     return response
 
 
-@router.get("/projects/{project}/reports/{report_id}", response_model=Report, summary="A report")
+@router.get(
+    "/projects/{project}/reports/{report_id}", response_model=ReportDocument, summary="A report"
+)
 def get_report(state: State, project: str, report_id: int) -> Response:
     return json_response(_report(Reports(state.tracking).get(project, report_id)))
 
 
 @router.patch(
-    "/projects/{project}/reports/{report_id}", response_model=Report, summary="Change a report"
+    "/projects/{project}/reports/{report_id}",
+    response_model=ReportDocument,
+    summary="Change a report",
 )
 def patch_report(state: State, project: str, report_id: int, body: ReportPatch) -> Response:
     found = Reports(state.tracking).update(project, report_id, title=body.title, body=body.body)
