@@ -32,6 +32,9 @@ const AuditPage = lazy(() => import("./features/auth/AuditPage"));
 
 // Alerts (issue 15): a project's alerts, rules and delivery log.
 const AlertsPage = lazy(() => import("./features/alerts/AlertsPage"));
+// Reports (issue 16): Markdown documents with live charts, tables and run sets.
+const ReportsPage = lazy(() => import("./features/reports/ReportsPage"));
+const ReportPage = lazy(() => import("./features/reports/ReportPage"));
 // A project's workspace of panels and its saved views (issue 16), its own chunk.
 const WorkspacePage = lazy(() => import("./features/workspace/WorkspacePage"));
 
@@ -54,6 +57,8 @@ const router = createBrowserRouter([
       { path: "/p/:project/sweeps", element: lazyPage(<SweepsPage />) },
       { path: "/p/:project/sweeps/:sweep", element: lazyPage(<SweepPage />) },
       { path: "/p/:project/analysis", element: lazyPage(<AnalysisPage />) },
+      { path: "/p/:project/reports", element: lazyPage(<ReportsPage />) },
+      { path: "/p/:project/reports/:reportId", element: lazyPage(<ReportPage />) },
       { path: "/p/:project/members", element: lazyPage(<MembersPage />) },
       { path: "/account/tokens", element: lazyPage(<TokensPage />) },
       { path: "/admin/users", element: lazyPage(<UsersPage />) },

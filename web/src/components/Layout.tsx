@@ -48,6 +48,9 @@ export function Layout() {
             <NavLink to={`/p/${encodeURIComponent(project)}/alerts`} className="nav-link">
               Alerts
             </NavLink>
+            <NavLink to={`/p/${encodeURIComponent(project)}/reports`} className="nav-link">
+              Reports
+            </NavLink>
             <ProjectAccountNav project={project} />
           </>
         )}

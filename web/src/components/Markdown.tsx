@@ -3,8 +3,9 @@
 // parsed (no rehype-raw); links go only to http(s), mailto, this site's paths and
 // anchors, and open in a new tab without access to this one; images are never loaded
 // (a note could otherwise make the browser fetch from any origin): they show as a
-// link to the picture.
-import type { ReactNode } from "react";
+// link to the picture. A caller may draw some fenced code blocks itself (`blocks`: the
+// reports' ```heron-chart and friends); what it declines stays a code block.
+import { useMemo, type ReactNode } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
 
@@ -44,10 +45,42 @@ const components: Components = {
   ),
 };
 
-export function Markdown({ source }: { source: string }) {
+/** Draws a fenced code block of language `lang` holding `text`, or declines (undefined). */
+export type CodeBlocks = (lang: string, text: string) => ReactNode | undefined;
+
+interface HastNode {
+  type: string;
+  tagName?: string;
+  value?: string;
+  properties?: { className?: unknown };
+  children?: HastNode[];
+}
+
+/** The language and text of a `<pre><code class="language-x">` block. */
+function fenced(node: HastNode | undefined): { lang: string; text: string } | null {
+  const code = node?.children?.[0];
+  if (!code || code.type !== "element" || code.tagName !== "code") return null;
+  const classes = Array.isArray(code.properties?.className) ? code.properties.className.map(String) : [];
+  const lang = classes.find((c) => c.startsWith("language-"))?.slice("language-".length) ?? "";
+  const text = (code.children ?? []).map((c) => (c.type === "text" ? (c.value ?? "") : "")).join("");
+  return { lang, text };
+}
+
+export function Markdown({ source, blocks }: { source: string; blocks?: CodeBlocks }) {
+  const drawn = useMemo<Components>(() => {
+    if (!blocks) return components;
+    return {
+      ...components,
+      pre: ({ node, children }) => {
+        const block = fenced(node as HastNode | undefined);
+        const mine = block ? blocks(block.lang, block.text) : undefined;
+        return mine === undefined ? <pre>{children}</pre> : <>{mine}</>;
+      },
+    };
+  }, [blocks]);
   return (
     <div className="markdown">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} components={components} urlTransform={(url) => safeUrl(url)}>
+      <ReactMarkdown remarkPlugins={[remarkGfm]} components={drawn} urlTransform={(url) => safeUrl(url)}>
         {source}
       </ReactMarkdown>
     </div>

@@ -7,6 +7,8 @@ import type { Run } from "../../lib/api";
 import { fmtDate, fmtDuration, fmtNum } from "../../lib/format";
 import { asText, getPath } from "../../lib/get";
 import { ReproducibilityCard } from "../lineage/Reproducibility";
+import { useAccess } from "../auth/queries";
+import { TagEditor } from "../runs/TagEditor";
 
 function Item({ label, children }: { label: string; children: ReactNode }) {
   if (children === null || children === undefined || children === "") return null;
@@ -31,6 +33,7 @@ export function Overview({ run, diffLink }: { run: Run; diffLink: string | null 
         ? "none"
         : null;
   const ended = run.state !== "running";
+  const { canWrite } = useAccess(run.project);
   return (
     <div className="overview" data-view="overview">
       {(run.state === "failed" || run.state === "crashed" || run.state === "killed") && (
@@ -57,17 +60,15 @@ export function Overview({ run, diffLink }: { run: Run; diffLink: string | null 
             </Item>
             <Item label="Group">{run.group}</Item>
             <Item label="Tags">
-              {run.tags.length
-                ? run.tags.map((t) => (
-                    <span key={t} className="tag">
-                      {t}
-                    </span>
-                  ))
-                : null}
+              <TagEditor project={run.project} runId={run.id} tags={run.tags} canWrite={canWrite} />
             </Item>
             <Item label="Created">{fmtDate(run.created_at)}</Item>
             <Item label={ended ? "Ended" : "Last heartbeat"}>{fmtDate(ended ? run.ended_at : run.heartbeat_at)}</Item>
-            <Item label="Duration">{fmtDuration(run.duration)}</Item>
+            <Item label="Duration">
+              <span title="Active time: the time between a crash and a resume is not counted">
+                {fmtDuration(run.duration)}
+              </span>
+            </Item>
             <Item label="Last step">{run.last_step === null ? null : fmtNum(run.last_step)}</Item>
           </dl>
         </section>

@@ -13,6 +13,7 @@ import { useUrlState } from "../../lib/urlState";
 import { ChartGrid } from "../charts/ChartGrid";
 import { runsHref } from "../runs/prefs";
 import { DIFF_FILE } from "./api";
+import { activeDuration } from "./duration";
 import { ArtifactsTab } from "./ArtifactsTab";
 import { ConfigTable } from "./ConfigTable";
 import { LogsTab } from "./LogsTab";
@@ -24,6 +25,7 @@ import { runPageSchema } from "./state";
 const NotesTab = lazy(() => import("./NotesTab"));
 const MediaTab = lazy(() => import("../media/MediaTab"));
 const LineageTab = lazy(() => import("../lineage/LineageTab"));
+const CommentsThread = lazy(() => import("../comments/CommentsThread"));
 
 const TABS = [
   ["overview", "Overview"],
@@ -33,6 +35,7 @@ const TABS = [
   ["artifacts", "Files & artifacts"],
   ["media", "Media"],
   ["notes", "Notes"],
+  ["comments", "Comments"],
   ["logs", "Logs"],
   ["lineage", "Lineage"],
 ] as const;
@@ -76,9 +79,7 @@ export default function RunPage() {
         <h1>{run.name}</h1>
         <StateBadge state={run.state} />
         <span className="muted" data-testid="run-duration">
-          {fmtDuration(
-            run.state === "running" ? Math.max(run.duration ?? 0, now / 1000 - run.created_at) : run.duration,
-          )}
+          {fmtDuration(activeDuration(run, now / 1000))}
         </span>
         <span className="spacer" />
         <Link className="button" to={runsHref(project)}>
@@ -141,6 +142,11 @@ export default function RunPage() {
         {s.tab === "notes" && (
           <Suspense fallback={<Loading what="notes" />}>
             <NotesTab run={run} />
+          </Suspense>
+        )}
+        {s.tab === "comments" && (
+          <Suspense fallback={<Loading what="comments" />}>
+            <CommentsThread runId={run.id} project={project} />
           </Suspense>
         )}
         {s.tab === "logs" && <LogsTab runId={run.id} running={run.state === "running"} />}

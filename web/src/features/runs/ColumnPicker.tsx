@@ -3,6 +3,7 @@
 import { useState } from "react";
 import type { ProjectKeys } from "../../lib/api";
 import { usePopover } from "../../lib/popover";
+import { keyMatcher } from "./autocomplete";
 
 interface Props {
   keys: ProjectKeys;
@@ -19,7 +20,8 @@ export function ColumnPicker({ keys, columns, onChange, onReset }: Props) {
     ...keys.summary.filter((k) => !keys.metrics.includes(k)).map((k) => `summary.${k}`),
     ...keys.config.map((k) => `config.${k}`),
   ];
-  const shown = all.filter((c) => c.toLowerCase().includes(q.toLowerCase()));
+  const match = keyMatcher(q); // a substring, or /regex/
+  const shown = all.filter(match.test);
   const toggle = (c: string) => onChange(columns.includes(c) ? columns.filter((x) => x !== c) : [...columns, c]);
   return (
     <div className="popover-wrap" ref={wrap}>
@@ -34,9 +36,26 @@ export function ColumnPicker({ keys, columns, onChange, onReset }: Props) {
       </button>
       {open && (
         <div className="popover" role="dialog" aria-label="Choose columns">
-          <input autoFocus type="search" placeholder="Search keys" value={q} onChange={(e) => setQ(e.target.value)} />
+          <input
+            autoFocus
+            type="search"
+            placeholder="Search keys, or /regex/"
+            aria-label="Search keys"
+            aria-invalid={!!match.error}
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+          />
+          {match.error && <div className="error-text small">Not a regular expression: {match.error}</div>}
           <div className="popover-list">
-            {shown.length === 0 && <div className="muted">No key matches.</div>}
+            {shown.length === 0 && !match.error && <div className="muted">No key matches.</div>}
+            {shown.length > 1 && q.trim() && (
+              <button
+                className="ghost small"
+                onClick={() => onChange([...columns, ...shown.filter((c) => !columns.includes(c))])}
+              >
+                Add all {shown.length} matches
+              </button>
+            )}
             {shown.map((c) => (
               <label key={c} className="check-row">
                 <input type="checkbox" checked={columns.includes(c)} onChange={() => toggle(c)} />

@@ -1,9 +1,14 @@
 // The filter box (the filter language, errors shown inline) and the quick filters.
 // `/` anywhere on the page focuses the box; Esc leaves it (and drops an unapplied edit).
-import { useEffect, useRef, useState } from "react";
-import { RUN_STATES } from "../../lib/api";
+// While typing, a list offers what may come at the caret (autocomplete.ts): fields from
+// the project's keys, operators, values, and/or; ↑/↓ pick, Tab or Enter takes one, Esc
+// closes the list.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { RUN_STATES, type ProjectKeys } from "../../lib/api";
+import { applySuggestion, complete } from "./autocomplete";
 import { usePopover } from "../../lib/popover";
 import { quickTags, searchTags } from "./quickTags";
+import "./runs.css";
 
 interface Props {
   value: string;
@@ -15,6 +20,7 @@ interface Props {
   knownTags: string[];
   onTags: (tags: string[]) => void;
   onLeave?: () => void; // Esc in the box: where the focus goes next
+  keys?: ProjectKeys; // the project's keys, for autocomplete
 }
 
 const TAG_CHIPS = 12;
@@ -25,8 +31,24 @@ function typing(target: EventTarget | null): boolean {
   return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
-export function FilterBar({ value, onApply, error, states, onStates, tags, knownTags, onTags, onLeave }: Props) {
+export function FilterBar(props: Props) {
+  const { value, onApply, error, states, onStates, tags, knownTags, onTags, onLeave, keys } = props;
   const [draft, setDraft] = useState(value);
+  const [caret, setCaret] = useState<number | null>(null); // null: the box is not being edited
+  const [active, setActive] = useState(-1); // the highlighted suggestion
+  const [closed, setClosed] = useState(false); // Esc closed the list until the next edit
+  const suggestions = useMemo(() => (caret === null ? [] : complete(draft, caret, keys)), [draft, caret, keys]);
+  const listOpen = !closed && suggestions.length > 0;
+  const accept = (i: number) => {
+    const s = suggestions[i];
+    if (!s) return;
+    const next = applySuggestion(draft, s);
+    setDraft(next.text);
+    setCaret(next.caret);
+    setActive(-1);
+    requestAnimationFrame(() => box.current?.setSelectionRange(next.caret, next.caret));
+  };
+  const track = (el: HTMLInputElement) => setCaret(el.selectionStart ?? el.value.length);
   // a new applied filter (Enter, a link, back/forward) replaces what is in the box
   const [applied, setApplied] = useState(value);
   if (value !== applied) {
@@ -65,9 +87,45 @@ export function FilterBar({ value, onApply, error, states, onStates, tags, known
           aria-keyshortcuts="/"
           aria-invalid={!!error}
           aria-describedby={error ? "filter-error" : undefined}
+          role="combobox"
+          aria-autocomplete="list"
+          aria-expanded={listOpen}
+          aria-controls="filter-suggestions"
+          aria-activedescendant={listOpen && active >= 0 ? `filter-suggestion-${active}` : undefined}
+          autoComplete="off"
           value={draft}
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            track(e.target);
+            setActive(-1);
+            setClosed(false);
+          }}
+          onClick={(e) => track(e.currentTarget)}
+          onFocus={(e) => track(e.currentTarget)}
+          onBlur={() => setCaret(null)}
+          onKeyUp={(e) => {
+            if (e.key === "ArrowLeft" || e.key === "ArrowRight" || e.key === "Home" || e.key === "End")
+              track(e.currentTarget);
+          }}
           onKeyDown={(e) => {
+            if (listOpen) {
+              if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+                e.preventDefault();
+                const n = suggestions.length;
+                setActive((a) => (e.key === "ArrowDown" ? (a + 1) % n : (a - 1 + n) % n));
+                return;
+              }
+              if (e.key === "Tab" || (e.key === "Enter" && active >= 0)) {
+                e.preventDefault();
+                accept(active >= 0 ? active : 0);
+                return;
+              }
+              if (e.key === "Escape") {
+                e.preventDefault();
+                setClosed(true);
+                return;
+              }
+            }
             if (e.key !== "Escape") return;
             e.preventDefault();
             setDraft(value);
@@ -75,6 +133,26 @@ export function FilterBar({ value, onApply, error, states, onStates, tags, known
             onLeave?.();
           }}
         />
+        {listOpen && (
+          <ul className="filter-suggestions" id="filter-suggestions" role="listbox" aria-label="Suggestions">
+            {suggestions.map((sug, i) => (
+              <li
+                key={`${sug.from}:${sug.insert}`}
+                id={`filter-suggestion-${i}`}
+                role="option"
+                aria-selected={i === active}
+                className={`suggestion kind-${sug.kind}${i === active ? " active" : ""}`}
+                onMouseDown={(e) => {
+                  e.preventDefault(); // keep the focus in the box
+                  accept(i);
+                }}
+              >
+                <span>{sug.label}</span>
+                {sug.detail && <span className="muted small"> {sug.detail}</span>}
+              </li>
+            ))}
+          </ul>
+        )}
         <button type="submit">Apply</button>
         {value && (
           <button type="button" className="ghost" onClick={() => onApply("")}>

@@ -2,7 +2,8 @@
 // along an axis to brush a range (a number axis) or some values (a category axis, such
 // as a string-valued config key): the brushes become filter clauses (`key >= a and
 // key <= b`, `key in (...)`), so they filter the runs table (server-side) and travel in
-// the URL.
+// the URL. Lines take the runs' colours, or a colour scale over a chosen metric or
+// config value (viridis, with a legend); each number axis can be drawn on a log scale.
 import { useEffect, useMemo, useRef, useState, type PointerEvent } from "react";
 import { Empty, ErrorBox, Loading } from "../../components/States";
 import type { ProjectKeys } from "../../lib/api";
@@ -12,7 +13,17 @@ import { brushHolds } from "./filter";
 import { columnLabel, fmtNum } from "../../lib/format";
 import { useThemeName } from "../../lib/theme";
 import { useRunRows } from "./queries";
-import { categoriesBetween, categoryLabel, makeAxis, niceTicks, type Axis } from "./scale";
+import {
+  canLog,
+  categoriesBetween,
+  categoryLabel,
+  colorAt,
+  colorGradient,
+  logTicks,
+  makeAxis,
+  niceTicks,
+  type Axis,
+} from "./scale";
 import type { Brush } from "./state";
 import { KeySelect, columnChoices, defaultMetric, nothingToShow } from "./PlotControls";
 
@@ -28,6 +39,10 @@ interface Props {
   brushes: Brush[];
   onAxes: (axes: string[], metric: string) => void;
   onBrushes: (b: Brush[]) => void;
+  colorBy?: string; // a column whose value colours the lines ("" or none: the runs' colours)
+  logAxes?: string[]; // columns drawn on a log scale
+  onColor?: (key: string) => void;
+  onLog?: (keys: string[]) => void;
 }
 
 const yOf = (t: number) => PAD.top + (1 - t) * (HEIGHT - PAD.top - PAD.bottom);
@@ -37,15 +52,20 @@ const tOf = (y: number) => 1 - (y - PAD.top) / (HEIGHT - PAD.top - PAD.bottom);
 const inBrushes = (brushes: Map<string, Brush>, cells: Record<string, unknown>) =>
   [...brushes.values()].every((b) => brushHolds(b, cells[b.key]));
 
-export default function ParallelCoords({ project, filter, keys, axes, metric, brushes, onAxes, onBrushes }: Props) {
+const NO_LOG: string[] = [];
+
+export default function ParallelCoords(props: Props) {
+  const { project, filter, keys, axes, metric, brushes, onAxes, onBrushes } = props;
+  const { colorBy = "", logAxes = NO_LOG, onColor, onLog } = props;
   const configChoices = columnChoices(keys, ["config"]);
   const metricChoices = columnChoices(keys, ["metrics"]);
   const chosen = axes.length ? axes : configChoices.slice(0, 4);
   const target = metric || defaultMetric(metricChoices);
   const columnsKey = JSON.stringify(target ? [...chosen, target] : chosen);
   const all = useMemo(() => JSON.parse(columnsKey) as string[], [columnsKey]); // one array per pick
+  const fetched = useMemo(() => (colorBy && !all.includes(colorBy) ? [...all, colorBy] : all), [all, colorBy]);
 
-  const res = useRunRows(project, filter, all);
+  const res = useRunRows(project, filter, fetched);
   const rows = res.data;
   const box = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -60,10 +80,22 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
             makeAxis(
               k,
               rows.map((r) => r.cells[k] ?? null),
+              logAxes.includes(k),
             ),
           )
         : [],
-    [rows, all],
+    [rows, all, logAxes],
+  );
+  const colorAxis = useMemo(
+    () =>
+      rows && colorBy
+        ? makeAxis(
+            colorBy,
+            rows.map((r) => r.cells[colorBy] ?? null),
+            logAxes.includes(colorBy),
+          )
+        : null,
+    [rows, colorBy, logAxes],
   );
   const xs = useMemo(() => {
     const n = axisObjs.length;
@@ -105,7 +137,13 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
     const alpha = rows.length > 2000 ? 0.25 : rows.length > 300 ? 0.5 : 0.85;
     const on = rows.filter((r) => inBrushes(brushMap, r.cells));
     if (on.length < rows.length) for (const r of rows) if (!inBrushes(brushMap, r.cells)) drawLine(r.cells, faint);
-    for (const r of on) drawLine(r.cells, withAlpha(runColor(r.id), alpha));
+    const none = themeColor("--muted", "#888"); // a run without the colour key's value
+    const lineColor = (id: string, cells: Record<string, unknown>) => {
+      if (!colorAxis) return runColor(id);
+      const t = colorAxis.norm(cells[colorAxis.key]);
+      return t === null ? none : colorAt(t);
+    };
+    for (const r of on) drawLine(r.cells, withAlpha(lineColor(r.id, r.cells), alpha));
     // axes, ticks, brushes
     ctx.font = "11px system-ui, sans-serif";
     axisObjs.forEach((a, i) => {
@@ -123,7 +161,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
       ctx.textAlign = "right";
       const ticks: [number, string][] =
         a.kind === "number"
-          ? niceTicks(a.lo, a.hi, 5).map((v) => [(v - a.lo) / (a.hi - a.lo), fmtNum(v, 3)])
+          ? (a.log ? logTicks(a.lo, a.hi) : niceTicks(a.lo, a.hi, 5)).map((v) => [a.norm(v) ?? 0, fmtNum(v, 3)])
           : a.categories.map((c, j, arr) => [arr.length === 1 ? 0.5 : j / (arr.length - 1), c]);
       for (const [t, label] of ticks) {
         // on a backing of the page's colour: the labels sit where the lines run
@@ -144,7 +182,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
         ctx.strokeRect(x - 7, y0, 14, y1 - y0);
       };
       if (b && !b.values && a.kind === "number") {
-        mark(yOf((b.hi - a.lo) / (a.hi - a.lo)), yOf((b.lo - a.lo) / (a.hi - a.lo)));
+        mark(yOf(a.norm(b.hi) ?? 1), yOf(a.norm(b.lo) ?? 0));
       } else if (b?.values && a.kind === "category") {
         const picked = new Set(b.values.map(categoryLabel));
         a.categories.forEach((c, j, arr) => {
@@ -159,7 +197,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
       ctx.fillStyle = withAlpha(brushColor, 0.2);
       ctx.fillRect(xs[drag.axis] - 7, Math.min(drag.y0, drag.y1), 14, Math.abs(drag.y1 - drag.y0));
     }
-  }, [rows, axisObjs, xs, width, brushMap, drag, theme]); // theme: its colours are read when drawing
+  }, [rows, axisObjs, colorAxis, xs, width, brushMap, drag, theme]); // theme: its colours are read when drawing
 
   const axisAt = (x: number): number => {
     let best = -1;
@@ -216,6 +254,7 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
         {chosen.map((k) => (
           <span key={k} className="chip on">
             {columnLabel(k)}
+            {onLog && <LogToggle column={k} rows={rows} logAxes={logAxes} onLog={onLog} />}
             <button className="chip-x" aria-label={`Remove axis ${k}`} onClick={() => removeAxis(k)}>
               ×
             </button>
@@ -229,8 +268,19 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
           onChange={(k) => k && onAxes([...chosen, k], target)}
         />
         <KeySelect label="Metric" value={target} choices={metricChoices} onChange={(m) => onAxes(chosen, m)} />
+        {onLog && target && <LogToggle column={target} rows={rows} logAxes={logAxes} onLog={onLog} />}
+        {onColor && (
+          <KeySelect
+            label="Colour by"
+            value={colorBy}
+            placeholder="run colours"
+            choices={[...metricChoices, ...configChoices]}
+            onChange={onColor}
+          />
+        )}
         <span className="muted">Drag along an axis to brush a range or some values; click it to clear.</span>
       </div>
+      {colorAxis && <ColorLegend axis={colorAxis} />}
       <div ref={box} className="plot-box">
         {res.error ? (
           <ErrorBox error={res.error} retry={() => void res.refetch()} />
@@ -249,6 +299,11 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
             data-lines={res.data.length}
             data-highlighted={highlighted}
             data-axes={axisObjs.length}
+            data-log-axes={axisObjs
+              .filter((a) => a.log)
+              .map((a) => a.key)
+              .join(" ")}
+            data-color-by={colorAxis?.key ?? ""}
             role="img"
             aria-label={`Parallel coordinates of ${res.data.length} runs over ${all.join(", ")}`}
             onPointerDown={onDown}
@@ -258,6 +313,57 @@ export default function ParallelCoords({ project, filter, keys, axes, metric, br
           />
         )}
       </div>
+    </div>
+  );
+}
+
+/** "log" on a number axis's chip: draws the axis on a log scale (values above zero only). */
+function LogToggle(props: {
+  column: string;
+  rows: { cells: Record<string, unknown> }[] | undefined;
+  logAxes: string[];
+  onLog: (keys: string[]) => void;
+}) {
+  const { column, rows, logAxes, onLog } = props;
+  const on = logAxes.includes(column);
+  const possible = !rows || canLog(rows.map((r) => r.cells[column] ?? null));
+  if (!possible && !on) return null;
+  return (
+    <button
+      className={`chip-log${on ? " on" : ""}`}
+      aria-pressed={on}
+      aria-label={`Log scale for ${column}`}
+      title={possible ? "Log scale" : "A log scale needs values above zero: this axis stays linear"}
+      onClick={() => onLog(on ? logAxes.filter((k) => k !== column) : [...logAxes, column])}
+    >
+      log
+    </button>
+  );
+}
+
+/** The colour scale's legend: the key, its lowest and highest value (or its categories). */
+function ColorLegend({ axis }: { axis: Axis }) {
+  if (axis.kind === "category")
+    return (
+      <div className="color-legend" data-testid="pc-legend">
+        <span className="muted">Colour: {axis.key}</span>
+        {axis.categories.slice(0, 12).map((c, i, arr) => (
+          <span key={c} className="legend-item">
+            <span className="swatch" style={{ background: colorAt(arr.length === 1 ? 0.5 : i / (arr.length - 1)) }} />
+            {c}
+          </span>
+        ))}
+      </div>
+    );
+  return (
+    <div className="color-legend" data-testid="pc-legend">
+      <span className="muted">
+        Colour: {axis.key}
+        {axis.log ? " (log)" : ""}
+      </span>
+      <span data-testid="pc-legend-lo">{fmtNum(axis.lo, 3)}</span>
+      <span className="legend-bar" style={{ background: colorGradient() }} />
+      <span data-testid="pc-legend-hi">{fmtNum(axis.hi, 3)}</span>
     </div>
   );
 }

@@ -1,5 +1,7 @@
 // Key pickers shared by the parallel-coordinates and scatter plots.
+import { useState } from "react";
 import type { ProjectKeys } from "../../lib/api";
+import { keyMatcher } from "./autocomplete";
 import { columnLabel } from "../../lib/format";
 import { isBookkeeping, orderKeys } from "./keyOrder";
 
@@ -42,13 +44,31 @@ interface SelectProps {
   placeholder?: string;
 }
 
+const SEARCH_FROM = 8; // choices from which a picker gets a search box
+
+/** A key picker; with many keys, a search box (a substring, or /regex/) narrows its list. */
 export function KeySelect({ label, value, choices, onChange, placeholder }: SelectProps) {
+  const [q, setQ] = useState("");
+  const match = keyMatcher(q);
+  const shown = q ? choices.filter((c) => c === value || match.test(c)) : choices;
   return (
     <label className="key-select">
       {label}{" "}
+      {choices.length >= SEARCH_FROM && (
+        <input
+          type="search"
+          className="key-search"
+          placeholder="search, /regex/"
+          aria-label={`Search keys for ${label}`}
+          aria-invalid={!!match.error}
+          title={match.error ?? "Narrow the list: a substring, or /regex/"}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+        />
+      )}
       <select value={value} aria-label={label} onChange={(e) => onChange(e.target.value)}>
         {placeholder !== undefined && <option value="">{placeholder}</option>}
-        {choices.map((c) => (
+        {shown.map((c) => (
           <option key={c} value={c}>
             {c}
           </option>

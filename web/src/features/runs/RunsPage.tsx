@@ -8,6 +8,8 @@ import { useLiveEvents } from "../../lib/live";
 import { useUrlState } from "../../lib/urlState";
 import { BulkBar } from "./BulkBar";
 import { ColumnPicker } from "./ColumnPicker";
+import { ExportCsv } from "./ExportCsv";
+import { PresetPicker } from "./PresetPicker";
 import { defaultColumns, nextSort, tableColumns } from "./columns";
 import { brushLabel, effectiveFilter } from "./filter";
 import { FilterBar } from "./FilterBar";
@@ -134,6 +136,7 @@ export function RunsPage() {
         tags={s.tags}
         knownTags={knownTags}
         onTags={(tags) => setQuery({ tags })}
+        keys={keysData}
         onLeave={() => document.querySelector<HTMLElement>('[data-view="runs-table"] .scroller')?.focus()}
       />
       {keysError && (
@@ -172,6 +175,10 @@ export function RunsPage() {
               brushes={brushes}
               onAxes={(axes, metric) => set({ axes, metric })}
               onBrushes={setBrushes}
+              colorBy={s.pcColor}
+              logAxes={s.pcLog}
+              onColor={(pcColor) => set({ pcColor })}
+              onLog={(pcLog) => set({ pcLog })}
             />
           ) : (
             <ScatterPlot
@@ -214,6 +221,21 @@ export function RunsPage() {
             Columns
           </button>
         )}
+        <PresetPicker
+          project={project}
+          columns={columnIds}
+          onChoose={(picked) => {
+            saveColumns(project, picked);
+            set({ columns: picked, customColumns: true });
+          }}
+        />
+        <ExportCsv
+          project={project}
+          filter={filter}
+          sort={s.sort}
+          columns={columns.map((c) => c.id)}
+          dataColumns={columnIds}
+        />
         <span className="spacer" />
         <span className="muted hint">
           / filter · ↑↓ move · Enter open · x select · shift-click a header to add a sort

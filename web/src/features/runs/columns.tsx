@@ -7,6 +7,7 @@ import { fieldRef } from "./filter";
 import { columnLabel, fmtDate, fmtDuration, fmtNum } from "../../lib/format";
 import { keyRank, orderKeys } from "./keyOrder";
 import type { Row } from "./rows";
+import { TagCell } from "./TagCell";
 
 export interface Column {
   id: string; // "name", "state", ... or "config.lr", "metrics.val/acc"
@@ -57,16 +58,11 @@ export const FIXED_COLUMNS: Column[] = [
   {
     id: "tags",
     label: "Tags",
-    title: 'Tags (not sortable: a run has any number of them; filter with tags has "x")',
-    width: 150,
+    title: 'Tags (not sortable: a run has any number of them; filter with tags has "x"); + adds one, × removes it',
+    width: 180,
     sortField: null,
     numeric: false,
-    render: (r) =>
-      r.tags.map((t) => (
-        <span key={t} className="tag">
-          {t}
-        </span>
-      )),
+    render: (r, project) => <TagCell project={project} runId={r.id} tags={r.tags} />,
   },
   {
     id: "created",
@@ -80,7 +76,8 @@ export const FIXED_COLUMNS: Column[] = [
   {
     id: "duration",
     label: "Duration",
-    title: "Run time (to now, for a running run)",
+    title:
+      "Active run time (to the last heartbeat, for a running run; the time between a crash and a resume not counted)",
     width: 90,
     sortField: "duration",
     numeric: true,

@@ -18,6 +18,8 @@ export const runsSchema = {
   axes: list("axis"),
   metric: str("metric"),
   brush: list("brush"),
+  pcColor: str("pcc"), // parallel coordinates: the column colouring the lines
+  pcLog: list("pclog"), // parallel coordinates: columns on a log scale
   scatterX: str("sx"),
   scatterY: str("sy"),
 };
