@@ -7,10 +7,10 @@ import { useWidth } from "../../lib/canvas";
 import { runColors } from "../../lib/colors";
 import { seedGroupsOf } from "../analysis/bands";
 import { LineChart } from "../charts/LineChart";
-import { useSeries } from "../charts/queries";
 import type { ChartSeries } from "../charts/series";
 import type { Row } from "../runs/rows";
 import { configOf, drawnLines } from "./lines";
+import { useBatchedSeries } from "./seriesBatch";
 import type { Panel } from "./model";
 import { useSeen } from "./useSeen";
 
@@ -25,12 +25,13 @@ export function LinePanel({ panel, runs }: Props) {
   const seen = useSeen(box);
   const [xRange, setXRange] = useState<[number, number] | null>(null);
   const keys = panel.keys;
-  const res = useSeries(
+  const res = useBatchedSeries(
     {
       runs: runs.map((r) => r.id),
       keys: keys.length ? keys : ["-"],
       x_axis: panel.xAxis,
-      buckets: Math.max(100, Math.min(2000, Math.round(width))),
+      // a bucket per two pixels: each bucket keeps its min and max, so spikes stay drawn
+      buckets: Math.max(100, Math.min(1000, Math.round(width / 2))),
       x_min: xRange?.[0] ?? null,
       x_max: xRange?.[1] ?? null,
     },
