@@ -27,6 +27,7 @@ import itertools
 import logging
 import os
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -47,7 +48,7 @@ from heron.sdk.backend import LocalBackend
 from heron.sdk.distributed import rank_spool_roots
 from heron.sdk.spool import iter_spools
 from heron.sdk.sync import SyncProgress, SyncReport, sync_spools
-from heron.service import DEFAULT_GC_GRACE, Maintenance, Tracking
+from heron.service import DEFAULT_GC_GRACE, Maintenance, QueryWarning, Tracking
 from heron.service.lineage import Direction, Graph, Lineage, TrainingData
 from heron.settings import Settings
 from heron.store.base import (
@@ -182,11 +183,21 @@ class Api:
         order = (order_by,) if isinstance(order_by, str) else tuple(order_by)
         if limit is not None and limit < 0:
             raise InvalidInput(f"limit must be >= 0, got {limit}")
+        self._check_query(project, filter, order)
         infos = self._store.search_runs(project, filter, order, limit)
         return Runs([ApiRun(self, info) for info in infos])
 
     def count_runs(self, project: str | None = None, filter: str | None = None) -> int:
+        self._check_query(project, filter)
         return self._store.count_runs(project, filter)
+
+    def _check_query(
+        self, project: str | None, filter: str | None, order: Sequence[str] = ()
+    ) -> None:
+        """An unknown project or key: InvalidInput with "did you mean"; a comparison
+        that can never match: a QueryWarning (heron.service.names)."""
+        for message in self._tracking.check_query(project, filter, order):
+            warnings.warn(message, QueryWarning, stacklevel=3)
 
     def run(self, run_id: str) -> ApiRun:
         return ApiRun(self, self._get_run(run_id))

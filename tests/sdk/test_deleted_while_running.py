@@ -34,7 +34,7 @@ def test_a_run_deleted_while_it_logs_stays_deleted(
     assert len(told) == 1 and "was deleted" in told[0]
     assert not (store_dir / "spool" / run.id).exists()
     with heron.Api(store_dir) as api:  # opening it recovers any spool: none comes back
-        assert [r.id for r in api.runs("test")] == []
+        assert [r.id for r in api.runs()] == []
 
 
 def test_a_dead_spool_of_a_deleted_run_is_removed_not_replayed(store_dir: Path) -> None:
@@ -60,5 +60,5 @@ def test_a_dead_spool_of_a_deleted_run_is_removed_not_replayed(store_dir: Path) 
                 )
             )
     with heron.Api(store_dir) as api:
-        assert len(api.runs("test")) == 0
+        assert len(api.runs()) == 0
     assert not (store_dir / "spool" / "deadbeef01").exists()

@@ -21,7 +21,7 @@ import click
 from heron.api import RUN_COLUMNS, Runs
 from heron.cli import render
 from heron.cli.context import CliError, open_api
-from heron.cli.names import check_names
+from heron.cli.names import query_warnings
 from heron.store.base import Series
 
 FORMATS = ("csv", "parquet", "json")
@@ -93,10 +93,11 @@ def export(
     if fmt == "parquet" and to_stdout:
         raise click.UsageError("parquet is binary: give a file with --output PATH")
     api = open_api()
-    check_names(api, project, filter_, sort)
-    # The file opens first: a path that cannot be written fails before any work.
+    # The file opens first: a path that cannot be written fails before any work (and
+    # an unknown name, from api.runs, leaves no file).
     with _destination(None if to_stdout else output, binary=fmt == "parquet") as out:
-        found = api.runs(project, filter_, sort)
+        with query_warnings():
+            found = api.runs(project, filter_, sort)
         if not found:  # no file rather than an empty one that looks like an export
             raise CliError(
                 "no runs matched: nothing was exported" + (" (check --filter)" if filter_ else "")

@@ -20,7 +20,7 @@ from heron.api import DEFAULT_GC_GRACE, ApiRun
 from heron.cli import render
 from heron.cli.context import CliInputError, open_api
 from heron.cli.diff import print_diff
-from heron.cli.names import check_names, did_you_mean, filter_fields
+from heron.cli.names import did_you_mean, filter_fields, query_warnings
 from heron.cli.show import print_run, run_json
 from heron.nested import flatten
 from heron.query.parser import parse_order_term
@@ -95,9 +95,11 @@ def ls(
     status 2) that suggests the closest names.
     """
     api = open_api()
-    check_names(api, project, filter_, sort)
     asked = _parse_columns(columns)
-    found = api.runs(project, filter_, sort, limit or None)
+    with query_warnings():
+        found = api.runs(project, filter_, sort, limit or None)
+        full = limit and len(found) == limit and fmt == "table" and not as_json
+        total = api.count_runs(project, filter_) if full else len(found)
     if as_json or fmt == "json":
         for run in found:
             click.echo(render.dumps(run_json(run)))
@@ -111,7 +113,6 @@ def ls(
         hint = " Check the filter and --project." if filter_ or project else ""
         out.print(f"No runs found.{hint}")
         return
-    total = api.count_runs(project, filter_) if limit and len(found) == limit else len(found)
     out.print(runs_table(found, sort, total, out, filter_=filter_, columns=asked))
 
 

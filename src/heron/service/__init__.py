@@ -6,12 +6,15 @@ The HTTP routes, ``heron.Api``, the CLI and the SDK's in-process backend are ski
 - :mod:`~heron.service.access`: who may do what (the one authorisation check);
 - :mod:`~heron.service.notify`: live clients hear of every change as a consequence of
   the write, not as a duty of each route;
+- :mod:`~heron.service.names`: a query's unknown project or key is an error with
+  "did you mean" (``Tracking.check_query``), for every skin alike;
 - :mod:`~heron.service.runs`: create, edit, delete (the running-run policy), bulk
   actions, ingest with retention's orphaned blobs freed, heartbeats and crashes;
   ``Maintenance``: the store-wide blob garbage collection.
 """
 
 from heron.service.access import LOCAL, Action, Caller, authorize, authorize_somewhere
+from heron.service.names import QueryWarning, did_you_mean
 from heron.service.notify import SILENT, Notifier
 from heron.service.runs import (
     DEFAULT_GC_GRACE,
@@ -38,8 +41,10 @@ __all__ = [
     "Caller",
     "Maintenance",
     "Notifier",
+    "QueryWarning",
     "Tracking",
     "authorize",
     "authorize_somewhere",
+    "did_you_mean",
     "free_orphans",
 ]

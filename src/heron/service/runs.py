@@ -21,9 +21,11 @@ from heron.artifacts.gc import delete_blobs, find_orphans
 from heron.errors import Conflict, Forbidden, HeronError, InvalidInput, NotFound
 from heron.keys import MAX_FREE_TEXT_BYTES, check_label, check_tag, check_text
 from heron.service.access import LOCAL, Action, Caller, authorize, authorize_somewhere
+from heron.service.names import check_query
 from heron.service.notify import SILENT, Notifier
 from heron.store.base import Batch, IngestResult, ProjectInfo, RunInfo, RunSpec, RunStore, Store
 from heron.store.checks import RUN_ID, check_time
+from heron.store.project_marks import deleted_projects
 
 if TYPE_CHECKING:
     from heron.alerts import Alerts
@@ -144,9 +146,10 @@ class Tracking:
         return self.caller.name if self.caller.account else None
 
     def projects(self) -> list[ProjectInfo]:
-        """The projects the caller may read."""
+        """The projects the caller may read, less deleted ones (heron.service.projects)."""
         listed = self.store.list_projects()
-        return [p for p in listed if self.caller.may("read", p.name)]
+        hidden = deleted_projects(self.store)
+        return [p for p in listed if self.caller.may("read", p.name) and p.name not in hidden]
 
     def project_of(self, run_id: str) -> str:
         """The run's project (cached: a run never moves). NotFound for an unknown run."""
@@ -196,6 +199,17 @@ class Tracking:
         for run_id in wanted:
             self.authorize("read", self.project_of(run_id))
         return self.store
+
+    def check_query(
+        self, project: str | None, filter: str | None, order_by: Sequence[str] = ()
+    ) -> list[str]:
+        """Before a search: InvalidInput, with "did you mean", for an unknown project
+        or a config/metric key of the filter or the sort that no run has (only the
+        projects the caller may read are named). Returns warnings for comparisons
+        that can never match (heron.service.names)."""
+        self.authorize("read", project)
+        readable = [p.name for p in self.projects()]
+        return check_query(self.store, readable, project, filter, order_by)
 
     def get_run(self, run_id: str) -> RunInfo:
         info = self.store.get_run(run_id)

@@ -44,17 +44,27 @@ def list_runs(
     offset: Annotated[int, Query(ge=0)] = 0,
     include_system: bool = False,
 ) -> Response:
+    # An unknown project, or a config or metric key no run has: 400 with "did you
+    # mean"; a comparison that can never match: a Heron-Warning header.
+    notes = state.tracking.check_query(project, filter, order_by)
     store = state.tracking.reads(project)
     runs = store.search_runs(project, filter, order_by, limit, offset)
     total = len(runs) if limit is None and offset == 0 else store.count_runs(project, filter)
-    return json_response(wire.run_page_to_json(runs, total, include_system))
+    return _warned(json_response(wire.run_page_to_json(runs, total, include_system)), notes)
 
 
 @router.get("/runs/count", response_model=wire.RunCount, summary="Count matching runs")
 def count_runs(state: State, project: str | None = None, filter: str | None = None) -> Response:
-    return json_response(
-        wire.count_to_json(state.tracking.reads(project).count_runs(project, filter))
-    )
+    notes = state.tracking.check_query(project, filter)
+    count = state.tracking.reads(project).count_runs(project, filter)
+    return _warned(json_response(wire.count_to_json(count)), notes)
+
+
+def _warned(response: Response, notes: list[str]) -> Response:
+    """One ``Heron-Warning`` header per note (non-ASCII characters escaped)."""
+    for note in notes:
+        response.headers.append("Heron-Warning", note.encode("ascii", "backslashreplace").decode())
+    return response
 
 
 @router.post(

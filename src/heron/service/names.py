@@ -1,0 +1,137 @@
+"""Names a run query is given (a project, the config and metric keys of a filter or a
+sort) checked against what the store holds: an unknown one is an ``InvalidInput`` that
+suggests the closest known names, instead of an empty result that looks like "no
+runs". ``heron.Api``, the server's run searches and the CLI (exit status 2) all call
+:meth:`heron.service.Tracking.check_query`, which calls :func:`check_query`.
+
+A comparison that can never match because types never mix (docs/query.md) is not an
+error: it is returned as a warning for the skin to pass on.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Sequence
+
+from heron.errors import InvalidInput
+from heron.nested import flatten
+from heron.query import nodes
+from heron.query.parser import parse, parse_order_term
+from heron.store.base import ProjectKeys, RunStore
+
+_PREFIX = {"config": "config.", "metric": "metrics."}
+SAMPLE_RUNS = 500  # runs whose config a type check looks at
+
+
+class QueryWarning(UserWarning):
+    """A query that can never match what it compares (``heron.Api`` warns with it)."""
+
+
+def did_you_mean(name: str, known: Iterable[str], what: str) -> str:
+    """``no <what> 'name'; did you mean 'x' or 'y'?`` (or the known names, when few)."""
+    known = sorted(set(known))
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    if close:
+        hint = " or ".join(repr(c) for c in close)
+        return f"no {what} {name!r}; did you mean {hint}?"
+    if not known:
+        return f"no {what} {name!r} (there are none)"
+    shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+    return f"no {what} {name!r} (known: {shown})"
+
+
+def check_query(
+    store: RunStore,
+    projects: Sequence[str],
+    project: str | None,
+    filter: str | None,
+    order_by: Sequence[str] = (),
+) -> list[str]:
+    """Raise InvalidInput for an unknown project (one not in ``projects``: those the
+    caller may read), or a config/metric key in the filter or the sort that no run of
+    the project (of any of ``projects``, without one) has. Returns warnings: the
+    filter's comparisons that can never match (:func:`type_mismatches`)."""
+    if project is not None and project not in projects:
+        raise InvalidInput(
+            did_you_mean(project, projects, "project")
+            + " (leave the project out to search every project's runs)"
+        )
+    fields = [*filter_fields(filter), *(parse_order_term(term)[0] for term in order_by)]
+    named = [f for f in fields if f.kind in _PREFIX]
+    if not named:
+        return []
+    keys = [store.project_keys(p) for p in ([project] if project else projects)]
+    for f in named:
+        known = _known(keys, f.kind)
+        if f.key in known or any(k.startswith(f.key + ".") for k in known):
+            continue
+        prefix = _PREFIX[f.kind]
+        message = did_you_mean(prefix + f.key, (prefix + k for k in known), "key")
+        where = f"project {project!r}" if project else "any project"
+        raise InvalidInput(f"{message} (no run of {where} has that {f.kind} key)")
+    return type_mismatches(store, project, filter)
+
+
+def type_mismatches(store: RunStore, project: str | None, filter: str | None) -> list[str]:
+    """The filter's comparisons of a config path with a number where the runs hold
+    text there, or with text where they hold numbers: types never mix (docs/query.md),
+    so such a comparison matches nothing. One message each, with the fix."""
+    compared = [(f, v) for f, v in _compared(filter) if f.kind == "config"]
+    if not compared:
+        return []
+    configs = [flatten(run.config) for run in store.search_runs(project, limit=SAMPLE_RUNS)]
+    found = []
+    for f, value in compared:
+        held = [c[f.key] for c in configs if f.key in c and c[f.key] is not None]
+        numbers = [x for x in held if isinstance(x, (int, float)) and not isinstance(x, bool)]
+        texts = [x for x in held if isinstance(x, str)]
+        if value.kind == "number" and texts and not numbers:
+            said = f"a number ({value.value:g})" if isinstance(value.value, float) else "a number"
+            hint = f'quote it: config.{f.key} = "{texts[0]}"'
+        elif value.kind == "string" and numbers and not texts:
+            said = f"text ({value.value!r})"
+            hint = "leave the quotes out to compare numbers"
+        else:
+            continue
+        kind = "text" if texts else "numbers"
+        found.append(
+            f"config.{f.key} holds {kind} in these runs and is compared with {said}, "
+            f"which never matches {kind}; {hint}"
+        )
+    return found
+
+
+def _compared(text: str | None) -> Iterator[tuple[nodes.Field, nodes.Value]]:
+    """(field, value) of each comparison and ``in`` list of a filter."""
+    for expr in _leaves(text):
+        if isinstance(expr, nodes.Compare):
+            yield expr.field, expr.value
+        elif isinstance(expr, nodes.In):
+            yield from ((expr.field, v) for v in expr.values)
+
+
+def _known(keys: Sequence[ProjectKeys], kind: str) -> set[str]:
+    if kind == "config":
+        return {k for pk in keys for k in pk.config}
+    return {k for pk in keys for k in (*pk.metrics, *pk.summary)}
+
+
+def filter_fields(text: str | None) -> Iterator[nodes.Field]:
+    """The fields a filter names, each comparison's."""
+    for expr in _leaves(text):
+        if isinstance(expr, (nodes.Compare, nodes.In, nodes.Like, nodes.Has, nodes.Exists)):
+            yield expr.field
+
+
+def _leaves(text: str | None) -> Iterator[nodes.Expr]:
+    if not text:
+        return
+    stack: list[nodes.Expr] = [parse(text)]
+    while stack:
+        expr = stack.pop()
+        if isinstance(expr, (nodes.And, nodes.Or)):
+            stack.extend(expr.operands)
+        elif isinstance(expr, nodes.Not):
+            stack.append(expr.operand)
+        else:
+            yield expr
