@@ -57,11 +57,15 @@ def test_other_keys_orders_or_types_take_the_slow_path_then_get_their_own_shape(
     run = start_run(store_dir, mode="offline", capture_console=False)
     run.log({"a": 1.0, "b": 2.0})
     run.log({"b": 2.0, "a": 1.0})  # another order: another shape
-    run.log({"a": 1, "b": 2.0})  # another type
-    assert len(run._shapes) == 3
+    assert len(run._shapes) == 2
+    run.log({"a": 1, "b": 2.0})  # another type: the slow path, then the shape's types
+    assert len(run._shapes) == 2
+    off = run._writer.off
+    run.log({"a": 1, "b": 2.0})  # the fast path with the new types
+    assert run._writer.off == off + 2 * SLOT
     with pytest.raises(InvalidValue, match="'a'"):
         run.log({"a": "text", "b": 2.0})  # never a shape: refused, b still logged
-    assert len(run._shapes) == 3
+    assert len(run._shapes) == 2
     with pytest.raises(InvalidValue, match="shape"):  # arrays are refused as before
         run.log({"a": np.ones(1), "b": 2.0})
     run.finish()

@@ -92,7 +92,7 @@ class Run:
         self._shipper = shipper
         self._cache_dir = cache_dir
         self._lock = threading.Lock()
-        # (keys..., value types...) of calls seen: their writer and bytes (``log``)
+        # the keys of calls seen: the writer for their values' types, and its bytes
         self._shapes: dict[tuple[Any, ...], tuple[_ShapeWriter, int]] = {}
         self._step = start_step
         self._key_ids = writer.keys
@@ -125,8 +125,9 @@ class Run:
         A bad key or value raises (InvalidKey / InvalidValue) after the rest of the
         call is logged.
         """
-        # The fast path: a call with the same keys and value types as an earlier one
-        # is packed by that shape's writer (``_shape_writer``) in one ``pack_into``.
+        # The fast path: a call with the keys of an earlier one (in the same order) is
+        # packed by that shape's writer (``_shape_writer``) in one ``pack_into`` when
+        # its values have that call's types; anything else takes ``_log_slow``.
         with self._lock:
             if self._closed:
                 raise self._closed_error()
@@ -136,19 +137,18 @@ class Run:
                 step = to_step(step)
             now = _now()
             try:
-                values = data.values()
-                write, need = self._shapes[(*data, *map(type, values))]
-            except (KeyError, AttributeError, TypeError):
+                write, need = self._shapes[tuple(data)]
+            except (KeyError, TypeError):
                 pass
             else:
                 writer = self._writer
                 off = writer.off
                 if off + need < writer.end:  # (whole slots: leaves the END slot free)
                     try:
-                        write(writer.mm, off, step, now, values)
-                    except (struct.error, ValueError):  # out of range, changed: the slow path
-                        pass
-                    else:
+                        written = write(writer.mm, off, step, now, data.values())
+                    except (struct.error, ValueError, AttributeError):  # the slow path says
+                        written = False
+                    if written:
                         writer.off = off + need
                         self._step = step + 1
                         return
@@ -225,8 +225,8 @@ class Run:
         key_ids = [ids.get(k) for k in keys]
         if any(i is None or i < 0 for i in key_ids):
             return
-        writer = _shape_writer(tuple(cast(list[int], key_ids)))
-        self._shapes[(*keys, *types)] = (writer, SLOT * len(keys))
+        writer = _shape_writer(tuple(cast(list[int], key_ids)), types)
+        self._shapes[keys] = (writer, SLOT * len(keys))
 
     def prefault(self) -> None:
         """Fault in the spool pages the next records go to (the shipper's thread, each
@@ -693,8 +693,8 @@ class Run:
         return f"<heron.Run {self.id} {self.name!r} project={self.project!r} {self.state}>"
 
 
-# (spool map, offset, step, time, the call's values)
-_ShapeWriter = Callable[[Any, int, int, float, Any], None]
+# (spool map, offset, step, time, the call's values) -> whether it wrote them
+_ShapeWriter = Callable[[Any, int, int, float, Any], bool]
 
 
 @functools.cache
@@ -710,21 +710,28 @@ def _fast_types() -> frozenset[type]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _shape_writer(key_ids: tuple[int, ...]) -> _ShapeWriter:
+def _shape_writer(key_ids: tuple[int, ...], types: tuple[type, ...]) -> _ShapeWriter:
     """A function packing one call's values (in ``key_ids``' order) as SCALAR records
-    in a single ``pack_into``: the same bytes as one ``SCALAR.pack_into`` per value,
-    each record's kind byte written after its fields (``heron.sdk.spool``)."""
+    in a single ``pack_into`` when they have ``types`` (else False, nothing written):
+    the same bytes as one ``SCALAR.pack_into`` per value, each record's kind byte
+    written after its fields (``heron.sdk.spool``)."""
     n = len(key_ids)
     names = [f"v{i}" for i in range(n)]
     fields = ", ".join(
         f"{v}, step, now, {key_id}, {KIND_SCALAR}" for v, key_id in zip(names, key_ids, strict=True)
     )
+    checks = " or ".join(f"type({v}) is not t{i}" for i, v in enumerate(names))
+    defaults = "".join(f", t{i}=t{i}" for i in range(n))
     source = (
-        f"def write(mm, off, step, now, values, pack=pack):\n"
+        f"def write(mm, off, step, now, values, pack=pack{defaults}):\n"
         f"    {', '.join(names)}, = values\n"
+        f"    if {checks}:\n"
+        f"        return False\n"
         f"    pack(mm, off, {fields})\n"
+        f"    return True\n"
     )
     namespace: dict[str, Any] = {"pack": struct.Struct("<" + SCALAR.format[1:] * n).pack_into}
+    namespace.update({f"t{i}": t for i, t in enumerate(types)})
     exec(source, namespace)  # the source holds only names and ints made here
     return cast(_ShapeWriter, namespace["write"])
 
