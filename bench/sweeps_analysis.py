@@ -4,7 +4,9 @@ statistics cost. Prints the numbers and the machine; figures in docs/benchmarks.
     python bench/sweeps_analysis.py [--trials 100]
 
 (a) claim + tell of one trial on a SQLite study (no process: the agent's own
-    overhead per trial, under the shared claim lock), TPE sampler, 3 parameters;
+    overhead per trial, under the shared claim lock), TPE sampler, 3 parameters
+    (bench/sweeps_claim.py measures it through the service and a server, with
+    several agents at once);
 (b) heron.analysis.stats.compare on 2 x 10 values with 10,000 bootstrap resamples;
 (c) parameter importance over 1,000 runs x 5 parameters (correlations + a 100-tree
     random forest).
@@ -48,9 +50,10 @@ def claim_and_tell(trials: int) -> float:
             sweeps.create(parse_spec(spec))
             for _ in range(trials):
                 start = time.perf_counter()
-                ticket = sweeps.ask("bench")
+                ticket = sweeps.ask("bench")[0].trial
                 assert ticket is not None
-                sweeps.tell(ticket, "complete", float(np.log10(ticket.params["lr"]) ** 2))
+                value = float(np.log10(ticket.params["lr"]) ** 2)
+                sweeps.tell("bench", ticket.number, "complete", value)
                 times.append(time.perf_counter() - start)
         return statistics.median(times) * 1000
 

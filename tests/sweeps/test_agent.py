@@ -1,4 +1,5 @@
-"""Sweeps end to end: real agent processes, real trial processes, a real SQLite store."""
+"""Sweeps end to end: real agent processes, real trial processes, a real ``heron server``
+(with accounts: the agents send a token) over a real SQLite store."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from click.testing import CliRunner
 
-import heron
-from heron.connect import locate
-from heron.settings import Settings
+from heron.cli.main import cli
+from heron.store import open_store
 from heron.store.base import RunInfo
-from heron.sweeps.study import Sweeps
+from heron.sweeps.base import TrialInfo
+from heron.sweeps.study import Sweeps, sweeps_url_of
+from tests.server.conftest import LiveServer, free_port
 
 OBJECTIVE = Path(__file__).parent / "scripts" / "objective.py"
 HERON = str(Path(sys.executable).parent / "heron")  # the console script
@@ -26,42 +30,24 @@ HERON = str(Path(sys.executable).parent / "heron")  # the console script
 # net, never a measurement (a trial is a Python process importing heron: seconds each
 # on a loaded machine).
 DEADLINE = 600.0
+PASSWORD = "correct horse battery"
 
 
-def _env(store: Path) -> dict[str, str]:
+def _env(**heron: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
-    env.update(HERON_DIR=str(store), HERON_SHIP_INTERVAL="0.05", HERON_CAPTURE_PACKAGES="false")
+    env.update(HERON_SHIP_INTERVAL="0.05", HERON_CAPTURE_PACKAGES="false", **heron)
     return env
 
 
-def _heron(store: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([HERON, *args], env=_env(store), stdout=subprocess.DEVNULL)
-
-
-def _create(store: Path, tmp: Path, text: str) -> None:
-    path = tmp / "sweep.yaml"
-    path.write_text(text)
-    process = _heron(store, "sweep", "create", str(path))
-    assert process.wait() == 0
-
-
-def _sweeps(store: Path, **kwargs: float) -> Sweeps:
-    return Sweeps.at(locate(store, Settings()), **kwargs)
-
-
-def _runs(store: Path) -> dict[str, RunInfo]:
-    with heron.Api(store) as api:
-        return {r.id: r.info for r in api.runs("sw")}
-
-
 @contextlib.contextmanager
-def _killed_at_exit(process: subprocess.Popen[bytes]) -> Iterator[None]:
+def _killed_at_exit(*processes: subprocess.Popen[bytes]) -> Iterator[None]:
     try:
         yield
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 SWEEP = """
@@ -80,34 +66,106 @@ early_terminate: {type: median, min_iter: 1, startup_trials: 3}
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-def test_twenty_trials_on_three_agents_find_the_optimum_and_prune(tmp_path: Path) -> None:
-    store = tmp_path / "store"
-    _create(store, tmp_path, SWEEP)
-    command = ["--", sys.executable, str(OBJECTIVE), "--x={x}"]
-    agents = [_heron(store, "agent", "quad", "--poll", "0.1", *command) for _ in range(3)]
-    for agent in agents:
-        assert agent.wait(timeout=DEADLINE) == 0
+def test_twenty_trials_on_three_agents_through_a_server_one_agent_killed(
+    tmp_path: Path,
+) -> None:
+    """The issue's test: 20 trials on 3 agents find the optimum region; pruned trials are
+    marked; no trial runs twice; an agent killed mid-trial leaves its trial failed and
+    its run crashed, and the sweep goes on. Every agent reaches the sweep through a
+    ``heron server`` with accounts, as on a cluster without the database's address."""
+    db_url = f"sqlite:///{tmp_path / 'heron.db'}"
+    server = LiveServer(
+        db_url,
+        str(tmp_path / "blobs"),
+        free_port(),
+        tmp_path / "server.log",
+        ("--auth",),
+        {"HERON_ADMIN_USER": "root", "HERON_ADMIN_PASSWORD": PASSWORD},
+    ).start()
+    try:
+        login = {"name": "root", "password": PASSWORD, "token_name": "agents"}
+        token = httpx.post(f"{server.url}/api/v1/auth/token", json=login).json()["secret"]
+        env = _env(HERON_URL=server.url, HERON_TOKEN=token)
+        (tmp_path / "sweep.yaml").write_text(SWEEP)
+        created = subprocess.run(
+            [HERON, "sweep", "create", str(tmp_path / "sweep.yaml")], env=env, check=False
+        )
+        assert created.returncode == 0
+        trials, runs = _run_with_a_killed_agent(tmp_path, env, db_url)
+        listing = subprocess.run(
+            [HERON, "sweep", "ls", "--json"], env=env, capture_output=True, check=True
+        )
+    finally:
+        server.kill9()
 
-    with _sweeps(store) as sweeps:
-        info = sweeps.info("quad")
-        trials = sweeps.trials("quad")
-    assert len(trials) == 20 and info.status == "finished"
+    (row,) = [json.loads(line) for line in listing.stdout.splitlines()]
+    assert row["name"] == "quad" and row["status"] == "finished"
     assert sorted(t.number for t in trials) == list(range(20))
     run_ids = [t.run_id for t in trials]
     assert len(set(run_ids)) == 20  # no trial ran twice
-    runs = _runs(store)
     assert set(runs) == set(run_ids)  # each trial is exactly one run...
     assert {r.group for r in runs.values()} == {"quad"}  # ...in the sweep's group
-    for t in trials:
+    dead, *rest = trials
+    assert dead.status == "failed" and "agent stopped" in (dead.error or "")
+    assert runs[dead.run_id].state == "crashed"  # type: ignore[index]
+    for t in rest:
         run = runs[t.run_id]  # type: ignore[index]
         assert run.config["x"] == t.params["x"] and run.config["y"] == t.params["y"]
         expected = {"complete": "finished", "pruned": "pruned"}[t.status]
         assert run.state == expected, (t, run.state)
-    assert any(t.status == "pruned" for t in trials)
+    assert any(t.status == "pruned" for t in rest)
     # the optimum is x=3, y=-1 (loss 0.2 at the last step): the sweep found its region
-    assert info.best_value is not None and info.best_value < 1.2
-    best = next(t for t in trials if t.number == info.best_trial)
+    done = [t for t in rest if t.status == "complete" and t.value is not None]
+    best = min(done, key=lambda t: t.value or 0.0)
+    assert best.value is not None and best.value < 1.2, best
     assert abs(best.params["x"] - 3) < 1 and best.params["y"] == -1.0
+
+
+def _run_with_a_killed_agent(
+    tmp: Path, env: dict[str, str], db_url: str
+) -> tuple[list[TrialInfo], dict[str, RunInfo]]:
+    """Trial 0's agent is killed (-9) once its trial logged; three agents run the rest."""
+    hold = tmp / "hold"
+    hold.touch()
+    objective = [sys.executable, str(OBJECTIVE), "--x={x}"]
+    doomed = subprocess.Popen([HERON, "agent", "quad", "--", *objective, f"--hold={hold}"], env=env)
+    store = open_store(db_url)
+    sweeps = Sweeps(sweeps_url_of(db_url))
+    try:
+        with _killed_at_exit(doomed):
+            deadline = time.monotonic() + DEADLINE
+            while not _logged(sweeps, store):
+                assert doomed.poll() is None, "the first agent ended early"
+                assert time.monotonic() < deadline, "the first trial never logged"
+                time.sleep(0.1)
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait()
+        # --grace 3: the dead agent's trial is failed by a claim 3+ s after its last beat
+        argv = [HERON, "agent", "quad", "--poll", "0.1", "--grace", "3", "--", *objective]
+        while True:
+            agents = [subprocess.Popen(argv, env=env) for _ in range(3)]
+            with _killed_at_exit(*agents):
+                for agent in agents:
+                    assert agent.wait(timeout=DEADLINE) == 0
+            trials = sweeps.trials("quad")
+            if trials[0].status != "running":  # reaped (else: the cap came first; again)
+                break
+            assert time.monotonic() < deadline, "the dead agent's trial was never reaped"
+            time.sleep(1)
+        return trials, {r.id: r for r in store.search_runs("sw")}
+    finally:
+        sweeps.close()
+        store.close()
+
+
+def _logged(sweeps: Sweeps, store: object) -> bool:
+    trials = sweeps.trials("quad")
+    if not trials or trials[0].run_id is None:
+        return False
+    try:
+        return store.get_run(trials[0].run_id).last_step is not None  # type: ignore[attr-defined]
+    except Exception:
+        return False
 
 
 KILL = """
@@ -115,80 +173,43 @@ name: hold
 project: sw
 method: random
 metric: loss
-run_cap: 3
+run_cap: 4
 parameters:
   x: {min: 2.0, max: 4.0}
 """
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(1200)
-def test_a_killed_agent_s_trial_is_crashed_and_the_sweep_goes_on(tmp_path: Path) -> None:
-    store = tmp_path / "store"
-    _create(store, tmp_path, KILL)
-    hold = tmp_path / "hold"
-    hold.touch()
-    doomed = _heron(
-        store, "agent", "hold", "--", sys.executable, str(OBJECTIVE), "--x={x}", f"--hold={hold}"
-    )
-    # wait until its trial's run has logged (the trial process is mid-way), then kill -9
-    deadline = time.monotonic() + DEADLINE
-    with _sweeps(store) as sweeps, _killed_at_exit(doomed):
-        while True:
-            trials = sweeps.trials("hold")
-            runs = _runs(store)
-            if trials and trials[0].run_id in runs and runs[trials[0].run_id].last_step is not None:
-                break
-            assert time.monotonic() < deadline, "the first trial never logged"
-            time.sleep(0.1)
-        doomed.send_signal(signal.SIGKILL)
-        doomed.wait()
-    first = trials[0]
-
-    # another agent reaps the dead one's trial (once its heartbeat is stale) and runs the rest
-    while True:
-        survivor = _heron(
-            store, "agent", "hold", "--grace", "1", "--", sys.executable, str(OBJECTIVE), "--x={x}"
-        )
-        assert survivor.wait(timeout=DEADLINE) == 0
-        with _sweeps(store) as sweeps:
-            trials = {t.number: t for t in sweeps.trials("hold")}
-        if trials[first.number].status == "failed":
-            break
-        assert time.monotonic() < deadline, "the dead agent's trial was never reaped"
-        time.sleep(0.5)
-    assert [trials[n].status for n in sorted(trials)] == ["failed", "complete", "complete"]
-    assert "agent stopped" in (trials[first.number].error or "")
-    runs = _runs(store)
-    assert runs[first.run_id].state == "crashed"  # type: ignore[index]
-    assert len(runs) == 3
+def _heron(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner(env=env).invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout
 
 
 def test_a_failing_trial_fails_alone_and_stop_pause_resume(tmp_path: Path) -> None:
-    store = tmp_path / "store"
-    _create(store, tmp_path, KILL.replace("run_cap: 3", "run_cap: 4"))
+    """In-process agents over a store folder (the local transport); the trials are real
+    (cheap) processes."""
+    store = str(tmp_path / "store")
+    (tmp_path / "s.yaml").write_text(KILL)
+    assert _heron("--dir", store, "sweep", "create", str(tmp_path / "s.yaml"))[0] == 0
     # a command that exits 3: every trial fails, the agent carries on and exits 0
-    bad = _heron(store, "agent", "hold", "--count", "2", "--", sys.executable, "-c", "exit(3)")
-    assert bad.wait(timeout=DEADLINE) == 0
+    fail = [sys.executable, "-c", "exit(3)"]
+    assert _heron("--dir", store, "agent", "hold", "--count", "2", "--", *fail)[0] == 0
     # `heron --dir STORE agent` with HERON_DIR pointing elsewhere: the trial logs to STORE
-    env = {**_env(store), "HERON_DIR": str(tmp_path / "elsewhere")}
-    check = f"import os, sys; sys.exit(0 if os.environ['HERON_DIR'] == {str(store)!r} else 5)"
-    argv = [HERON, "--dir", str(store), "agent", "hold", "--count", "1", "--"]
-    moved = subprocess.Popen([*argv, sys.executable, "-c", check], env=env)
-    assert moved.wait(timeout=DEADLINE) == 0
-    with _sweeps(store) as sweeps:
+    check = f"import os, sys; sys.exit(0 if os.environ['HERON_DIR'] == {store!r} else 5)"
+    moved = ["--dir", store, "agent", "hold", "--count", "1", "--", sys.executable, "-c", check]
+    assert _heron(*moved, env={"HERON_DIR": str(tmp_path / "elsewhere")})[0] == 0
+    with Sweeps(sweeps_url_of(f"sqlite:///{tmp_path / 'store' / 'heron.db'}")) as sweeps:
         trials = sweeps.trials("hold")
         assert [t.status for t in trials] == ["failed", "failed", "failed"]
         assert "status 3" in (trials[0].error or "")
         assert "never logged 'loss'" in (trials[2].error or "")  # exit 0: the right store
-        sweeps.set_status("hold", "stopped")
-        assert sweeps.ask("hold") is None  # a stopped sweep hands out nothing
-        sweeps.set_status("hold", "running")
-    listing = subprocess.run(
-        [HERON, "sweep", "ls", "--json"],
-        env=_env(store),
-        capture_output=True,
-        check=True,
-    )
-    (row,) = [json.loads(line) for line in listing.stdout.splitlines()]
+    for command, status in (("pause", "paused"), ("stop", "stopped")):
+        assert _heron("--dir", store, "sweep", command, "hold")[0] == 0
+        code, out = _heron("--dir", store, "sweep", "show", "hold", "--json")
+        assert json.loads(out)["sweep"]["status"] == status
+    # a stopped sweep hands out nothing: the agent exits at once
+    assert _heron("--dir", store, "agent", "hold", "--", *fail)[0] == 0
+    assert _heron("--dir", store, "sweep", "resume", "hold")[0] == 0
+    code, out = _heron("--dir", store, "sweep", "ls", "--json")
+    assert code == 0
+    (row,) = [json.loads(line) for line in out.splitlines()]
     assert row["name"] == "hold" and row["counts"] == {"failed": 3} and row["status"] == "running"

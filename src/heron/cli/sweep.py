@@ -1,7 +1,8 @@
 """``heron sweep create/ls/show/stop/pause/resume`` and ``heron agent SWEEP -- cmd``.
 
-A skin over :mod:`heron.sweeps`: the sweeps live beside the store's database (its
-folder, or the PostgreSQL URL), never behind a ``heron server`` (docs/sweeps.md).
+A skin over :mod:`heron.sweeps`: the store is found as every command finds it (its
+folder, a database URL, or a ``heron server``, which serves the sweeps beside its
+database), and :func:`heron.sweeps.open_sweeps` picks the transport (docs/sweeps.md).
 """
 
 from __future__ import annotations
@@ -14,27 +15,23 @@ from rich.table import Table
 
 from heron.cli import render
 from heron.cli.context import cli_state
-from heron.connect import Connection, connect, locate
-from heron.sweeps.study import Sweeps, to_json
+from heron.connect import Connection, connect
+from heron.sweeps.base import SweepService, to_json
 
 
-def _target() -> str | None:
+def _open_store(*, create: bool = False) -> Connection:
     state = cli_state()
-    return state.dir
-
-
-def _open_sweeps(**kwargs: float) -> Sweeps:
-    state = cli_state()
-    sweeps = Sweeps.at(locate(_target(), state.settings), **kwargs)
-    click.get_current_context().call_on_close(sweeps.close)
-    return sweeps
-
-
-def _open_store() -> Connection:
-    state = cli_state()
-    connection = connect(_target(), settings=state.settings, create=True)
+    connection = connect(state.dir, settings=state.settings, create=create)
     click.get_current_context().call_on_close(connection.close)
     return connection
+
+
+def _open_sweeps(connection: Connection | None = None) -> SweepService:
+    from heron.sweeps import open_sweeps
+
+    sweeps = open_sweeps(connection if connection is not None else _open_store())
+    click.get_current_context().call_on_close(sweeps.close)
+    return sweeps
 
 
 @click.group()
@@ -50,8 +47,7 @@ def create(path: str, as_json: bool) -> None:
     from heron.sweeps import load_spec
 
     spec = load_spec(path)
-    _open_store()  # the store must exist (or be created by a first run) before sweeps
-    info = _open_sweeps().create(spec)
+    info = _open_sweeps(_open_store(create=True)).create(spec)
     if as_json:
         click.echo(json.dumps(to_json(info)))
         return
@@ -160,7 +156,7 @@ def resume(name: str) -> None:
 )
 @click.option(
     "--grace",
-    type=click.FloatRange(min=1),
+    type=click.FloatRange(min=1, max=86400),
     default=60.0,
     show_default=True,
     metavar="SECONDS",
@@ -171,19 +167,22 @@ def agent(
 ) -> None:
     """Run trials of sweep NAME: heron agent NAME -- python train.py --lr={lr}.
 
-    Start any number of agents, on this machine or others sharing the store. Each
+    Start any number of agents, on this machine or others that reach the store or
+    its server (HERON_URL=http://...). Each
     trial is a process whose heron.init() gets the trial's parameters as config.
     """
     from heron.sweeps.agent import run_agent
 
-    sweeps = _open_sweeps(heartbeat=min(10.0, grace / 3), grace=grace)
+    connection = _open_store(create=True)
     report = run_agent(
-        sweeps,
-        _open_store(),
+        _open_sweeps(connection),
+        connection.store,
+        connection.location,
         name,
         command,
         count=count,
         poll=poll,
+        grace=grace,
         echo=lambda line: click.echo(line, err=True),
     )
     click.echo(f"Agent done: {len(report.trials)} trial(s) run.", err=True)

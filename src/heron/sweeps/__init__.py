@@ -1,9 +1,34 @@
 """Hyperparameter sweeps: a W&B-like YAML (``spec``), an Optuna study beside Heron's
-database (``study``) and the agent that runs trials as processes (``agent``).
+database (``study``), the rules over it (``service``), the same calls over a server
+(``remote``) and the agent that runs trials as processes (``agent``).
 
 Needs the ``sweeps`` extra (optuna, pyyaml, cmaes). See docs/sweeps.md.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from heron.sweeps.base import SweepService
 from heron.sweeps.spec import SweepSpec, load_spec, parse_spec
 
-__all__ = ["SweepSpec", "load_spec", "parse_spec"]
+if TYPE_CHECKING:
+    from heron.connect import Connection
+
+__all__ = ["SweepService", "SweepSpec", "load_spec", "open_sweeps", "parse_spec"]
+
+
+def open_sweeps(connection: Connection) -> SweepService:
+    """The sweeps of ``connection``'s store (``heron.connect`` decided where it is): over
+    its server's REST API, or beside its database as the local administrator. Close it
+    when done (the connection stays open)."""
+    if connection.http is not None:
+        from heron.sweeps.remote import RemoteSweeps
+
+        return RemoteSweeps(connection.http)
+    from heron.service import Tracking
+    from heron.sweeps.service import LocalSweeps
+    from heron.sweeps.study import Sweeps
+
+    sweeps = Sweeps.at(connection.location)
+    return LocalSweeps(sweeps, Tracking(*connection.maintenance()), owns=True)

@@ -1,22 +1,28 @@
 """``heron agent SWEEP -- cmd``: claim trials one after another and run each as a process.
 
+One code path over either transport: the agent talks to a
+:class:`~heron.sweeps.base.SweepService` (beside the database, or a ``heron server``)
+and reads the trials' metrics through the connection's ``RunStore``; whatever the
+rules decide (authorisation, runs marked pruned or crashed) happens behind it.
+
 Each trial's process gets ``HERON_SWEEP_TRIAL`` (JSON: the run id, project, group and
 parameters); its ``heron.init()`` takes them as the run's config, group and id, so the
 training script needs no change. Arguments may name parameters (``--lr={lr}``); an
 argument naming a parameter the trial does not have (a conditional one) is dropped.
 
-While the process runs the agent beats the trial's heartbeat, reads the objective
-metric's new points from the store and reports them to the pruner; when the pruner
-says stop, the process gets SIGTERM (SIGKILL after ``stop_timeout``) and its run is
-marked ``pruned``. The trial's value is the metric's last logged value. A process
-that fails (non-zero exit, no metric) fails its trial, never the agent. On Linux the
-process is killed with its agent (``PR_SET_PDEATHSIG``): killing an agent stops its
-trial, which the next agent to ask marks failed (and its run crashed).
+While the process runs the agent beats the trial's heartbeat (every ``grace``/3
+seconds at most), reads the objective metric's new points from the store and reports
+them to the pruner; when the pruner says stop, the process gets SIGTERM (SIGKILL after
+``stop_timeout``) and the trial is told ``pruned`` (its run is marked so). The trial's
+value is the metric's last logged value. A process that fails (non-zero exit, no
+metric) fails its trial, never the agent; nor does a store or server that is briefly
+unreachable. On Linux the process is killed with its agent (``PR_SET_PDEATHSIG``):
+killing an agent stops its trial, which the next claim after ``grace`` seconds marks
+failed (and its run crashed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -30,13 +36,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from heron.connect import Connection
-from heron.errors import HeronError, InvalidInput, NotFound
-from heron.service import Tracking
-from heron.store.base import Batch
-from heron.store.events import StateEvent
+from heron.connect import Location
+from heron.errors import Conflict, InvalidInput, NotFound, Unavailable
+from heron.store.base import RunStore
+from heron.sweeps.base import Outcome, SweepService, TrialTicket
 from heron.sweeps.spec import SweepSpec
-from heron.sweeps.study import Sweeps, TrialTicket
 
 __all__ = ["AgentReport", "command_for", "run_agent"]
 
@@ -72,19 +76,81 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+@dataclass
+class _Trial:
+    """One running trial as its agent sees it."""
+
+    sweeps: SweepService
+    store: RunStore
+    spec: SweepSpec
+    ticket: TrialTicket
+    beat_every: float
+    echo: Callable[[str], None]
+    reported: int = -1  # the last step reported to the pruner
+    beaten: float = field(default_factory=time.monotonic)
+
+    def beat(self) -> None:
+        if time.monotonic() - self.beaten < self.beat_every:
+            return
+        try:
+            self.sweeps.beat(self.spec.name, self.ticket.number)
+            self.beaten = time.monotonic()
+        except Unavailable as exc:  # beat again at the next poll
+            self.echo(f"trial {self.ticket.number}: heartbeat not recorded ({exc})")
+
+    def report_new(self) -> bool:
+        """Report the metric's points past the last reported step; True: prune."""
+        if self.spec.early_terminate is None:
+            return False
+        try:
+            series = self.store.history(self.ticket.run_id, [self.spec.metric]).get(
+                self.spec.metric
+            )
+        except (NotFound, Unavailable):  # the run's first batch has not arrived yet
+            return False
+        if series is None:
+            return False
+        points = [
+            (int(step), float(value))
+            for step, value in zip(series.steps.tolist(), series.values.tolist(), strict=True)
+            if step > self.reported and math.isfinite(value)
+        ]
+        if not points:
+            return False
+        try:
+            prune = self.sweeps.report(self.spec.name, self.ticket.number, points)
+        except Unavailable as exc:
+            self.echo(f"trial {self.ticket.number}: report not recorded ({exc})")
+            return False
+        self.reported = points[-1][0]
+        return prune
+
+    def tell(self, outcome: Outcome, value: float | None = None, error: str | None = None) -> str:
+        try:
+            self.sweeps.tell(self.spec.name, self.ticket.number, outcome, value, error)
+        except (Conflict, Unavailable) as exc:  # e.g. failed as stale while we were cut off
+            self.echo(f"trial {self.ticket.number}: its end was not recorded ({exc})")
+        return outcome
+
+
 def run_agent(
-    sweeps: Sweeps,
-    connection: Connection,
+    sweeps: SweepService,
+    store: RunStore,
+    location: Location,
     name: str,
     command: Sequence[str] = (),
     *,
     count: int | None = None,
     poll: float = 0.5,
+    grace: float | None = None,
     stop_timeout: float = 10.0,
     env: dict[str, str] | None = None,
     echo: Callable[[str], None] = lambda line: None,
 ) -> AgentReport:
-    """Run trials of sweep ``name`` until it is stopped, full, or ``count`` trials ran."""
+    """Run trials of sweep ``name`` until it is stopped, full, or ``count`` trials ran.
+    ``store`` and ``location``: where the trials' runs are read and logged;
+    ``grace``: seconds after which another agent's silent trial is failed (the
+    service's default when None)."""
     spec = sweeps.spec(name)
     template = list(command) or list(spec.command)
     if not template:
@@ -93,40 +159,37 @@ def run_agent(
             "--lr={lr}, or command: in the sweep's YAML"
         )
     command_for(template, {}, spec)  # unknown placeholders fail now, not per trial
-    store, blobs = connection.maintenance()
-    env = _store_env(dict(os.environ if env is None else env), connection)
-    tracking = Tracking(store, blobs)
+    env = _store_env(dict(os.environ if env is None else env), location)
     agent_id = f"{socket.gethostname()}:{os.getpid()}"
+    beat_every = min(10.0, (60.0 if grace is None else grace) / 3)
     report = AgentReport()
     while count is None or len(report.trials) < count:
-        for stale in sweeps.reap(name):
-            _mark_crashed(tracking, stale.run_id)
-        status = sweeps.status(name)
-        if status == "paused":
-            time.sleep(poll)
+        try:
+            claim = sweeps.claim(name, agent_id, grace=grace)
+        except Unavailable as exc:
+            echo(f"cannot claim a trial now ({exc}); trying again")
+            time.sleep(max(poll, 1.0))
             continue
-        ticket = sweeps.ask(name, agent_id)
-        if ticket is None:
+        if claim.trial is None:
+            if claim.status == "paused":
+                time.sleep(poll)
+                continue
             break
+        ticket = claim.trial
         argv = command_for(template, ticket.params, spec)
         echo(f"trial {ticket.number}: {' '.join(argv)}")
-        outcome = _run_trial(sweeps, tracking, spec, ticket, argv, env, poll, stop_timeout)
+        trial = _Trial(sweeps, store, spec, ticket, beat_every, echo)
+        outcome = _run_trial(trial, argv, env, poll, stop_timeout)
         echo(f"trial {ticket.number}: {outcome}")
         report.trials.append((ticket.number, outcome))
     return report
 
 
 def _run_trial(
-    sweeps: Sweeps,
-    tracking: Tracking,
-    spec: SweepSpec,
-    ticket: TrialTicket,
-    argv: list[str],
-    env: dict[str, str] | None,
-    poll: float,
-    stop_timeout: float,
+    trial: _Trial, argv: list[str], env: dict[str, str], poll: float, stop_timeout: float
 ) -> str:
-    child_env = dict(os.environ if env is None else env)
+    spec, ticket = trial.spec, trial.ticket
+    child_env = dict(env)
     child_env["HERON_SWEEP_TRIAL"] = json.dumps(
         {
             "sweep": spec.name,
@@ -140,9 +203,7 @@ def _run_trial(
     try:
         process = subprocess.Popen(argv, env=child_env, preexec_fn=_die_with_parent)
     except OSError as exc:
-        sweeps.tell(ticket, "failed", error=f"cannot start {argv[0]!r}: {exc.strerror}")
-        return "failed"
-    reported = -1
+        return trial.tell("failed", error=f"cannot start {argv[0]!r}: {exc.strerror}")
     pruned = False
     while True:
         try:
@@ -150,33 +211,25 @@ def _run_trial(
             break
         except subprocess.TimeoutExpired:
             pass
-        sweeps.beat(ticket)
-        if pruned:
-            continue
-        reported, pruned = _report_new(sweeps, tracking, spec, ticket, reported)
-        if pruned:
+        trial.beat()
+        if not pruned and trial.report_new():
+            pruned = True
             _stop(process, stop_timeout)
-    if not pruned:  # the points logged since the last poll; an ended trial is not pruned
-        _report_new(sweeps, tracking, spec, ticket, reported)
     if pruned:
-        _mark_pruned(tracking, ticket.run_id)
-        sweeps.tell(ticket, "pruned")
-        return "pruned"
+        return trial.tell("pruned")
+    trial.report_new()  # the points logged since the last poll (an ended trial is not pruned)
     if code != 0:
-        sweeps.tell(ticket, "failed", error=f"the process exited with status {code}")
-        return "failed"
-    value = _final_value(tracking, spec, ticket.run_id)
+        return trial.tell("failed", error=f"the process exited with status {code}")
+    value = _final_value(trial.store, spec, ticket.run_id)
     if value is None:
-        sweeps.tell(ticket, "failed", error=f"the run never logged {spec.metric!r}")
-        return "failed"
-    sweeps.tell(ticket, "complete", value)
-    return "complete"
+        return trial.tell("failed", error=f"the run never logged {spec.metric!r}")
+    return trial.tell("complete", value)
 
 
-def _store_env(env: dict[str, str], connection: Connection) -> dict[str, str]:
-    """The trial processes log where the agent reads: its store, whatever the
-    environment said (``heron --dir X agent`` with HERON_DIR unset or elsewhere)."""
-    location = connection.location
+def _store_env(env: dict[str, str], location: Location) -> dict[str, str]:
+    """The trial processes log where the agent reads: its store (a folder, a database
+    URL, a server), whatever the environment said (``heron --dir X agent`` with
+    HERON_DIR unset or elsewhere)."""
     if location.folder is not None:
         env.pop("HERON_URL", None)
         env["HERON_DIR"] = str(location.folder.root)
@@ -185,32 +238,9 @@ def _store_env(env: dict[str, str], connection: Connection) -> dict[str, str]:
     return env
 
 
-def _report_new(
-    sweeps: Sweeps, tracking: Tracking, spec: SweepSpec, ticket: TrialTicket, reported: int
-) -> tuple[int, bool]:
-    """Report the metric's points past step ``reported``; (last step, prune?)."""
-    if spec.early_terminate is None:
-        return reported, False
+def _final_value(store: RunStore, spec: SweepSpec, run_id: str) -> float | None:
     try:
-        series = tracking.store.history(ticket.run_id, [spec.metric]).get(spec.metric)
-    except NotFound:  # the run's first batch has not arrived yet
-        return reported, False
-    if series is None:
-        return reported, False
-    prune = False
-    for step, value in zip(series.steps.tolist(), series.values.tolist(), strict=True):
-        if step <= reported or not math.isfinite(value):
-            continue
-        reported = int(step)
-        if sweeps.report(spec.name, ticket, int(step), float(value)):
-            prune = True
-            break
-    return reported, prune
-
-
-def _final_value(tracking: Tracking, spec: SweepSpec, run_id: str) -> float | None:
-    try:
-        info = tracking.store.get_run(run_id)
+        info = store.get_run(run_id)
     except NotFound:
         return None
     summary = info.metrics.get(spec.metric)
@@ -226,27 +256,6 @@ def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-def _mark_pruned(tracking: Tracking, run_id: str) -> None:
-    """The run's state becomes ``pruned``: one state record, applied after everything
-    its (now ended) process shipped."""
-    try:
-        info = tracking.store.get_run(run_id)
-    except NotFound:
-        return
-    event: StateEvent = {"type": "state", "state": "pruned", "time": time.time()}
-    try:
-        tracking.ingest(Batch(run_id, info.ingested_seq + 1, events=[event]))
-    except HeronError as exc:
-        print(f"heron agent: could not mark run {run_id} pruned: {exc}", file=sys.stderr)
-
-
-def _mark_crashed(tracking: Tracking, run_id: str | None) -> None:
-    if run_id is None:
-        return
-    with contextlib.suppress(NotFound):  # the process died before its run was created
-        tracking.mark_crashed(run_id, time.time(), "its sweep agent stopped")
 
 
 def _die_with_parent() -> None:

@@ -34,7 +34,10 @@ from typing import Any, Literal
 from heron.errors import InvalidInput
 from heron.keys import check_label, check_name
 
+DEFAULT_PROJECT = "default"  # a sweep's project when its YAML names none
+
 __all__ = [
+    "DEFAULT_PROJECT",
     "MAX_GRID",
     "MAX_PARAMETERS",
     "MAX_RUN_CAP",
@@ -220,7 +223,7 @@ def parse_spec(raw: Mapping[str, Any]) -> SweepSpec:
             f"unknown sweep field(s) {', '.join(unknown)}; known: {', '.join(sorted(_TOP_KEYS))}"
         )
     name = check_name(_text(raw, "name", None), "sweep name")
-    project = check_name(_text(raw, "project", "default"), "project")
+    project = check_name(_text(raw, "project", DEFAULT_PROJECT), "project")
     group = check_label(_text(raw, "group", name), "sweep group")
     method_text = _text(raw, "method", "random").lower()
     if method_text not in _METHODS:

@@ -1,25 +1,29 @@
-"""Sweeps: list, one sweep with its trials, its parameter importance, pause/stop/resume.
+"""Sweeps: create, list, one sweep with its trials, its parameter importance,
+pause/stop/resume, and the trial lifecycle of ``heron agent`` behind a server (claim,
+beat, report, tell).
 
 The studies live beside the server's database (``heron.sweeps.study``); every route
-authorises the caller on the sweep's project through ``state.tracking``. Agents are
-local to the database (``heron agent`` with the folder or the PostgreSQL URL): there
-are no ask/tell routes (docs/sweeps.md).
+is a skin over :class:`heron.sweeps.service.LocalSweeps` acting for the request's
+caller (``state.tracking``): a viewer of the sweep's project reads, an editor creates,
+claims and tells (docs/sweeps.md).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
-from heron.errors import InvalidInput, Unavailable
+from heron.errors import Unavailable
 from heron.server.problems import PROBLEMS
 from heron.server.responses import json_response
 from heron.server.state import ServerState, State
+from heron.sweeps.base import SweepInfo, TrialInfo
+from heron.sweeps.service import LocalSweeps
 
 router = APIRouter(tags=["sweeps"], responses=PROBLEMS)
 
@@ -88,6 +92,64 @@ class StatusChange(BaseModel):
     status: Literal["running", "paused", "stopped"]
 
 
+class NewSweep(BaseModel):
+    """A sweep's definition: the YAML's object (docs/sweeps.md, The YAML)."""
+
+    model_config = ConfigDict(extra="forbid")
+    spec: dict[str, Any]
+
+
+class ClaimRequest(BaseModel):
+    """``agent``: who claims (shown with the trial); ``grace``: seconds after which a
+    silent agent's running trial is failed and its run marked crashed (default 60)."""
+
+    model_config = ConfigDict(extra="forbid")
+    agent: Annotated[str, Field(max_length=256)] = ""
+    grace: Annotated[float | None, Field(ge=1, le=86400)] = None
+
+
+class Ticket(TypedDict):
+    number: int
+    params: dict[str, Any]
+    run_id: str
+
+
+class ClaimAnswer(TypedDict):
+    """``trial``: the claimed trial, or null and the sweep's ``status`` says why
+    (``paused``: ask again later; otherwise nothing is left to run)."""
+
+    trial: Ticket | None
+    status: str
+
+
+class Beat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    trial: Annotated[int, Field(ge=0)]
+
+
+class Report(BaseModel):
+    """Intermediate values of a running trial: [step, finite value] pairs."""
+
+    model_config = ConfigDict(extra="forbid")
+    trial: Annotated[int, Field(ge=0)]
+    points: Annotated[list[tuple[int, float]], Field(max_length=10_000)]
+
+
+class PruneAnswer(TypedDict):
+    prune: bool  # stop the trial: its pruner says so
+
+
+class Tell(BaseModel):
+    """How a running trial ended: ``value`` (finite) for a complete one; ``error``
+    (at most 2,000 characters kept) for a failed one."""
+
+    model_config = ConfigDict(extra="forbid")
+    trial: Annotated[int, Field(ge=0)]
+    outcome: Literal["complete", "pruned", "failed"]
+    value: float | None = None
+    error: Annotated[str | None, Field(max_length=100_000)] = None
+
+
 @functools.lru_cache(maxsize=8)
 def _sweeps_at(db_url: str) -> Any:
     try:
@@ -97,15 +159,31 @@ def _sweeps_at(db_url: str) -> Any:
     return Sweeps(sweeps_url_of(db_url))
 
 
-def _sweeps(state: ServerState) -> Any:
-    return _sweeps_at(state.tracking.store.url)
+def _sweeps(state: ServerState) -> LocalSweeps:
+    """The store's sweeps acting for the request's caller (one study cache per database)."""
+    return LocalSweeps(_sweeps_at(state.tracking.store.url), state.tracking)
 
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def summary_json(info: Any) -> SweepSummary:
+def trial_json(t: TrialInfo, run_state: str | None) -> Trial:
+    return {
+        "number": t.number,
+        "status": t.status,
+        "params": t.params,
+        "value": _finite(t.value),
+        "run_id": t.run_id,
+        "run_state": run_state,
+        "started_at": t.started_at,
+        "ended_at": t.ended_at,
+        "steps": t.steps,
+        "error": t.error,
+    }
+
+
+def summary_json(info: SweepInfo) -> SweepSummary:
     return {
         "name": info.name,
         "project": info.project,
@@ -125,23 +203,19 @@ def summary_json(info: Any) -> SweepSummary:
 
 @router.get("/sweeps", response_model=list[SweepSummary], summary="The sweeps you may read")
 def list_sweeps(state: State, project: str | None = None) -> Response:
-    if project is not None:
-        state.tracking.authorize("read", project)
-    infos = _sweeps(state).list_sweeps(project)
-    readable = [i for i in infos if state.caller.may("read", i.project)]
-    return json_response([summary_json(i) for i in readable])
+    return json_response([summary_json(i) for i in _sweeps(state).list_sweeps(project)])
 
 
-def _readable(state: ServerState, name: str) -> Any:
-    info = _sweeps(state).info(name)
-    state.tracking.authorize("read", info.project)
-    return info
+@router.post("/sweeps", response_model=SweepSummary, summary="Create a sweep (editor)")
+def create_sweep(state: State, body: NewSweep) -> Response:
+    return json_response(summary_json(_sweeps(state).create_from(body.spec)))
 
 
 @router.get("/sweeps/{name}", response_model=SweepDetail, summary="A sweep and its trials")
 def get_sweep(state: State, name: str) -> Response:
-    info = _readable(state, name)
-    trials = _sweeps(state).trials(name)
+    sweeps = _sweeps(state)
+    info = sweeps.info(name)
+    trials = sweeps.trials(name)
     ids = [t.run_id for t in trials if t.run_id]
     states: dict[str, str] = {}
     if ids:
@@ -151,21 +225,7 @@ def get_sweep(state: State, name: str) -> Response:
             states[run.id] = run.state
     answer: SweepDetail = {
         "sweep": summary_json(info),
-        "trials": [
-            {
-                "number": t.number,
-                "status": t.status,
-                "params": t.params,
-                "value": _finite(t.value),
-                "run_id": t.run_id,
-                "run_state": states.get(t.run_id) if t.run_id else None,
-                "started_at": t.started_at,
-                "ended_at": t.ended_at,
-                "steps": t.steps,
-                "error": t.error,
-            }
-            for t in trials
-        ],
+        "trials": [trial_json(t, states.get(t.run_id) if t.run_id else None) for t in trials],
     }
     return json_response(answer)
 
@@ -178,10 +238,11 @@ def get_sweep(state: State, name: str) -> Response:
 def sweep_importance(state: State, name: str) -> Response:
     from heron.analysis.importance import MIN_RUNS, importance
 
-    info = _readable(state, name)
+    sweeps = _sweeps(state)
+    info = sweeps.info(name)
     done = [
         (t.params, t.value)
-        for t in _sweeps(state).trials(name)
+        for t in sweeps.trials(name)
         if t.status == "complete" and t.value is not None
     ]
     params = [] if len(done) < MIN_RUNS else importance(done, params=list(info.spec["parameters"]))
@@ -212,8 +273,51 @@ def importance_json(metric: str, runs: int, params: list[Any]) -> Importance:
     summary="Pause, stop or resume a sweep (agents wait, stop claiming, or go on)",
 )
 def set_status(state: State, name: str, body: StatusChange) -> Response:
-    info = _sweeps(state).info(name)
-    state.tracking.authorize("write", info.project)
-    if info.status == "finished" and body.status != "stopped":
-        raise InvalidInput(f"sweep {name!r} is finished: every trial ran")
     return json_response(summary_json(_sweeps(state).set_status(name, body.status)))
+
+
+@router.post(
+    "/sweeps/{name}/claim",
+    response_model=ClaimAnswer,
+    summary="Claim the sweep's next trial: its number, parameters and run id (editor)",
+)
+def claim_trial(state: State, name: str, body: ClaimRequest) -> Response:
+    claim = _sweeps(state).claim(name, body.agent, grace=body.grace)
+    trial = claim.trial
+    answer: ClaimAnswer = {
+        "trial": None
+        if trial is None
+        else {"number": trial.number, "params": trial.params, "run_id": trial.run_id},
+        "status": claim.status,
+    }
+    return json_response(answer)
+
+
+@router.post(
+    "/sweeps/{name}/beat",
+    status_code=204,
+    summary="A running trial's agent is alive (its heartbeat; editor)",
+)
+def beat_trial(state: State, name: str, body: Beat) -> Response:
+    _sweeps(state).beat(name, body.trial)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/sweeps/{name}/report",
+    response_model=PruneAnswer,
+    summary="Report a running trial's intermediate values; whether to prune it (editor)",
+)
+def report_trial(state: State, name: str, body: Report) -> Response:
+    prune = _sweeps(state).report(name, body.trial, body.points)
+    return json_response({"prune": prune})
+
+
+@router.post(
+    "/sweeps/{name}/tell",
+    status_code=204,
+    summary="How a running trial ended: complete (its value), pruned or failed (editor)",
+)
+def tell_trial(state: State, name: str, body: Tell) -> Response:
+    _sweeps(state).tell(name, body.trial, body.outcome, body.value, body.error)
+    return Response(status_code=204)
