@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import struct
 
 import numpy as np
 import pytest
@@ -51,6 +52,17 @@ def test_summarize_decode_round_trip_with_nonfinite() -> None:
         lod.decode(lod.summarize(points)[:-1])
     with pytest.raises(lod.LodFormatError):
         lod.decode(b"\x09\x00\x00")
+
+
+def test_summaries_of_the_first_format_are_still_read() -> None:
+    """Format 1 stored the records uncompressed; stores written then keep them."""
+    points = Series(np.arange(130, dtype=np.int64), T0 + np.arange(130.0), np.sin(np.arange(130.0)))
+    now = lod.decode(lod.summarize(points))
+    first_format = struct.pack("<BH", 1, now.shape[0]) + now.tobytes()
+    assert lod.decode(first_format).tobytes() == now.tobytes()
+    assert len(lod.summarize(points)) < len(first_format)  # compressed now
+    with pytest.raises(lod.LodFormatError):
+        lod.decode(first_format[:-1])
 
 
 def test_summaries_match_points_after_appends(store: SqlStore) -> None:

@@ -142,3 +142,48 @@ def test_smooth_float32_curve_costs_at_most_6_bytes_per_point() -> None:
         stop = start + chunks.CHUNK_SIZE
         size += len(chunks.encode(steps[start:stop], times[start:stop], values[start:stop]))
     assert size / n <= 6.0, f"{size / n:.2f} bytes/point"
+
+
+@pytest.mark.parametrize("spread", [1, 3, 200, 40_000, 3_000_000, 2**40])
+def test_deltas_of_every_width_round_trip(spread: int) -> None:
+    """Format 2 keeps deltas in the narrowest integers that hold them (1, 2, 4, 8 bytes),
+    negative ones (steps going back, a clock stepping back) included."""
+    rng = np.random.default_rng(spread)
+    step_deltas = rng.integers(-spread, spread + 1, 500)
+    steps = np.cumsum(step_deltas).astype(np.int64)
+    micros = 1_700_000_000_000_000 + np.cumsum(rng.integers(-spread // 4, spread + 1, 500))
+    times = micros / 1e6
+    values = rng.normal(size=500)
+    out = roundtrip(steps, times, values)
+    assert np.array_equal(out.steps, steps)
+    assert bits(out.times) == bits(times) and bits(out.values) == bits(values)
+
+
+def _first_format(steps: np.ndarray, micros: np.ndarray, values: np.ndarray) -> bytes:
+    """A chunk as format 1 wrote it: deltas as shuffled int64, float64 values."""
+    body = (
+        steps[:1].tobytes()
+        + chunks._shuffle(np.diff(steps))
+        + micros[:1].tobytes()
+        + chunks._shuffle(np.diff(micros))
+        + chunks._shuffle(values)
+    )
+    flags = chunks.STEPS_DELTA | chunks.TIMES_MICROS | chunks.VALUES_F64
+    return struct.pack("<BBI", 1, flags, len(steps)) + zlib.compress(body)
+
+
+def test_chunks_of_the_first_format_are_still_read() -> None:
+    steps = np.array([0, 1, 5, 4, 100], dtype=np.int64)
+    micros = np.array([1, 2, 400, 401, 10**9], dtype=np.int64) + 1_700_000_000_000_000
+    values = np.array([0.5, np.nan, -0.0, np.inf, 1e300])
+    out = chunks.decode(_first_format(steps, micros, values))
+    assert np.array_equal(out.steps, steps)
+    assert bits(out.times) == bits(micros / 1e6) and bits(out.values) == bits(values)
+    assert chunks.encode(steps, micros / 1e6, values)[0] == chunks.FORMAT_VERSION == 2
+
+
+def test_decoding_into_a_slice_of_the_wrong_length_is_refused() -> None:
+    data = chunks.encode(np.arange(4), np.zeros(4), np.zeros(4))
+    out = Series(np.empty(3, np.int64), np.empty(3), np.empty(3))
+    with pytest.raises(chunks.ChunkFormatError, match="row says 3"):
+        chunks.decode_into(data, out)

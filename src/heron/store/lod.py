@@ -5,15 +5,19 @@ x extent and sums of finite points are enough to put it into a min/max/mean buck
 (``heron.server.downsample``). A summary is computed whenever its chunk is written
 and stored beside it (``metric_chunks.lod``), so it is always the chunk's exact digest.
 
-Layout: ``"<BH"`` header (format version, block count), then one little-endian record
-per block, uncompressed (decoding is one ``np.frombuffer``). Block ``i`` holds the
-chunk's points ``[i * BLOCK, i * BLOCK + count)``. Sums and the y extremes cover the
-points whose value is finite; ``time_min``/``time_max`` are NaN when a time is NaN.
+Layout: ``"<BH"`` header (format version, block count), then the little-endian
+records, one per block. Format 2 (written now): the records byte-shuffled (byte 0 of
+every record, then byte 1, ...: a field's slowly varying high bytes sit together) and
+zlib-compressed, about a quarter of format 1's 1.25 bytes per point; format 1 (still
+read): the records uncompressed. Block ``i`` holds the chunk's points
+``[i * BLOCK, i * BLOCK + count)``. Sums and the y extremes cover the points whose
+value is finite; ``time_min``/``time_max`` are NaN when a time is NaN.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
 
 import numpy as np
 
@@ -21,7 +25,8 @@ from heron.errors import StoreError
 from heron.store.base import Series
 
 BLOCK = 64  # points per block: a 4096-point chunk has 64 blocks of 80 bytes
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_UNCOMPRESSED = 1  # the first format, still read
 
 RECORD = np.dtype(
     [
@@ -66,7 +71,8 @@ def summarize(series: Series) -> bytes:
             out["y_sum"] = np.add.reduceat(np.where(finite, values, 0.0), starts)
         out["y_min"] = np.minimum.reduceat(np.where(finite, values, np.inf), starts)
         out["y_max"] = np.maximum.reduceat(np.where(finite, values, -np.inf), starts)
-    return _HEADER.pack(FORMAT_VERSION, out.shape[0]) + out.tobytes()
+    shuffled = np.frombuffer(out.tobytes(), np.uint8).reshape(-1, RECORD.itemsize).T
+    return _HEADER.pack(FORMAT_VERSION, out.shape[0]) + zlib.compress(shuffled.tobytes(), 6)
 
 
 def decode(data: bytes) -> np.ndarray[tuple[int], np.dtype[np.void]]:
@@ -80,8 +86,20 @@ def body(data: bytes) -> bytes:
     if len(data) < _HEADER.size:
         raise LodFormatError(f"summary of {len(data)} bytes is shorter than its header")
     version, blocks = _HEADER.unpack_from(data)
+    size = blocks * RECORD.itemsize
+    if version == _UNCOMPRESSED:
+        if len(data) != _HEADER.size + size:
+            raise LodFormatError(f"summary of {len(data)} bytes does not hold {blocks} blocks")
+        return data[_HEADER.size :]
     if version != FORMAT_VERSION:
-        raise LodFormatError(f"summary format {version} is not supported (expected 1)")
-    if len(data) != _HEADER.size + blocks * RECORD.itemsize:
-        raise LodFormatError(f"summary of {len(data)} bytes does not hold {blocks} blocks")
-    return data[_HEADER.size :]
+        raise LodFormatError(
+            f"summary format {version} is not supported (expected {_UNCOMPRESSED} or "
+            f"{FORMAT_VERSION}): written by a newer Heron"
+        )
+    try:
+        raw = zlib.decompress(data[_HEADER.size :])
+    except zlib.error as exc:
+        raise LodFormatError(f"summary does not decompress: {exc}") from None
+    if len(raw) != size:
+        raise LodFormatError(f"summary of {len(raw)} bytes does not hold {blocks} blocks")
+    return bytes(np.frombuffer(raw, np.uint8).reshape(RECORD.itemsize, blocks).T.tobytes())
