@@ -50,6 +50,7 @@ def test_tokens_and_roles_apply_to_mlflow_clients(
     experiment = client.create_experiment("shared")
     run = client.create_run(experiment, run_name="by-token")
     client.log_metric(run.info.run_id, "loss", 0.5, step=1)
+    client.create_registered_model("m")
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN")
 
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "viewer")  # basic: the token is the password
@@ -59,6 +60,24 @@ def test_tokens_and_roles_apply_to_mlflow_clients(
     with pytest.raises(MlflowException) as refused:
         as_viewer.log_metric(run.info.run_id, "loss", 0.1, step=2)
     assert refused.value.error_code == "PERMISSION_DENIED"
+    writes = [  # the newer writes, each refused to a viewer
+        lambda: as_viewer.delete_experiment(experiment),
+        lambda: as_viewer.restore_experiment(experiment),
+        lambda: as_viewer.set_experiment_tag(experiment, "k", "v"),
+        lambda: as_viewer.rename_registered_model("m", "m2"),
+        lambda: as_viewer.delete_registered_model("m"),
+    ]
+    for write in writes:
+        with pytest.raises(MlflowException) as refused:
+            write()
+        assert refused.value.error_code == "PERMISSION_DENIED"
+    mpu = httpx.post(
+        f"{live}/api/2.0/mlflow-artifacts/mpu/create/shared/{run.info.run_id}/artifacts/x.bin",
+        json={},
+        auth=("viewer", viewer),
+    )
+    assert mpu.json()["error_code"] == "PERMISSION_DENIED"
+    assert as_viewer.get_experiment(experiment).tags == {}
     monkeypatch.delenv("MLFLOW_TRACKING_USERNAME")
     monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD")
 

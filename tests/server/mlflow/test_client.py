@@ -14,7 +14,7 @@ import mlflow
 import numpy as np
 import pytest
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 
 
@@ -312,7 +312,8 @@ def test_errors_have_mlflows_shape(tracking_uri: str) -> None:
     unknown = httpx.get(f"{tracking_uri}/api/2.0/mlflow/traces/abc/info")
     assert unknown.status_code == 404 and unknown.json()["error_code"] == "ENDPOINT_NOT_FOUND"
     unsupported = httpx.post(
-        f"{tracking_uri}/api/2.0/mlflow/experiments/delete", json={"experiment_id": "x"}
+        f"{tracking_uri}/api/2.0/mlflow/experiments/update",
+        json={"experiment_id": "x", "new_name": "y"},
     )
     assert unsupported.status_code == 501 and unsupported.json()["error_code"] == "NOT_IMPLEMENTED"
     ajax = httpx.get(
@@ -445,3 +446,33 @@ def test_model_registry_edits(tracking_uri: str, workdir: Path) -> None:
         client.get_registered_model("edited")
     assert gone.value.error_code == "RESOURCE_DOES_NOT_EXIST"
     assert httpx.get(f"{tracking_uri}/api/v1/models/edited").status_code == 404
+
+
+def test_experiment_tags_delete_and_restore(tracking_uri: str) -> None:
+    """Experiment tags and lifecycle are the project's marks: a deleted experiment is
+    left out of Heron's project list and of MLflow's active experiments, and comes
+    back on restore."""
+    client = MlflowClient(tracking_uri)
+    exp = client.create_experiment("exp-del", tags={"team": "a"})
+    client.set_experiment_tag(exp, "phase", "one")
+    client.set_experiment_tag(exp, "gone", "x")
+    client.delete_experiment_tag(exp, "gone")
+    assert client.get_experiment(exp).tags == {"team": "a", "phase": "one"}
+    client.create_run(exp)
+    client.delete_experiment(exp)
+    assert client.get_experiment(exp).lifecycle_stage == "deleted"
+    active = [e.name for e in client.search_experiments()]
+    deleted = [e.name for e in client.search_experiments(view_type=ViewType.DELETED_ONLY)]
+    assert "exp-del" not in active and deleted == ["exp-del"]
+    projects = [p["name"] for p in httpx.get(f"{tracking_uri}/api/v1/projects").json()]
+    assert "exp-del" not in projects
+    with pytest.raises(MlflowException) as refused:
+        client.create_run(exp)
+    assert refused.value.error_code == "RESOURCE_CONFLICT"
+    client.restore_experiment(exp)
+    assert client.get_experiment_by_name("exp-del").lifecycle_stage == "active"
+    projects = [p["name"] for p in httpx.get(f"{tracking_uri}/api/v1/projects").json()]
+    assert "exp-del" in projects
+    with pytest.raises(MlflowException) as missing:
+        client.delete_experiment("never-had-runs")
+    assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"

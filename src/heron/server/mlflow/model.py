@@ -34,6 +34,7 @@ from heron.nested import flatten
 from heron.server.mlflow.errors import MlflowError, invalid
 from heron.service import Tracking
 from heron.store.base import Batch, Event, RunInfo, Series
+from heron.store.project_marks import ProjectMarks
 
 DEFAULT_EXPERIMENT_ID = "0"
 DEFAULT_PROJECT = "Default"
@@ -95,14 +96,20 @@ def experiment_id(project: str) -> str:
 
 
 def experiment_json(
-    project: str, created_at: float | None, last_activity: float | None
+    project: str,
+    created_at: float | None,
+    last_activity: float | None,
+    marks: ProjectMarks | None = None,
 ) -> dict[str, Any]:
+    """``marks``: the project's tags and deletion (heron.service.projects)."""
+    tags = marks.tags if marks is not None else {}
+    deleted = marks is not None and marks.deleted_at is not None
     out: dict[str, Any] = {
         "experiment_id": experiment_id(project),
         "name": project,
         "artifact_location": f"mlflow-artifacts:/{project}",
-        "lifecycle_stage": "active",
-        "tags": [],
+        "lifecycle_stage": "deleted" if deleted else "active",
+        "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())],
     }
     if created_at is not None:
         out["creation_time"] = millis(created_at)

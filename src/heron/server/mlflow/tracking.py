@@ -26,6 +26,7 @@ from heron.server.mlflow.errors import (
 from heron.server.mlflow.params import Params, as_float, endpoint
 from heron.server.mlflow.search import check_max_results, translate_filter, translate_order_by
 from heron.server.state import ServerState
+from heron.service.projects import Projects
 from heron.store.base import Event, RunInfo, RunSpec, Series
 from heron.store.checks import RUN_ID
 from heron.store.events import StateEvent
@@ -51,9 +52,10 @@ def _projects(state: ServerState) -> dict[str, Any]:
 def _experiment(state: ServerState, project: str) -> dict[str, Any]:
     state.tracking.authorize("read", project)
     found = _projects(state).get(project)
+    marks = Projects(state.tracking).marks(project)
     if found is None:
-        return model.experiment_json(project, None, None)
-    return model.experiment_json(project, found.created_at, found.last_activity)
+        return model.experiment_json(project, None, None, marks)
+    return model.experiment_json(project, found.created_at, found.last_activity, marks)
 
 
 @endpoint(router, "GET", "/experiments/get")
@@ -67,10 +69,9 @@ def get_experiment(state: ServerState, params: Params) -> dict[str, Any]:
 @endpoint(router, "GET", "/experiments/get-by-name")
 def get_experiment_by_name(state: ServerState, params: Params) -> dict[str, Any]:
     name = params.text("experiment_name")
-    found = _projects(state).get(name)
-    if found is None:
+    if name not in _projects(state):
         raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Could not find experiment with name '{name}'")
-    return {"experiment": model.experiment_json(name, found.created_at, found.last_activity)}
+    return {"experiment": _experiment(state, name)}
 
 
 @endpoint(router, "POST", "/experiments/create")
@@ -79,31 +80,36 @@ def create_experiment(state: ServerState, params: Params) -> dict[str, Any]:
     project = model.project_for_name(name)
     if params.get("artifact_location"):
         raise invalid("Heron keeps artifacts itself: artifact_location cannot be set")
-    if params.items("tags"):
-        raise not_implemented("experiment tags")
     state.tracking.authorize("write", project)
     if project in _projects(state):
         raise MlflowError(RESOURCE_ALREADY_EXISTS, f"Experiment '{name}' already exists.")
+    tags = _tag_pairs(params)
+    if tags:
+        Projects(state.tracking).set_tags(project, tags)
     return {"experiment_id": model.experiment_id(project)}
 
 
 @endpoint(router, "GET", "/experiments/search")
 @endpoint(router, "POST", "/experiments/search")
 def search_experiments(state: ServerState, params: Params) -> dict[str, Any]:
-    view = params.text("view_type", "ACTIVE_ONLY")
+    view = params.text("view_type", "ACTIVE_ONLY").upper()
+    if view not in ("ACTIVE_ONLY", "DELETED_ONLY", "ALL"):
+        raise invalid(f"Invalid view_type {view!r} (ACTIVE_ONLY, DELETED_ONLY, ALL)")
     max_results = check_max_results(params.integer("max_results", 1000), 50_000)
     names = _name_filter(params.opt_text("filter"))
-    found = [] if view == "DELETED_ONLY" else list(_projects(state).values())
-    found = [p for p in found if names(p.name)]
+    deleted = Projects(state.tracking).deleted()
+    found = [
+        p
+        for p in _projects(state).values()
+        if names(p.name) and (view == "ALL" or (p.name in deleted) == (view == "DELETED_ONLY"))
+    ]
     order = params.items("order_by")
     if order:
         raise not_implemented("order_by in experiments/search")
     found.sort(key=lambda p: -p.created_at)
     start = _page_start(params.opt_text("page_token"))
     page = found[start : start + max_results]
-    out: dict[str, Any] = {
-        "experiments": [model.experiment_json(p.name, p.created_at, p.last_activity) for p in page]
-    }
+    out: dict[str, Any] = {"experiments": [_experiment(state, p.name) for p in page]}
     if start + max_results < len(found):
         out["next_page_token"] = _page_token(start + max_results)
     return out
@@ -136,29 +142,47 @@ def _name_filter(text: str | None) -> Any:
     return lambda name: compiled.fullmatch(name) is not None
 
 
+def _existing(state: ServerState, params: Params) -> str:
+    project = model.project_of(params.text("experiment_id"))
+    state.tracking.authorize("read", project)
+    if project not in _projects(state):
+        raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"No experiment with id {project!r}")
+    return project
+
+
 @endpoint(router, "POST", "/experiments/delete")
 def delete_experiment(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("deleting an experiment (delete its runs, or the project, in Heron)")
+    # The project is marked deleted (heron.service.projects): left out of project
+    # lists and of MLflow's active experiments, its runs kept; restore undoes it.
+    Projects(state.tracking).delete(_existing(state, params))
+    return {}
 
 
 @endpoint(router, "POST", "/experiments/restore")
 def restore_experiment(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("restoring an experiment")
+    Projects(state.tracking).restore(_existing(state, params))
+    return {}
 
 
 @endpoint(router, "POST", "/experiments/update")
 def update_experiment(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("renaming an experiment (a Heron project)")
+    raise not_implemented("renaming an experiment (its id is the Heron project's name)")
 
 
 @endpoint(router, "POST", "/experiments/set-experiment-tag")
 def set_experiment_tag(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("experiment tags")
+    project = model.project_of(params.text("experiment_id"))
+    key = model.check_entity_key(params.get("key"), "tag key")
+    value = params.get("value")
+    Projects(state.tracking).set_tags(project, {key: "" if value is None else str(value)})
+    return {}
 
 
 @endpoint(router, "POST", "/experiments/delete-experiment-tag")
 def delete_experiment_tag(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("experiment tags")
+    project = model.project_of(params.text("experiment_id"))
+    Projects(state.tracking).set_tags(project, {}, [params.text("key")])
+    return {}
 
 
 # --- runs --------------------------------------------------------------------------
@@ -183,6 +207,7 @@ def _run_id(params: Params) -> str:
 @endpoint(router, "POST", "/runs/create")
 def create_run(state: ServerState, params: Params) -> dict[str, Any]:
     project = model.project_of(params.text("experiment_id", model.DEFAULT_EXPERIMENT_ID))
+    Projects(state.tracking).check_active(project)
     tags = _tag_pairs(params)
     name = params.opt_text("run_name") or tags.get(model.RUN_NAME_TAG) or None
     start = params.opt_integer("start_time")

@@ -1,0 +1,91 @@
+"""The rules about a project's marks: its tags and its deletion (what MLflow's client
+calls an experiment's tags and lifecycle stage; docs/compatibility.md).
+
+A deleted project is left out of project lists (``Tracking.projects``: Heron's UI,
+``heron.Api``, MLflow's active experiments); its runs stay, readable by id and by
+search, and a restore brings it back. Reading marks takes read access to the project,
+changing tags write access, deleting and restoring the project's admin role. Marks
+live beside the database (``heron.store.project_marks``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+from heron.errors import Conflict, InvalidInput, NotFound
+from heron.service.runs import Tracking
+from heron.store.project_marks import ProjectMarks, SqlProjectMarks
+from heron.store.sql import SqlStore
+
+MAX_TAG_KEY = 250  # characters (MLflow's limit for an experiment tag's key)
+MAX_TAG_VALUE = 5000  # characters (MLflow's limit for an experiment tag's value)
+MAX_TAGS = 1000  # per project
+
+
+class Projects:
+    """Project marks for ``tracking``'s caller."""
+
+    def __init__(self, tracking: Tracking) -> None:
+        self.tracking = tracking
+
+    def _store(self) -> SqlProjectMarks:
+        if not isinstance(self.tracking.store, SqlStore):
+            raise InvalidInput("project tags and deletion are changed on the server's own store")
+        return SqlProjectMarks(self.tracking.store)
+
+    def _known(self, project: str) -> None:
+        if not any(p.name == project for p in self.tracking.store.list_projects()):
+            raise NotFound(f"project {project!r} has no runs yet")
+
+    def marks(self, project: str) -> ProjectMarks:
+        self.tracking.authorize("read", project)
+        return self._store().get(project)
+
+    def deleted(self) -> dict[str, float]:
+        """Deleted projects the caller may read, and when they were deleted."""
+        found = self._store().deleted()
+        return {p: at for p, at in found.items() if self.tracking.caller.may("read", p)}
+
+    def set_tags(
+        self, project: str, tags: Mapping[str, str], remove: Sequence[str] = ()
+    ) -> ProjectMarks:
+        self.tracking.authorize("write", project)
+        for key, value in tags.items():
+            if not key or len(key) > MAX_TAG_KEY:
+                raise InvalidInput(f"a project tag's key has 1 to {MAX_TAG_KEY} characters")
+            if len(value) > MAX_TAG_VALUE:
+                raise InvalidInput(
+                    f"the value of project tag {key!r} has {len(value)} characters; "
+                    f"at most {MAX_TAG_VALUE}"
+                )
+        store = self._store()
+        current = store.get(project)
+        missing = [k for k in remove if k not in current.tags]
+        if missing:
+            raise NotFound(f"project {project!r} has no tag {missing[0]!r}")
+        if len({**current.tags, **tags}) > MAX_TAGS:
+            raise InvalidInput(f"a project has at most {MAX_TAGS} tags")
+        marks = store.set_tags(project, tags, remove)
+        self.tracking.audit("project.tags", project, {"set": sorted(tags), "removed": list(remove)})
+        return marks
+
+    def delete(self, project: str) -> None:
+        self.tracking.authorize("admin", project)
+        self._known(project)
+        store = self._store()
+        if store.get(project).deleted_at is None:
+            store.mark_deleted(project, time.time())
+            self.tracking.audit("project.delete", project)
+
+    def restore(self, project: str) -> None:
+        self.tracking.authorize("admin", project)
+        store = self._store()
+        if store.get(project).deleted_at is not None:
+            store.mark_deleted(project, None)
+            self.tracking.audit("project.restore", project)
+
+    def check_active(self, project: str) -> None:
+        """Conflict when ``project`` is deleted (nothing new goes into it)."""
+        if isinstance(self.tracking.store, SqlStore) and self._store().get(project).deleted_at:
+            raise Conflict(f"project {project!r} is deleted; restore it first")
