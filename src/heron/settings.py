@@ -176,7 +176,7 @@ class Settings:
         "HERON_SHIP_INTERVAL",
         float,
         "Seconds between shipping passes: the most a logged point waits in the spool "
-        "before it is shipped, 4 times that while a run logs over 4,096 records a pass "
+        "before it is shipped, 5 times that while a run logs over 4,096 records a pass "
         "(larger batches, less CPU).",
         1.0,
     )
