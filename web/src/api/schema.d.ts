@@ -1180,7 +1180,8 @@ export interface paths {
         /** The sweeps you may read */
         get: operations["list_sweeps_api_v1_sweeps_get"];
         put?: never;
-        post?: never;
+        /** Create a sweep (editor) */
+        post: operations["create_sweep_api_v1_sweeps_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1204,6 +1205,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sweeps/{name}/beat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A running trial's agent is alive (its heartbeat; editor) */
+        post: operations["beat_trial_api_v1_sweeps__name__beat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{name}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim the sweep's next trial: its number, parameters and run id (editor) */
+        post: operations["claim_trial_api_v1_sweeps__name__claim_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sweeps/{name}/importance": {
         parameters: {
             query?: never;
@@ -1221,6 +1256,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sweeps/{name}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a running trial's intermediate values; whether to prune it (editor) */
+        post: operations["report_trial_api_v1_sweeps__name__report_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sweeps/{name}/status": {
         parameters: {
             query?: never;
@@ -1232,6 +1284,23 @@ export interface paths {
         put?: never;
         /** Pause, stop or resume a sweep (agents wait, stop claiming, or go on) */
         post: operations["set_status_api_v1_sweeps__name__status_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{name}/tell": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How a running trial ended: complete (its value), pruned or failed (editor) */
+        post: operations["tell_trial_api_v1_sweeps__name__tell_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1617,6 +1686,11 @@ export interface components {
             /** Sso Login Url */
             sso_login_url: string | null;
         };
+        /** Beat */
+        Beat: {
+            /** Trial */
+            trial: number;
+        };
         /** Blob */
         Blob: {
             /** Digest */
@@ -1729,6 +1803,30 @@ export interface components {
             x: components["schemas"]["WireFloat"][];
             /** Y */
             y: components["schemas"]["WireFloat"][];
+        };
+        /**
+         * ClaimAnswer
+         * @description ``trial``: the claimed trial, or null and the sweep's ``status`` says why
+         *     (``paused``: ask again later; otherwise nothing is left to run).
+         */
+        ClaimAnswer: {
+            /** Status */
+            status: string;
+            trial: components["schemas"]["Ticket"] | null;
+        };
+        /**
+         * ClaimRequest
+         * @description ``agent``: who claims (shown with the trial); ``grace``: seconds after which a
+         *     silent agent's running trial is failed and its run marked crashed (default 60).
+         */
+        ClaimRequest: {
+            /**
+             * Agent
+             * @default
+             */
+            agent?: string;
+            /** Grace */
+            grace?: number | null;
         };
         /**
          * Comment
@@ -2406,6 +2504,16 @@ export interface components {
             title: string;
         };
         /**
+         * NewSweep
+         * @description A sweep's definition: the YAML's object (docs/sweeps.md, The YAML).
+         */
+        NewSweep: {
+            /** Spec */
+            spec: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * NewTokenBody
          * @description ``user``: whose token (a site admin may issue one for a service account);
          *     ``expires_in_days``: null for a token that does not expire.
@@ -2599,6 +2707,11 @@ export interface components {
             /** Tags */
             tags: string[];
         };
+        /** PruneAnswer */
+        PruneAnswer: {
+            /** Prune */
+            prune: boolean;
+        };
         /** Ready */
         Ready: {
             /**
@@ -2606,6 +2719,19 @@ export interface components {
              * @constant
              */
             status: "ready";
+        };
+        /**
+         * Report
+         * @description Intermediate values of a running trial: [step, finite value] pairs.
+         */
+        Report: {
+            /** Points */
+            points: [
+                number,
+                number
+            ][];
+            /** Trial */
+            trial: number;
         };
         /**
          * ReportDocument
@@ -3024,6 +3150,35 @@ export interface components {
             order_by?: string[];
             /** Project */
             project?: string | null;
+        };
+        /**
+         * Tell
+         * @description How a running trial ended: ``value`` (finite) for a complete one; ``error``
+         *     (at most 2,000 characters kept) for a failed one.
+         */
+        Tell: {
+            /** Error */
+            error?: string | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "complete" | "pruned" | "failed";
+            /** Trial */
+            trial: number;
+            /** Value */
+            value?: number | null;
+        };
+        /** Ticket */
+        Ticket: {
+            /** Number */
+            number: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Run Id */
+            run_id: string;
         };
         /**
          * TokenOut
@@ -7060,6 +7215,50 @@ export interface operations {
             };
         };
     };
+    create_sweep_api_v1_sweeps_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSweep"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepSummary"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_sweep_api_v1_sweeps__name__get: {
         parameters: {
             query?: never;
@@ -7078,6 +7277,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SweepDetail"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    beat_trial_api_v1_sweeps__name__beat_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Beat"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claim_trial_api_v1_sweeps__name__claim_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimAnswer"];
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
@@ -7144,6 +7433,52 @@ export interface operations {
             };
         };
     };
+    report_trial_api_v1_sweeps__name__report_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Report"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PruneAnswer"];
+                };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     set_status_api_v1_sweeps__name__status_post: {
         parameters: {
             query?: never;
@@ -7167,6 +7502,50 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SweepSummary"];
                 };
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tell_trial_api_v1_sweeps__name__tell_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Tell"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
             "4XX": {
