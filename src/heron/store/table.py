@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from heron.errors import InvalidInput, NotFound
@@ -147,19 +147,54 @@ def project_keys(conn: Connection, project: str) -> ProjectKeys:
     project_id = conn.execute(select(s.projects.c.id).where(s.projects.c.name == project)).scalar()
     if project_id is None:
         raise NotFound(f"project {project!r} not found")
-    in_project = select(_r.id).where(_r.project_id == project_id).scalar_subquery()
-    c, m, t = s.run_config.c, s.run_summary.c, s.run_tags.c
-
-    def distinct(column: Any, *where: ColumnElement[bool]) -> tuple[str, ...]:
-        query = select(column).where(*where).distinct().order_by(column)
-        return tuple(conn.execute(query).scalars())
-
     return ProjectKeys(
-        config=distinct(c.key, c.run_id.in_(in_project)),
-        metrics=distinct(m.key, m.run_id.in_(in_project), m.count > 0),
-        summary=distinct(m.key, m.run_id.in_(in_project), m.override.is_not(None)),
-        tags=distinct(t.tag, t.run_id.in_(in_project)),
+        config=_distinct(conn, "run_config", "key", project_id),
+        metrics=_distinct(conn, "run_summary", "key", project_id, "x.count > 0"),
+        summary=_overridden(conn, project_id),
+        tags=_distinct(conn, "run_tags", "tag", project_id),
     )
+
+
+def _overridden(conn: Connection, project_id: int) -> tuple[str, ...]:
+    """Keys set with ``run.summary[key] = v`` (rare: no skip scan, which would read
+    every row of every key to find none) on the project's runs."""
+    m = s.run_summary.c
+    query = (
+        select(m.key)
+        .join_from(s.run_summary, s.runs, _r.id == m.run_id)
+        .where(m.override.is_not(None), _r.project_id == project_id)
+        .distinct()
+        .order_by(m.key)
+    )
+    return tuple(conn.execute(query).scalars())
+
+
+def _distinct(
+    conn: Connection, table: str, column: str, project_id: int, condition: str = "1 = 1"
+) -> tuple[str, ...]:
+    """The distinct values of ``table.column`` (sorted) on rows of the project's runs
+    meeting ``condition`` (on ``x``). A skip scan of the index that ``column`` leads:
+    one step per distinct value (a handful of keys), each kept if one row of the
+    project has it, instead of reading every row of every run (10,000 runs: 80,000
+    rows). The SQL is fixed text: ``table``, ``column`` and ``condition`` come from
+    this module, never from input."""
+    query = text(
+        f"""
+        WITH RECURSIVE k(v) AS (
+            SELECT MIN({column}) FROM {table}
+            UNION ALL
+            SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > k.v)
+            FROM k WHERE k.v IS NOT NULL
+        )
+        SELECT v FROM k
+        WHERE v IS NOT NULL AND EXISTS (
+            SELECT 1 FROM {table} x JOIN runs r ON r.id = x.run_id
+            WHERE x.{column} = k.v AND r.project_id = :project AND {condition}
+        )
+        ORDER BY v
+        """
+    )
+    return tuple(conn.execute(query, {"project": project_id}).scalars())
 
 
 def changed_runs(conn: Connection, since: float) -> list[RunChange]:
