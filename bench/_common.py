@@ -469,13 +469,16 @@ def worker_env(workdir: Path) -> dict[str, str]:
     and every tool's config/cache folder inside the worker's own temp folder."""
     # Heron's own settings at their defaults (HERON_URL would send it to a server)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
+    # Bytecode is written and reused, as on every user's machine: otherwise a tool
+    # installed from source (Heron here, in editable mode) compiles every module it
+    # imports in every fresh process, while the peers' wheels ship compiled bytecode.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     for var in ("MLFLOW_TRACKING_URI", "WANDB_API_KEY", "WANDB_BASE_URL"):
         env.pop(var, None)
     envdir = workdir / "env"
     env.update(
         {
             "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",

@@ -30,9 +30,12 @@ BENCHMARKS = [
     "disk_usage",
     "peak_memory",
     "training_overhead",
+    "real_loop",
     "ui_browser",
     "server_ingest",
     "chart_series",
+    "fresh_reads",
+    "big_runs",
 ]
 DOC = c.REPO_DIR / "docs" / "benchmarks.md"
 
