@@ -48,9 +48,10 @@ away. So a segment is mapped only when its blocks are reserved (``st_blocks`` af
 zeros are written over the file first) on a local filesystem (not NFS, CIFS, FUSE,
 9p, Ceph...). Otherwise the segment is written *directly*: the writer appends
 into a private anonymous map and copies each record into the file with ``pwrite``
-as the next one comes (and at every event, ``flush`` and ``finish``), where a full
-disk is an ``OSError`` that puts the writer in memory as above. A direct segment
-costs about 2 µs more per point; a killed process loses at most its last point.
+in stretches (and at every event, ``flush`` and ``finish``), where a full disk is an
+``OSError`` that puts the writer in memory as above. A stretch is one point while
+logging is slow and grows to 1,024 while pushes come within a millisecond of each
+other, so a killed process loses at most the points of its last stretch.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ RETRY_SECONDS = 1.0  # while the disk is full: how often the writer tries it aga
 # How far ahead of the writer the shipper's thread prefaults the segment's pages
 PREFAULT_AHEAD = 2 * 1024 * 1024
 MEMORY_STRETCH = 128 * 1024  # in memory, the hot path returns to rotate() this often
+DIRECT_QUICK = 0.001  # direct segments: pushes closer than this take longer stretches
+DIRECT_MAX_SLOTS = 1024  # ... of at most this many points (32 KiB)
 # Filesystems whose pages a shared mapping cannot rely on (a lost server, a dead FUSE
 # daemon: SIGBUS): their segments are written with pwrite (module doc).
 UNMAPPABLE_FILESYSTEMS = frozenset(
@@ -332,6 +335,8 @@ class SpoolWriter:
         self._fd: int | None = None
         self._pushed = 0
         self._ended = False
+        self._stretch = 1  # points a direct segment takes before the next push
+        self._pushed_at = 0.0
         try:
             self.mm, self._fd = self._open_segment(self.segment, self.segment_bytes)
         except BaseException:
@@ -414,7 +419,9 @@ class SpoolWriter:
             if not self._ended and self.off + need + SLOT <= self.size:
                 if not self._push():
                     return self.rotate(need)  # in memory now
-                self.end = self.off + need + SLOT  # the hot path comes back for the next
+                self._adapt_stretch()
+                room = max(need, self._stretch * SLOT) + SLOT
+                self.end = min(self.size, self.off + room)  # the hot path comes back then
                 return True
             if not self._ended:  # full: ended in the file before the next one starts
                 VAR_HEADER.pack_into(self.mm, self.off, 0, KIND_END)
@@ -452,6 +459,17 @@ class SpoolWriter:
         self.size = self.end = len(following)
         if fd is not None:
             self.end = self._direct_end()
+
+    def _adapt_stretch(self) -> None:
+        """A direct segment's points go into the file in stretches: one point while
+        logging is slow, up to ``DIRECT_MAX_SLOTS`` while pushes come less than
+        ``DIRECT_QUICK`` seconds apart (a syscall per point would cost ~30 µs)."""
+        now = time.monotonic()
+        if now - self._pushed_at < DIRECT_QUICK:
+            self._stretch = min(2 * self._stretch, DIRECT_MAX_SLOTS)
+        else:
+            self._stretch = max(1, self._stretch // 2)
+        self._pushed_at = now
 
     def _direct_end(self) -> int:
         """A direct segment's ``end``: room for one point, so that the hot path comes
