@@ -21,6 +21,7 @@ from typing import Any
 from heron.accounts.base import Role
 from heron.artifacts.local import LocalArtifactStore
 from heron.connect import Connection, connect
+from heron.remote.http import HttpClient
 from heron.server.app import create_app
 from heron.service import Tracking
 from heron.service.access import LOCAL, Caller
@@ -46,6 +47,7 @@ class Harness:
     store: SqlStore  # the database behind it (runs are checked here)
     services: dict[Role | None, SweepService] = field(default_factory=dict)
     admin: SweepService | None = None
+    http: HttpClient | None = None  # the server's site admin (remote only)
 
     @property
     def remote(self) -> bool:
@@ -67,9 +69,9 @@ class Harness:
         }
         return self.sweeps().create(parse_spec(raw))
 
-    def run(self, run_id: str) -> RunInfo:
+    def run(self, run_id: str, group: str | None = None) -> RunInfo:
         """Create the trial's run, as its process's first batch would."""
-        return self.store.create_run(RunSpec(id=run_id, project=PROJECT))
+        return self.store.create_run(RunSpec(id=run_id, project=PROJECT, group=group))
 
 
 def local(kind: str, url: str, tmp: Path, stack: ExitStack) -> Harness:
@@ -113,6 +115,7 @@ def remote(url: str, tmp: Path, stack: ExitStack) -> Harness:
         secret = http.json("POST", "/tokens", json={"name": "t", "user": name})["secret"]
         harness.services[role] = open_sweeps(_connect(tmp, transport, secret, stack))
     harness.admin = open_sweeps(root)
+    harness.http = http
     return harness
 
 

@@ -171,3 +171,23 @@ def test_a_viewer_reads_but_neither_creates_nor_claims_nor_tells(harness: Harnes
     with pytest.raises(Forbidden):
         nobody.info(name)
     assert nobody.list_sweeps() == [] and viewer.list_sweeps(PROJECT) != []
+
+
+def test_on_a_server_the_end_of_a_sweep_raises_its_group_done_alert(harness: Harness) -> None:
+    """The tell that ends a sweep's last trial fires the group_done rules of its group
+    (only a server evaluates alert rules)."""
+    if harness.http is None:
+        pytest.skip("alert rules are evaluated by a server")
+    sweeps = harness.sweeps()
+    name = harness.sweep(run_cap=1).name
+    rule = {"name": "sweep done", "kind": "group_done", "group": name}
+    harness.http.request("POST", f"/projects/{PROJECT}/alert-rules", json=rule)
+    trial = claimed(sweeps, name).trial
+    assert trial is not None
+    harness.run(trial.run_id, group=name)
+    harness.store.mark_crashed(trial.run_id, time.time(), "the trial's process ended")
+    titles = [a["title"] for a in harness.http.json("GET", f"/projects/{PROJECT}/alerts")]
+    assert f"group {name} finished" not in titles
+    sweeps.tell(name, trial.number, "complete", 1.0)
+    titles = [a["title"] for a in harness.http.json("GET", f"/projects/{PROJECT}/alerts")]
+    assert titles.count(f"group {name} finished") == 1

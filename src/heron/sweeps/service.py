@@ -9,6 +9,7 @@ server's ``/sweeps`` routes alike:
   tells trials, and pauses, stops or resumes it;
 - a pruned trial's run is marked ``pruned`` (one state record after everything its
   ended process shipped);
+- the tell that ends a sweep's last trial raises its group's ``group_done`` alerts;
 - the trials a claim finds abandoned (no heartbeat for ``grace`` seconds) are failed and
   their runs marked ``crashed`` (``Tracking.mark_crashed``: alerts and live clients
   hear of it);
@@ -151,6 +152,17 @@ class LocalSweeps:
             run_id = self.sweeps.trial(name, number).run_id
             if run_id is not None:
                 self._pruned(run_id)
+        self._maybe_finished(name)
+
+    def _maybe_finished(self, name: str) -> None:
+        """The sweep's last trial ended: its group's ``group_done`` alert rules fire
+        (heron.alerts; deduplicated like any alert)."""
+        alerts = self.tracking.alerts
+        if alerts is None or not self.sweeps.full(name):
+            return
+        if self.sweeps.status(name) == "finished":
+            spec = self.sweeps.spec(name)
+            alerts.group_finished(spec.project, spec.group)
 
     def _pruned(self, run_id: str) -> None:
         """The run's state becomes ``pruned``: one state record, applied after

@@ -267,6 +267,11 @@ class Sweeps:
         self.beat(name, trial.number)
         return Claim(TrialTicket(trial.number, params, run_id), "running"), reaped
 
+    def full(self, name: str) -> bool:
+        """Whether the sweep has handed out ``run_cap`` trials (one count)."""
+        opened = self._open(name)
+        return self._count(opened.study_id) >= opened.spec.run_cap
+
     def _count(self, study_id: int) -> int:
         """How many trials the study has: one count (Optuna's storage would read and
         sync every trial for it); ``trials`` is Optuna's table (its schema is versioned)."""
