@@ -476,3 +476,26 @@ def test_experiment_tags_delete_and_restore(tracking_uri: str) -> None:
     with pytest.raises(MlflowException) as missing:
         client.delete_experiment("never-had-runs")
     assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_a_logged_model_outside_a_run(tracking_uri: str, workdir: Path) -> None:
+    """Heron keeps files per run: a logged model made outside any run gets a finished
+    run of its own ("model <name>"), which MLflow sees as no source run."""
+    from mlflow.entities import LoggedModelStatus
+
+    client = MlflowClient(tracking_uri)
+    exp = client.create_experiment("standalone-models")
+    made = client.create_logged_model(exp, name="alone", params={"depth": "3"})
+    assert made.source_run_id in (None, "")
+    (workdir / "weights").mkdir()
+    (workdir / "weights" / "w.bin").write_bytes(b"w" * 7)
+    client.log_model_artifacts(made.model_id, str(workdir / "weights"))
+    client.finalize_logged_model(made.model_id, LoggedModelStatus.READY)
+    got = client.get_logged_model(made.model_id)
+    assert (got.status, got.params) == (LoggedModelStatus.READY, {"depth": "3"})
+    local = Path(mlflow.artifacts.download_artifacts(f"models:/{made.model_id}"))
+    assert (local / "w.bin").read_bytes() == b"w" * 7
+    [holder] = httpx.get(f"{tracking_uri}/api/v1/runs", params={"project": exp}).json()["runs"]
+    assert holder["name"] == "model alone" and holder["state"] == "finished"
+    found = client.search_logged_models(experiment_ids=[exp])
+    assert [m.model_id for m in found] == [made.model_id]

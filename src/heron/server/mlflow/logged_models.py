@@ -5,8 +5,10 @@ uploads its files to the model's ``artifact_uri`` and finalizes it. Here a logge
 *is* a folder of its source run's files: its ``artifact_uri`` is the run's
 ``.../artifacts/<name>`` (so ``runs:/<run id>/<name>`` names the same files), its id
 ``m-<run id>.<name>``, and what MLflow keeps about it (status, type, tags, params) is
-in ``system.mlflow.models.<name>`` of the run. A logged model outside a run is not
-supported (Heron keeps files per run).
+in ``system.mlflow.models.<name>`` of the run. Heron keeps files per run, so a logged
+model outside a run (``mlflow.initialize_logged_model``, ``log_model`` with no active
+run) gets a run of its own to hold it: a finished run named ``model <name>`` in the
+experiment's project, which MLflow sees as no run (``source_run_id`` empty).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from heron.ids import new_run_id
 from heron.server.mlflow import model
 from heron.server.mlflow.errors import (
     RESOURCE_DOES_NOT_EXIST,
@@ -26,7 +29,8 @@ from heron.server.mlflow.errors import (
 from heron.server.mlflow.params import Params, endpoint
 from heron.server.mlflow.search import parse
 from heron.server.state import ServerState
-from heron.store.base import RunInfo
+from heron.service.projects import Projects
+from heron.store.base import RunInfo, RunSpec
 from heron.store.checks import RUN_ID
 
 router = APIRouter()
@@ -67,7 +71,7 @@ def model_json(info: RunInfo, name: str) -> dict[str, Any]:
             "artifact_uri": f"{model.artifact_uri(info)}/{name}",
             "status": kept.get("status", "LOGGED_MODEL_PENDING"),
             "model_type": kept.get("model_type", ""),
-            "source_run_id": info.id,
+            "source_run_id": "" if kept.get("holder") else info.id,
             "tags": pairs("tags"),
         },
         "data": {"params": pairs("params"), "metrics": []},
@@ -99,13 +103,13 @@ def _located(state: ServerState, found: str) -> tuple[RunInfo, str]:
 @endpoint(router, "POST", "/logged-models")
 def create_logged_model(state: ServerState, params: Params) -> dict[str, Any]:
     run_id = params.opt_text("source_run_id")
-    if run_id is None:
-        raise not_implemented("a logged model outside a run (log it inside mlflow.start_run())")
     name = params.text("name", "model")
     if not _NAME.match(name):
         raise invalid(f"model name {name!r}: use letters, digits, '_', '-' and '.'")
-    info = state.tracking.get_run(run_id)
+    holder = run_id is None
+    info = _holder_run(state, params, name) if run_id is None else state.tracking.get_run(run_id)
     fields: dict[str, Any] = {
+        "holder": holder,
         "status": "LOGGED_MODEL_PENDING",
         "model_type": params.opt_text("model_type") or "",
         "tags": _pairs(params, "tags"),
@@ -113,6 +117,18 @@ def create_logged_model(state: ServerState, params: Params) -> dict[str, Any]:
         "created": model.millis(model.now()),
     }
     return {"model": model_json(_record(state, info, name, fields), name)}
+
+
+def _holder_run(state: ServerState, params: Params, name: str) -> RunInfo:
+    """A finished run of the experiment's project that holds a logged model made
+    outside any run (module doc)."""
+    project = model.project_of(params.text("experiment_id", model.DEFAULT_EXPERIMENT_ID))
+    Projects(state.tracking).check_active(project)
+    now = model.now()
+    spec = RunSpec(id=new_run_id(), project=project, name=f"model {name}", created_at=now)
+    info = state.tracking.create_run(spec)
+    model.write(state.tracking, info.id, [{"type": "state", "state": "finished", "time": now}])
+    return state.tracking.get_run(info.id)
 
 
 @endpoint(router, "GET", "/logged-models/{model_id}")
@@ -164,7 +180,9 @@ def search_logged_models(state: ServerState, params: Params) -> dict[str, Any]:
     for project in projects:
         for info in state.tracking.reads(project).search_runs(project):
             for name in sorted(_models(info)):
-                fields = {"name": name, "source_run_id": info.id}
+                kept = _models(info).get(name) or {}
+                source = "" if kept.get("holder") else info.id
+                fields = {"name": name, "source_run_id": source}
                 if all((fields[f] in vs) == (op != "!=") for f, op, vs in wanted):
                     found.append(model_json(info, name))
     return {"models": found}
