@@ -1,7 +1,7 @@
 // A line panel: its keys over its runs, with its own x axis, smoothing, log scale and
 // zoom; runs grouped (by everything but the seed) drawn as a mean with a band. Fetched
 // when it first scrolls near the screen.
-import { useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { Empty, ErrorBox } from "../../components/States";
 import { useWidth } from "../../lib/canvas";
 import { runColors } from "../../lib/colors";
@@ -56,8 +56,12 @@ export function LinePanel({ panel, runs }: Props) {
     [res.data, keys, runNames, panel.band, groups],
   );
   const palette = useMemo(() => runColors(drawn?.ids ?? []), [drawn]);
-  const colors = (id: string) => palette.get(id) ?? "#888";
-  const options = { xAxis: panel.xAxis, logY: panel.logY, smoothing: panel.smoothing, smoothKind: panel.smoothKind };
+  // stable while the drawn lines are: a new function would rebuild the chart on every render
+  const colors = useCallback((id: string) => palette.get(id) ?? "#888", [palette]);
+  const options = useMemo(
+    () => ({ xAxis: panel.xAxis, logY: panel.logY, smoothing: panel.smoothing, smoothKind: panel.smoothKind }),
+    [panel.xAxis, panel.logY, panel.smoothing, panel.smoothKind],
+  );
   const points = drawn?.series.reduce((n, s) => n + s.x.length, 0) ?? 0;
   // each drawn series' last value and the band's width there (what the browser tests read)
   const last = (f: (s: ChartSeries, i: number) => number) =>
