@@ -32,6 +32,7 @@ BENCHMARKS = [
     "training_overhead",
     "real_loop",
     "ui_browser",
+    "ui_workspace",
     "server_ingest",
     "chart_series",
     "fresh_reads",
