@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import heron
 from heron.cli.main import cli
 from heron.reproduce.environment import plan
-from heron.reproduce.rerun import prepare
+from heron.reproduce.rerun import prepare, store_env
 
 TRAIN = """\
 import random
@@ -150,9 +150,11 @@ def test_the_cli_reports_packages_not_installed_without_a_traceback(
         {"name": "numpy", "version": numpy.__version__},  # seen through the system site
         {"name": "heron-no-such-package", "version": "1.0"},
     ]
-    monkeypatch.chdir(original["repo"])
-    with heron.init(project="loop", dir=root, system_metrics=False, capture=True) as run:
-        run.record_system({"packages": packages})
+    with heron.Api(root) as api:  # the original's code and command, these packages
+        recorded = api.run(original["id"]).system
+    system = {"git": recorded["git"], "program": recorded["program"], "packages": packages}
+    with heron.init(project="loop", dir=root, system_metrics=False, capture=False) as run:
+        run.record_system(system)
         broken = run.id
     result = _cli(root, "reproduce", broken, "--dir", str(tmp_path / "d"), "--system-site-packages")
     assert result.exit_code == 1, result.output
@@ -233,3 +235,32 @@ def test_secrets_on_the_command_line_are_asked_for_or_taken_from_the_environment
     assert {"HOSTNAME", "CONDA_DEFAULT_ENV"} <= set(launch.not_restored)
     saved = json.loads((tmp_path / "r.json").read_text())
     assert saved["of"] == run_id and saved["config"] == {"lr": 0.1}
+
+
+def test_a_run_read_through_a_server_is_rerun_against_it(
+    original: dict[str, Any], tmp_path: Path
+) -> None:
+    """Read through HERON_URL (an in-process server here), the launch sends the new
+    run to that server and not to a folder."""
+    from heron.artifacts.local import LocalArtifactStore
+    from heron.local_dir import LocalDir
+    from heron.store import open_store
+    from tests.remote.inprocess import URL, remote_stores
+
+    local = LocalDir.at(original["root"])
+    with open_store(local.db_url) as sql:
+        blobs = LocalArtifactStore(local.blobs, durable=False)
+        with (
+            remote_stores(sql, blobs, tmp_path) as remote,
+            heron.Api(URL, transport=remote.transport) as api,
+        ):
+            store = store_env(api)
+            launch = prepare(
+                api.run(original["id"]), tmp_path / "d", "py", tmp_path / "r.json", store=store
+            )
+    assert store == ({"HERON_URL": URL}, ["HERON_DIR"])
+    assert launch is not None
+    assert launch.env["HERON_URL"] == URL and launch.unset == ["HERON_DIR"]
+    assert (
+        f"env -u HERON_DIR HERON_REPRODUCE={tmp_path / 'r.json'} HERON_URL={URL}" in launch.shell()
+    )

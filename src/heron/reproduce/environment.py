@@ -305,36 +305,43 @@ def _install(
 ) -> dict[Requirement, str]:
     """Install ``reqs``; what the installer refused, each with a one-line reason. A
     refusal the installer names is taken out and the rest tried again; when it names
-    none, the requirements are tried one by one to find them."""
+    none, the requirements are split in halves until the culprits are found (a few
+    installer runs, not one per package)."""
     refused: dict[Requirement, str] = {}
-    pending = list(reqs)
     with tempfile.TemporaryDirectory(prefix="heron-requirements-") as tmp:
         requirements = Path(tmp) / "requirements.txt"
-        one_by_one = False
-        while pending:
-            batch = pending if not one_by_one else pending[:1]
-            requirements.write_text("".join(f"{r.spec}\n" for r in batch), encoding="utf-8")
-            done = subprocess.run(
-                _install_cmd(report.python, uv, requirements),
-                capture_output=True,
-                text=True,
-                timeout=INSTALL_TIMEOUT,
-                check=False,
-            )
-            if done.returncode == 0:
-                report.installed.extend(r.spec for r in batch)
-                pending = pending[len(batch) :]
-                continue
-            output = f"{done.stdout}\n{done.stderr}"
-            named = _named(batch, output)
-            if not named:
-                if len(batch) > 1:
-                    one_by_one = True  # find the culprit(s)
-                    continue
-                named = batch
-            for req in named:
-                refused[req] = _reason(req, output)
-            pending = [r for r in pending if r not in named]
+
+        def attempt(batch: list[Requirement]) -> None:
+            while batch:
+                text = "".join(f"{r.spec}\n" for r in batch)
+                requirements.write_text(text, encoding="utf-8")
+                try:
+                    done = subprocess.run(
+                        _install_cmd(report.python, uv, requirements),
+                        capture_output=True,
+                        text=True,
+                        timeout=INSTALL_TIMEOUT,
+                        check=False,
+                    )
+                except (OSError, subprocess.TimeoutExpired) as exc:
+                    for req in batch:
+                        refused[req] = f"the installer did not run: {exc}"
+                    return
+                if done.returncode == 0:
+                    report.installed.extend(r.spec for r in batch)
+                    return
+                output = f"{done.stdout}\n{done.stderr}"
+                named = _named(batch, output)
+                if not named and len(batch) > 1:
+                    half = len(batch) // 2
+                    attempt(batch[:half])
+                    attempt(batch[half:])
+                    return
+                for req in named or batch:
+                    refused[req] = _reason(req, output)
+                batch = [r for r in batch if r not in refused]
+
+        attempt(list(reqs))
     return refused
 
 
