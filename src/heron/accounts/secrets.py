@@ -7,12 +7,21 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 TOKEN_PREFIX = "heron_"
-_hasher = PasswordHasher()  # argon2id with the library's current recommended cost
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's current recommended cost, loaded on first use
+    (argon2's C binding is a tenth of a second of every process's start otherwise)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 @functools.cache
@@ -21,16 +30,18 @@ def _dummy() -> str:
     password costs (no timing oracle for which names exist). Made on first use: one
     argon2 hash costs tens of milliseconds and 64 MiB, which importing heron (every
     script, every CLI command) must not pay."""
-    return _hasher.hash("not a password of anyone")
+    return _hasher().hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
+        return _hasher().verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Select
@@ -361,8 +360,18 @@ def fetch_bytes(conn: Connection, query: Select[Any]) -> Sequence[Sequence[Any]]
 def _on_conflict(
     conn: Connection, table: Table, keys: Sequence[str], update: Sequence[str] | None
 ) -> Any:
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table)
+    # The dialects' modules are imported here, not at the top: PostgreSQL's alone is a
+    # fifth of SQLAlchemy's import, which every SQLite reader (a script, a CLI
+    # command) would pay for nothing.
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        stmt = postgresql.insert(table)
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        stmt = sqlite.insert(table)
     if update:
         return stmt.on_conflict_do_update(
             index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
