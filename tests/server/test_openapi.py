@@ -242,6 +242,7 @@ def test_every_pre_encoded_answer_matches_its_schema(
     call("POST", f"{API}/runs/{run}/crashed", json={"at": 2.0, "reason": "gone"})
     app.state.heron.registry.egress = EgressPolicy.parse("127.0.0.1:9")  # for a webhook
     _registry(call, run, model)
+    _lineage(call, run)
     bulk = {"action": "add_tags", "tags": ["x"], "ids": [run, "nosuchrun0"]}
     assert call("POST", f"{API}/projects/proj/runs/bulk", json=bulk)["failed"]
     call("POST", f"{API}/runs/delete", json={"ids": ["run0000002"], "force": True})
@@ -289,6 +290,14 @@ def _registry(call: Any, run: str, blob: str) -> None:
     made = call("POST", f"{API}/webhooks", json={**hook, "model": "other"})
     assert call("GET", f"{API}/webhooks")[0]["events"] == ["stage-changed"]
     assert call("GET", f"{API}/webhooks/{made['id']}/deliveries") == []
+
+
+def _lineage(call: Any, run: str) -> None:
+    """The lineage routes, over the run and model version above."""
+    assert call("GET", f"{API}/runs/{run}/lineage")["root"] == f"run:{run}"
+    call("GET", f"{API}/models/clf/versions/1/lineage", params={"depth": 1})
+    assert call("GET", f"{API}/models/clf/training-data", params={"ref": "best"})["version"] == 1
+    assert call("GET", f"{API}/datasets/sha256:{'0' * 64}/runs") == []
 
 
 def _sweeps_and_analysis(call: Any, client: AppClient, app: FastAPI) -> None:
