@@ -10,15 +10,15 @@ parameters); its ``heron.init()`` takes them as the run's config, group and id, 
 training script needs no change. Arguments may name parameters (``--lr={lr}``); an
 argument naming a parameter the trial does not have (a conditional one) is dropped.
 
-While the process runs the agent beats the trial's heartbeat (every ``grace``/3
-seconds at most), reads the objective metric's new points from the store and reports
-them to the pruner; when the pruner says stop, the process gets SIGTERM (SIGKILL after
-``stop_timeout``) and the trial is told ``pruned`` (its run is marked so). The trial's
-value is the metric's last logged value. A process that fails (non-zero exit, no
-metric) fails its trial, never the agent; nor does a store or server that is briefly
-unreachable. On Linux the process is killed with its agent (``PR_SET_PDEATHSIG``):
-killing an agent stops its trial, which the next claim after ``grace`` seconds marks
-failed (and its run crashed).
+While the process runs the agent beats the trial's heartbeat (every second, or a
+third of ``grace`` when that is shorter), reads the objective metric's new points from
+the store and reports them to the pruner; when the pruner says stop, the process gets
+SIGTERM (SIGKILL after ``stop_timeout``) and the trial is told ``pruned`` (its run is
+marked so). The trial's value is the metric's last logged value. A process that fails
+(non-zero exit, no metric) fails its trial, never the agent; nor does a store or
+server that is briefly unreachable. On Linux the process is killed with its agent
+(``PR_SET_PDEATHSIG``): killing an agent stops its trial, which the next claim after
+``grace`` seconds marks failed (and its run crashed).
 """
 
 from __future__ import annotations
@@ -161,7 +161,9 @@ def run_agent(
     command_for(template, {}, spec)  # unknown placeholders fail now, not per trial
     env = _store_env(dict(os.environ if env is None else env), location)
     agent_id = f"{socket.gethostname()}:{os.getpid()}"
-    beat_every = min(10.0, (60.0 if grace is None else grace) / 3)
+    # every second (a third of a shorter grace): another agent's claim judges this one
+    # by *its* grace, so beating rarely would let an impatient agent fail a live trial
+    beat_every = min(1.0, (60.0 if grace is None else grace) / 3)
     report = AgentReport()
     while count is None or len(report.trials) < count:
         try:
