@@ -136,11 +136,25 @@ SCROLL = """async ([step]) => {
 }"""
 
 
+PANELS = """() => [...document.querySelectorAll('figure.ws-panel')].map((f) =>
+  `${f.getAttribute('aria-label')}: ${f.querySelector('.ws-line')?.dataset.series ?? '-'}`
+  + ` ${f.querySelector('.error-text')?.textContent ?? ''}`).join('; ')"""
+
+
+def _wait_drawn(page: Any, n: int, runs: int) -> Any:
+    """Wait until the panels (n: all n of them; 0: those on screen) are drawn; on a
+    timeout, say what each panel shows."""
+    try:
+        return page.wait_for_function(DRAWN, arg=[n, runs], timeout=120_000, polling="raf")
+    except Exception as exc:
+        raise RuntimeError(f"{exc}; panels: {page.evaluate(PANELS)}") from None
+
+
 def _render(ctx: Any, link: str, cfg: c.JSON, whole: bool) -> tuple[float, int]:
     page = ctx.new_page()
     page.goto(link, wait_until="commit")
     n = cfg["keys"] if whole else 0
-    handle = page.wait_for_function(DRAWN, arg=[n, cfg["runs"]], timeout=120_000, polling="raf")
+    handle = _wait_drawn(page, n, cfg["runs"])
     got = handle.json_value()
     page.close()
     return got["t"] / 1000, got["panels"]
@@ -149,9 +163,9 @@ def _render(ctx: Any, link: str, cfg: c.JSON, whole: bool) -> tuple[float, int]:
 def _scroll(ctx: Any, link: str, cfg: c.JSON) -> c.JSON:
     page = ctx.new_page()
     page.goto(link, wait_until="commit")
-    page.wait_for_function(DRAWN, arg=[0, cfg["runs"]], timeout=120_000, polling="raf")
+    _wait_drawn(page, 0, cfg["runs"])
     first = page.evaluate(SCROLL, [40])  # panels below the fold load as they come in
-    page.wait_for_function(DRAWN, arg=[cfg["keys"], cfg["runs"]], timeout=120_000)
+    _wait_drawn(page, cfg["keys"], cfg["runs"])
     second = page.evaluate(SCROLL, [40])  # every panel drawn
     # the control: a page as tall, of plain text, scrolled the same way on this machine
     page.goto("/", wait_until="load")
@@ -184,7 +198,7 @@ def browse(cfg: c.JSON) -> c.JSON:
                 lambda r: r.request.resource_type == "script" and scripts.append((r.url, r.body())),
             )
             warm.goto(link)
-            warm.wait_for_function(DRAWN, arg=[0, cfg["runs"]], timeout=120_000)
+            _wait_drawn(warm, 0, cfg["runs"])
             warm.close()
             lazy = [b for u, b in scripts if "/assets/WorkspacePage" in u]
             out["chunk_gzip"] = sum(len(gzip.compress(b, 9)) for b in lazy)

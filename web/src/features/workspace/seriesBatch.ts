@@ -1,0 +1,67 @@
+// The workspace's chart requests, batched: the panels that ask for series in the same
+// moment (a workspace opening, panels scrolling into view together) with the same runs,
+// x axis, buckets and range get one POST /series for all their keys, split on arrival.
+// Thirty panels cost three requests instead of thirty (each request pays for
+// authorisation and for looking up its runs on the server).
+import { useQuery, keepPreviousData } from "@tanstack/react-query";
+import type { SeriesQuery } from "../../lib/api";
+import { seriesApi } from "../charts/api";
+import { seriesKeys } from "../charts/queries";
+import { decodeSeries, type ChartSeries } from "../charts/series";
+
+const WAIT_MS = 15; // how long a request waits for others to join it
+// keys a request: a few requests rather than one giant one, so the server answers them
+// in parallel and the first panels draw sooner (the server allows 1,000)
+const MAX_KEYS = 10;
+
+interface Waiting {
+  keys: string[];
+  resolve: (s: ChartSeries[]) => void;
+  reject: (e: unknown) => void;
+}
+
+const groups = new Map<string, { q: Omit<SeriesQuery, "keys">; waiting: Waiting[] }>();
+
+function flush(id: string) {
+  const group = groups.get(id);
+  groups.delete(id);
+  if (!group) return;
+  const keys = [...new Set(group.waiting.flatMap((w) => w.keys))];
+  for (let i = 0; i < keys.length; i += MAX_KEYS) {
+    const part = new Set(keys.slice(i, i + MAX_KEYS));
+    const mine = group.waiting.filter((w) => w.keys.some((k) => part.has(k)));
+    seriesApi.get({ ...group.q, keys: [...part] }).then(
+      (answer) => {
+        const all = answer.series.map(decodeSeries);
+        for (const w of mine) w.resolve(all.filter((s) => w.keys.includes(s.key)));
+      },
+      (err: unknown) => mine.forEach((w) => w.reject(err)),
+    );
+  }
+}
+
+/** The series of `q`, fetched together with the other requests of this moment. */
+export function batchedSeries(q: SeriesQuery): Promise<ChartSeries[]> {
+  const { keys, ...rest } = q;
+  const id = JSON.stringify(rest);
+  return new Promise((resolve, reject) => {
+    let group = groups.get(id);
+    if (!group) {
+      group = { q: rest, waiting: [] };
+      groups.set(id, group);
+      window.setTimeout(() => flush(id), WAIT_MS);
+    }
+    group.waiting.push({ keys, resolve, reject });
+  });
+}
+
+/** `useSeries` (charts/queries.ts), batched; cached under the same keys, so live
+ * events invalidate these charts like the others. */
+export function useBatchedSeries(q: SeriesQuery, enabled: boolean) {
+  return useQuery<ChartSeries[]>({
+    queryKey: seriesKeys.chart(q),
+    queryFn: () => batchedSeries(q),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
