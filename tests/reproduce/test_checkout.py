@@ -126,3 +126,19 @@ def test_a_run_on_a_server_is_rebuilt_too(recorded: dict[str, Any], tmp_path: Pa
     assert report.diff == "applied" and report.restored == ["helper.py"]
     assert report.missing == ["notes.txt"] and not report.complete
     assert (tmp_path / "from-server" / "helper.py").read_text() == "HELP = 1\n"
+
+
+def test_a_changed_dataset_folder_is_named_with_its_sizes(tmp_path: Path) -> None:
+    from heron.reproduce.checkout import check_datasets
+    from heron.sdk.capture.datasets import hash_dataset
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "a.csv").write_text("1,2\n")
+    record = hash_dataset(folder, name="train").to_dict()
+    (folder / "b.csv").write_text("3\n")  # a file more
+    (checked,) = check_datasets({"datasets": {"train": record}})
+    assert checked.status == "changed"
+    assert checked.describe().endswith("(1 files, 4 bytes recorded; 2 files, 6 bytes now)")
+    (gone,) = check_datasets({"datasets": {"train": {**record, "path": str(tmp_path / "x")}}})
+    assert gone.status == "missing" and "is not on this machine" in gone.describe()

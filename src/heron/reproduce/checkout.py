@@ -45,12 +45,22 @@ class DatasetCheck:
     recorded: str
     current: str | None  # None: missing or unreadable
     status: Literal["same", "changed", "missing", "unreadable"]
+    # for a changed folder: how many files and bytes, recorded and now (a hint of what
+    # changed: the record keeps no per-file digests)
+    sizes: tuple[tuple[int, int], tuple[int, int]] | None = None
 
     def describe(self) -> str:
         if self.status == "changed":
+            hint = ""
+            if self.sizes is not None:
+                (files_a, bytes_a), (files_b, bytes_b) = self.sizes
+                hint = (
+                    f" ({files_a} files, {bytes_a} bytes recorded; {files_b} files, "
+                    f"{bytes_b} bytes now)"
+                )
             return (
                 f"dataset {self.name!r} at {self.path} changed: recorded {self.recorded}, "
-                f"now {self.current}"
+                f"now {self.current}{hint}"
             )
         if self.status == "missing":
             return f"dataset {self.name!r}: {self.path} is not on this machine"
@@ -201,12 +211,16 @@ def check_datasets(system: dict[str, Any]) -> list[DatasetCheck]:
             out.append(DatasetCheck(name, path, digest, None, "missing"))
             continue
         try:
-            current = hash_dataset(Path(path)).digest
+            now = hash_dataset(Path(path))
         except (OSError, HeronError):
             out.append(DatasetCheck(name, path, digest, None, "unreadable"))
             continue
-        status: Literal["same", "changed"] = "same" if current == digest else "changed"
-        out.append(DatasetCheck(name, path, digest, current, status))
+        status: Literal["same", "changed"] = "same" if now.digest == digest else "changed"
+        files, size = data.get("file_count"), data.get("bytes")
+        sizes = None
+        if status == "changed" and Path(path).is_dir() and isinstance(files, int):
+            sizes = ((files, size if isinstance(size, int) else 0), (now.file_count, now.bytes))
+        out.append(DatasetCheck(name, path, digest, now.digest, status, sizes))
     return out
 
 
