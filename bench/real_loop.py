@@ -204,8 +204,10 @@ def torch_worker(tool: str, cfg: c.JSON) -> c.JSON:
     marks.append(meter.read())
     t1 = time.perf_counter()
     finish()
+    call_ns.sort()
     return {
         **_blocks(marks, order, block),
+        "call_us_median": call_ns[len(call_ns) // 2] / 1e3 if call_ns else None,
         "start_s": start_s,
         "finish_s": time.perf_counter() - t1,
     }
@@ -468,8 +470,8 @@ def main() -> int:
                 "hi": hi,
                 "pairs": len(pairs_all),
                 "in_loop_us": (on_cpu - off_cpu) / steps * 1e6 if steps else None,
-                "call_us": c.median([r["call_us_median"] for r in ok if "call_us_median" in r])
-                if any("call_us_median" in r for r in ok)
+                "call_us": c.median([r["call_us_median"] for r in ok if r.get("call_us_median")])
+                if any(r.get("call_us_median") for r in ok)
                 else None,
                 "background_us": background / steps * 1e6 if steps else None,
                 "step_cpu_s": off_cpu / steps if steps else None,

@@ -16,7 +16,7 @@ from heron.errors import InvalidInput, ShippingError
 from heron.ids import new_run_id
 from heron.local_dir import LocalDir
 from heron.sdk.backend import LocalBackend
-from heron.sdk.shipper import BUSY_FACTOR, BUSY_RECORDS, Shipper
+from heron.sdk.shipper import BUSY_FACTOR, Shipper
 from heron.sdk.spool import SpoolWriter
 from heron.store.base import Batch, IngestResult, RunSpec
 
@@ -120,26 +120,40 @@ def test_a_refused_batch_stops_the_shipper_loudly_and_keeps_the_spool(tmp_path: 
     assert list(folder.glob("seg-*"))  # the records are kept for heron sync
 
 
-def test_a_run_logging_fast_is_shipped_in_larger_rarer_batches(tmp_path: Path) -> None:
+def test_a_costly_pass_spaces_the_next_ones_out(tmp_path: Path) -> None:
     folder = LocalDir.at(tmp_path / "runs").create()
     run_id = new_run_id()
     writer = SpoolWriter(folder.spool / run_id)
     key = writer.declare_key("loss")
     with local_backend(folder.root) as backend:
         backend.start_run(RunSpec(id=run_id, project="p", name="r"))
-        shipper = Shipper(run_id, folder.spool / run_id, backend, interval=0.5)
+        shipper = Shipper(run_id, folder.spool / run_id, backend, interval=0.001)
         try:
-            for step in range(BUSY_RECORDS):  # a pass of this many records: busy
+            for step in range(1000):
                 writer.write_scalar(key, step, 0.0, float(step))
-            shipper._ship_available()
+            shipper._ship_available()  # well over 0.2 % of a millisecond of CPU
             assert shipper.acked == writer.pos
-            assert shipper._period == 0.5 * BUSY_FACTOR  # the wait between passes
-            writer.write_scalar(key, BUSY_RECORDS, 0.0, 1.0)  # a few: back to the interval
-            shipper._ship_available()
-            assert shipper.acked == writer.pos
-            assert shipper._period == 0.5
+            assert shipper._period == 0.001 * BUSY_FACTOR  # at most BUSY_FACTOR intervals
+            shipper._ship_available()  # nothing new: back to the interval
+            assert shipper._period == 0.001
         finally:
             shipper._reader.close()
             writer.close()
         steps = backend.store.history(run_id, ["loss"])["loss"].steps.tolist()
-        assert steps == list(range(BUSY_RECORDS + 1))
+        assert steps == list(range(1000))
+
+
+def test_a_cheap_pass_keeps_the_interval(tmp_path: Path) -> None:
+    folder = LocalDir.at(tmp_path / "runs").create()
+    run_id = new_run_id()
+    writer = SpoolWriter(folder.spool / run_id)
+    writer.write_scalar(writer.declare_key("loss"), 0, 0.0, 1.0)
+    with local_backend(folder.root) as backend:
+        backend.start_run(RunSpec(id=run_id, project="p", name="r"))
+        shipper = Shipper(run_id, folder.spool / run_id, backend, interval=NEVER)
+        try:
+            shipper._ship_available()  # far under 0.2 % of an hour
+            assert shipper.acked == writer.pos and shipper._period == NEVER
+        finally:
+            shipper._reader.close()
+            writer.close()

@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("heron.shipper")
 
 MAX_BACKOFF = 30.0
-# A pass that shipped at least BUSY_RECORDS records: the run logs fast, and the next
-# passes come BUSY_FACTOR intervals apart. A batch's cost is mostly fixed (one store
-# transaction), so larger, rarer batches cut the thread's CPU (about half at 1 step/ms);
-# the records wait in the spool, which survives a crash, and flush/finish ship at once.
-BUSY_RECORDS = 4096
+# The thread's CPU budget: after a pass that shipped something, the next one waits
+# long enough for the pass's CPU time to be at most CPU_SHARE of the wait, between
+# ``interval`` and BUSY_FACTOR intervals (the heartbeat's 5 s by default). A batch's
+# cost is mostly fixed (one store transaction), so a busy or slow store gets fewer,
+# larger batches; the records wait in the spool, which survives a crash, and
+# flush/finish ship at once.
+CPU_SHARE = 0.002
 BUSY_FACTOR = 5.0
 
 
@@ -173,18 +175,21 @@ class Shipper:
         logging every millisecond always has a few new records by the time a batch is
         stored; shipping those at once would keep this thread (and the CPU and GIL
         the training loop needs) busy with batches of a handful of points."""
-        records = 0
+        started = time.thread_time()
+        shipped = False
         try:
             while True:
                 chunk = self._reader.read()
                 if chunk.end == chunk.start:
                     return
-                records += chunk.point_count + len(chunk.events)
+                shipped = True
                 if not self._deliver(chunk):
                     return
         finally:
-            busy = records >= BUSY_RECORDS
-            self._period = self.interval * BUSY_FACTOR if busy else self.interval
+            self._period = self.interval
+            if shipped:
+                wait = (time.thread_time() - started) / CPU_SHARE
+                self._period = min(max(self.interval, wait), self.interval * BUSY_FACTOR)
 
     def _deliver(self, chunk: SpoolChunk) -> bool:
         """Deliver one chunk; True when the spool may hold more right now."""
