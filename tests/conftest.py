@@ -7,6 +7,12 @@ run the suite against that server at once, so databases are private and uniquely
 named: ``postgres_url`` creates one per test; store tests share one per session, which
 ``postgres_store_url`` empties before each test. Without the server the PostgreSQL
 cases skip, except under ``CI=true``, where they fail.
+
+The suite also runs on pytest-xdist workers (``pytest -n 2 --dist loadgroup``): each
+worker is its own session (its own temporary folders and session databases), and
+``XDIST_GROUPS`` keeps the folders whose session fixtures must not be duplicated on
+one worker. Parametrised ids must be the same in every worker (no times, no random
+bytes in them). ``pytest tests/x.py`` runs in one process as before.
 """
 
 from __future__ import annotations
@@ -144,3 +150,23 @@ def store(store_url: str) -> Iterator[SqlStore]:
         yield opened
     finally:
         opened.close()
+
+
+# Under pytest-xdist (``-n 2 --dist loadgroup``), the tests of these folders stay on
+# one worker: their session fixtures are expensive or exclusive (the
+# browser tests' seeded store, live server and Chromium, and their screenshots folder).
+XDIST_GROUPS = {"web": "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    tests = Path(__file__).parent
+    for item in items:
+        try:
+            folder = item.path.relative_to(tests).parts[0]
+        except (ValueError, IndexError):
+            continue
+        group = XDIST_GROUPS.get(folder)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -236,7 +236,11 @@ def test_a_long_name_in_a_patch_is_refused(client: AppClient) -> None:
 
 
 # --- 5. times ---------------------------------------------------------------------------
-@pytest.mark.parametrize("at", [1e400, -1e400, time.time() + 3 * 86400, 1e18])
+@pytest.mark.parametrize(
+    "at",
+    [1e400, -1e400, time.time() + 3 * 86400, 1e18],
+    ids=["inf", "-inf", "in-3-days", "1e18"],  # stable ids: pytest-xdist workers compare them
+)
 def test_impossible_heartbeats_are_refused(client: AppClient, at: float) -> None:
     create(client)
     body = f'{{"at": {at!r}}}'.replace("inf", "1e400")
@@ -413,7 +417,11 @@ def test_nan_is_not_a_time(client: AppClient) -> None:
     assert math.isnan(float("nan"))
 
 
-@pytest.mark.parametrize("at", [math.inf, -math.inf, math.nan, time.time() + 3 * 86400])
+@pytest.mark.parametrize(
+    "at",
+    [math.inf, -math.inf, math.nan, time.time() + 3 * 86400],
+    ids=["inf", "-inf", "nan", "in-3-days"],  # stable ids: pytest-xdist workers compare them
+)
 def test_impossible_event_times_in_a_batch_are_refused(client: AppClient, at: float) -> None:
     create(client)
     events: list[Any] = [{"type": "state", "state": "finished", "time": at}]

@@ -203,7 +203,7 @@ def test_gzip_bomb_is_refused(client: AppClient) -> None:
 
 @pytest.mark.parametrize(
     ("body", "encoding"),
-    [(b"not gzip", "gzip"), (gzip.compress(b"x" * 100)[:-10], "gzip"), (b"x", "br")],
+    [(b"not gzip", "gzip"), (gzip.compress(b"x" * 100, mtime=0)[:-10], "gzip"), (b"x", "br")],
 )
 def test_bad_content_encoding(client: AppClient, body: bytes, encoding: str) -> None:
     create(client)
