@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from heron.errors import StoreError
 from heron.store.engine import Transactor
 
-HEAD_REVISION = "0014"  # tests/store/test_migrations.py checks it is Alembic's head
+HEAD_REVISION = "0015"  # tests/store/test_migrations.py checks it is Alembic's head
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant 64-bit number, the same in every Heron process: "the schema lock".
 _PG_SCHEMA_LOCK = 0x4E52_0001_5C4E_0001

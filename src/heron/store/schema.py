@@ -492,6 +492,16 @@ alert_deliveries = Table(
     Index(None, "alert_id", "id"),
 )
 
+# a run group whose group_done alert its driver (a sweep) raises when it finishes (0015)
+alert_group_holds = Table(
+    "alert_group_holds",
+    metadata,
+    Column("project", String(128), primary_key=True),  # by name, like alert rules
+    Column("group_name", String(256), primary_key=True),
+    Column("holder", String(256), primary_key=True),  # e.g. "sweep NAME"
+    Column("created_at", Float, nullable=False),
+)
+
 # --- saved views (0012): a project's named views, shared by link (heron.service.views) -----
 
 saved_views = Table(
@@ -548,6 +558,7 @@ project_marks = Table(
 
 __all__ = [
     "alert_deliveries",
+    "alert_group_holds",
     "alert_rules",
     "alerts",
     "artifact_aliases",
