@@ -55,7 +55,7 @@ def panel(page: Any, title: str) -> Any:
 
 def test_default_layout_puts_results_first_and_draws_every_run(page: Any) -> None:
     page.goto("/p/ws/workspace", timeout=60_000)
-    expect(page.locator("section.ws-section")).to_have_count(4)
+    expect(page.locator("section.ws-section")).to_have_count(4, timeout=60_000)
     assert sections(page) == ["val", "train", "runs", "bookkeeping"]
     acc = panel(page, "val/acc").locator(".ws-line")
     expect(acc).to_have_attribute("data-series", "6")
@@ -67,7 +67,7 @@ def test_default_layout_puts_results_first_and_draws_every_run(page: Any) -> Non
 def test_add_remove_resize_and_arrange_panels(page: Any) -> None:
     page.goto("/p/ws/workspace", timeout=60_000)
     val = page.locator('section.ws-section[data-section="val"]')
-    expect(val.locator("figure.ws-panel")).to_have_count(1)
+    expect(val.locator("figure.ws-panel")).to_have_count(1, timeout=60_000)
     # add: a Markdown panel and a line panel into val
     val.get_by_label("Add panel to val").select_option("markdown")
     val.get_by_label("Add panel to val").select_option("line")
@@ -115,14 +115,14 @@ def test_add_remove_resize_and_arrange_panels(page: Any) -> None:
     assert sections(page)[:2] == ["train", "val"]
     # kept in this browser for the project
     page.reload()
-    expect(page.locator("section.ws-section")).to_have_count(4)
+    expect(page.locator("section.ws-section")).to_have_count(4, timeout=60_000)
     assert sections(page)[:2] == ["train", "val"]
     expect(page.locator('section.ws-section[data-section="val"] figure.ws-panel')).to_have_count(2)
 
 
 def test_save_a_view_and_open_it_by_its_link(page: Any, browser: Any, server: LiveServer) -> None:
     page.goto("/p/ws/workspace", timeout=60_000)
-    page.get_by_label("Workspace filter").fill("config.lr = 0.1")
+    page.get_by_label("Workspace filter").fill("config.lr = 0.1", timeout=60_000)
     page.get_by_label("Workspace filter").press("Enter")
     acc = panel(page, "val/acc").locator(".ws-line")
     expect(acc).to_have_attribute("data-series", "3")
@@ -140,7 +140,7 @@ def test_save_a_view_and_open_it_by_its_link(page: Any, browser: Any, server: Li
     context = browser.new_context(viewport={"width": 1366, "height": 800}, base_url=server.url)
     other = context.new_page()
     other.goto(f"/p/ws/workspace?view={view_id}", timeout=60_000)
-    expect(other.locator("h1")).to_have_text("lr 0.1 only")
+    expect(other.locator("h1")).to_have_text("lr 0.1 only", timeout=60_000)
     expect(other.locator("section.ws-section")).to_have_count(3)
     assert sections(other) == ["val", "train", "runs"]
     expect(panel(other, "val/acc").locator(".ws-line")).to_have_attribute("data-series", "3")
@@ -152,7 +152,7 @@ def test_save_a_view_and_open_it_by_its_link(page: Any, browser: Any, server: Li
     expect(other.locator('[data-testid="unsaved"]')).to_have_count(0)
     context.close()
     page.reload()
-    expect(page.locator("section.ws-section")).to_have_count(2)
+    expect(page.locator("section.ws-section")).to_have_count(2, timeout=60_000)
     assert sections(page) == ["val", "train"]
     # the runs table opens with the view's filter
     expect(page.get_by_role("link", name="Runs table")).to_have_attribute(
@@ -164,7 +164,7 @@ def test_seed_groups_draw_a_mean_and_a_band(page: Any) -> None:
     page.goto("/p/ws/workspace", timeout=60_000)
     acc = panel(page, "val/acc")
     line = acc.locator(".ws-line")
-    expect(line).to_have_attribute("data-series", "6")
+    expect(line).to_have_attribute("data-series", "6", timeout=60_000)
     acc.get_by_label("Settings of val/acc").click()
     acc.get_by_label("Panel groups").select_option("std")
     # two drawn series, the groups' means (3 seeds each) at every step
@@ -198,7 +198,8 @@ def test_screenshots_dark_and_800px(browser: Any, server: LiveServer) -> None:
         )
         page = context.new_page()
         page.goto("/p/ws/workspace", timeout=60_000)
-        expect(panel(page, "val/acc").locator(".ws-line")).to_have_attribute("data-series", "6")
+        line = panel(page, "val/acc").locator(".ws-line")
+        expect(line).to_have_attribute("data-series", "6", timeout=60_000)
         if width == 800:  # one panel a row, none wider than the page
             box = panel(page, "val/acc").bounding_box()
             assert box["x"] + box["width"] <= 800
