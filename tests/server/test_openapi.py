@@ -314,8 +314,9 @@ def _sweeps_and_analysis(call: Any, client: AppClient, app: FastAPI) -> None:
     with Sweeps(sweeps_url_of(app.state.heron.store.url)) as sweeps:
         sweeps.create(parse_spec(spec))
         for _ in range(3):
-            ticket = sweeps.ask(name)
-            sweeps.tell(ticket, "complete", ticket.params["x"])
+            ticket = sweeps.ask(name)[0].trial
+            assert ticket is not None
+            sweeps.tell(name, ticket.number, "complete", ticket.params["x"])
         sweeps.ask(name)
     call("GET", f"{API}/sweeps")
     assert call("GET", f"{API}/sweeps/{name}")["trials"][3]["status"] == "running"
