@@ -27,9 +27,9 @@ TABLE = '[data-view="runs-table"]'
 
 
 def ready(page: Any, total: int) -> None:
-    table = page.locator(TABLE)
-    expect(table).to_have_attribute("data-ready", "1")
-    expect(table).to_have_attribute("data-total", str(total))
+    table = page.locator(TABLE)  # under load a first page may take a while: 15 s
+    expect(table).to_have_attribute("data-ready", "1", timeout=15_000)
+    expect(table).to_have_attribute("data-total", str(total), timeout=15_000)
 
 
 def test_presets_and_csv_export_follow_the_table(page: Any, server: LiveServer) -> None:

@@ -36,7 +36,8 @@ export function FilterBar(props: Props) {
   const [draft, setDraft] = useState(value);
   const [caret, setCaret] = useState<number | null>(null); // null: the box is not being edited
   const [active, setActive] = useState(-1); // the highlighted suggestion
-  const [closed, setClosed] = useState(false); // Esc closed the list until the next edit
+  // the list opens as you type (or on ↓), and closes on Esc, on applying and on leaving
+  const [closed, setClosed] = useState(true);
   const suggestions = useMemo(() => (caret === null ? [] : complete(draft, caret, keys)), [draft, caret, keys]);
   const listOpen = !closed && suggestions.length > 0;
   const accept = (i: number) => {
@@ -74,6 +75,7 @@ export function FilterBar(props: Props) {
         className="filter-form"
         onSubmit={(e) => {
           e.preventDefault();
+          setClosed(true);
           onApply(draft.trim());
         }}
       >
@@ -102,12 +104,21 @@ export function FilterBar(props: Props) {
           }}
           onClick={(e) => track(e.currentTarget)}
           onFocus={(e) => track(e.currentTarget)}
-          onBlur={() => setCaret(null)}
+          onBlur={() => {
+            setCaret(null);
+            setClosed(true);
+          }}
           onKeyUp={(e) => {
             if (e.key === "ArrowLeft" || e.key === "ArrowRight" || e.key === "Home" || e.key === "End")
               track(e.currentTarget);
           }}
           onKeyDown={(e) => {
+            if (!listOpen && closed && e.key === "ArrowDown") {
+              e.preventDefault(); // ↓ opens the list of what may come here
+              track(e.currentTarget);
+              setClosed(false);
+              return;
+            }
             if (listOpen) {
               if (e.key === "ArrowDown" || e.key === "ArrowUp") {
                 e.preventDefault();
