@@ -284,3 +284,26 @@ def test_a_failing_webhook_is_retried_and_every_attempt_logged(
         assert refused[0].error == "no SMTP server: set HERON_SMTP_HOST"
     finally:
         alerts.close()
+
+
+def test_a_held_group_raises_group_done_once_when_its_last_holder_releases_it(
+    store: SqlStore, tracking: Tracking, alerts: Alerts
+) -> None:
+    alerts.add_rule("proj", rule("done", "group_done", group="g*"), "t")
+    alerts.hold_group("proj", "g1", "sweep a")
+    alerts.hold_group("proj", "g1", "sweep a")  # again: one hold
+    alerts.hold_group("proj", "g1", "sweep b")
+    finished = {"type": "state", "state": "finished", "time": T0}
+    run = new_run(store, "proj", group="g1")
+    tracking.ingest(batch(run.id, 1, [finished]))  # type: ignore[list-item]
+    assert alerts.group_finished("proj", "g1") == []  # every run ended, but held
+    assert alerts.release_group("proj", "g1", "sweep a", "a finished") == []  # b holds it
+    assert alerts.release_group("proj", "g1", "sweep c", "never held") == []
+    [done] = alerts.release_group("proj", "g1", "sweep b", "sweep b finished")
+    assert done.title == "group g1 finished" and done.text.startswith("sweep b finished")
+    assert alerts.release_group("proj", "g1", "sweep b", "again") == []  # once
+    assert [a.title for a in alerts.list_alerts("proj")] == ["group g1 finished"]
+    plain = new_run(store, "proj", group="g2")  # no holder: its last run's end raises it
+    tracking.ingest(batch(plain.id, 1, [finished]))  # type: ignore[list-item]
+    titles = [a.title for a in alerts.list_alerts("proj")]
+    assert titles == ["group g2 finished", "group g1 finished"]

@@ -231,28 +231,55 @@ class Alerts:
 
     def group_finished(self, project: str, group: str) -> list[Alert]:
         """Raise the ``group_done`` rules of ``project`` for run group ``group`` if
-        every run in it ended (a sweep driver may call this when it stops)."""
-        rules = [r for r in self.rules(project) if r.kind == "group_done"]
+        every run in it ended, unless a driver holds the group (:meth:`hold_group`: a
+        sweep, whose :meth:`release_group` raises them when it finishes)."""
+        rules = self._group_rules(project, group)
         if not rules:
             return []
-        total, done = self._tx.read(lambda conn: sql.group_done(conn, project, group))
+
+        def read(conn: Connection) -> tuple[int, bool]:
+            if sql.group_held(conn, project, group):
+                return 0, False
+            return sql.group_done(conn, project, group)
+
+        total, done = self._tx.read(read)
         if not done:
             return []
         return self.raise_alerts(
-            Firing(
-                project,
-                None,
-                rule,
-                _RULE_LEVEL["group_done"],
-                f"group {group} finished",
-                f"all {total} runs of group {group!r} ended ({rule.name}: {describe(rule)})",
-                f"{rule.id}/group/{group}",
-                webhooks=rule.webhooks,
-                emails=rule.emails,
-            )
+            _group_firing(rule, project, group, f"all {total} runs of group {group!r} ended")
             for rule in rules
-            if fnmatch.fnmatchcase(group, str(rule.params["group"]))
         )
+
+    def hold_group(self, project: str, group: str, holder: str) -> None:
+        """``holder`` (e.g. ``"sweep NAME"``) drives run group ``group``: the end of its
+        runs raises no ``group_done`` alert until ``holder`` releases it. Kept in the
+        database (every process and agent sees it; it outlives a restart)."""
+        now = self.clock()
+        self._tx.write(lambda conn: sql.hold_group(conn, project, group, holder[:256], now))
+
+    def release_group(self, project: str, group: str, holder: str, text: str) -> list[Alert]:
+        """``holder`` finished driving ``group``: its ``group_done`` rules fire, once
+        (only the caller whose release dropped the hold raises them, however many
+        agents see the end), unless another driver still holds the group. ``text``
+        says what finished. Nothing when ``holder`` held nothing."""
+        holder = holder[:256]
+
+        def release(conn: Connection) -> bool:
+            dropped = sql.release_group(conn, project, group, holder)
+            return dropped and not sql.group_held(conn, project, group)
+
+        if not self._tx.write(release):
+            return []
+        return self.raise_alerts(
+            _group_firing(rule, project, group, text) for rule in self._group_rules(project, group)
+        )
+
+    def _group_rules(self, project: str, group: str) -> list[Rule]:
+        return [
+            r
+            for r in self.rules(project)
+            if r.kind == "group_done" and fnmatch.fnmatchcase(group, str(r.params["group"]))
+        ]
 
     def _groups(self, rules: list[Rule], project: str, run_id: str) -> list[Alert]:
         """After ``run_id`` ended: the group rules of its group, if it has one."""
@@ -451,6 +478,21 @@ def _metric_firing(
         title,
         f"{text} ({rule.name}: {describe(rule)})",
         f"{rule.id}/{run_id}/{key}",
+        webhooks=rule.webhooks,
+        emails=rule.emails,
+    )
+
+
+def _group_firing(rule: Rule, project: str, group: str, text: str) -> Firing:
+    """A ``group_done`` alert: one dedup key per rule and group, whoever raises it."""
+    return Firing(
+        project,
+        None,
+        rule,
+        _RULE_LEVEL["group_done"],
+        f"group {group} finished",
+        f"{text} ({rule.name}: {describe(rule)})",
+        f"{rule.id}/group/{group}",
         webhooks=rule.webhooks,
         emails=rule.emails,
     )

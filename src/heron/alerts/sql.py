@@ -316,3 +316,32 @@ def group_done(conn: Connection, project: str, group: str) -> tuple[int, bool]:
     total = sum(counts.values())
     ended = sum(n for state, n in counts.items() if state in TERMINAL_STATES)
     return total, total > 0 and ended == total
+
+
+# --- groups held by their driver (a sweep) -------------------------------------------
+
+_gh = s.alert_group_holds.c
+
+
+def hold_group(conn: Connection, project: str, group: str, holder: str, now: float) -> None:
+    """``holder`` (e.g. a sweep) raises the group's ``group_done`` alert itself."""
+    where = and_(_gh.project == project, _gh.group_name == group, _gh.holder == holder)
+    if conn.execute(select(_gh.holder).where(where)).first() is None:
+        conn.execute(
+            insert(s.alert_group_holds).values(
+                project=project, group_name=group, holder=holder, created_at=now
+            )
+        )
+
+
+def group_held(conn: Connection, project: str, group: str) -> bool:
+    """Whether a driver holds the group (its run ends raise no ``group_done``)."""
+    query = select(_gh.holder).where(_gh.project == project, _gh.group_name == group)
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def release_group(conn: Connection, project: str, group: str, holder: str) -> bool:
+    """Drop ``holder``'s hold; True for the one caller whose delete removed it (the
+    row lock makes a concurrent second delete remove nothing)."""
+    where = and_(_gh.project == project, _gh.group_name == group, _gh.holder == holder)
+    return bool(conn.execute(delete(s.alert_group_holds).where(where)).rowcount)
