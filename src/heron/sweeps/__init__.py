@@ -26,9 +26,14 @@ def open_sweeps(connection: Connection) -> SweepService:
         from heron.sweeps.remote import RemoteSweeps
 
         return RemoteSweeps(connection.http)
+    from heron.alerts import open_alerts
     from heron.service import Tracking
+    from heron.store.sql import SqlStore
     from heron.sweeps.service import LocalSweeps
     from heron.sweeps.study import Sweeps
 
+    store, blobs = connection.maintenance()
     sweeps = Sweeps.at(connection.location)
-    return LocalSweeps(sweeps, Tracking(*connection.maintenance()), owns=True)
+    # alerts: the sweep holds its group and its end raises the group's group_done alerts
+    alerts = open_alerts(store, connection.settings) if isinstance(store, SqlStore) else None
+    return LocalSweeps(sweeps, Tracking(store, blobs, alerts=alerts), owns=True)

@@ -9,7 +9,9 @@ server's ``/sweeps`` routes alike:
   tells trials, and pauses, stops or resumes it;
 - a pruned trial's run is marked ``pruned`` (one state record after everything its
   ended process shipped);
-- the tell that ends a sweep's last trial raises its group's ``group_done`` alerts;
+- a sweep holds its run group (``Alerts.hold_group``, kept in the database): the end of
+  one trial's run raises no ``group_done`` alert; the tell (or the failing of a dead
+  agent's trial) that finishes the sweep raises it, once, whichever agent gets there;
 - the trials a claim finds abandoned (no heartbeat for ``grace`` seconds) are failed and
   their runs marked ``crashed`` (``Tracking.mark_crashed``: alerts and live clients
   hear of it);
@@ -65,6 +67,8 @@ class LocalSweeps:
     def close(self) -> None:
         if self._owns:
             self.sweeps.close()
+            if self.tracking.alerts is not None:
+                self.tracking.alerts.close()  # its deliveries finish first
 
     def _may(self, action: Action, name: str) -> None:
         self.tracking.authorize(action, self.sweeps.project(name))
@@ -72,7 +76,10 @@ class LocalSweeps:
     # --- sweeps -------------------------------------------------------------------
     def create(self, spec: SweepSpec) -> SweepInfo:
         self.tracking.authorize("write", spec.project)
-        return self.sweeps.create(spec)
+        info = self.sweeps.create(spec)
+        if self.tracking.alerts is not None:
+            self.tracking.alerts.hold_group(spec.project, spec.group, _holder(spec.name))
+        return info
 
     def create_from(self, raw: Mapping[str, Any]) -> SweepInfo:
         """Create from the YAML's object, authorised on the project it names before
@@ -119,6 +126,8 @@ class LocalSweeps:
         claim, reaped = self.sweeps.ask(name, agent, grace=grace)
         for trial in reaped:
             self._crashed(trial.run_id)
+        if reaped:  # a dead agent's trial may have been the last one
+            self._maybe_finished(name)
         return claim
 
     def beat(self, name: str, number: int) -> None:
@@ -155,14 +164,15 @@ class LocalSweeps:
         self._maybe_finished(name)
 
     def _maybe_finished(self, name: str) -> None:
-        """The sweep's last trial ended: its group's ``group_done`` alert rules fire
-        (heron.alerts; deduplicated like any alert)."""
+        """The sweep's last trial ended: the sweep releases its group and the group's
+        ``group_done`` alert rules fire (heron.alerts; once, whoever calls this)."""
         alerts = self.tracking.alerts
         if alerts is None or not self.sweeps.full(name):
             return
         if self.sweeps.status(name) == "finished":
             spec = self.sweeps.spec(name)
-            alerts.group_finished(spec.project, spec.group)
+            text = f"sweep {name!r} finished: all {spec.run_cap} trials ended"
+            alerts.release_group(spec.project, spec.group, _holder(name), text)
 
     def _pruned(self, run_id: str) -> None:
         """The run's state becomes ``pruned``: one state record, applied after
@@ -182,3 +192,8 @@ class LocalSweeps:
             return
         with contextlib.suppress(NotFound):  # the process died before its run was created
             self.tracking.mark_crashed(run_id, time.time(), CRASHED)
+
+
+def _holder(name: str) -> str:
+    """The sweep's name as the holder of its run group (heron.alerts)."""
+    return f"sweep {name}"
