@@ -116,6 +116,10 @@ class Alerts:
         with self._lock:
             self._cache.pop(project, None)
 
+    def forget(self, project: str) -> None:
+        """Drop the cached rules of ``project`` (renamed: its rules moved)."""
+        self._invalidate(project)
+
     def list_rules(self, project: str) -> list[Rule]:
         return self._tx.read(lambda conn: sql.rules(conn, project))
 
