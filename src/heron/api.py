@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, overload
+from urllib.parse import quote
 
 import numpy as np
 
@@ -165,6 +166,19 @@ class Api:
     # --- runs --------------------------------------------------------------
     def projects(self) -> list[ProjectInfo]:
         return self._store.list_projects()
+
+    def rename_project(self, project: str, new_name: str) -> dict[str, int]:
+        """Rename ``project`` to ``new_name``: its runs, members, alert rules, saved
+        views, reports and tags move along (on a server, as its admin). ``new_name``
+        follows the rule of project names and must name nothing yet (Conflict).
+        Returns the rows moved per table."""
+        if self._conn.http is not None:
+            path = f"/projects/{quote(project, safe='')}/rename"
+            answer = self._conn.http.json("POST", path, json={"new_name": new_name})
+            return {str(k): int(v) for k, v in answer["moved"].items()}
+        from heron.service.projects import Projects
+
+        return Projects(self._tracking).rename(project, new_name)
 
     def project_keys(self, project: str) -> ProjectKeys:
         """The config paths, metric keys, summary keys and tags of ``project``'s runs

@@ -229,6 +229,9 @@ def test_every_pre_encoded_answer_matches_its_schema(
     call("GET", f"{API}/projects")
     call("GET", f"{API}/projects/proj/keys")
     call("GET", f"{API}/projects/proj/resumable", params={"resume_key": "none"})
+    renamed = call("POST", f"{API}/projects/proj/rename", json={"new_name": "proj2"})
+    assert renamed["moved"]["projects"] == 1
+    call("POST", f"{API}/projects/proj2/rename", json={"new_name": "proj"})  # back
     call("GET", f"{API}/runs/{run}/files")
     (version,) = call("GET", f"{API}/runs/{run}/artifacts")
     assert version["metadata"] == {"acc": "NaN"}

@@ -37,6 +37,7 @@ def version() -> None:
 # Each command's module is imported when the command runs (HeronGroup.add_lazy).
 for _name, _where in {
     "runs": "heron.cli.runs:runs",
+    "projects": "heron.cli.projects:projects",
     "export": "heron.cli.export:export",
     "sync": "heron.cli.sync:sync",
     "gc": "heron.cli.gc:gc",

@@ -1,11 +1,17 @@
 """The rules about a project's marks: its tags and its deletion (what MLflow's client
-calls an experiment's tags and lifecycle stage; docs/compatibility.md).
+calls an experiment's tags and lifecycle stage; docs/compatibility.md), and its name.
 
 A deleted project is left out of project lists (``Tracking.projects``: Heron's UI,
 ``heron.Api``, MLflow's active experiments); its runs stay, readable by id and by
 search, and a restore brings it back. Reading marks takes read access to the project,
 changing tags write access, deleting and restoring the project's admin role. Marks
 live beside the database (``heron.store.project_marks``).
+
+Renaming a project (:meth:`Projects.rename`, MLflow's experiments/update) takes its
+admin role; the new name follows the rule of project names (``heron.keys.check_name``)
+and must name nothing yet. Its runs, members, alert rules and alerts, saved views,
+reports and marks move in one transaction (``heron.store.project_rename``); the audit
+log keeps the names it was written with. A sweep's YAML keeps the project it names.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import time
 from collections.abc import Mapping, Sequence
 
 from heron.errors import Conflict, InvalidInput, NotFound
+from heron.keys import check_name
 from heron.service.runs import Tracking
+from heron.store import project_rename
 from heron.store.project_marks import ProjectMarks, SqlProjectMarks
 from heron.store.sql import SqlStore
 
@@ -84,6 +92,21 @@ class Projects:
         if store.get(project).deleted_at is not None:
             store.mark_deleted(project, None)
             self.tracking.audit("project.restore", project)
+
+    def rename(self, project: str, new_name: str) -> dict[str, int]:
+        """Rename ``project`` to ``new_name`` (admin of ``project``): InvalidInput for a
+        name project creation would refuse, Conflict when ``new_name`` is taken,
+        NotFound when nothing names ``project``. Returns the rows moved per table."""
+        self.tracking.authorize("admin", project)
+        check_name(new_name, "new project name")
+        if new_name == project:
+            raise InvalidInput(f"project {project!r} already has that name")
+        if not isinstance(self.tracking.store, SqlStore):
+            raise InvalidInput("a project is renamed on the server's own store")
+        moved = project_rename.rename(self.tracking.store, project, new_name)
+        self.tracking.project_renamed(project, new_name)
+        self.tracking.audit("project.rename", project, {"new_name": new_name, "moved": moved})
+        return moved
 
     def check_active(self, project: str) -> None:
         """Conflict when ``project`` is deleted (nothing new goes into it)."""

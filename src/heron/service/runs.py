@@ -95,7 +95,8 @@ class Tracking:
         self.accounts = accounts  # a server with accounts: project claims, the audit log
         self.alerts = alerts  # evaluates the projects' alert rules on ingest (heron.alerts)
         self.caller_ip: str | None = None  # the request's client address, for the audit log
-        self._projects: dict[str, str] = {}  # run id -> project (a run never moves)
+        # run id -> project (a run moves only when its project is renamed)
+        self._projects: dict[str, str] = {}
 
     def with_caller(self, caller: Caller, ip: str | None = None) -> Tracking:
         """The same service acting for ``caller`` (cheap: shares store, blobs, caches);
@@ -152,12 +153,21 @@ class Tracking:
         return [p for p in listed if self.caller.may("read", p.name) and p.name not in hidden]
 
     def project_of(self, run_id: str) -> str:
-        """The run's project (cached: a run never moves). NotFound for an unknown run."""
+        """The run's project (cached until the project is renamed). NotFound for an
+        unknown run."""
         project = self._projects.get(run_id)
         if project is None:
             project = self.store.get_run(run_id).project
             self._remember(run_id, project)
         return project
+
+    def project_renamed(self, old: str, new: str) -> None:
+        """Forget what this process cached under ``old``'s name (heron.service.projects
+        renames): the runs' projects and the project's alert rules."""
+        for run_id in [r for r, p in list(self._projects.items()) if p == old]:
+            self._projects[run_id] = new
+        if self.alerts is not None:
+            self.alerts.forget(old)
 
     def _remember(self, run_id: str, project: str) -> None:
         if len(self._projects) >= _MAX_CACHED_PROJECTS:

@@ -478,6 +478,30 @@ def test_experiment_tags_delete_and_restore(tracking_uri: str) -> None:
     assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
 
 
+def test_rename_experiment(tracking_uri: str) -> None:
+    """Renaming an experiment renames its project: the id (the project's name) becomes
+    the new name, the runs follow; a taken or invalid name is refused."""
+    client = MlflowClient(tracking_uri)
+    exp = client.create_experiment("exp-old", tags={"team": "a"})
+    run = client.create_run(exp).info.run_id
+    client.create_experiment("exp-taken")
+    client.create_run("exp-taken")
+    client.rename_experiment(exp, "exp-new")
+    got = client.get_experiment_by_name("exp-new")
+    assert (got.experiment_id, got.tags) == ("exp-new", {"team": "a"})
+    assert client.get_experiment_by_name("exp-old") is None
+    assert client.get_run(run).info.experiment_id == "exp-new"
+    with pytest.raises(MlflowException) as taken:
+        client.rename_experiment("exp-new", "exp-taken")
+    assert taken.value.error_code == "RESOURCE_ALREADY_EXISTS"
+    with pytest.raises(MlflowException) as bad:
+        client.rename_experiment("exp-new", "no spaces")
+    assert bad.value.error_code == "INVALID_PARAMETER_VALUE"
+    with pytest.raises(MlflowException) as missing:
+        client.rename_experiment("exp-old", "exp-other")
+    assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
 def test_a_logged_model_outside_a_run(tracking_uri: str, workdir: Path) -> None:
     """Heron keeps files per run: a logged model made outside any run gets a finished
     run of its own ("model <name>"), which MLflow sees as no source run."""

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter
 
-from heron.errors import NotFound
+from heron.errors import Conflict, NotFound
 from heron.ids import new_run_id
 from heron.nested import flatten
 from heron.server.mlflow import model
@@ -166,7 +166,15 @@ def restore_experiment(state: ServerState, params: Params) -> dict[str, Any]:
 
 @endpoint(router, "POST", "/experiments/update")
 def update_experiment(state: ServerState, params: Params) -> dict[str, Any]:
-    raise not_implemented("renaming an experiment (its id is the Heron project's name)")
+    # Renaming the experiment renames its project (heron.service.projects), so its id,
+    # the project's name, becomes the new name too.
+    project = model.project_of(params.text("experiment_id"))
+    new_name = model.project_for_name(params.text("new_name"))
+    try:
+        Projects(state.tracking).rename(project, new_name)
+    except Conflict as e:
+        raise MlflowError(RESOURCE_ALREADY_EXISTS, e.message) from None
+    return {}
 
 
 @endpoint(router, "POST", "/experiments/set-experiment-tag")
