@@ -692,6 +692,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rename a project (project admin): its runs, members, rules, views, reports move */
+        post: operations["rename_project_api_v1_projects__project__rename_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project}/reports": {
         parameters: {
             query?: never;
@@ -2706,6 +2723,30 @@ export interface components {
             summary: string[];
             /** Tags */
             tags: string[];
+        };
+        /**
+         * ProjectRename
+         * @description The project's new name: the rule of project names (letters, digits, ``_ - .``,
+         *     starting with a letter, digit or ``_``), naming no project yet.
+         */
+        ProjectRename: {
+            /** New Name */
+            new_name: string;
+        };
+        /**
+         * ProjectRenamed
+         * @description ``moved``: the rows that now name ``name``, per table (``projects``: 1 when the
+         *     project has runs or artifacts).
+         */
+        ProjectRenamed: {
+            /** Moved */
+            moved: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Old Name */
+            old_name: string;
         };
         /** PruneAnswer */
         PruneAnswer: {
@@ -5503,6 +5544,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request was refused (problem JSON; see docs/rest-api.md). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed or its store is unavailable (problem JSON). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rename_project_api_v1_projects__project__rename_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectRenamed"];
+                };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */
             "4XX": {
