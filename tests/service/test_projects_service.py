@@ -15,6 +15,7 @@ from heron.accounts import SqlAccounts
 from heron.artifacts.local import LocalArtifactStore
 from heron.errors import Conflict, Forbidden, InvalidInput, NotFound
 from heron.service import Caller, Tracking
+from heron.service import runs as service_runs
 from heron.service.projects import MAX_TAG_VALUE, Projects
 from heron.store import project_rename, reports_sql, schema, views_sql
 from heron.store.sql import SqlStore
@@ -149,3 +150,19 @@ def test_rename_covers_every_table_that_names_a_project() -> None:
     assert by_name == {t.name for t in project_rename.BY_NAME}
     by_id = {t.name for t in schema.metadata.tables.values() if "project_id" in t.c}
     assert by_id == {"runs", "artifact_versions", "artifact_aliases"}  # follow the id
+
+
+def test_another_process_reads_a_renamed_run_again(
+    store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's other worker cached the run's project: it reads it again once the
+    cache entry is older than RUN_PROJECT_TTL_SECONDS (here: at once)."""
+    blobs = LocalArtifactStore(tmp_path / "blobs")
+    here, there = Tracking(store, blobs), Tracking(store, blobs)
+    run = new_run(store, project="proj").id
+    assert there.project_of(run) == "proj"
+    assert there.runs_reads([run]) is store
+    Projects(here).rename("proj", "renamed")
+    assert there.project_of(run) == "proj"  # still cached
+    monkeypatch.setattr(service_runs, "RUN_PROJECT_TTL_SECONDS", 0.0)
+    assert there.project_of(run) == "renamed"

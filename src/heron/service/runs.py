@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ MAX_BULK_RUNS = 10_000  # runs one bulk action may change
 # of another run may free it (a put happened, its record is not ingested yet).
 ORPHAN_GRACE_SECONDS = 60.0
 _MAX_CACHED_PROJECTS = 100_000
+# A run's cached project is read again after this long: another process (a server's
+# other workers, heron projects rename beside the database) may have renamed it.
+RUN_PROJECT_TTL_SECONDS = 30.0
 # Long enough that a run uploading a blob has recorded its reference (heron gc).
 DEFAULT_GC_GRACE = 3600.0
 
@@ -95,8 +99,8 @@ class Tracking:
         self.accounts = accounts  # a server with accounts: project claims, the audit log
         self.alerts = alerts  # evaluates the projects' alert rules on ingest (heron.alerts)
         self.caller_ip: str | None = None  # the request's client address, for the audit log
-        # run id -> project (a run moves only when its project is renamed)
-        self._projects: dict[str, str] = {}
+        # run id -> (project, when cached): a run moves only when its project is renamed
+        self._projects: dict[str, tuple[str, float]] = {}
 
     def with_caller(self, caller: Caller, ip: str | None = None) -> Tracking:
         """The same service acting for ``caller`` (cheap: shares store, blobs, caches);
@@ -153,26 +157,28 @@ class Tracking:
         return [p for p in listed if self.caller.may("read", p.name) and p.name not in hidden]
 
     def project_of(self, run_id: str) -> str:
-        """The run's project (cached until the project is renamed). NotFound for an
-        unknown run."""
-        project = self._projects.get(run_id)
-        if project is None:
-            project = self.store.get_run(run_id).project
-            self._remember(run_id, project)
+        """The run's project (cached for RUN_PROJECT_TTL_SECONDS, or until this
+        process renames it). NotFound for an unknown run."""
+        cached = self._projects.get(run_id)
+        if cached is not None and time.monotonic() - cached[1] < RUN_PROJECT_TTL_SECONDS:
+            return cached[0]
+        project = self.store.get_run(run_id).project
+        self._remember(run_id, project)
         return project
 
     def project_renamed(self, old: str, new: str) -> None:
         """Forget what this process cached under ``old``'s name (heron.service.projects
         renames): the runs' projects and the project's alert rules."""
-        for run_id in [r for r, p in list(self._projects.items()) if p == old]:
-            self._projects[run_id] = new
+        for run_id, (project, at) in list(self._projects.items()):
+            if project == old:
+                self._projects[run_id] = (new, at)
         if self.alerts is not None:
             self.alerts.forget(old)
 
     def _remember(self, run_id: str, project: str) -> None:
         if len(self._projects) >= _MAX_CACHED_PROJECTS:
             self._projects.clear()
-        self._projects[run_id] = project
+        self._projects[run_id] = (project, time.monotonic())
 
     def beside_the_database(self) -> tuple[Store, ArtifactStore]:
         """The store and blobs with their maintenance capabilities (stale runs,
@@ -201,7 +207,13 @@ class Tracking:
         in one query per 500 runs, not one per run (a chart of 1,000 runs)."""
         wanted = list(dict.fromkeys(run_ids))
         # only well-formed ids (safe inside the quoted filter); the others fail below
-        unknown = [r for r in wanted if r not in self._projects and RUN_ID.match(r)]
+        now = time.monotonic()
+        unknown = [
+            r
+            for r in wanted
+            if now - self._projects.get(r, ("", -math.inf))[1] >= RUN_PROJECT_TTL_SECONDS
+            and RUN_ID.match(r)
+        ]
         for start in range(0, len(unknown), 500):
             listed = ", ".join(f"'{r}'" for r in unknown[start : start + 500])
             for info in self.store.search_runs(None, f"id in ({listed})"):
