@@ -64,6 +64,7 @@ def test_tokens_and_roles_apply_to_mlflow_clients(
         lambda: as_viewer.delete_experiment(experiment),
         lambda: as_viewer.restore_experiment(experiment),
         lambda: as_viewer.set_experiment_tag(experiment, "k", "v"),
+        lambda: as_viewer.rename_experiment(experiment, "renamed"),
         lambda: as_viewer.rename_registered_model("m", "m2"),
         lambda: as_viewer.delete_registered_model("m"),
     ]

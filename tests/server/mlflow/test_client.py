@@ -486,6 +486,7 @@ def test_rename_experiment(tracking_uri: str) -> None:
     run = client.create_run(exp).info.run_id
     client.create_experiment("exp-taken")
     client.create_run("exp-taken")
+    client.rename_experiment(exp, "exp-old")  # the same name: nothing changes
     client.rename_experiment(exp, "exp-new")
     got = client.get_experiment_by_name("exp-new")
     assert (got.experiment_id, got.tags) == ("exp-new", {"team": "a"})

@@ -170,6 +170,9 @@ def update_experiment(state: ServerState, params: Params) -> dict[str, Any]:
     # the project's name, becomes the new name too.
     project = model.project_of(params.text("experiment_id"))
     new_name = model.project_for_name(params.text("new_name"))
+    if new_name == project:  # MLflow accepts the same name: nothing to do
+        _existing(state, params)
+        return {}
     try:
         Projects(state.tracking).rename(project, new_name)
     except Conflict as e:
