@@ -250,6 +250,7 @@ def test_every_pre_encoded_answer_matches_its_schema(
     assert call("POST", f"{API}/projects/proj/runs/bulk", json=bulk)["failed"]
     call("POST", f"{API}/runs/delete", json={"ids": ["run0000002"], "force": True})
     _alerts(call)
+    _reports_and_comments(call, run)
     call("GET", "/healthz")
     call("GET", "/readyz")
     _sweeps_and_analysis(call, client, app)
@@ -333,6 +334,17 @@ def _sweeps_and_analysis(call: Any, client: AppClient, app: FastAPI) -> None:
     assert call("POST", f"{API}/projects/proj/analysis/compare", json=body)["n_a"] == 2
     call("POST", f"{API}/projects/proj/analysis/importance", json={"metric": "loss"})
     call("POST", f"{API}/projects/proj/analysis/groups", json={})
+
+
+def _reports_and_comments(call: Any, run: str) -> None:
+    """A project's reports and a run's comments."""
+    made = call("POST", f"{API}/projects/proj/reports", json={"title": "t", "body": "# x"})
+    call("PATCH", f"{API}/projects/proj/reports/{made['id']}", json={"body": "y"})
+    call("GET", f"{API}/projects/proj/reports/{made['id']}")
+    call("GET", f"{API}/projects/proj/reports")
+    said = call("POST", f"{API}/runs/{run}/comments", json={"body": "hello"})
+    call("PATCH", f"{API}/runs/{run}/comments/{said['id']}", json={"body": "hi"})
+    call("GET", f"{API}/runs/{run}/comments")
 
 
 def _alerts(call: Any) -> None:
