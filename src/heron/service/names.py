@@ -14,7 +14,6 @@ import difflib
 from collections.abc import Iterable, Iterator, Sequence
 
 from heron.errors import InvalidInput
-from heron.nested import flatten
 from heron.query import nodes
 from heron.query.parser import parse, parse_order_term
 from heron.store.base import ProjectKeys, RunStore
@@ -79,10 +78,12 @@ def type_mismatches(store: RunStore, project: str | None, filter: str | None) ->
     compared = [(f, v) for f, v in _compared(filter) if f.kind == "config"]
     if not compared:
         return []
-    configs = [flatten(run.config) for run in store.search_runs(project, limit=SAMPLE_RUNS)]
+    columns = sorted({f"config.{f.key}" for f, _ in compared})
+    # Only the compared paths of the newest runs, as columns: no run decoded whole.
+    table = store.runs_table(project, columns=columns, limit=SAMPLE_RUNS).columns
     found = []
     for f, value in compared:
-        held = [c[f.key] for c in configs if f.key in c and c[f.key] is not None]
+        held = [x for x in table.get(f"config.{f.key}", []) if x is not None]
         numbers = [x for x in held if isinstance(x, (int, float)) and not isinstance(x, bool)]
         texts = [x for x in held if isinstance(x, str)]
         if value.kind == "number" and texts and not numbers:
