@@ -312,8 +312,7 @@ def test_errors_have_mlflows_shape(tracking_uri: str) -> None:
     unknown = httpx.get(f"{tracking_uri}/api/2.0/mlflow/traces/abc/info")
     assert unknown.status_code == 404 and unknown.json()["error_code"] == "ENDPOINT_NOT_FOUND"
     unsupported = httpx.post(
-        f"{tracking_uri}/api/2.0/mlflow/experiments/update",
-        json={"experiment_id": "x", "new_name": "y"},
+        f"{tracking_uri}/api/2.0/mlflow/runs/restore", json={"run_id": run.info.run_id}
     )
     assert unsupported.status_code == 501 and unsupported.json()["error_code"] == "NOT_IMPLEMENTED"
     ajax = httpx.get(
