@@ -246,6 +246,7 @@ def test_every_pre_encoded_answer_matches_its_schema(
     app.state.heron.registry.egress = EgressPolicy.parse("127.0.0.1:9")  # for a webhook
     _registry(call, run, model)
     _lineage(call, run)
+    _views(call, client)
     bulk = {"action": "add_tags", "tags": ["x"], "ids": [run, "nosuchrun0"]}
     assert call("POST", f"{API}/projects/proj/runs/bulk", json=bulk)["failed"]
     call("POST", f"{API}/runs/delete", json={"ids": ["run0000002"], "force": True})
@@ -304,24 +305,34 @@ def _lineage(call: Any, run: str) -> None:
     assert call("GET", f"{API}/datasets/sha256:{'0' * 64}/runs") == []
 
 
+def _views(call: Any, client: AppClient) -> None:
+    """The saved-view routes: create, list, read, change, delete."""
+    state = {"panels": [{"kind": "line", "keys": ["loss"]}], "filter": "config.lr < 1"}
+    view = call("POST", f"{API}/projects/proj/views", json={"name": "main", "state": state})
+    assert call("GET", f"{API}/projects/proj/views")[0]["id"] == view["id"]
+    assert call("GET", f"{API}/projects/proj/views/{view['id']}")["state"] == state
+    call("PATCH", f"{API}/projects/proj/views/{view['id']}", json={"name": "renamed"})
+    assert client.delete(f"{API}/projects/proj/views/{view['id']}").status_code == 204
+
+
 def _sweeps_and_analysis(call: Any, client: AppClient, app: FastAPI) -> None:
     """The sweep routes over a study with a complete and a running trial, and the
     analysis routes over the runs above."""
     import uuid
 
-    from heron.sweeps import parse_spec
-    from heron.sweeps.study import Sweeps, sweeps_url_of
-
     name = "s-" + uuid.uuid4().hex[:8]
     spec = {"name": name, "project": "proj", "metric": "loss", "run_cap": 4}
     spec["parameters"] = {"x": {"min": 0.0, "max": 1.0}}
-    with Sweeps(sweeps_url_of(app.state.heron.store.url)) as sweeps:
-        sweeps.create(parse_spec(spec))
-        for _ in range(3):
-            ticket = sweeps.ask(name)[0].trial
-            assert ticket is not None
-            sweeps.tell(name, ticket.number, "complete", ticket.params["x"])
-        sweeps.ask(name)
+    assert call("POST", f"{API}/sweeps", json={"spec": spec})["name"] == name
+    for _ in range(3):  # the agent's routes: claim, beat, report, tell
+        ticket = call("POST", f"{API}/sweeps/{name}/claim", json={"agent": "a"})["trial"]
+        beat = client.post(f"{API}/sweeps/{name}/beat", json={"trial": ticket["number"]})
+        assert beat.status_code == 204, beat.text
+        report = {"trial": ticket["number"], "points": [[0, 1.0]]}
+        assert call("POST", f"{API}/sweeps/{name}/report", json=report)["prune"] is False
+        tell = {"trial": ticket["number"], "outcome": "complete", "value": ticket["params"]["x"]}
+        assert client.post(f"{API}/sweeps/{name}/tell", json=tell).status_code == 204
+    call("POST", f"{API}/sweeps/{name}/claim", json={})
     call("GET", f"{API}/sweeps")
     assert call("GET", f"{API}/sweeps/{name}")["trials"][3]["status"] == "running"
     call("GET", f"{API}/sweeps/{name}/importance")
