@@ -54,33 +54,44 @@ export function LineageView({
             </p>
           )}
           <LineageGraph graph={graph} />
-          {datasets.length > 0 && (
-            <table className="grid lineage-datasets" data-count={datasets.length}>
-              <thead>
-                <tr>
-                  <th>Dataset</th>
-                  <th>Digest</th>
-                  <th>Path</th>
-                </tr>
-              </thead>
-              <tbody>
-                {datasets.map((n) => {
-                  const d = n.data as Record<string, unknown>;
-                  return (
-                    <tr key={n.id} data-digest={String(d.digest)}>
-                      <td>{Array.isArray(d.names) ? d.names.join(", ") : n.label}</td>
-                      <td>
-                        <code>{String(d.digest)}</code>
-                      </td>
-                      <td className="muted">{typeof d.path === "string" ? d.path : ""}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          )}
+          {datasets.length > 0 && <DatasetTable datasets={datasets} className="lineage-datasets" />}
         </>
       )}
     </div>
+  );
+}
+
+/** Datasets with their digests and paths (the lineage view, a model version's training data). */
+export function DatasetTable({
+  datasets,
+  className,
+}: {
+  datasets: { id: string; label: string; data: Record<string, unknown> }[];
+  className?: string;
+}) {
+  return (
+    <table className={className ? `grid ${className}` : "grid"} data-count={datasets.length}>
+      <thead>
+        <tr>
+          <th>Dataset</th>
+          <th>Digest</th>
+          <th>Path</th>
+        </tr>
+      </thead>
+      <tbody>
+        {datasets.map((n) => {
+          const d = n.data;
+          return (
+            <tr key={n.id} data-digest={String(d.digest)}>
+              <td>{Array.isArray(d.names) ? d.names.join(", ") : n.label}</td>
+              <td>
+                <code>{String(d.digest)}</code>
+              </td>
+              <td className="muted">{typeof d.path === "string" ? d.path : ""}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }

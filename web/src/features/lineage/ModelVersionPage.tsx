@@ -5,7 +5,7 @@ import { Empty, ErrorBox, Loading } from "../../components/States";
 import { TabBar, tabPanelProps } from "../../components/Tabs";
 import { num, str, useUrlState } from "../../lib/urlState";
 import { modelPath } from "../models/api";
-import { LineageView } from "./LineageView";
+import { DatasetTable, LineageView } from "./LineageView";
 import { nodeHref } from "./LineageGraph";
 import { useModelVersionLineage, useTrainingData } from "./queries";
 import "./lineage.css";
@@ -73,29 +73,7 @@ function TrainingDataTab({ name, version }: { name: string; version: number }) {
   return (
     <div className="training-data" data-datasets={datasets.length}>
       <h2>Datasets</h2>
-      <table className="grid">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Digest</th>
-            <th>Path</th>
-          </tr>
-        </thead>
-        <tbody>
-          {datasets.map((n) => {
-            const d = n.data as Record<string, unknown>;
-            return (
-              <tr key={n.id} data-digest={String(d.digest)}>
-                <td>{Array.isArray(d.names) ? d.names.join(", ") : n.label}</td>
-                <td>
-                  <code>{String(d.digest)}</code>
-                </td>
-                <td className="muted">{typeof d.path === "string" ? d.path : ""}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DatasetTable datasets={datasets} />
       {artifacts.length > 0 && (
         <>
           <h2>Artifacts used</h2>
