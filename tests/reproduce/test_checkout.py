@@ -139,6 +139,15 @@ def test_a_changed_dataset_folder_is_named_with_its_sizes(tmp_path: Path) -> Non
     (folder / "b.csv").write_text("3\n")  # a file more
     (checked,) = check_datasets({"datasets": {"train": record}})
     assert checked.status == "changed"
-    assert checked.describe().endswith("(1 files, 4 bytes recorded; 2 files, 6 bytes now)")
+    assert checked.describe().endswith(
+        "(1 files, 4 bytes recorded; 2 files, 6 bytes now): added b.csv"
+    )
+    (folder / "a.csv").write_text("1,3\n")  # one byte of a recorded file
+    (folder / "b.csv").unlink()
+    (checked,) = check_datasets({"datasets": {"train": record}})
+    assert checked.files == ("changed a.csv",)
+    without = {k: v for k, v in record.items() if k != "files"}  # a large folder's record
+    (checked,) = check_datasets({"datasets": {"train": without}})
+    assert checked.status == "changed" and checked.files == ()
     (gone,) = check_datasets({"datasets": {"train": {**record, "path": str(tmp_path / "x")}}})
     assert gone.status == "missing" and "is not on this machine" in gone.describe()

@@ -45,9 +45,10 @@ class DatasetCheck:
     recorded: str
     current: str | None  # None: missing or unreadable
     status: Literal["same", "changed", "missing", "unreadable"]
-    # for a changed folder: how many files and bytes, recorded and now (a hint of what
-    # changed: the record keeps no per-file digests)
+    # for a changed folder: how many files and bytes, recorded and now, and the files
+    # that changed, came or went (when the run recorded the folder's per-file digests)
     sizes: tuple[tuple[int, int], tuple[int, int]] | None = None
+    files: tuple[str, ...] = ()
 
     def describe(self) -> str:
         if self.status == "changed":
@@ -58,6 +59,10 @@ class DatasetCheck:
                     f" ({files_a} files, {bytes_a} bytes recorded; {files_b} files, "
                     f"{bytes_b} bytes now)"
                 )
+            if self.files:
+                shown = ", ".join(self.files[:10])
+                more = f" and {len(self.files) - 10} more" if len(self.files) > 10 else ""
+                hint += f": {shown}{more}"
             return (
                 f"dataset {self.name!r} at {self.path} changed: recorded {self.recorded}, "
                 f"now {self.current}{hint}"
@@ -193,9 +198,10 @@ def checkout(run: ApiRun, dest: Path, repo: Path | None = None) -> CheckoutRepor
 
 def check_datasets(system: dict[str, Any]) -> list[DatasetCheck]:
     """Hash each recorded dataset again at its recorded path (no cache: a check must
-    read the bytes). A folder's digest covers every file, but the record keeps no
-    per-file digests, so a changed folder is named, not the file in it."""
-    from heron.sdk.capture.datasets import hash_dataset
+    read the bytes). A changed folder is named with the files that changed, came or
+    went when the run recorded its per-file digests (folders of up to
+    ``MANIFEST_FILES`` files), else with its file count and size."""
+    from heron.sdk.capture.datasets import changed_files, hash_dataset
 
     recorded = system.get("datasets")
     out: list[DatasetCheck] = []
@@ -217,10 +223,13 @@ def check_datasets(system: dict[str, Any]) -> list[DatasetCheck]:
             continue
         status: Literal["same", "changed"] = "same" if now.digest == digest else "changed"
         files, size = data.get("file_count"), data.get("bytes")
-        sizes = None
+        sizes, which = None, ()
         if status == "changed" and Path(path).is_dir() and isinstance(files, int):
             sizes = ((files, size if isinstance(size, int) else 0), (now.file_count, now.bytes))
-        out.append(DatasetCheck(name, path, digest, now.digest, status, sizes))
+            manifest = data.get("files")
+            if isinstance(manifest, dict) and now.files is not None:
+                which = tuple(changed_files(manifest, now.files))
+        out.append(DatasetCheck(name, path, digest, now.digest, status, sizes, which))
     return out
 
 

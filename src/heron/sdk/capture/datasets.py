@@ -15,6 +15,11 @@ again; a dangling link is skipped and counted in ``skipped``.
 A file or folder that cannot be read raises (``PermissionError``...): a digest that
 silently left files out would claim data the run did not check.
 
+A folder of at most ``MANIFEST_FILES`` files also records each file's digest
+(``files``: relative path -> the first 16 hex digits of its sha256), so a later check
+(``heron reproduce``) can name the files that changed, came or went; a larger folder
+records only the whole digest.
+
 Hashing a large dataset twice is wasteful, so with a ``cache_dir`` each file's
 digest is remembered with its size and modification time (ns), and reused while
 both are unchanged. A file modified in the last ``RACY_SECONDS`` is not cached: its
@@ -44,6 +49,8 @@ log = logging.getLogger("heron.sdk.capture")
 CHUNK = 1024 * 1024
 RACY_SECONDS = 2.0
 CACHE_VERSION = 1
+MANIFEST_FILES = 1000  # a folder up to this many files records per-file digests
+MANIFEST_HEX = 16  # hex digits kept per file: enough to tell a change, small in the record
 _WORKERS = min(8, os.cpu_count() or 1)
 
 
@@ -57,6 +64,7 @@ class DatasetRecord:
     files_hashed: int  # read and hashed this time
     files_cached: int  # digest reused from the cache
     skipped: int = 0  # dangling symbolic links
+    files: dict[str, str] | None = None  # a small folder's per-file digests (module doc)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,9 +110,12 @@ def hash_dataset(
                 cache.put(rel, fst, digest)
     cache.save()
 
+    manifest = None
     if stat.S_ISREG(st.st_mode):
         digest = digests[""]
     else:
+        if len(digests) <= MANIFEST_FILES:
+            manifest = {rel: digests[rel][:MANIFEST_HEX] for rel in sorted(digests)}
         combined = hashlib.sha256()
         for rel in sorted(digests):
             combined.update(f"{rel}\0{digests[rel]}\n".encode("utf-8", "surrogateescape"))
@@ -118,7 +129,22 @@ def hash_dataset(
         files_hashed=len(todo),
         files_cached=len(files) - len(todo),
         skipped=skipped,
+        files=manifest,
     )
+
+
+def changed_files(recorded: dict[str, str], now: dict[str, str]) -> list[str]:
+    """What differs between two manifests, one entry per file: ``changed a.csv``,
+    ``added b.csv``, ``removed c.csv`` (sorted by path)."""
+    out = []
+    for rel in sorted(set(recorded) | set(now)):
+        if rel not in now:
+            out.append(f"removed {rel}")
+        elif rel not in recorded:
+            out.append(f"added {rel}")
+        elif recorded[rel] != now[rel][: len(recorded[rel])]:
+            out.append(f"changed {rel}")
+    return out
 
 
 def _file_digest(path: Path) -> str:
