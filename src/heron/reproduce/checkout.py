@@ -223,7 +223,8 @@ def check_datasets(system: dict[str, Any]) -> list[DatasetCheck]:
             continue
         status: Literal["same", "changed"] = "same" if now.digest == digest else "changed"
         files, size = data.get("file_count"), data.get("bytes")
-        sizes, which = None, ()
+        sizes = None
+        which: tuple[str, ...] = ()
         if status == "changed" and Path(path).is_dir() and isinstance(files, int):
             sizes = ((files, size if isinstance(size, int) else 0), (now.file_count, now.bytes))
             manifest = data.get("files")
