@@ -176,7 +176,10 @@ class RemoteStore:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[RunInfo]:
+        # The store's contract: an unknown name matches no runs (heron.Api checks names
+        # itself, through heron.service.names).
         params: dict[str, Any] = {"include_system": "true", "offset": offset}
+        params["check_names"] = "false"
         if project is not None:
             params["project"] = project
         if filter:
@@ -189,6 +192,7 @@ class RemoteStore:
 
     def count_runs(self, project: str | None = None, filter: str | None = None) -> int:
         params = {k: v for k, v in (("project", project), ("filter", filter)) if v}
+        params["check_names"] = "false"  # the store's contract, as in search_runs
         return self._ask("GET", "/runs/count", count_from_json, params=params)
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> dict[str, Series]:

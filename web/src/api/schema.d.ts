@@ -6150,6 +6150,7 @@ export interface operations {
                 limit?: number | null;
                 offset?: number;
                 include_system?: boolean;
+                check_names?: boolean;
             };
             header?: never;
             path?: never;
@@ -6237,6 +6238,7 @@ export interface operations {
             query?: {
                 project?: string | null;
                 filter?: string | null;
+                check_names?: boolean;
             };
             header?: never;
             path?: never;

@@ -43,10 +43,13 @@ def list_runs(
     limit: Annotated[int | None, Query(ge=0)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     include_system: bool = False,
+    check_names: bool = True,
 ) -> Response:
     # An unknown project, or a config or metric key no run has: 400 with "did you
-    # mean"; a comparison that can never match: a Heron-Warning header.
-    notes = state.tracking.check_query(project, filter, order_by)
+    # mean"; a comparison that can never match: a Heron-Warning header. check_names=false:
+    # the store protocol's plain answer (an unknown name matches no runs), for clients
+    # that check names themselves (heron.Api) or need that contract (RemoteStore).
+    notes = state.tracking.check_query(project, filter, order_by) if check_names else []
     store = state.tracking.reads(project)
     runs = store.search_runs(project, filter, order_by, limit, offset)
     total = len(runs) if limit is None and offset == 0 else store.count_runs(project, filter)
@@ -54,8 +57,10 @@ def list_runs(
 
 
 @router.get("/runs/count", response_model=wire.RunCount, summary="Count matching runs")
-def count_runs(state: State, project: str | None = None, filter: str | None = None) -> Response:
-    notes = state.tracking.check_query(project, filter)
+def count_runs(
+    state: State, project: str | None = None, filter: str | None = None, check_names: bool = True
+) -> Response:
+    notes = state.tracking.check_query(project, filter) if check_names else []
     count = state.tracking.reads(project).count_runs(project, filter)
     return _warned(json_response(wire.count_to_json(count)), notes)
 
