@@ -32,11 +32,11 @@ def sweep(store: SqlStore) -> Iterator[str]:
     with Sweeps(sweeps_url_of(store.url)) as sweeps:
         sweeps.create(spec)
         for _ in range(5):
-            ticket = sweeps.ask(name)
+            ticket = sweeps.ask(name)[0].trial
             assert ticket is not None
             x = ticket.params["x"]
-            sweeps.tell(ticket, "complete", (x - 3) ** 2)
-        running = sweeps.ask(name)  # the sixth is still running
+            sweeps.tell(name, ticket.number, "complete", (x - 3) ** 2)
+        running = sweeps.ask(name)[0].trial  # the sixth is still running
         assert running is not None
     yield name
 

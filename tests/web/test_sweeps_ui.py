@@ -55,7 +55,7 @@ def seed(folder: Path) -> Seeded:
     with Sweeps.at(locate(folder, Settings())) as sweeps:
         sweeps.create(parse_spec(spec))
         for _ in range(5):
-            ticket = sweeps.ask("quad")
+            ticket = sweeps.ask("quad")[0].trial
             assert ticket is not None
             trial = {
                 "run_id": ticket.run_id,
@@ -67,7 +67,7 @@ def seed(folder: Path) -> Seeded:
             with heron.init(settings=settings, **quiet) as run:  # type: ignore[arg-type]
                 loss = (run.config["x"] - 3) ** 2
                 run.log({"loss": loss}, step=0)
-            sweeps.tell(ticket, "complete", loss)
+            sweeps.tell("quad", ticket.number, "complete", loss)
             values.append(loss)
     return Seeded(folder, min(values), ids)
 
