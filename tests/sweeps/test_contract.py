@@ -173,11 +173,11 @@ def test_a_viewer_reads_but_neither_creates_nor_claims_nor_tells(harness: Harnes
     assert nobody.list_sweeps() == [] and viewer.list_sweeps(PROJECT) != []
 
 
+@pytest.mark.parametrize("harness", ["remote"], indirect=True)
 def test_on_a_server_the_end_of_a_sweep_raises_its_group_done_alert(harness: Harness) -> None:
-    """The tell that ends a sweep's last trial fires the group_done rules of its group
-    (only a server evaluates alert rules)."""
-    if harness.http is None:
-        pytest.skip("alert rules are evaluated by a server")
+    """The tell that ends a sweep's last trial fires the group_done rules of its group,
+    over the server's alert routes (the local case: tests/sweeps/test_group_done.py)."""
+    assert harness.http is not None
     sweeps = harness.sweeps()
     name = harness.sweep(run_cap=1).name
     rule = {"name": "sweep done", "kind": "group_done", "group": name}
