@@ -17,6 +17,7 @@ from heron.errors import InvalidInput
 from heron.query import nodes
 from heron.query.parser import parse, parse_order_term
 from heron.store.base import ProjectKeys, RunStore
+from heron.store.sql import SqlStore
 
 _PREFIX = {"config": "config.", "metric": "metrics."}
 SAMPLE_RUNS = 500  # runs whose config a type check looks at
@@ -59,7 +60,11 @@ def check_query(
     named = [f for f in fields if f.kind in _PREFIX]
     if not named:
         return []
-    keys = [store.project_keys(p) for p in ([project] if project else projects)]
+    scope = [project] if project else list(projects)
+    if isinstance(store, SqlStore) and _all_held(store, scope, named):
+        return type_mismatches(store, project, filter)
+    # A key is missing (or the store is a server's): every key, for "did you mean"
+    keys = [store.project_keys(p) for p in scope]
     for f in named:
         known = _known(keys, f.kind)
         if f.key in known or any(k.startswith(f.key + ".") for k in known):
@@ -78,14 +83,10 @@ def type_mismatches(store: RunStore, project: str | None, filter: str | None) ->
     compared = [(f, v) for f, v in _compared(filter) if f.kind == "config"]
     if not compared:
         return []
-    columns = sorted({f"config.{f.key}" for f, _ in compared})
-    # Only the compared paths of the newest runs, as columns: no run decoded whole.
-    table = store.runs_table(project, columns=columns, limit=SAMPLE_RUNS).columns
+    held = _held_values(store, project, sorted({f.key for f, _ in compared}))
     found = []
     for f, value in compared:
-        held = [x for x in table.get(f"config.{f.key}", []) if x is not None]
-        numbers = [x for x in held if isinstance(x, (int, float)) and not isinstance(x, bool)]
-        texts = [x for x in held if isinstance(x, str)]
+        numbers, texts = held.get(f.key, (False, []))
         if value.kind == "number" and texts and not numbers:
             said = f"a number ({value.value:g})" if isinstance(value.value, float) else "a number"
             hint = f'quote it: config.{f.key} = "{texts[0]}"'
@@ -100,6 +101,37 @@ def type_mismatches(store: RunStore, project: str | None, filter: str | None) ->
             f"which never matches {kind}; {hint}"
         )
     return found
+
+
+def _all_held(store: SqlStore, projects: Sequence[str], fields: Sequence[nodes.Field]) -> bool:
+    """Whether a run of ``projects`` holds each field's key: one indexed EXISTS per key
+    (the keys of every run of the project are read only when one is missing)."""
+    for kind in _PREFIX:
+        wanted = [f.key for f in fields if f.kind == kind]
+        if wanted and len(store.held_keys(projects, kind, wanted)) < len(set(wanted)):
+            return False
+    return True
+
+
+def _held_values(
+    store: RunStore, project: str | None, keys: Sequence[str]
+) -> dict[str, tuple[bool, list[str]]]:
+    """For each config path of ``keys``: whether the newest SAMPLE_RUNS runs hold a
+    number there, and the texts they hold there (newest first)."""
+    out: dict[str, tuple[bool, list[str]]] = {}
+    if isinstance(store, SqlStore):  # the types and texts only, in one query per path
+        for key, rows in store.config_samples(project, keys, SAMPLE_RUNS).items():
+            texts = [value for vtype, value in rows if vtype == "str" and value is not None]
+            out[key] = (any(vtype in ("int", "float") for vtype, _ in rows), texts)
+        return out
+    # Only the compared paths of the newest runs, as columns: no run decoded whole.
+    columns = [f"config.{key}" for key in keys]
+    table = store.runs_table(project, columns=columns, limit=SAMPLE_RUNS).columns
+    for key in keys:
+        held = [x for x in table.get(f"config.{key}", []) if x is not None]
+        numbers = [x for x in held if isinstance(x, (int, float)) and not isinstance(x, bool)]
+        out[key] = (bool(numbers), [x for x in held if isinstance(x, str)])
+    return out
 
 
 def _compared(text: str | None) -> Iterator[tuple[nodes.Field, nodes.Value]]:

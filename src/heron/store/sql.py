@@ -306,6 +306,22 @@ class SqlStore:
     def project_keys(self, project: str) -> ProjectKeys:
         return self._tx.read(lambda conn: table.project_keys(conn, project))
 
+    def project_names(self) -> list[str]:
+        """Every project's name, sorted: ``list_projects`` without its counts."""
+        return self._tx.read(table.project_names)
+
+    def held_keys(self, projects: Sequence[str], kind: str, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` that a run of ``projects`` holds: config paths (or the
+        start of one) when ``kind`` is "config", metric or summary keys when "metric"."""
+        return self._tx.read(lambda conn: table.held_keys(conn, projects, kind, keys))
+
+    def config_samples(
+        self, project: str | None, keys: Sequence[str], runs: int
+    ) -> dict[str, list[tuple[str, str | None]]]:
+        """(vtype, text) of each config path in ``keys`` on the newest ``runs`` runs
+        of ``project`` (every project: None), newest first."""
+        return self._tx.read(lambda conn: table.config_samples(conn, project, keys, runs))
+
     def runs_table(
         self,
         project: str | None = None,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from heron.errors import InvalidInput, NotFound
@@ -209,3 +209,71 @@ def changed_runs(conn: Connection, since: float) -> list[RunChange]:
         RunChange(run_id, project, state, int(seq), last_step, float(updated))
         for run_id, project, state, seq, last_step, updated in conn.execute(query)
     ]
+
+
+# --- what a query's names are checked against (heron.service.names) ---------------
+# Fixed SQL text with bound parameters: nothing to compile in a fresh process, where
+# building the same statements with SQLAlchemy's expression language costs more than
+# running them.
+_OF_PROJECTS = "r.project_id IN (SELECT p.id FROM projects p WHERE p.name IN :projects)"
+_HELD = {
+    "config": "SELECT 1 FROM run_config x JOIN runs r ON r.id = x.run_id WHERE {key} AND {of}",
+    "metric": (
+        "SELECT 1 FROM run_summary x JOIN runs r ON r.id = x.run_id "
+        "WHERE {key} AND (x.count > 0 OR x.override IS NOT NULL) AND {of}"
+    ),
+}
+
+
+def project_names(conn: Connection) -> list[str]:
+    """Every project's name, sorted (``list_projects`` without counting runs)."""
+    return list(conn.execute(text("SELECT name FROM projects ORDER BY name")).scalars())
+
+
+def held_keys(
+    conn: Connection, projects: Sequence[str], kind: str, keys: Sequence[str]
+) -> set[str]:
+    """Those of ``keys`` (config paths when ``kind`` is "config", else metric keys)
+    that a run of ``projects`` holds, as a key or as the start of a dotted path
+    (``optimizer`` for ``optimizer.lr``): what ``project_keys`` would list, with one
+    EXISTS per key on the indexes that the key leads instead of every key."""
+    if not projects:
+        return set()
+    # "k." <= x.key < "k/" are the paths below k in SQLite's byte order ("/" follows
+    # "."); PostgreSQL's collation may be linguistic: there, compare the key's start.
+    below = (
+        "x.key > :below AND x.key < :after"
+        if conn.dialect.name == "sqlite"
+        else "substr(x.key, 1, :n) = :below"
+    )
+    found = set()
+    for key in dict.fromkeys(keys):
+        params = {"key": key, "below": key + ".", "after": key + "/", "n": len(key) + 1}
+        for where in ("x.key = :key", below):  # the key itself, else a path below it
+            sql = text(f"SELECT EXISTS ({_HELD[kind].format(key=where, of=_OF_PROJECTS)})")
+            sql = sql.bindparams(bindparam("projects", expanding=True))
+            if conn.execute(sql, {**params, "projects": list(projects)}).scalar():
+                found.add(key)
+                break
+    return found
+
+
+def config_samples(
+    conn: Connection, project: str | None, keys: Sequence[str], runs: int
+) -> dict[str, list[tuple[str, str | None]]]:
+    """(vtype, text) of each config path in ``keys`` on the newest ``runs`` runs of
+    ``project`` (of every project when None), newest first: what a type check looks at."""
+    of = "WHERE r.project_id = (SELECT p.id FROM projects p WHERE p.name = :project)"
+    newest = (
+        f"SELECT r.id, r.created_at FROM runs r {of if project is not None else ''} "
+        "ORDER BY r.created_at DESC, r.id DESC LIMIT :runs"
+    )
+    sql = text(
+        f"SELECT c.vtype, c.text FROM ({newest}) n JOIN run_config c ON c.run_id = n.id "
+        "WHERE c.key = :key ORDER BY n.created_at DESC, n.id DESC"
+    )
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for key in dict.fromkeys(keys):
+        rows = conn.execute(sql, {"project": project, "key": key, "runs": runs})
+        out[key] = [(str(vtype), value) for vtype, value in rows]
+    return out
