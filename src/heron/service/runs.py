@@ -27,6 +27,7 @@ from heron.service.notify import SILENT, Notifier
 from heron.store.base import Batch, IngestResult, ProjectInfo, RunInfo, RunSpec, RunStore, Store
 from heron.store.checks import RUN_ID, check_time
 from heron.store.project_marks import deleted_projects
+from heron.store.sql import SqlStore
 
 if TYPE_CHECKING:
     from heron.alerts import Alerts
@@ -230,8 +231,16 @@ class Tracking:
         projects the caller may read are named). Returns warnings for comparisons
         that can never match (heron.service.names)."""
         self.authorize("read", project)
-        readable = [p.name for p in self.projects()]
-        return check_query(self.store, readable, project, filter, order_by)
+        return check_query(self.store, self._readable_names(), project, filter, order_by)
+
+    def _readable_names(self) -> list[str]:
+        """The names of :meth:`projects`, without counting every project's runs when
+        the database is at hand."""
+        if not isinstance(self.store, SqlStore):
+            return [p.name for p in self.projects()]
+        hidden = deleted_projects(self.store)
+        names = self.store.project_names()
+        return [n for n in names if self.caller.may("read", n) and n not in hidden]
 
     def get_run(self, run_id: str) -> RunInfo:
         info = self.store.get_run(run_id)
