@@ -7231,13 +7231,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The series as JSON, or with `Accept: application/vnd.heron.series` as float64 arrays (same values, bit for bit; see heron.server.series_codec) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Chart"];
+                    "application/vnd.heron.series": string;
                 };
             };
             /** @description The request was refused (problem JSON; see docs/rest-api.md). */

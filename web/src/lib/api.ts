@@ -125,6 +125,18 @@ export class ApiError extends Error {
 
 /** One call to the API; non-2xx answers throw an ApiError with the server's message. */
 export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const res = await send(path, init);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** One call whose answer is read as bytes (a binary form asked for with `accept`). */
+export async function requestBytes(path: string, init: RequestInit, accept: string): Promise<ArrayBuffer> {
+  const res = await send(path, { ...init, headers: { accept, ...init.headers } });
+  return res.arrayBuffer();
+}
+
+async function send(path: string, init: RequestInit): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(API + path, {
@@ -149,8 +161,7 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
     }
     throw new ApiError(res.status, title, detail, type);
   }
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  return res;
 }
 
 /** A POST of `body` as JSON (name the body's type: `post<TableQuery>(...)`). */

@@ -5,10 +5,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from heron import wire
 from heron.keys import check_key
+from heron.server import series_codec
 from heron.server.downsample import (
     Downsampled,
     align_x,
@@ -30,13 +31,31 @@ _NONE = np.empty(0, np.float64)
 _READERS = 4  # below the store's connection pool (5 + 10 overflow)
 
 
-@router.post("/series", response_model=Chart, summary="Downsampled series for charts")
-def series(state: State, query: SeriesQuery) -> Response:
+@router.post(
+    "/series",
+    response_model=Chart,
+    summary="Downsampled series for charts",
+    responses={
+        200: {
+            "description": (
+                "The series as JSON, or with `Accept: application/vnd.heron.series` as "
+                "float64 arrays (same values, bit for bit; see heron.server.series_codec)"
+            ),
+            "content": {
+                series_codec.MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+def series(state: State, query: SeriesQuery, request: Request) -> Response:
+    found = _answer(state, query)
+    if series_codec.wants_binary(request.headers.get("accept")):
+        return Response(series_codec.encode(found), media_type=series_codec.MEDIA_TYPE)
     # One pass from numpy to JSON bytes (json_response): a chart holds ~400k numbers.
-    return json_response(_answer(state, query))
+    return json_response({"series": [_to_json(run, key, s) for run, key, s in found]})
 
 
-def _answer(state: ServerState, query: SeriesQuery) -> Chart:
+def _answer(state: ServerState, query: SeriesQuery) -> list[tuple[str, str, Downsampled]]:
     keys = [check_key(k) for k in dict.fromkeys(query.keys)]
     axis = query.x_axis
     runs = list(dict.fromkeys(query.runs))
@@ -48,15 +67,9 @@ def _answer(state: ServerState, query: SeriesQuery) -> Chart:
     if axis in _BUILTIN_AXES and isinstance(store, BlockReads):
         found = _from_blocks(store, runs, keys, axis, query)
         empty = downsample(_NONE, _NONE, query.buckets)
-        return {
-            "series": [
-                _to_json(run_id, key, found.get((run_id, key), empty))
-                for run_id in runs
-                for key in keys
-            ]
-        }
+        return [(run_id, key, found.get((run_id, key), empty)) for run_id in runs for key in keys]
 
-    def one_run(run_id: str) -> list[ChartSeries]:
+    def one_run(run_id: str) -> list[tuple[str, str, Downsampled]]:
         found = store.history(run_id, wanted)
         start = store.get_run(run_id).created_at if axis == "relative_time" else 0.0
         out = []
@@ -64,13 +77,13 @@ def _answer(state: ServerState, query: SeriesQuery) -> Chart:
             points = found[key]
             x = _x(points, axis, start) if axis in _BUILTIN_AXES else _aligned(points, found[axis])
             sampled = downsample(x, points.values, query.buckets, query.x_min, query.x_max)
-            out.append(_to_json(run_id, key, sampled))
+            out.append((run_id, key, sampled))
         return out
 
     # Another metric as x, or a store without block reads: whole series. Decompressing
     # chunks (zlib) and numpy release the GIL: runs decode in parallel.
     with ThreadPoolExecutor(min(_READERS, len(runs))) as pool:
-        return {"series": [s for part in pool.map(one_run, runs) for s in part]}
+        return [s for part in pool.map(one_run, runs) for s in part]
 
 
 def _reads(state: ServerState, runs: list[str]) -> RunStore:

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery, type QueryClient } from "@tanstack/react-query";
 import type { SeriesQuery } from "../../lib/api";
 import { seriesApi } from "./api";
-import { decodeSeries, type ChartSeries } from "./series";
+import type { ChartSeries } from "./series";
 
 export const seriesKeys = {
   all: ["series"] as const,
@@ -14,7 +14,7 @@ export const seriesKeys = {
 export function useSeries(q: SeriesQuery, enabled: boolean) {
   return useQuery<ChartSeries[]>({
     queryKey: seriesKeys.chart(q),
-    queryFn: ({ signal }) => seriesApi.get(q, signal).then((r) => r.series.map(decodeSeries)),
+    queryFn: ({ signal }) => seriesApi.chart(q, signal),
     placeholderData: keepPreviousData,
     enabled,
   });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { WireSeries } from "../../lib/api";
-import { decodeSeries, hoverRows, nearestIndex, pointsPerBucket, spacing, valueAt, yExtent } from "./series";
+import {
+  decodeBinary,
+  decodeSeries,
+  hoverRows,
+  nearestIndex,
+  pointsPerBucket,
+  spacing,
+  valueAt,
+  yExtent,
+} from "./series";
 
 const wire = (over: Partial<WireSeries> = {}): WireSeries => ({
   run: "r1",
@@ -138,5 +147,66 @@ describe("lookups", () => {
     expect(yExtent([s], false)).toEqual([0.25, 1]);
     expect(yExtent([s], true)).toEqual([0, 3]);
     expect(yExtent([], true)).toBeNull();
+  });
+});
+
+/** The binary answer as heron.server.series_codec writes it. */
+function binary(series: { head: Record<string, unknown>; arrays: number[][] }[]): ArrayBuffer {
+  let text = JSON.stringify({ series: series.map((s) => s.head) });
+  while ((text.length + 8) % 8) text += " ";
+  const values = series.flatMap((s) => s.arrays.flat());
+  const buf = new ArrayBuffer(8 + text.length + 8 * values.length);
+  const bytes = new Uint8Array(buf);
+  bytes.set(new TextEncoder().encode("HSR1"), 0);
+  new DataView(buf).setUint32(4, text.length, true);
+  bytes.set(new TextEncoder().encode(text), 8);
+  new Float64Array(buf, 8 + text.length).set(values);
+  return buf;
+}
+
+describe("decodeBinary", () => {
+  it("views each series' arrays in place, min and max being y when not sampled", () => {
+    const head = (run: string, sampled: boolean, n: number, nonfinite: number) => ({
+      run,
+      key: "loss",
+      total: 9,
+      sampled,
+      n,
+      nonfinite,
+    });
+    const buf = binary([
+      { head: head("a", true, 2, 1), arrays: [[0, 5], [0.1 + 0.2, -0], [0, -1], [1, 2], [3], [Infinity]] },
+      { head: head("b", false, 3, 0), arrays: [[1, 2, 3], [5e-324, 1.7976931348623157e308, 7], [], []] },
+    ]);
+    const [a, b] = decodeBinary(buf);
+    expect(a.sampled).toBe(true);
+    expect(Array.from(a.y)).toEqual([0.30000000000000004, -0]);
+    expect(Object.is(a.y[1], -0)).toBe(true);
+    expect(Array.from(a.min)).toEqual([0, -1]);
+    expect(Array.from(a.max)).toEqual([1, 2]);
+    expect(a.markers).toEqual([{ x: 3, kind: "inf" }]);
+    expect(a.x.buffer).toBe(buf); // a view, not a copy
+    expect(Array.from(b.y)).toEqual([5e-324, 1.7976931348623157e308, 7]);
+    expect(b.min).toBe(b.y);
+    expect(b.markers).toEqual([]);
+  });
+
+  it("checks what it cannot draw as is, and refuses what is not its format", () => {
+    const head = { run: "a", key: "k", total: 3, sampled: false, n: 3, nonfinite: 0 };
+    const [s] = decodeBinary(
+      binary([
+        {
+          head,
+          arrays: [
+            [2, 1, NaN],
+            [20, 10, Infinity],
+          ],
+        },
+      ]),
+    );
+    expect(Array.from(s.x)).toEqual([1, 2]); // sorted; the point without an x dropped
+    expect(Array.from(s.y)).toEqual([10, 20]);
+    expect(() => decodeBinary(new ArrayBuffer(8))).toThrow();
+    expect(() => decodeBinary(binary([{ head: { ...head, n: 4 }, arrays: [[1], [2]] }]))).toThrow();
   });
 });

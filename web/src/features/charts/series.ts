@@ -79,6 +79,66 @@ export function decodeSeries(w: WireSeries): ChartSeries {
   };
 }
 
+/** The binary form of POST /series (heron.server.series_codec): float64 arrays. */
+export const SERIES_BINARY = "application/vnd.heron.series";
+
+interface BinaryHead {
+  run: string;
+  key: string;
+  total: number;
+  sampled: boolean;
+  n: number;
+  nonfinite: number;
+}
+
+/**
+ * Decode a binary answer: each series' arrays are views over the answer's bytes (no
+ * copy, no parsing). The server sends finite, x-sorted buckets with the non-finite
+ * points apart; a series that is not so goes through `decodeSeries`'s checks instead.
+ */
+export function decodeBinary(buf: ArrayBuffer): ChartSeries[] {
+  const bytes = new Uint8Array(buf);
+  if (bytes.length < 8 || String.fromCharCode(...bytes.subarray(0, 4)) !== "HSR1")
+    throw new Error("not a binary series answer");
+  const size = new DataView(buf).getUint32(4, true);
+  const head = (JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size))) as { series: BinaryHead[] }).series;
+  const values = new Float64Array(buf, 8 + size);
+  let at = 0;
+  const take = (n: number) => {
+    if (at + n > values.length) throw new Error("binary series answer cut short");
+    const part = values.subarray(at, at + n);
+    at += n;
+    return part;
+  };
+  return head.map((h) => {
+    const x = take(h.n);
+    const y = take(h.n);
+    const min = h.sampled ? take(h.n) : y;
+    const max = h.sampled ? take(h.n) : y;
+    const nx = take(h.nonfinite);
+    const ny = take(h.nonfinite);
+    if (!clean(x, y, min, max)) {
+      const wire = { ...h, x: Array.from(x), y: Array.from(y), min: Array.from(min), max: Array.from(max) };
+      return decodeSeries({ ...wire, nonfinite: { x: Array.from(nx), y: Array.from(ny) } });
+    }
+    const markers: Marker[] = [];
+    for (let i = 0; i < nx.length; i++)
+      if (Number.isFinite(nx[i])) markers.push({ x: nx[i], kind: nonFiniteKind(ny[i]) });
+    markers.sort((a, b) => a.x - b.x);
+    return { run: h.run, key: h.key, total: h.total, sampled: h.sampled, x, y, min, max, markers };
+  });
+}
+
+/** Every value finite and x ascending: the arrays can be drawn as they are. */
+function clean(x: Float64Array, y: Float64Array, min: Float64Array, max: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) {
+    if (!(Number.isFinite(x[i]) && Number.isFinite(y[i]) && Number.isFinite(min[i]) && Number.isFinite(max[i])))
+      return false;
+    if (i > 0 && x[i] < x[i - 1]) return false;
+  }
+  return true;
+}
+
 /** Index of the point whose x is nearest to `x` (xs sorted ascending); -1 when empty. */
 export function nearestIndex(xs: ArrayLike<number>, x: number): number {
   const n = xs.length;
