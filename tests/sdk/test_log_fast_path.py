@@ -1,13 +1,16 @@
-"""``run.log``'s fast path (one ``pack_into`` per call of a known shape) writes the
-very bytes of the record-by-record path, and falls back to it for anything else."""
+"""``run.log``'s fast path (one call per call of a known shape: compiled, or one
+``pack_into`` in pure Python) writes the very bytes of the record-by-record path, and
+falls back to it for anything else. Each test runs on both fast paths."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import heron.sdk.run as run_module
 from heron.errors import InvalidValue
 from heron.sdk.run import MAX_SHAPES, Run
 from heron.sdk.spool import SCALAR, SLOT, SpoolReader
@@ -23,6 +26,19 @@ def spool_bytes(run: Run) -> bytes:
 def records(run: Run, start: int) -> list[tuple[float, int, float, int, int]]:
     raw = spool_bytes(run)[start:]
     return [SCALAR.unpack_from(raw, i) for i in range(0, len(raw), SLOT)]
+
+
+@pytest.fixture(autouse=True, params=["compiled", "pure-python"])
+def fast_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs started in the test take the compiled fast path, or the pure-Python one."""
+    if request.param == "compiled":
+        try:
+            fast = importlib.import_module("heron.sdk._fastlog")
+        except ImportError:
+            pytest.skip("heron.sdk._fastlog is not built here (no C compiler)")
+        monkeypatch.setattr(run_module, "_fast", fast)
+    else:
+        monkeypatch.setattr(run_module, "_fast", None)
 
 
 @pytest.fixture

@@ -56,6 +56,25 @@ _pack = SCALAR.pack_into
 log = logging.getLogger("heron.run")
 _now = time.time
 
+
+def _load_fastlog() -> Any:
+    """``heron.sdk._fastlog`` (``Run.log``'s known-shape fast path in C, built by
+    setup.py when a C compiler is there), or None: the pure-Python path writes the
+    same bytes. ``HERON_PURE_PYTHON=1`` asks for the pure-Python path (read here
+    once, like ``PYTHONMALLOC``: a switch of the build, not a run's setting)."""
+    if os.environ.get("HERON_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from heron.sdk import _fastlog  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _fastlog
+
+
+# The compiled fast path, or None; a run takes what is here when it starts (tests set
+# it to None for a run on the pure-Python path).
+_fast: Any = _load_fastlog()
+
 DEFAULT_FINISH_TIMEOUT = 120.0
 # How long a console line waits for the run's lock before it is kept for the next
 # write: long enough for any other thread, short for this one (a signal handler that
@@ -92,6 +111,7 @@ class Run:
         self._shipper = shipper
         self._cache_dir = cache_dir
         self._lock = threading.Lock()
+        self._fast = _fast  # the compiled fast path for this run's calls, or None
         # the keys of calls seen: the writer for their values' types, and its bytes
         self._shapes: dict[tuple[Any, ...], tuple[_ShapeWriter, int]] = {}
         self._step = start_step
@@ -126,8 +146,12 @@ class Run:
         call is logged.
         """
         # The fast path: a call with the keys of an earlier one (in the same order) is
-        # packed by that shape's writer (``_shape_writer``) in one ``pack_into`` when
-        # its values have that call's types; anything else takes ``_log_slow``.
+        # packed by that shape's writer in one call when its values have that call's
+        # types; anything else takes ``_log_slow``. Compiled (``_fast.log``: the whole
+        # fast path, under this lock), or ``_shape_writer``'s one ``pack_into``.
+        fast = self._fast
+        if fast is not None and fast.log(self, data, step, _now):
+            return  # (False: nothing written; the same call goes on in Python)
         with self._lock:
             if self._closed:
                 raise self._closed_error()
@@ -225,7 +249,9 @@ class Run:
         key_ids = [ids.get(k) for k in keys]
         if any(i is None or i < 0 for i in key_ids):
             return
-        writer = _shape_writer(tuple(cast(list[int], key_ids)), types)
+        ids_ = tuple(cast(list[int], key_ids))
+        fast = self._fast
+        writer = _shape_writer(ids_, types) if fast is None else fast.Shape(ids_, types)
         self._shapes[keys] = (writer, SLOT * len(keys))
 
     def prefault(self) -> None:

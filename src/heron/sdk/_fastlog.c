@@ -1,0 +1,424 @@
+/* heron.sdk._fastlog: Run.log's known-shape fast path, compiled (issue 19).
+ *
+ * What it does is what run.py's pure-Python fast path does, in one call:
+ *
+ *   with run._lock:
+ *       if run._closed: -> not handled
+ *       step = run._step if step is None else step   (an exact int, else not handled)
+ *       now = now_func()
+ *       write, need = run._shapes[tuple(data)]        (a Shape, else not handled)
+ *       off = writer.off
+ *       if off + need < writer.end and every value has its shape's type:
+ *           pack the SCALAR records into writer.mm at off
+ *           writer.off = off + need; run._step = step + 1
+ *           -> handled
+ *
+ * "Not handled" (False) means nothing was written or changed: Run.log then does the
+ * call in Python (new keys, conversions, rotation, bad input, a closed run). The
+ * bytes are those of ``struct.Struct("<dqdI3xB" * n).pack_into``: each value goes
+ * through PyFloat_AsDouble exactly as struct's 'd' does (so int, bool and numpy's
+ * real scalars read the same; an int too large for a float64 is "not handled" and
+ * the Python path raises its usual error), the step through PyLong_AsLongLong (out
+ * of int64: not handled), pad bytes zero, and each record's kind byte is stored last
+ * (a release store: a reader never sees a kind byte before its record's fields).
+ *
+ * Locking. The call takes the run's own lock (``run._lock.acquire()``, blocking, as
+ * ``with self._lock`` does), not only the GIL: another thread (console capture, the
+ * system sampler, ``record``) may hold that lock in the middle of a spool write
+ * (``_write_var`` between reading ``off`` and advancing it) when the GIL switches to
+ * the training thread, so holding the GIL alone would not make the write atomic with
+ * respect to them. With the lock held the call is exclusive like today's Python code,
+ * whatever runs inside (a numpy scalar's __float__, a key's __hash__).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define SLOT 32
+#define KIND_SCALAR 1
+#define MAX_KEYS 64 /* run.py's MAX_SHAPE_KEYS */
+
+static PyObject *s_lock, *s_closed, *s_step, *s_shapes, *s_writer;
+static PyObject *s_mm, *s_off, *s_end, *s_acquire, *s_release;
+
+/* -- a shape: the key ids of a call's keys (in order) and its values' types -- */
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t n;
+    PyObject *types;   /* tuple of n types */
+    uint32_t ids[MAX_KEYS];
+    vectorcallfunc vectorcall;
+} Shape;
+
+static PyTypeObject ShapeType;
+static PyObject *Shape_call(PyObject *, PyObject *const *, size_t, PyObject *);
+
+static void store_le64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void store_le32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t double_bits(double x) {
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static void commit_kind(unsigned char *p) {
+#if defined(__GNUC__) || defined(__clang__)
+    __atomic_store_n(p, (unsigned char)KIND_SCALAR, __ATOMIC_RELEASE);
+#else
+    *(volatile unsigned char *)p = KIND_SCALAR;
+#endif
+}
+
+/* The values as doubles when each has its shape's type (0), else 1 (no error set). */
+static int convert(Shape *shape, PyObject *const *values, double *out) {
+    for (Py_ssize_t i = 0; i < shape->n; i++) {
+        PyObject *v = values[i];
+        if ((PyObject *)Py_TYPE(v) != PyTuple_GET_ITEM(shape->types, i)) return 1;
+        double x = PyFloat_CheckExact(v) ? PyFloat_AS_DOUBLE(v) : PyFloat_AsDouble(v);
+        if (x == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 1;
+        }
+        out[i] = x;
+    }
+    return 0;
+}
+
+/* Pack the records into mm at off when off + n slots < end (0), else 1 (no error).
+ * -1 with an error set when mm has no writable buffer of that size. */
+static int pack(Shape *shape, PyObject *mm, Py_ssize_t off, Py_ssize_t end,
+                const double *values, long long step, double now) {
+    Py_ssize_t need = SLOT * shape->n;
+    if (off < 0 || off + need >= end) return 1;
+    Py_buffer view;
+    if (PyObject_GetBuffer(mm, &view, PyBUF_WRITABLE) < 0) return -1;
+    if (off + need > view.len) {
+        PyBuffer_Release(&view);
+        return 1;
+    }
+    unsigned char *p = (unsigned char *)view.buf + off;
+    uint64_t step_bits = (uint64_t)step, now_bits = double_bits(now);
+    for (Py_ssize_t i = 0; i < shape->n; i++, p += SLOT) {
+        unsigned char rec[SLOT - 1];
+        store_le64(rec, double_bits(values[i]));
+        store_le64(rec + 8, step_bits);
+        store_le64(rec + 16, now_bits);
+        store_le32(rec + 24, shape->ids[i]);
+        rec[28] = rec[29] = rec[30] = 0;
+        memcpy(p, rec, SLOT - 1);
+        commit_kind(p + SLOT - 1);
+    }
+    PyBuffer_Release(&view);
+    return 0;
+}
+
+static int as_offset(PyObject *obj, Py_ssize_t *out) {
+    if (!PyLong_CheckExact(obj)) return 1;
+    *out = PyLong_AsSsize_t(obj);
+    if (*out == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 1;
+    }
+    return 0;
+}
+
+/* Shape(key_ids, types) */
+static PyObject *Shape_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *ids, *types;
+    if (!PyArg_ParseTuple(args, "O!O!:Shape", &PyTuple_Type, &ids, &PyTuple_Type, &types))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(ids);
+    if (n < 1 || n > MAX_KEYS || PyTuple_GET_SIZE(types) != n) {
+        PyErr_Format(PyExc_ValueError, "a shape has 1 to %d keys and one type per key", MAX_KEYS);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyType_Check(PyTuple_GET_ITEM(types, i))) {
+            PyErr_SetString(PyExc_TypeError, "a shape's types are types");
+            return NULL;
+        }
+    }
+    Shape *self = (Shape *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->n = n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned long id = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(ids, i));
+        if ((id == (unsigned long)-1 && PyErr_Occurred()) || id > UINT32_MAX) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_OverflowError, "a key id is a u32");
+            Py_DECREF(self);
+            return NULL;
+        }
+        self->ids[i] = (uint32_t)id;
+    }
+    Py_INCREF(types);
+    self->types = types;
+    self->vectorcall = Shape_call;
+    return (PyObject *)self;
+}
+
+static void Shape_dealloc(Shape *self) {
+    Py_XDECREF(self->types);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* write(mm, off, step, now, values) -> bool: run.py's shape-writer signature (the
+ * Python fast path's call, for mappings other than a plain dict). */
+static PyObject *Shape_call(PyObject *obj, PyObject *const *args, size_t nargsf,
+                            PyObject *kwnames) {
+    Shape *self = (Shape *)obj;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs != 5 || (kwnames && PyTuple_GET_SIZE(kwnames))) {
+        PyErr_SetString(PyExc_TypeError, "write(mm, off, step, now, values)");
+        return NULL;
+    }
+    Py_ssize_t off;
+    long long step;
+    double now, values[MAX_KEYS];
+    if (as_offset(args[1], &off) || !PyLong_Check(args[2])) Py_RETURN_FALSE;
+    step = PyLong_AsLongLong(args[2]);
+    if (step == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        Py_RETURN_FALSE;
+    }
+    now = PyFloat_AsDouble(args[3]);
+    if (now == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        Py_RETURN_FALSE;
+    }
+    PyObject *seq = PySequence_Fast(args[4], "values");
+    if (seq == NULL) return NULL;
+    int no = PySequence_Fast_GET_SIZE(seq) != self->n ||
+             convert(self, PySequence_Fast_ITEMS(seq), values);
+    Py_DECREF(seq);
+    if (no) Py_RETURN_FALSE;
+    /* the caller checked off + need < end; the buffer's length bounds it here */
+    int r = pack(self, args[0], off, PY_SSIZE_T_MAX, values, step, now);
+    if (r < 0) return NULL;
+    return PyBool_FromLong(r == 0);
+}
+
+static PyObject *Shape_get_n(Shape *self, void *closure) { return PyLong_FromSsize_t(self->n); }
+
+static PyGetSetDef Shape_getset[] = {
+    {"size", (getter)Shape_get_n, NULL, "how many keys", NULL},
+    {NULL},
+};
+
+static PyTypeObject ShapeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "heron.sdk._fastlog.Shape",
+    .tp_basicsize = sizeof(Shape),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Shape(key_ids, types): writes the SCALAR records of a call of this shape.",
+    .tp_new = Shape_new,
+    .tp_dealloc = (destructor)Shape_dealloc,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Shape, vectorcall),
+    .tp_getset = Shape_getset,
+};
+
+/* -- log(run, data, step, now_func) -> bool ------------------------------------ */
+
+/* The shape of data's keys in run._shapes when it is a Shape, else NULL (no error
+ * unless one was raised). Borrowed reference. */
+static Shape *find_shape(PyObject *shapes, PyObject *data) {
+    Py_ssize_t n = PyDict_GET_SIZE(data), pos = 0, i = 0;
+    PyObject *key, *value;
+    PyObject *keys = PyTuple_New(n);
+    if (keys == NULL) return NULL;
+    while (PyDict_Next(data, &pos, &key, &value)) {
+        Py_INCREF(key);
+        PyTuple_SET_ITEM(keys, i++, key);
+    }
+    PyObject *entry = PyDict_GetItemWithError(shapes, keys);
+    Py_DECREF(keys);
+    if (entry == NULL || !PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) < 1) return NULL;
+    PyObject *write = PyTuple_GET_ITEM(entry, 0);
+    if (Py_TYPE(write) != &ShapeType || ((Shape *)write)->n != n) return NULL;
+    return (Shape *)write;
+}
+
+/* The body of log, under the run's lock: 1 handled, 0 not, -1 error. */
+static int log_locked(PyObject *run, PyObject *data, PyObject *step_arg, PyObject *now_func) {
+    int result = -1;
+    PyObject *closed = NULL, *step = NULL, *now_obj = NULL, *shapes = NULL;
+    PyObject *writer = NULL, *off_obj = NULL, *end_obj = NULL, *mm = NULL;
+    PyObject *new_off = NULL, *new_step = NULL;
+
+    if ((closed = PyObject_GetAttr(run, s_closed)) == NULL) goto done;
+    int is_closed = PyObject_IsTrue(closed);
+    if (is_closed < 0) goto done;
+    if (is_closed) goto no;
+    if (step_arg == Py_None) {
+        if ((step = PyObject_GetAttr(run, s_step)) == NULL) goto done;
+    } else {
+        step = Py_NewRef(step_arg);
+    }
+    if (!PyLong_CheckExact(step)) goto no; /* to_step's conversion: the Python path */
+    long long step_value = PyLong_AsLongLong(step);
+    if (step_value == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        goto no; /* outside int64: the Python path says so */
+    }
+    if ((now_obj = PyObject_CallNoArgs(now_func)) == NULL) goto done;
+    double now = PyFloat_AsDouble(now_obj);
+    if (now == -1.0 && PyErr_Occurred()) goto done;
+
+    if ((shapes = PyObject_GetAttr(run, s_shapes)) == NULL) goto done;
+    if (!PyDict_CheckExact(shapes)) goto no;
+    Shape *shape = find_shape(shapes, data);
+    if (shape == NULL) {
+        if (PyErr_Occurred()) goto done;
+        goto no;
+    }
+    Py_INCREF(shape); /* data's values may run code (numpy's __float__) below */
+
+    double values[MAX_KEYS];
+    PyObject *items[MAX_KEYS];
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *key, *value;
+    while (i < shape->n && PyDict_Next(data, &pos, &key, &value)) items[i++] = value;
+    for (Py_ssize_t j = 0; j < i; j++) Py_INCREF(items[j]);
+    int no_values = i != shape->n || convert(shape, items, values);
+    for (Py_ssize_t j = 0; j < i; j++) Py_DECREF(items[j]);
+    if (no_values) {
+        Py_DECREF(shape);
+        goto no;
+    }
+
+    Py_ssize_t off, end;
+    if ((writer = PyObject_GetAttr(run, s_writer)) == NULL ||
+        (off_obj = PyObject_GetAttr(writer, s_off)) == NULL ||
+        (end_obj = PyObject_GetAttr(writer, s_end)) == NULL ||
+        (mm = PyObject_GetAttr(writer, s_mm)) == NULL) {
+        Py_DECREF(shape);
+        goto done;
+    }
+    if (as_offset(off_obj, &off) || as_offset(end_obj, &end)) {
+        Py_DECREF(shape);
+        goto no;
+    }
+    int packed = pack(shape, mm, off, end, values, step_value, now);
+    Py_ssize_t need = SLOT * shape->n;
+    Py_DECREF(shape);
+    if (packed < 0) goto done;
+    if (packed > 0) goto no; /* no room: rotate in Python */
+    /* written: the offset and the step move on (a failure here leaves the records
+     * uncounted, as an exception in the Python path would) */
+    if ((new_off = PyLong_FromSsize_t(off + need)) == NULL) goto done;
+    if (PyObject_SetAttr(writer, s_off, new_off) < 0) goto done;
+    if (step_value < INT64_MAX) {
+        new_step = PyLong_FromLongLong(step_value + 1);
+    } else { /* the Python path's step + 1: 2**63, refused at the next call */
+        PyObject *one = PyLong_FromLong(1);
+        new_step = one == NULL ? NULL : PyNumber_Add(step, one);
+        Py_XDECREF(one);
+    }
+    if (new_step == NULL || PyObject_SetAttr(run, s_step, new_step) < 0) goto done;
+    result = 1;
+    goto done;
+no:
+    result = 0;
+done:
+    Py_XDECREF(closed);
+    Py_XDECREF(step);
+    Py_XDECREF(now_obj);
+    Py_XDECREF(shapes);
+    Py_XDECREF(writer);
+    Py_XDECREF(off_obj);
+    Py_XDECREF(end_obj);
+    Py_XDECREF(mm);
+    Py_XDECREF(new_off);
+    Py_XDECREF(new_step);
+    return result;
+}
+
+static PyObject *fast_log(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "log(run, data, step, now_func)");
+        return NULL;
+    }
+    PyObject *run = args[0], *data = args[1];
+    /* a plain dict of 1 to MAX_KEYS items (anything else: the Python path) */
+    if (!PyDict_CheckExact(data)) Py_RETURN_FALSE;
+    Py_ssize_t n = PyDict_GET_SIZE(data);
+    if (n < 1 || n > MAX_KEYS) Py_RETURN_FALSE;
+    PyObject *lock = PyObject_GetAttr(run, s_lock);
+    if (lock == NULL) return NULL;
+    PyObject *got = PyObject_CallMethodNoArgs(lock, s_acquire);
+    if (got == NULL) {
+        Py_DECREF(lock);
+        return NULL;
+    }
+    Py_DECREF(got);
+    int handled = log_locked(run, data, args[2], args[3]);
+    /* release the lock, keeping any error raised under it */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *released = PyObject_CallMethodNoArgs(lock, s_release);
+    Py_DECREF(lock);
+    if (released == NULL) {
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return NULL;
+    }
+    Py_DECREF(released);
+    PyErr_Restore(type, value, tb);
+    if (handled < 0) return NULL;
+    return PyBool_FromLong(handled);
+}
+
+static PyMethodDef methods[] = {
+    {"log", (PyCFunction)(void (*)(void))fast_log, METH_FASTCALL,
+     "log(run, data, step, now_func) -> bool: Run.log's known-shape fast path under the "
+     "run's lock; False when nothing was written (the Python path does the call)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "heron.sdk._fastlog",
+    .m_doc = "Run.log's known-shape fast path, compiled (see heron/sdk/run.py).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit__fastlog(void) {
+    struct {
+        PyObject **slot;
+        const char *name;
+    } names[] = {
+        {&s_lock, "_lock"},     {&s_closed, "_closed"}, {&s_step, "_step"},
+        {&s_shapes, "_shapes"}, {&s_writer, "_writer"}, {&s_mm, "mm"},
+        {&s_off, "off"},        {&s_end, "end"},        {&s_acquire, "acquire"},
+        {&s_release, "release"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (*names[i].slot == NULL && (*names[i].slot = PyUnicode_InternFromString(names[i].name)) == NULL)
+            return NULL;
+    }
+    if (PyType_Ready(&ShapeType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module_def);
+    if (m == NULL) return NULL;
+    Py_INCREF(&ShapeType);
+    if (PyModule_AddObject(m, "Shape", (PyObject *)&ShapeType) < 0) {
+        Py_DECREF(&ShapeType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (PyModule_AddIntConstant(m, "MAX_KEYS", MAX_KEYS) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,330 @@
+"""``heron.sdk._fastlog``, ``run.log``'s compiled fast path: built in this checkout,
+the very records of the pure-Python path (``HERON_PURE_PYTHON=1``) for any shape and
+value, "not handled" for everything the Python path must do (new keys, conversions,
+bad input, rotation, a closed run), and exclusive with the threads that write
+through the run's lock."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import struct
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import heron.sdk.run as run_module
+import heron.sdk.spool as spool_module
+from heron.errors import HeronError
+from heron.sdk.run import Run, _shape_writer
+from heron.sdk.spool import (
+    KIND_END,
+    KIND_SCALAR,
+    KIND_VAR,
+    SLOT,
+    SUB_KEY,
+    VAR_HEADER,
+    SpoolReader,
+    segment_numbers,
+    segment_path,
+)
+
+from .conftest import start_run
+
+try:  # (imported directly: HERON_PURE_PYTHON=1 leaves it out of run_module._fast)
+    fastlog: Any = importlib.import_module("heron.sdk._fastlog")
+except ImportError:
+    fastlog = None
+needs_fastlog = pytest.mark.skipif(
+    fastlog is None, reason="heron.sdk._fastlog is not built here (no C compiler)"
+)
+
+INT64 = st.integers(-(2**63), 2**63 - 1)
+FLOATS = st.floats(allow_nan=True, allow_infinity=True)
+# Every value type a shape may have (run._fast_types), and some it may not.
+VALUES = st.one_of(
+    FLOATS,
+    st.integers(-(2**70), 2**70),
+    st.just(10**400),  # no float64: the Python path raises
+    st.booleans(),
+    FLOATS.map(np.float64),
+    st.floats(width=32, allow_nan=True).map(np.float32),
+    INT64.map(np.int64),
+    st.integers(0, 255).map(np.uint8),
+    st.booleans().map(np.bool_),
+    st.just("text"),  # refused
+    st.just(np.ones(2)),  # refused: an array
+)
+SHAPES = [("loss",), ("loss", "acc"), ("acc", "loss"), ("a", "b", "c", "d"), ("x", "bad key\n")]
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """run.log's time, set by the test (both paths read it once or more per call)."""
+    now = [1234.5]
+    monkeypatch.setattr(run_module, "_now", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs started now take the compiled path (whatever HERON_PURE_PYTHON says)."""
+    monkeypatch.setattr(run_module, "_fast", fastlog)
+
+
+def start_pair(store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Run, Run]:
+    """(a run on the compiled path, a run on the pure-Python path)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(run_module, "_fast", fastlog)
+        compiled = start_run(store_dir, mode="offline", capture_console=False)
+    with monkeypatch.context() as patch:
+        patch.setattr(run_module, "_fast", None)
+        pure = start_run(store_dir, mode="offline", capture_console=False)
+    assert compiled._fast is fastlog and pure._fast is None
+    return compiled, pure
+
+
+def scalar_records(run: Run) -> tuple[list[bytes], list[bytes]]:
+    """Every SCALAR record in the run's spool, raw, and its key declarations (each
+    once: a segment re-declares the keys, and where a segment ends depends on the
+    events before, which name the run and are left out)."""
+    with run._lock:
+        run._writer.sync()  # a direct segment: what waits in memory into the file
+    found: list[bytes] = []
+    keys: dict[bytes, None] = {}
+    folder = run._writer.folder
+    for number in segment_numbers(folder):
+        raw = segment_path(folder, number).read_bytes()
+        off = 0
+        while off + SLOT <= len(raw):
+            kind = raw[off + SLOT - 1]
+            if kind == KIND_SCALAR:
+                found.append(raw[off : off + SLOT])
+                off += SLOT
+            elif kind == KIND_VAR:
+                (length,) = VAR_HEADER.unpack_from(raw, off)[:1]
+                payload = raw[off + SLOT : off + SLOT + length]
+                if payload[0] == SUB_KEY:
+                    keys[payload] = None
+                off += SLOT + -(-length // SLOT) * SLOT
+            else:
+                assert kind in (0, KIND_END)
+                break
+    return found, list(keys)
+
+
+def outcome(run: Run, data: Mapping[str, Any], step: int | None) -> tuple[object, ...]:
+    try:
+        run.log(data, step=step)
+    except HeronError as exc:
+        return (type(exc).__name__, str(exc), run.step)
+    return ("logged", run.step)
+
+
+def test_the_compiled_path_is_built_in_this_checkout() -> None:
+    """CI builds it (scripts/setup: pip install -e .): there, a silent fallback to the
+    pure-Python path fails this test instead of slowing every run.log."""
+    spec = importlib.util.find_spec("heron.sdk._fastlog")
+    if spec is None and os.environ.get("CI") == "true":
+        pytest.fail("heron.sdk._fastlog was not built (setup.py needs a C compiler in CI)")
+    if spec is None:
+        pytest.skip("heron.sdk._fastlog is not built here (no C compiler)")
+    assert fastlog.MAX_KEYS == run_module.MAX_SHAPE_KEYS
+
+
+@needs_fastlog
+@pytest.mark.parametrize("direct", [False, True], ids=["mapped", "direct"])
+def test_compiled_and_pure_python_write_the_same_records(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch, clock: list[float], direct: bool
+) -> None:
+    """Any sequence of calls (known and new shapes, every value type, NaN payloads,
+    out-of-range ints and steps, bad keys and values) across many small segments
+    (rotation) on mapped or direct (pwrite) segments: the same records, the same
+    errors, the same step."""
+    monkeypatch.setattr(spool_module, "SEGMENT_BYTES", spool_module.MIN_SEGMENT_BYTES)
+    if direct:
+        monkeypatch.setattr(spool_module, "_unmappable", lambda folder: "a nfs4 filesystem")
+    compiled, pure = start_pair(store_dir, monkeypatch)
+    calls = st.tuples(
+        st.sampled_from(SHAPES).flatmap(
+            lambda keys: st.tuples(st.just(keys), st.tuples(*(VALUES for _ in keys)))
+        ),
+        st.one_of(st.none(), st.none(), INT64, st.sampled_from([2**63, -(2**63) - 1, 2**63 - 1])),
+        FLOATS,
+    )
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(calls, max_size=30))
+    def check(
+        batch: list[tuple[tuple[tuple[str, ...], tuple[Any, ...]], int | None, float]],
+    ) -> None:
+        for (keys, values), step, now in batch:
+            data = dict(zip(keys, values, strict=True))
+            clock[0] = now
+            assert outcome(compiled, data, step) == outcome(pure, data, step)
+
+    check()
+    # the calls of known shapes, all the same (so that most take the fast path)
+    for step in range(3000):
+        clock[0] = step / 7
+        data = {"a": step * 0.5, "b": step, "c": step % 2 == 0, "d": np.float32(step)}
+        assert outcome(compiled, data, None) == outcome(pure, data, None)
+    got, want = scalar_records(compiled), scalar_records(pure)
+    assert len(got[0]) >= 12_000 and len(segment_numbers(compiled._writer.folder)) > 5
+    assert got == want
+    compiled.finish()
+    pure.finish()
+
+
+@needs_fastlog
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(VALUES, min_size=1, max_size=8),
+    st.lists(st.integers(0, 2**32 - 1), min_size=8, max_size=8),
+    st.one_of(INT64, st.integers(-(2**70), 2**70)),
+    FLOATS,
+)
+def test_a_shape_packs_the_bytes_of_struct(
+    values: list[Any], ids: list[int], step: int, now: float
+) -> None:
+    """The compiled shape writer (also called by the Python path for mappings other
+    than a dict) against the generated ``pack_into`` it replaces: same answer, same
+    bytes; False (nothing written) where struct raises."""
+    key_ids = tuple(ids[: len(values)])
+    types = tuple(map(type, values))
+    want, got = bytearray(SLOT * len(values) + 8), bytearray(SLOT * len(values) + 8)
+    try:
+        wrote = _shape_writer(key_ids, types)(want, 4, step, now, values)
+    except (struct.error, ValueError, AttributeError, TypeError):
+        wrote = False
+    assert fastlog.Shape(key_ids, types)(got, 4, step, now, values) is wrote
+    if wrote:
+        assert got == want
+    else:
+        assert got == bytes(len(got))  # nothing written
+
+
+@needs_fastlog
+def test_known_shapes_are_handled_and_the_rest_is_not(
+    store_dir: Path, clock: list[float], compiled: None
+) -> None:
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    fast = run._fast
+    writer = run._writer
+    assert fast.log(run, {"loss": 1.0, "n": np.float32(2)}, None, run_module._now) is False
+    run.log({"loss": 1.0, "n": np.float32(2)})  # new keys: the Python path; a shape now
+    off, step = writer.off, run.step
+    assert fast.log(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now) is True
+    assert (writer.off, run.step) == (off + 2 * SLOT, step + 1)
+    off = writer.off
+    not_handled: list[tuple[Any, Any]] = [
+        ({"loss": 2.0, "n": np.float64(3)}, None),  # another type
+        ({"loss": 2.0, "n": np.ones(1)}, None),  # an array
+        ({"loss": 10**400, "n": np.float32(3)}, None),  # an int past float64
+        ({"n": np.float32(3), "loss": 2.0}, None),  # another order: another shape
+        ({"loss": 2.0}, None),  # other keys
+        ({"loss": 2.0, "n": np.float32(3)}, 2**63),  # a step past int64
+        ({"loss": 2.0, "n": np.float32(3)}, True),  # not an int: to_step says
+        ({"loss": 2.0, "n": np.float32(3)}, np.int64(4)),  # ... or converts
+        (MappingProxyType({"loss": 2.0, "n": np.float32(3)}), None),  # not a dict
+        ({}, None),
+        ([("loss", 2.0)], None),  # not a mapping: the Python path refuses it
+    ]
+    for data, at in not_handled:
+        assert fast.log(run, data, at, run_module._now) is False, data
+    assert (writer.off, run.step) == (off, step + 1)  # nothing written, step unchanged
+    with pytest.raises(HeronError, match="float64"):
+        run.log({"loss": 10**400, "n": np.float32(3)})
+    run.finish()
+    with pytest.raises(HeronError, match="finished"):
+        run.log({"loss": 2.0, "n": np.float32(3)})
+    assert fast.log(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now) is False
+
+
+@needs_fastlog
+def test_the_end_of_a_segment_is_left_to_the_python_path(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch, clock: list[float], compiled: None
+) -> None:
+    monkeypatch.setattr(spool_module, "SEGMENT_BYTES", spool_module.MIN_SEGMENT_BYTES)
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    writer = run._writer
+    run.log({"a": 0.0, "b": 0.0})
+    writer.end = writer.off + 2 * SLOT  # room for the records but not the END slot after
+    assert run._fast.log(run, {"a": 1.0, "b": 1.0}, None, run_module._now) is False
+    writer.end = writer.off + 3 * SLOT
+    assert run._fast.log(run, {"a": 1.0, "b": 1.0}, None, run_module._now) is True
+    writer.end = writer.size
+    segment = writer.segment
+    for step in range(2, 5000):  # across segments: rotate() in Python, then C again
+        run.log({"a": float(step), "b": -float(step)})
+    assert writer.segment > segment + 3
+    reader = SpoolReader(writer.folder)
+    points: dict[str, list[int]] = {}
+    while True:
+        chunk = reader.read()
+        if chunk.end == chunk.start:
+            break
+        for key, (steps, _, _) in chunk.points.items():
+            points.setdefault(key, []).extend(steps.tolist())
+    reader.close()
+    assert points == {"a": list(range(5000)), "b": list(range(5000))}
+    run.finish()
+
+
+@needs_fastlog
+def test_threads_writing_through_the_lock_interleave_whole_records(
+    store_dir: Path, clock: list[float], compiled: None
+) -> None:
+    """Console capture and the sampler write events and points through the run's
+    lock from their own threads while the training thread logs on the compiled path:
+    the spool holds every one of them, whole."""
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    run.log({"loss": 0.0, "acc": 0.0})
+    start = threading.Barrier(3)
+
+    def console() -> None:
+        start.wait()
+        for i in range(2000):
+            while not run._console_event(
+                {"type": "console", "stream": "stdout", "time": 1.0, "lines": [f"line {i}"]}
+            ):
+                pass
+
+    def sampler() -> None:
+        start.wait()
+        for i in range(2000):
+            run.log_system({"system/cpu.percent": float(i)})
+
+    threads = [threading.Thread(target=console), threading.Thread(target=sampler)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    for step in range(1, 20_000):
+        run.log({"loss": float(step), "acc": -float(step)})
+    for thread in threads:
+        thread.join()
+    reader = SpoolReader(run._writer.folder)
+    steps: dict[str, list[int]] = {}
+    lines: list[str] = []
+    while True:
+        chunk = reader.read()
+        if chunk.end == chunk.start:
+            break
+        for key, (found, _, values) in chunk.points.items():
+            steps.setdefault(key, []).extend(found.tolist())
+            if key == "loss":
+                assert values.tolist() == [float(s) for s in found.tolist()]
+        lines += [str(e["lines"][0]) for e in chunk.events if e["type"] == "console"]
+    reader.close()
+    assert steps["loss"] == steps["acc"] == list(range(20_000))
+    assert len(steps["system/cpu.percent"]) == 2000
+    assert lines == [f"line {i}" for i in range(2000)]
+    run.finish()
