@@ -285,3 +285,13 @@ def test_decoding_into_a_slice_of_the_wrong_length_is_refused() -> None:
     out = Series(np.empty(3, np.int64), np.empty(3), np.empty(3))
     with pytest.raises(chunks.ChunkFormatError, match="row says 3"):
         chunks.decode_into(data, out)
+
+
+@pytest.mark.parametrize("version", FORMATS)
+def test_linear_steps_wrapping_around_int64_round_trip(version: int) -> None:
+    """Steps of one constant delta modulo 2**64 are stored as (first, delta)."""
+    for steps in ([2**63 - 2, 2**63 - 1, -(2**63), -(2**63) + 1], [5, 2**62 + 5, -(2**63) + 5]):
+        array = np.array(steps, dtype=np.int64)
+        data = chunks.encode(array, np.zeros(len(steps)), np.zeros(len(steps)), version=version)
+        assert data[1] & chunks.STEPS_LINEAR
+        assert chunks.decode(data).steps.tolist() == steps

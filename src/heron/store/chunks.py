@@ -213,15 +213,15 @@ def _decode_steps(reader: _Reader, flags: int, out: Int64Array) -> None:
     n = out.shape[0]
     if n == 0:
         return
-    if flags & STEPS_LINEAR:
+    if flags & STEPS_LINEAR:  # first + delta * i, wrapping as the cumulative sum would
         first, delta = reader.array(_I64, 2)
-        out.fill(delta)
-        out[0] = first
-    elif flags & STEPS_DELTA:
-        out[:1] = reader.array(_I64, 1)
-        reader.deltas_into(out[1:])
-    else:
+        np.multiply(_counting(n), delta, out=out)
+        out += first
+        return
+    if not flags & STEPS_DELTA:
         raise ChunkFormatError(f"chunk flags {flags:#x} name no step encoding")
+    out[:1] = reader.array(_I64, 1)
+    reader.deltas_into(out[1:])
     np.cumsum(out, dtype=np.int64, out=out)
 
 
@@ -287,6 +287,14 @@ def _decode_values(reader: _Reader, flags: int, out: Float64Array) -> None:
 
 
 # --- helpers -----------------------------------------------------------------
+
+
+_COUNTING = np.arange(CHUNK_SIZE, dtype=np.int64)
+
+
+def _counting(n: int) -> Int64Array:
+    """0, 1, ..., n-1 (a view of one array for chunks up to ``CHUNK_SIZE`` points)."""
+    return _COUNTING[:n] if n <= CHUNK_SIZE else np.arange(n, dtype=np.int64)
 
 
 def _same_bits(a: Float64Array, b: Float64Array) -> bool:
