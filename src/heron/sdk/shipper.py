@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heron.errors import HeronError, RunDeleted, ShippingError
-from heron.sdk.spool import SpoolChunk, SpoolReader, delete_segments_before
+from heron.sdk.spool import (
+    SpoolChunk,
+    SpoolIOError,
+    SpoolReader,
+    delete_segments_before,
+    split_pos,
+)
 from heron.store.base import Batch, Series
 
 if TYPE_CHECKING:
@@ -89,12 +95,16 @@ class Shipper:
         start: int = 0,
         interval: float = 1.0,
         heartbeat_interval: float = 5.0,
+        first_wait: float = 0.0,
     ) -> None:
         self.run_id = run_id
         self.folder = folder
         self.backend = backend
         self.interval = interval
         self.heartbeat_interval = heartbeat_interval
+        # Before the first pass (flush and stop end it): an embedded store is opened by
+        # that pass, off the start of the training loop (heron.sdk.backend).
+        self.first_wait = first_wait
         self._reader = SpoolReader(folder, start)
         self._acked = start
         self._cond = threading.Condition()
@@ -109,6 +119,8 @@ class Shipper:
         self.batches = 0
         self.points = 0
         self._period = interval  # the wait between passes: longer while the run logs fast
+        self._unreadable = 0.0  # while the spool cannot be read (I/O): the wait, growing
+        self._deleted_below = -1  # segments before this one are removed (shipped)
         # Called at each pass, first: the run's prefault of its spool pages (Run.prefault)
         self.before_pass: Callable[[], None] | None = None
         self._thread = threading.Thread(
@@ -124,6 +136,8 @@ class Shipper:
 
     def _main(self) -> None:
         try:
+            if self.first_wait > 0:
+                self._wake.wait(self.first_wait)
             while True:
                 self._wake.wait(self._next_wait())
                 self._wake.clear()
@@ -179,17 +193,34 @@ class Shipper:
         shipped = False
         try:
             while True:
-                chunk = self._reader.read()
-                if chunk.end == chunk.start:
+                chunk = self._read()
+                if chunk is None or chunk.end == chunk.start:
                     return
                 shipped = True
                 if not self._deliver(chunk):
                     return
         finally:
-            self._period = self.interval
+            self._period = self._unreadable or self.interval
             if shipped:
                 wait = (time.thread_time() - started) / CPU_SHARE
-                self._period = min(max(self.interval, wait), self.interval * BUSY_FACTOR)
+                self._period = min(max(self._period, wait), self.interval * BUSY_FACTOR)
+
+    def _read(self) -> SpoolChunk | None:
+        """The next chunk of the spool; None while it cannot be read (an I/O error: a
+        network mount that went away, a failing disk). Then shipping waits, longer
+        each time (up to MAX_BACKOFF; ``flush`` and ``finish`` try at once), says so
+        once, and goes on where it stopped once the spool reads again."""
+        try:
+            chunk = self._reader.read()
+        except SpoolIOError as exc:
+            if not self._unreadable:
+                log.warning("heron: run %s: %s", self.run_id, exc.message)
+            self._unreadable = min(MAX_BACKOFF, max(self.interval, 2 * self._unreadable))
+            return None
+        if self._unreadable:
+            self._unreadable = 0.0
+            log.warning("heron: run %s: its spool reads again; shipping goes on", self.run_id)
+        return chunk
 
     def _deliver(self, chunk: SpoolChunk) -> bool:
         """Deliver one chunk; True when the spool may hold more right now."""
@@ -201,7 +232,10 @@ class Shipper:
         with self._cond:
             self._acked = chunk.end
             self._cond.notify_all()
-        delete_segments_before(self.folder, chunk.end)
+        segment, _ = split_pos(chunk.end)
+        if segment > self._deleted_below:  # shipped segments: removed once
+            delete_segments_before(self.folder, chunk.end)
+            self._deleted_below = segment
         # Not full: the rest was logged after we looked, the next wake ships it.
         return chunk.full
 

@@ -700,29 +700,52 @@ class _Corrupt(Exception):
         self.problem = problem
 
 
+class SpoolIOError(SpoolError):
+    """A spool segment could not be read *now*: an I/O error (a network or FUSE mount
+    that went away, a failing disk). Nothing is lost or skipped: the reader stays at
+    its position and the next read tries again (the shipper waits, warns once)."""
+
+
+# A read looks at this many slots at a time (256 KiB): bounds the memory of a read
+# and the bytes copied past what the writer has committed.
+_WINDOW_SLOTS = 1 << 13
+
+
 class SpoolReader:
-    """Reads a run's spool from a position on. Safe to use while a writer appends."""
+    """Reads a run's spool from a position on. Safe to use while a writer appends.
+
+    Segments are read with ``pread``, never mapped: a read of a file whose mount went
+    away (NFS, FUSE) or that was truncated is an ``OSError`` (:class:`SpoolIOError`,
+    tried again at the next read) instead of a SIGBUS, and the reader holds no
+    mapped pages (RSS). Each stretch is read twice, the kind bytes from the first
+    copy and everything else from the second: a record whose kind byte was in the
+    first copy was wholly written before the second began (the writer writes a
+    record's kind byte last), so a record being written during a copy is never read
+    half-done. That is the order a reader through a mapping gets for free; the
+    second copy costs about as much as mapping the pages would.
+    """
 
     def __init__(self, folder: Path, start: int = 0) -> None:
         self.folder = folder
         self.pos = start
         self._segment = -1
-        self._mm: mmap.mmap | None = None
-        self._view: npt.NDArray[np.uint8] | None = None
+        self._fd = -1
+        self._size = 0  # of the open segment, as it was opened
         self._keys: dict[int, str] = {}
         self._scanned = 0  # bytes of the open segment already scanned for key names
+        self._walked = 0  # the offset a read has collected up to in the open segment
         self._error: SpoolError | None = None  # met at the position: raised by read()
 
     def _open(self, segment: int) -> bool:
-        """Map segment ``segment``; False when it does not exist (yet, or any more)."""
+        """Open segment ``segment``; False when it does not exist (yet, or any more)."""
         self.close()
         path = segment_path(self.folder, segment)
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return False
         except OSError as exc:
-            raise self._unreadable(path, _reason(exc)) from None
+            raise self._io_error(path, exc) from None
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -730,19 +753,19 @@ class SpoolReader:
             if info.st_size < 2 * SLOT or info.st_size % SLOT:
                 # Segments are created whole (fallocate, then renamed into place).
                 raise self._unreadable(path, f"it was truncated to {info.st_size:,} bytes")
-            self._mm = mmap.mmap(fd, info.st_size, mmap.MAP_SHARED, mmap.PROT_READ)
         except OSError as exc:
-            raise self._unreadable(path, _reason(exc)) from None
-        finally:
             os.close(fd)
-        self._view = np.frombuffer(self._mm, dtype=np.uint8)
-        self._segment = segment
+            raise self._io_error(path, exc) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd, self._size, self._segment = fd, info.st_size, segment
         self._keys = {}
         self._scanned = 0
         return True
 
     def _locate(self) -> bool:
-        """Map the segment holding ``self.pos``; skip to the next one past an END."""
+        """Open the segment holding ``self.pos``; skip to the next one past an END."""
         segment, _ = split_pos(self.pos)
         if segment != self._segment and not self._open(segment):
             later = [n for n in segment_numbers(self.folder) if n > segment]
@@ -757,26 +780,29 @@ class SpoolReader:
             self.pos = make_pos(later[0], 0)
         return True
 
-    def read(self, max_records: int = 1 << 18) -> SpoolChunk:
+    def read(self, max_records: int = 1 << 16) -> SpoolChunk:
         """Read up to about ``max_records`` records from ``self.pos`` and advance it.
 
         At a corrupt record the read stops: what came before it is returned, and the
         next read (or this one, when nothing came before) raises SpoolError. The
         position stays at the corrupt record, so nothing after it is ever skipped
-        silently.
+        silently. An I/O error (:class:`SpoolIOError`) is the same, except that it
+        is not kept: the next read tries the file again.
         """
         if self._error is not None:
             raise self._error
         chunk = SpoolChunk(self.pos, self.pos)
         parts: dict[str, list[npt.NDArray[Any]]] = {}  # by key name
         budget = max_records
+        failed: SpoolError | None = None
+        segment = -1
         try:
             while budget > 0 and self._locate():
-                assert self._mm is not None and self._view is not None
                 segment, offset = split_pos(self.pos)
+                self._walked = offset
                 if self._scanned < offset:  # learn key names declared before our start
                     self._walk(self._scanned, offset, None, None)
-                new_offset, budget, at_end = self._walk(offset, len(self._mm), parts, chunk, budget)
+                new_offset, budget, at_end = self._walk(offset, self._size, parts, chunk, budget)
                 self.pos = make_pos(segment, new_offset)
                 if at_end:
                     self.pos = make_pos(segment + 1, 0)
@@ -788,20 +814,50 @@ class SpoolReader:
                 segment_path(self.folder, self._segment),
                 f"the record at byte {exc.offset:,} is corrupt: {exc.problem}",
             )
+            failed = self._error
+        except SpoolIOError as exc:  # pos: past what was collected; read again later
+            if segment >= 0:
+                self.pos = max(self.pos, make_pos(segment, self._walked))
+            self.close()
+            failed = exc
         except SpoolError as exc:
-            self._error = exc
+            self._error = failed = exc
         chunk.end = self.pos
-        if self._error is not None and chunk.end == chunk.start:
-            raise self._error
+        if failed is not None and chunk.end == chunk.start:
+            raise failed
         chunk.full = budget <= 0
-        for name, arrays in parts.items():
-            merged = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-            chunk.points[name] = (
-                np.ascontiguousarray(merged["step"]),
-                np.ascontiguousarray(merged["time"]),
-                np.ascontiguousarray(merged["value"]),
-            )
+        if parts:
+            import numpy as np
+
+            def column(arrays: list[npt.NDArray[Any]], name: str) -> npt.NDArray[Any]:
+                if len(arrays) == 1:
+                    return np.ascontiguousarray(arrays[0][name])
+                return np.concatenate([records[name] for records in arrays])
+
+            for key, arrays in parts.items():
+                chunk.points[key] = (
+                    column(arrays, "step"),
+                    column(arrays, "time"),
+                    column(arrays, "value"),
+                )
         return chunk
+
+    def _pread(self, offset: int, length: int) -> bytes:
+        """``length`` bytes of the open segment at ``offset``."""
+        data = b""
+        try:
+            while len(data) < length:
+                more = os.pread(self._fd, length - len(data), offset + len(data))
+                if not more:  # the file is shorter than when it was opened
+                    size = os.fstat(self._fd).st_size
+                    raise self._unreadable(
+                        segment_path(self.folder, self._segment),
+                        f"it was truncated to {size:,} bytes while it was read",
+                    )
+                data = more if not data else data + more
+        except OSError as exc:
+            raise self._io_error(segment_path(self.folder, self._segment), exc) from None
+        return data
 
     def _walk(
         self,
@@ -817,63 +873,97 @@ class SpoolReader:
         ``_Corrupt`` at the first record that cannot be a writer's, once the records
         before it are collected.
         """
-        assert self._mm is not None and self._view is not None
-        kinds = self._view[SLOT - 1 :: SLOT]
+        import numpy as np
+
         while offset < limit and budget > 0:
-            slot = offset // SLOT
-            stop = min(len(kinds), slot + min(budget, 1 << 14))  # bounded scan window
-            window = kinds[slot:stop]
-            # Vectorised: run of SCALAR slots up to the first slot of another kind.
-            others = np.flatnonzero(window != KIND_SCALAR)
-            run_length = int(others[0]) if len(others) else len(window)
-            if run_length:
-                if parts is not None:
-                    self._collect(offset, run_length, parts)
-                offset += run_length * SLOT
-                budget -= run_length
-                continue
-            kind = int(kinds[slot])
-            if kind == KIND_SCALAR:
-                continue  # committed by a live writer since the window was compared
-            if kind == 0:
-                break
-            if kind == KIND_END:
-                self._scanned = max(self._scanned, offset)
-                return offset, budget, True
-            if kind != KIND_VAR:
-                raise _Corrupt(offset, f"unknown record kind {kind}")
-            offset = self._var(offset, chunk)
-            budget -= 1
+            length = min(limit - offset, _WINDOW_SLOTS * SLOT)
+            # Kinds from a first copy, the records from a second (class doc).
+            kinds = np.frombuffer(self._pread(offset, length), np.uint8)[SLOT - 1 :: SLOT]
+            data = self._pread(offset, length)
+            slots = len(kinds)
+            nonscalar = np.flatnonzero(kinds != KIND_SCALAR).tolist()
+            nonscalar.append(slots)  # the window's end
+            base, at = offset, 0  # slot index in the window
+            for index in nonscalar:
+                if index < at:
+                    continue  # inside a VAR record's payload
+                run = min(index - at, budget)
+                if run:
+                    if parts is not None:
+                        self._collect(data, base, at * SLOT, run, parts)
+                    at += run
+                    budget -= run
+                    offset = self._walked = base + at * SLOT
+                if at < index or index == slots or budget <= 0:
+                    break  # budget spent, or the window's end: read the next one
+                kind = int(kinds[index])
+                if kind == 0:
+                    self._scanned = max(self._scanned, offset)
+                    return offset, budget, False
+                if kind == KIND_END:
+                    self._scanned = max(self._scanned, offset)
+                    return offset, budget, True
+                if kind != KIND_VAR:
+                    raise _Corrupt(offset, f"unknown record kind {kind}")
+                offset = self._walked = self._var(offset, data, base, chunk)
+                budget -= 1
+                at = (offset - base) // SLOT
+                if at >= slots:
+                    break  # the payload went past the window
         self._scanned = max(self._scanned, offset)
-        if parts is not None and budget > 0 and offset >= len(self._mm):
+        if parts is not None and budget > 0 and offset >= self._size:
             # A writer always leaves the last slot for END: the file lost its end.
             raise _Corrupt(offset, "the segment ends without its end marker (truncated)")
         return offset, budget, False
 
-    def _collect(self, offset: int, count: int, parts: dict[str, list[npt.NDArray[Any]]]) -> None:
-        """Group ``count`` SCALAR records at ``offset`` by key name into ``parts``."""
-        assert self._mm is not None
-        records = np.frombuffer(self._mm, dtype=SCALAR_DTYPE, count=count, offset=offset).copy()
-        key_ids = np.unique(records["key"]).tolist()
+    def _collect(
+        self,
+        data: bytes,
+        base: int,
+        at: int,
+        count: int,
+        parts: dict[str, list[npt.NDArray[Any]]],
+    ) -> None:
+        """Group ``count`` SCALAR records at byte ``at`` of ``data`` (the segment's
+        bytes from ``base`` on) by key name into ``parts`` (views of ``data``: copied
+        once, into the chunk's columns)."""
+        import numpy as np
+
+        records = np.frombuffer(data, dtype=_record_dtype(), count=count, offset=at)
+        keys = records["key"]
+        first = int(keys[0])
+        if first in self._keys and (count == 1 or bool((keys == first).all())):
+            parts.setdefault(self._keys[first], []).append(records)  # one key: the common case
+            return
+        key_ids = np.unique(keys).tolist()
         unknown = [key_id for key_id in key_ids if key_id not in self._keys]
         if unknown:  # keep what precedes the first bad record, then stop there
-            first = int(np.flatnonzero(np.isin(records["key"], unknown))[0])
-            if first:
-                self._collect(offset, first, parts)
-            raise _Corrupt(offset + first * SLOT, f"it names undeclared key id {unknown[0]}")
+            bad = int(np.flatnonzero(np.isin(keys, unknown))[0])
+            if bad:
+                self._collect(data, base, at, bad, parts)
+            raise _Corrupt(base + at + bad * SLOT, f"it names undeclared key id {unknown[0]}")
+        period = len(key_ids)
+        if count >= 2 * period and bool((keys[period:] == keys[:-period]).all()):
+            # The same keys in the same order at every call (a training loop's log):
+            # every period-th record is one key's.
+            for index in range(period):
+                parts.setdefault(self._keys[int(keys[index])], []).append(records[index::period])
+            return
         for key_id in key_ids:
-            part = records if len(key_ids) == 1 else records[records["key"] == key_id]
-            parts.setdefault(self._keys[key_id], []).append(part)
+            parts.setdefault(self._keys[key_id], []).append(records[keys == key_id])
 
-    def _var(self, offset: int, chunk: SpoolChunk | None) -> int:
+    def _var(self, offset: int, data: bytes, base: int, chunk: SpoolChunk | None) -> int:
         """Read the VAR record at ``offset`` (a key name, or an event into ``chunk``);
-        return the offset past it."""
-        assert self._mm is not None
-        (length,) = struct.unpack_from("<I", self._mm, offset)
+        ``data`` holds the segment's bytes from ``base`` on. Returns the offset past it."""
+        (length,) = struct.unpack_from("<I", data, offset - base)
         past = offset + SLOT + _slots_for(length) * SLOT
-        if length == 0 or past > len(self._mm) - SLOT:
+        if length == 0 or past > self._size - SLOT:
             raise _Corrupt(offset, f"its length {length:,} does not fit the segment")
-        payload = bytes(self._mm[offset + SLOT : offset + SLOT + length])
+        start = offset + SLOT - base
+        if start + length <= len(data):
+            payload = bytes(data[start : start + length])
+        else:  # written before its header (whose kind we saw): whole in the file
+            payload = self._pread(offset + SLOT, length)
         try:
             if payload[0] == SUB_KEY:
                 _, key_id = KEY_PREFIX.unpack_from(payload)
@@ -895,12 +985,41 @@ class SpoolReader:
             "folder to drop the rest (the run is marked crashed once its heartbeat is stale)"
         )
 
+    def _io_error(self, path: Path, exc: OSError) -> SpoolIOError:
+        return SpoolIOError(
+            f"cannot read spool segment {path} now: {_reason(exc)}. Nothing is lost: "
+            f"the spool is kept in {self.folder} and read again (its mount or disk may "
+            "be back), and `heron sync` ships it later"
+        )
+
     def close(self) -> None:
-        self._view = None
-        if self._mm is not None:
-            self._mm.close()
-            self._mm = None
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
         self._segment = -1
+
+
+_record_dtypes: list[np.dtype[Any]] = []  # made on first use (numpy is imported then)
+
+
+def _record_dtype() -> np.dtype[Any]:
+    """SCALAR records as a numpy structured type."""
+    if not _record_dtypes:
+        import numpy as np
+
+        dtype = np.dtype(
+            [
+                ("value", "<f8"),
+                ("step", "<i8"),
+                ("time", "<f8"),
+                ("key", "<u4"),
+                ("pad", "V3"),
+                ("kind", "u1"),
+            ]
+        )
+        assert dtype.itemsize == SLOT
+        _record_dtypes.append(dtype)
+    return _record_dtypes[0]
 
 
 _MADV_POPULATE_WRITE = 23  # Linux 5.14+
