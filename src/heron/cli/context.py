@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import importlib
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from heron.api import Api
 from heron.errors import HeronError, InvalidInput
 from heron.settings import Settings
+
+if TYPE_CHECKING:  # heron.api (SQLAlchemy, numpy) is imported when a command opens it
+    from heron.api import Api
+    from heron.store.lite import LiteReader
 
 
 @dataclass
@@ -88,6 +93,8 @@ def open_api(dir: Path | str | None = None, *, recover: bool = True, local: bool
     Always through heron.Api, so that dead spools are shipped before anything is read.
     Closed when the command ends.
     """
+    from heron.api import Api
+
     state = cli_state()
     target = dir if dir is not None else state.dir
     if target is None and local:
@@ -95,3 +102,39 @@ def open_api(dir: Path | str | None = None, *, recover: bool = True, local: bool
     api = Api(target, settings=state.settings, recover=recover)
     click.get_current_context().call_on_close(api.close)
     return api
+
+
+def quick_reader() -> LiteReader | None:
+    """A standard-library reader of the store (:mod:`heron.store.lite`) when opening it
+    through heron.Api would do nothing but open it: a local folder's SQLite file at the
+    current schema, writable, with no spool in it (nothing to ship) and no running run
+    gone stale (nothing to reap). None otherwise: the command opens heron.Api, which
+    does what is needed and explains what is wrong. Closed when the command ends."""
+    from heron.connect import locate
+    from heron.store.lite import LiteReader
+
+    state = cli_state()
+    try:
+        location = locate(state.dir, state.settings)
+    except HeronError:
+        return None
+    folder = location.folder
+    if folder is None or not os.access(folder.root, os.W_OK):
+        return None
+    try:
+        if any(os.scandir(folder.spool)):
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    if not os.access(folder.db_path, os.W_OK):
+        return None
+    reader = LiteReader.open(folder.db_path)
+    if reader is None:
+        return None
+    if reader.stale_runs(time.time() - state.settings.crash_after):
+        reader.close()
+        return None
+    click.get_current_context().call_on_close(reader.close)
+    return reader

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 STATE_STYLES = {
     "running": "bold blue",
@@ -39,6 +35,14 @@ def stderr() -> Console:
 
 def progress(console: Console) -> Progress:
     """A progress bar on ``console`` that is only drawn on a terminal and vanishes when done."""
+    from rich.progress import (  # imported by the commands that show progress only
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

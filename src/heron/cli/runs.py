@@ -7,7 +7,7 @@ import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 from rich.console import Console, RenderableType
@@ -16,14 +16,13 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from heron.api import DEFAULT_GC_GRACE, ApiRun
 from heron.cli import render
-from heron.cli.context import CliInputError, open_api
-from heron.cli.diff import print_diff
-from heron.cli.names import did_you_mean, filter_fields, query_warnings
-from heron.cli.show import print_run, run_json
+from heron.cli.context import CliInputError, open_api, quick_reader
 from heron.nested import flatten
-from heron.query.parser import parse_order_term
+
+if TYPE_CHECKING:
+    from heron.query.nodes import Field
+    from heron.store.lite import LiteReader
 
 FORMATS = ("table", "csv", "json")
 METRIC_COLUMNS = 4
@@ -31,6 +30,32 @@ CONFIG_COLUMNS = 3
 _NO_WRAP = frozenset({"id", "state", "created", "duration"})
 _COLUMNS = ("id", "name", "project", "state", "group", "tags", "created", "duration")
 _MIN_WIDTH = {"name": 8, "project": 7, "tags": 4, "group": 5}
+
+
+class ListedRun(Protocol):
+    """What a listing shows of a run: a heron.ApiRun, or the RunInfo that
+    ``heron.store.lite`` reads when ``heron runs ls`` needs nothing more."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def project(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def created_at(self) -> float: ...
+    @property
+    def duration(self) -> float | None: ...
+    @property
+    def config(self) -> dict[str, Any]: ...
+    @property
+    def summary(self) -> dict[str, Any]: ...
 
 
 @click.group()
@@ -94,13 +119,25 @@ def ls(
     An unknown project, or a config or metric key no run has, is an error (exit
     status 2) that suggests the closest names.
     """
-    api = open_api()
     asked = _parse_columns(columns)
+    table_only = fmt == "table" and not as_json
+    reader = quick_reader() if table_only and not (filter_ or sort) else None
+    if reader is not None and _known_project(reader, project):
+        # Nothing to recover, filter or check: the standard library reads the runs
+        listed = reader.newest_runs(project, limit or None)
+        total = reader.count_runs(project) if limit and len(listed) == limit else len(listed)
+        _print_table(listed, sort, total, filter_, asked)
+        return
+    from heron.cli.names import query_warnings
+
+    api = open_api()
     with query_warnings():
         found = api.runs(project, filter_, sort, limit or None)
         full = limit and len(found) == limit and fmt == "table" and not as_json
         total = api.count_runs(project, filter_) if full else len(found)
     if as_json or fmt == "json":
+        from heron.cli.show import run_json
+
         for run in found:
             click.echo(render.dumps(run_json(run)))
         return
@@ -108,12 +145,31 @@ def ls(
         shown = asked or [*_COLUMNS, *choose_columns(found, filter_, sort)]
         _write_csv(found, shown)
         return
+    _print_table(found, sort, total, filter_, asked, project)
+
+
+def _print_table(
+    found: Sequence[ListedRun],
+    sort: Sequence[str],
+    total: int,
+    filter_: str | None,
+    asked: list[str] | None,
+    project: str | None = None,
+) -> None:
     out = render.stdout()
     if not found:
         hint = " Check the filter and --project." if filter_ or project else ""
         out.print(f"No runs found.{hint}")
         return
     out.print(runs_table(found, sort, total, out, filter_=filter_, columns=asked))
+
+
+def _known_project(reader: LiteReader, project: str | None) -> bool:
+    """No project, or one that exists and is not deleted (else heron.Api says what is
+    wrong, with "did you mean")."""
+    if project is None:
+        return True
+    return project in reader.project_names() and project not in reader.deleted_projects()
 
 
 def _parse_columns(text: str | None) -> list[str] | None:
@@ -132,6 +188,8 @@ def _parse_columns(text: str | None) -> list[str] | None:
         elif name.startswith("config."):
             shown.append("config:" + name[len("config.") :])
         else:
+            from heron.cli.names import did_you_mean
+
             raise CliInputError(
                 did_you_mean(name, [*_COLUMNS, "metrics.<key>", "config.<path>"], "column")
             )
@@ -140,12 +198,14 @@ def _parse_columns(text: str | None) -> list[str] | None:
     return shown
 
 
-def choose_columns(found: Sequence[ApiRun], filter_: str | None, sort: Sequence[str]) -> list[str]:
+def choose_columns(
+    found: Sequence[ListedRun], filter_: str | None, sort: Sequence[str]
+) -> list[str]:
     """Data columns worth showing, best first: the filter's and the sort's keys, then
     the metrics most runs have (at most 4 in all), then config that differs between
     the runs (at most 3)."""
     chosen: list[str] = []
-    for f in [*filter_fields(filter_), *(parse_order_term(t)[0] for t in sort)]:
+    for f in _named_fields(filter_, sort):
         name = {"metric": "metric:", "config": "config:"}.get(f.kind, "") + f.key
         if f.kind in ("metric", "config") and name not in chosen:
             chosen.append(name)
@@ -157,7 +217,21 @@ def choose_columns(found: Sequence[ApiRun], filter_: str | None, sort: Sequence[
     return chosen
 
 
-def varying_config(found: Sequence[ApiRun]) -> list[str]:
+def _named_fields(filter_: str | None, sort: Sequence[str]) -> list[Field]:
+    """The fields the filter and the sort name (the filter's parsed only when given)."""
+    fields = []
+    if sort:
+        from heron.query.parser import parse_order_term
+
+        fields = [parse_order_term(t)[0] for t in sort]
+    if filter_:
+        from heron.cli.names import filter_fields
+
+        fields = [*filter_fields(filter_), *fields]
+    return fields
+
+
+def varying_config(found: Sequence[ListedRun]) -> list[str]:
     """Config paths whose value is not the same in every run, in path order."""
     flat = [flatten(run.config) for run in found]
     paths = sorted({p for f in flat for p in f})
@@ -165,7 +239,7 @@ def varying_config(found: Sequence[ApiRun]) -> list[str]:
 
 
 def runs_table(
-    found: Sequence[ApiRun],
+    found: Sequence[ListedRun],
     sort: Sequence[str],
     total: int,
     console: Console,
@@ -202,12 +276,18 @@ def runs_table(
         "created",
     ]
     shown = [*fixed, *data]
+    # A column's narrowest width does not depend on the others: each column is measured
+    # once (alone, less its two edges), and a table of k columns needs their sum plus
+    # k + 1 rules, as rich measures it, instead of measuring every narrower table anew.
+    narrowest = {
+        c: Measurement.get(console, wide, _table(found, [c], title, caption)).minimum - 2
+        for c in shown
+    }
     while True:
-        table = _table(found, shown, title, caption)
-        fits = Measurement.get(console, wide, table).minimum <= console.width
+        fits = sum(narrowest[c] for c in shown) + len(shown) + 1 <= console.width
         droppable = [c for c in drop_order if c in shown]
         if fits or not droppable:
-            return table
+            return _table(found, shown, title, caption)
         shown.remove(droppable[0])
 
 
@@ -219,7 +299,7 @@ def _header(column: str) -> str:
     return column
 
 
-def _cells(run: ApiRun, shown: Sequence[str]) -> list[Any]:
+def _cells(run: ListedRun, shown: Sequence[str]) -> list[Any]:
     """The run's values for ``shown`` columns (raw: numbers, strings, None)."""
     summary = run.summary
     config = flatten(run.config)
@@ -244,7 +324,7 @@ def _cells(run: ApiRun, shown: Sequence[str]) -> list[Any]:
     return values
 
 
-def _table(found: Sequence[ApiRun], shown: list[str], title: str | None, caption: str) -> Table:
+def _table(found: Sequence[ListedRun], shown: list[str], title: str | None, caption: str) -> Table:
     table = Table(title=title, caption=caption)
     for column in shown:
         if ":" in column:
@@ -274,7 +354,7 @@ def _table(found: Sequence[ApiRun], shown: list[str], title: str | None, caption
     return table
 
 
-def _write_csv(found: Sequence[ApiRun], shown: Sequence[str]) -> None:
+def _write_csv(found: Sequence[ListedRun], shown: Sequence[str]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([_header(c) for c in shown])
     for run in found:
@@ -294,7 +374,7 @@ def _csv_value(v: Any) -> str:
     return str(v)
 
 
-def metric_columns(found: Sequence[ApiRun], sort: Sequence[str]) -> list[str]:
+def metric_columns(found: Sequence[ListedRun], sort: Sequence[str]) -> list[str]:
     """The summary keys worth a column: those sorted by, then the most common ones."""
     chosen = []
     for term in sort:
@@ -320,6 +400,8 @@ def _caption(shown: int, total: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
 def show(run_id: str, as_json: bool) -> None:
     """Show a run: config, summary, git and environment, files, artifacts."""
+    from heron.cli.show import print_run, run_json
+
     run = open_api().run(run_id)
     if as_json:
         click.echo(render.dumps(run_json(run, full=True)))
@@ -334,6 +416,8 @@ def show(run_id: str, as_json: bool) -> None:
 def diff(run_a: str, run_b: str, show_all: bool) -> None:
     """Compare two runs: config, summary, git, environment and packages."""
     api = open_api()
+    from heron.cli.diff import print_diff
+
     print_diff(render.stdout(), api.run(run_a), api.run(run_b), show_all)
 
 
@@ -370,6 +454,8 @@ def rm(run_ids: tuple[str, ...], yes: bool, force: bool) -> None:
     if not yes:
         click.confirm(f"Delete {len(doomed)} run{'s' * (len(doomed) != 1)}?", abort=True)
     deleted = api.delete_runs([r.id for r in doomed], force=force)
+    from heron.api import DEFAULT_GC_GRACE
+
     out.print(
         f"Deleted {deleted} run{'s' * (deleted != 1)}. Artifact bytes no other run uses are "
         f"freed by `heron gc --yes` once older than {DEFAULT_GC_GRACE:g} s (`heron gc --grace "

@@ -9,13 +9,14 @@ revision inside it, so that processes opening a fresh store together upgrade it 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING, Any
 
 from heron.errors import StoreError
-from heron.store.engine import Transactor
+
+if TYPE_CHECKING:  # HEAD_REVISION is read without SQLAlchemy (heron.store.lite)
+    from sqlalchemy.engine import Connection
+
+    from heron.store.engine import Transactor
 
 HEAD_REVISION = "0015"  # tests/store/test_migrations.py checks it is Alembic's head
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -24,6 +25,8 @@ _PG_SCHEMA_LOCK = 0x4E52_0001_5C4E_0001
 
 
 def current_revision(conn: Connection) -> str | None:
+    from sqlalchemy import inspect, text
+
     if not inspect(conn).has_table("alembic_version"):
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -37,6 +40,8 @@ def ensure_schema(transactor: Transactor) -> None:
 
 
 def _upgrade_locked(conn: Connection) -> None:
+    from sqlalchemy import text
+
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK})
     revision = current_revision(conn)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,9 +11,8 @@ from sqlalchemy.sql import ColumnElement
 
 from heron.errors import InvalidInput
 from heron.store import schema as s
-from heron.store.base import MetricSummary, ProjectInfo, RunInfo
-from heron.store.summary import SUMMARY_FIELDS, metric_summary
-from heron.store.values import loads_dict
+from heron.store.base import ProjectInfo, RunInfo
+from heron.store.lite import SUMMARIES_SQL, TAGS_SQL, run_info
 
 _r = s.runs.c
 _IN_BATCH = 500  # ids per IN (...) list: far below every dialect's parameter limit
@@ -104,17 +102,11 @@ _RUN_COLUMNS = (
     _r.ingested_seq,
     _r.created_by,
 )
-# The two reads of every page, as fixed SQL text: a fresh process (a script, the CLI)
-# would spend longer building and compiling them with the expression language than
-# running them.
-_TAGS_OF = text(
-    "SELECT run_id, tag FROM run_tags WHERE run_id IN :ids ORDER BY run_id, tag"
-).bindparams(bindparam("ids", expanding=True))
-_SUMMARIES_OF = text(
-    "SELECT run_id, override, "
-    + ", ".join(f"{name}" for name in SUMMARY_FIELDS)
-    + " FROM run_summary WHERE run_id IN :ids ORDER BY run_id, key"
-).bindparams(bindparam("ids", expanding=True))
+# The two reads of every page, as fixed SQL text (shared with heron.store.lite): a
+# fresh process (a script, the CLI) would spend longer building and compiling them
+# with the expression language than running them.
+_TAGS_OF = text(TAGS_SQL.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
+_SUMMARIES_OF = text(SUMMARIES_SQL.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
 
 
 def build_infos(conn: Connection, rows: Sequence[Row[Any]]) -> list[RunInfo]:
@@ -128,40 +120,7 @@ def build_infos(conn: Connection, rows: Sequence[Row[Any]]) -> list[RunInfo]:
             tags.setdefault(run_id, []).append(tag)
         for row in conn.execute(_SUMMARIES_OF, {"ids": part}):
             summaries.setdefault(row[0], []).append(row)
-    return [_info(r, tags.get(r[0], ()), summaries.get(r[0], ())) for r in rows]
-
-
-def _info(row: Row[Any], tags: Sequence[str], summary_rows: Sequence[Row[Any]]) -> RunInfo:
-    metrics: dict[str, MetricSummary] = {}
-    overrides: dict[str, Any] = {}
-    for _run_id, override, *fields in summary_rows:
-        if fields[1]:  # count
-            metrics[fields[0]] = metric_summary(*fields)
-        if override is not None:
-            overrides[fields[0]] = json.loads(override)
-    (run_id, project, name, group, state, notes, config, system, created_at, ended_at,
-     heartbeat_at, error, traceback, last_step, ingested_seq, created_by) = row  # fmt: skip
-    return RunInfo(
-        id=run_id,
-        project=project,
-        name=name,
-        group=group,
-        state=state,
-        tags=tuple(tags),
-        notes=notes,
-        config=loads_dict(config),
-        system=loads_dict(system),
-        metrics=metrics,
-        summary_overrides=overrides,
-        created_at=float(created_at),
-        ended_at=ended_at,
-        heartbeat_at=heartbeat_at,
-        error=error,
-        traceback=traceback,
-        last_step=last_step,
-        ingested_seq=int(ingested_seq),
-        created_by=created_by,
-    )
+    return [run_info(r, tags.get(r[0], ()), summaries.get(r[0], ())) for r in rows]
 
 
 def projects(conn: Connection) -> list[ProjectInfo]:
