@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import struct
+import zlib
 
 import numpy as np
 import pytest
+import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
@@ -63,6 +65,31 @@ def test_summaries_of_the_first_format_are_still_read() -> None:
     assert len(lod.summarize(points)) < len(first_format)  # compressed now
     with pytest.raises(lod.LodFormatError):
         lod.decode(first_format[:-1])
+
+
+def test_summaries_of_the_second_format_are_still_read() -> None:
+    """Format 2: the records byte-shuffled and zlib-compressed (no byte differences)."""
+    points = Series(np.arange(300, dtype=np.int64), T0 + np.arange(300.0), np.cos(np.arange(300.0)))
+    now = lod.decode(lod.summarize(points))
+    shuffled = np.frombuffer(now.tobytes(), np.uint8).reshape(-1, lod.RECORD.itemsize).T
+    second = struct.pack("<BH", 2, now.shape[0]) + zlib.compress(shuffled.tobytes(), 6)
+    assert lod.decode(second).tobytes() == now.tobytes()
+    assert lod.summarize(points)[0] == lod.FORMAT_VERSION == 3
+    with pytest.raises(lod.LodFormatError):
+        lod.decode(second[:-1])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        struct.pack("<BH", 3, 2) + b"not zstd",
+        struct.pack("<BH", 3, 5) + zstandard.ZstdCompressor().compress(b"\x00" * 80),  # 1 block
+        struct.pack("<BH", 3, 1) + zstandard.ZstdCompressor().compress(b"\x00" * 81),
+    ],
+)
+def test_corrupt_summaries_raise(data: bytes) -> None:
+    with pytest.raises(lod.LodFormatError):
+        lod.decode(data)
 
 
 def test_summaries_match_points_after_appends(store: SqlStore) -> None:

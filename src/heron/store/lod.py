@@ -6,10 +6,13 @@ x extent and sums of finite points are enough to put it into a min/max/mean buck
 and stored beside it (``metric_chunks.lod``), so it is always the chunk's exact digest.
 
 Layout: ``"<BH"`` header (format version, block count), then the little-endian
-records, one per block. Format 2 (written now): the records byte-shuffled (byte 0 of
-every record, then byte 1, ...: a field's slowly varying high bytes sit together) and
-zlib-compressed, about a quarter of format 1's 1.25 bytes per point; format 1 (still
-read): the records uncompressed. Block ``i`` holds the chunk's points
+records, one per block. Format 3 (written now): the records byte-shuffled (byte 0 of
+every record, then byte 1, ...: a field's slowly varying high bytes sit together) after
+each of a record's ten 8-byte words was replaced by its difference from the same word
+of the block before (modulo 2**64: the steps and times of neighbouring blocks differ
+little), then zstd-compressed (level 3): about 0.32 bytes per point on a float32 loss
+curve. Still read: format 2 (the same without the differences, zlib: 0.35) and
+format 1 (the records uncompressed: 1.25). Block ``i`` holds the chunk's points
 ``[i * BLOCK, i * BLOCK + count)``. Sums and the y extremes cover the points whose
 value is finite; ``time_min``/``time_max`` are NaN when a time is NaN.
 """
@@ -17,16 +20,20 @@ value is finite; ``time_min``/``time_max`` are NaN when a time is NaN.
 from __future__ import annotations
 
 import struct
+import sys
+import threading
 import zlib
 
 import numpy as np
+import zstandard
 
 from heron.errors import StoreError
 from heron.store.base import Series
 
 BLOCK = 64  # points per block: a 4096-point chunk has 64 blocks of 80 bytes
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _UNCOMPRESSED = 1  # the first format, still read
+_ZLIB = 2  # byte-shuffled and zlib-compressed, still read
 
 RECORD = np.dtype(
     [
@@ -44,6 +51,8 @@ RECORD = np.dtype(
     ]
 )
 _HEADER = struct.Struct("<BH")
+_WORDS = RECORD.itemsize // 8  # format 3 takes the differences of 8-byte words
+_BIG_ENDIAN = sys.byteorder == "big"
 
 
 class LodFormatError(StoreError):
@@ -71,8 +80,22 @@ def summarize(series: Series) -> bytes:
             out["y_sum"] = np.add.reduceat(np.where(finite, values, 0.0), starts)
         out["y_min"] = np.minimum.reduceat(np.where(finite, values, np.inf), starts)
         out["y_max"] = np.maximum.reduceat(np.where(finite, values, -np.inf), starts)
-    shuffled = np.frombuffer(out.tobytes(), np.uint8).reshape(-1, RECORD.itemsize).T
-    return _HEADER.pack(FORMAT_VERSION, out.shape[0]) + zlib.compress(shuffled.tobytes(), 6)
+    words = out.view(np.uint64).reshape(-1, _WORDS).T.copy()  # (word, block)
+    words[:, 1:] -= words[:, :-1].copy()  # wraps: unsigned
+    planes = words.view(np.uint8).reshape(_WORDS, -1, 8).transpose(0, 2, 1)
+    packed = _codecs.compressor.compress(planes.tobytes())
+    return _HEADER.pack(FORMAT_VERSION, out.shape[0]) + packed
+
+
+class _Codecs(threading.local):
+    """zstd contexts, one pair per thread (a context is not safe to share)."""
+
+    def __init__(self) -> None:
+        self.compressor = zstandard.ZstdCompressor(level=3, write_checksum=False)
+        self.decompressor = zstandard.ZstdDecompressor()
+
+
+_codecs = _Codecs()
 
 
 def decode(data: bytes) -> np.ndarray[tuple[int], np.dtype[np.void]]:
@@ -91,15 +114,28 @@ def body(data: bytes) -> bytes:
         if len(data) != _HEADER.size + size:
             raise LodFormatError(f"summary of {len(data)} bytes does not hold {blocks} blocks")
         return data[_HEADER.size :]
-    if version != FORMAT_VERSION:
+    if version not in (_ZLIB, FORMAT_VERSION):
         raise LodFormatError(
-            f"summary format {version} is not supported (expected {_UNCOMPRESSED} or "
+            f"summary format {version} is not supported (expected {_UNCOMPRESSED} to "
             f"{FORMAT_VERSION}): written by a newer Heron"
         )
+    packed = memoryview(data)[_HEADER.size :]
     try:
-        raw = zlib.decompress(data[_HEADER.size :])
-    except zlib.error as exc:
+        if version == _ZLIB:
+            raw = zlib.decompress(packed)
+        elif zstandard.frame_content_size(packed) != size:  # before allocating it
+            raise LodFormatError(f"summary does not hold {blocks} blocks")
+        else:
+            raw = _codecs.decompressor.decompress(packed)
+    except (zlib.error, zstandard.ZstdError) as exc:
         raise LodFormatError(f"summary does not decompress: {exc}") from None
     if len(raw) != size:
         raise LodFormatError(f"summary of {len(raw)} bytes does not hold {blocks} blocks")
-    return bytes(np.frombuffer(raw, np.uint8).reshape(RECORD.itemsize, blocks).T.tobytes())
+    if version == _ZLIB:
+        return bytes(np.frombuffer(raw, np.uint8).reshape(RECORD.itemsize, blocks).T.tobytes())
+    planes = np.frombuffer(raw, np.uint8).reshape(_WORDS, 8, blocks)
+    words = planes.transpose(0, 2, 1).copy().view(np.uint64)[..., 0]
+    np.cumsum(words, axis=1, out=words)  # undoes the differences, wrapping
+    if _BIG_ENDIAN:  # the bytes are little-endian
+        words.byteswap(inplace=True)
+    return bytes(words.T.tobytes())
