@@ -20,7 +20,6 @@ value is finite; ``time_min``/``time_max`` are NaN when a time is NaN.
 from __future__ import annotations
 
 import struct
-import sys
 import threading
 import zlib
 
@@ -52,7 +51,7 @@ RECORD = np.dtype(
 )
 _HEADER = struct.Struct("<BH")
 _WORDS = RECORD.itemsize // 8  # format 3 takes the differences of 8-byte words
-_BIG_ENDIAN = sys.byteorder == "big"
+_U64 = np.dtype("<u8")  # little-endian on every machine: the stored bytes are
 
 
 class LodFormatError(StoreError):
@@ -80,7 +79,7 @@ def summarize(series: Series) -> bytes:
             out["y_sum"] = np.add.reduceat(np.where(finite, values, 0.0), starts)
         out["y_min"] = np.minimum.reduceat(np.where(finite, values, np.inf), starts)
         out["y_max"] = np.maximum.reduceat(np.where(finite, values, -np.inf), starts)
-    words = out.view(np.uint64).reshape(-1, _WORDS).T.copy()  # (word, block)
+    words = out.view(_U64).reshape(-1, _WORDS).T.copy()  # (word, block)
     words[:, 1:] -= words[:, :-1].copy()  # wraps: unsigned
     planes = words.view(np.uint8).reshape(_WORDS, -1, 8).transpose(0, 2, 1)
     packed = _codecs.compressor.compress(planes.tobytes())
@@ -134,8 +133,6 @@ def body(data: bytes) -> bytes:
     if version == _ZLIB:
         return bytes(np.frombuffer(raw, np.uint8).reshape(RECORD.itemsize, blocks).T.tobytes())
     planes = np.frombuffer(raw, np.uint8).reshape(_WORDS, 8, blocks)
-    words = planes.transpose(0, 2, 1).copy().view(np.uint64)[..., 0]
+    words = planes.transpose(0, 2, 1).copy().view(_U64)[..., 0]
     np.cumsum(words, axis=1, out=words)  # undoes the differences, wrapping
-    if _BIG_ENDIAN:  # the bytes are little-endian
-        words.byteswap(inplace=True)
     return bytes(words.T.tobytes())
