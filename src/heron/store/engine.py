@@ -353,7 +353,8 @@ def _upsert_statement(
         stmt = _on_conflict(conn, table, keys, update).values(
             {name: bindparam(name) for name in columns}
         )
-        sql = str(stmt.compile(dialect=type(conn.dialect)(paramstyle="named")))
+        named: Any = type(conn.dialect)
+        sql = str(stmt.compile(dialect=named(paramstyle="named")))
         found = _SQLITE_UPSERTS[shape] = text(sql).bindparams(
             *(bindparam(name, type_=table.c[name].type) for name in columns)
         )
