@@ -36,7 +36,8 @@ const AlertsPage = lazy(() => import("./features/alerts/AlertsPage"));
 const ReportsPage = lazy(() => import("./features/reports/ReportsPage"));
 const ReportPage = lazy(() => import("./features/reports/ReportPage"));
 // A project's workspace of panels and its saved views (issue 16), its own chunk.
-const WorkspacePage = lazy(() => import("./features/workspace/WorkspacePage"));
+const loadWorkspace = () => import("./features/workspace/WorkspacePage");
+const WorkspacePage = lazy(loadWorkspace);
 
 const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
 
@@ -73,6 +74,15 @@ const router = createBrowserRouter([
 ]);
 
 const queryClient = createQueryClient();
+
+// Opened at a workspace's link: its chunk, its view and the project's keys load beside
+// the sign-in check, not after it.
+if (/^\/p\/[^/]+\/workspace\/?$/.test(window.location.pathname)) {
+  void loadWorkspace();
+  void import("./features/workspace/queries").then((m) =>
+    m.prefetchWorkspace(queryClient, window.location.pathname, window.location.search),
+  );
+}
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

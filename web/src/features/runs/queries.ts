@@ -2,6 +2,7 @@
 // rows (plots, groups), and the bulk actions, which invalidate what they changed.
 import {
   keepPreviousData,
+  queryOptions,
   useInfiniteQuery,
   useMutation,
   useQuery,
@@ -49,8 +50,9 @@ export function invalidateProjectRuns(qc: QueryClient, project: string): Promise
 const NO_KEYS: ProjectKeys = { config: [], metrics: [], summary: [], tags: [] };
 
 /** The project's config and metric keys and tags (columns, plot axes, tag chips). */
-export function useProjectKeys(project: string) {
-  return useQuery({
+/** The project's keys (none for a project without runs yet), as `useProjectKeys` asks. */
+export const projectKeysQuery = (project: string) =>
+  queryOptions({
     queryKey: runsKeys.keys(project),
     queryFn: ({ signal }) =>
       runsApi.keys(project, signal).catch((err: unknown) => {
@@ -58,6 +60,9 @@ export function useProjectKeys(project: string) {
         throw err;
       }),
   });
+
+export function useProjectKeys(project: string) {
+  return useQuery(projectKeysQuery(project));
 }
 
 /** Every run matching `filter`, with `columns`; the last answer stays shown while the next loads. */

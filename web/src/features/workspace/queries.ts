@@ -1,6 +1,14 @@
 // Saved views and the workspace's runs in the query cache.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  queryOptions,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type QueryClient,
+} from "@tanstack/react-query";
 import { runsApi } from "../runs/api";
+import { projectKeysQuery } from "../runs/queries";
 import { toRows, type Row } from "../runs/rows";
 import { viewsApi, type NewView, type SavedView, type ViewPatch } from "./api";
 
@@ -13,13 +21,26 @@ export function useViews(project: string) {
   return useQuery({ queryKey: viewKeys.list(project), queryFn: ({ signal }) => viewsApi.list(project, signal) });
 }
 
-export function useView(project: string, id: string) {
-  return useQuery({
+const viewQuery = (project: string, id: string) =>
+  queryOptions({
     queryKey: viewKeys.one(project, id),
     queryFn: ({ signal }) => viewsApi.get(project, id, signal),
-    enabled: id !== "",
     retry: false,
   });
+
+export function useView(project: string, id: string) {
+  return useQuery({ ...viewQuery(project, id), enabled: id !== "" });
+}
+
+/** Opened at a workspace's link: the view and the project's keys are asked for at
+ * once, beside the sign-in check and the page's code, instead of after them. */
+export function prefetchWorkspace(qc: QueryClient, path: string, search: string): void {
+  const m = /^\/p\/([^/]+)\/workspace\/?$/.exec(path);
+  if (!m) return;
+  const project = decodeURIComponent(m[1]);
+  void qc.prefetchQuery(projectKeysQuery(project));
+  const id = new URLSearchParams(search).get("view");
+  if (id) void qc.prefetchQuery(viewQuery(project, id));
 }
 
 /** Save a new view, or replace (rename) one; the list and the view refresh. */
