@@ -38,6 +38,11 @@ SUMMARIES_SQL = (
     f"SELECT run_id, override, {', '.join(SUMMARY_FIELDS)} FROM run_summary "
     "WHERE run_id IN {ids} ORDER BY run_id, key"
 )
+# Running runs whose last heartbeat (or creation, with none) is older than ? (twice).
+STALE_RUNS_SQL = (
+    "SELECT id FROM runs WHERE state = 'running' AND (heartbeat_at < ? OR "
+    "(heartbeat_at IS NULL AND created_at < ?)) ORDER BY created_at, id"
+)
 _GOALS = ("last", "min", "max")
 _IN_BATCH = 500
 
@@ -88,11 +93,7 @@ class LiteReader:
 
     def stale_runs(self, older_than: float) -> list[str]:
         """Running runs with no heartbeat since ``older_than`` (as ``SqlStore.stale_runs``)."""
-        query = (
-            "SELECT id FROM runs WHERE state = 'running' AND (heartbeat_at < ? OR "
-            "(heartbeat_at IS NULL AND created_at < ?)) ORDER BY created_at, id"
-        )
-        return [r[0] for r in self._conn.execute(query, (older_than, older_than))]
+        return [r[0] for r in self._conn.execute(STALE_RUNS_SQL, (older_than, older_than))]
 
     def newest_runs(self, project: str | None, limit: int | None) -> list[RunInfo]:
         """``SqlStore.search_runs(project, limit=limit)``: newest first."""

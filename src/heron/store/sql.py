@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.engine import Connection
 from typing_extensions import Unpack
 
@@ -62,6 +62,7 @@ from heron.store.engine import (
     safe_url,
     upsert,
 )
+from heron.store.lite import STALE_RUNS_SQL
 from heron.store.migrate import HEAD_REVISION, current_revision, ensure_schema
 
 _r = s.runs.c
@@ -182,13 +183,10 @@ class SqlStore:
         self._tx.write(work)
 
     def stale_runs(self, older_than: float) -> list[str]:
-        last_seen = _r.heartbeat_at.is_(None) & (_r.created_at < older_than)
-        query = (
-            select(_r.id)
-            .where(_r.state == "running", (_r.heartbeat_at < older_than) | last_seen)
-            .order_by(_r.created_at, _r.id)
-        )
-        return self._tx.read(lambda conn: list(conn.execute(query).scalars()))
+        # Fixed SQL text (heron.store.lite asks the same): every heron.Api() asks it on
+        # open, where building and compiling the expression would cost more than it.
+        query = text(STALE_RUNS_SQL.replace("?", ":t"))
+        return self._tx.read(lambda conn: list(conn.execute(query, {"t": older_than}).scalars()))
 
     def delete_runs(self, run_ids: Sequence[str]) -> int:
         ids = sorted(set(run_ids))
