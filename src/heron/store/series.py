@@ -8,6 +8,7 @@ until it is full, then starts new ones.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 from sqlalchemy import and_, bindparam, func, insert, select, update
@@ -58,23 +59,14 @@ def append(conn: Connection, run_id: str, batch: Mapping[str, Series]) -> None:
                 pending = concat(decode(run_id, key, number, data), series)
                 head = cut(pending, 0, chunks.CHUNK_SIZE)
                 row = {f"b_{name}": v for name, v in _chunk_row(head).items()}
-                rewrites.append({"b_key": key, "b_chunk": number, **row})
+                rewrites.append({"b_run_id": run_id, "b_key": key, "b_chunk": number, **row})
                 pending = cut(pending, chunks.CHUNK_SIZE, len(pending))
         for start in range(0, len(pending), chunks.CHUNK_SIZE):
             part = cut(pending, start, start + chunks.CHUNK_SIZE)
             new_rows.append({"run_id": run_id, "key": key, "chunk": next_chunk, **_chunk_row(part)})
             next_chunk += 1
     if rewrites:
-        stmt = (
-            update(s.metric_chunks)
-            .where(
-                _c.run_id == run_id,
-                _c.key == bindparam("b_key"),
-                _c.chunk == bindparam("b_chunk"),
-            )
-            .values({name: bindparam(f"b_{name}") for name in _CHUNK_COLUMNS})
-        )
-        conn.execute(stmt, rewrites)
+        conn.execute(_rewrite_statement(), rewrites)
     if new_rows:
         conn.execute(insert(s.metric_chunks), new_rows)
 
@@ -138,17 +130,43 @@ def corrupt_chunk(run_id: str, key: str, chunk: int, exc: StoreError) -> StoreEr
 
 def _tails(conn: Connection, run_id: str, keys: list[str]) -> dict[str, tuple[int, int, bytes]]:
     """key -> (chunk number, count, data) of the last chunk, for keys that have one."""
-    last = (
-        select(_c.key, func.max(_c.chunk).label("chunk"))
-        .where(_c.run_id == run_id, _c.key.in_(keys))
-        .group_by(_c.key)
-        .subquery()
-    )
-    query = select(_c.key, _c.chunk, _c.count, _c.data).join(
-        last, and_(_c.key == last.c.key, _c.chunk == last.c.chunk)
-    )
-    rows = conn.execute(query.where(_c.run_id == run_id))
+    rows = conn.execute(_tails_query(), {"run_id": run_id, "keys": keys})
     return {key: (int(chunk), int(count), bytes(data)) for key, chunk, count, data in rows}
+
+
+_statements: dict[str, Any] = {}  # built once: building one per batch cost more than running it
+
+
+def _tails_query() -> Any:
+    found = _statements.get("tails")
+    if found is None:
+        run_id: Any = bindparam("run_id")
+        last = (
+            select(_c.key, func.max(_c.chunk).label("chunk"))
+            .where(_c.run_id == run_id, _c.key.in_(bindparam("keys", expanding=True)))
+            .group_by(_c.key)
+            .subquery()
+        )
+        query = select(_c.key, _c.chunk, _c.count, _c.data).join(
+            last, and_(_c.key == last.c.key, _c.chunk == last.c.chunk)
+        )
+        found = _statements["tails"] = query.where(_c.run_id == run_id)
+    return found
+
+
+def _rewrite_statement() -> Any:
+    found = _statements.get("rewrite")
+    if found is None:
+        found = _statements["rewrite"] = (
+            update(s.metric_chunks)
+            .where(
+                _c.run_id == bindparam("b_run_id"),
+                _c.key == bindparam("b_key"),
+                _c.chunk == bindparam("b_chunk"),
+            )
+            .values({name: bindparam(f"b_{name}") for name in _CHUNK_COLUMNS})
+        )
+    return found
 
 
 def _chunk_row(part: Series) -> dict[str, object]:
