@@ -205,3 +205,53 @@ def test_screenshots_dark_and_800px(browser: Any, server: LiveServer) -> None:
             assert box["x"] + box["width"] <= 800
         screenshot(page, f"workspace-{suffix}")
         context.close()
+
+
+def test_panels_far_below_are_neither_fetched_nor_drawn_until_near_the_screen(
+    browser: Any, server: LiveServer
+) -> None:
+    # 45 line panels (15 rows): the first draws val/acc, the last train/loss, the others
+    # keys of their own (probe/k<i>), so the chart requests say which panels asked.
+    keys = ["val/acc", *(f"probe/k{i}" for i in range(1, 44)), "train/loss"]
+    panels = [
+        {"id": f"p{i}", "kind": "line", "keys": [k], "w": 1, "h": 220} for i, k in enumerate(keys)
+    ]
+    state = {
+        "workspace": {
+            "version": 1,
+            "sections": [{"id": "s", "name": "many", "collapsed": False, "panels": panels}],
+        },
+        "runs": {"filter": ""},
+    }
+    body = {"name": "many panels", "state": state}
+    view = httpx.post(f"{server.url}/api/v1/projects/ws/views", json=body).json()["id"]
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, base_url=server.url)
+    page = context.new_page()
+    asked: list[str] = []
+
+    def record(request: Any) -> None:
+        if request.method == "POST" and request.url.endswith("/api/v1/series"):
+            asked.extend(request.post_data_json["keys"])
+
+    page.on("request", record)
+    page.goto(f"/p/ws/workspace?view={view}", timeout=60_000)
+    first = page.locator('figure.ws-panel[data-panel="p0"] .ws-line')
+    expect(first).to_have_attribute("data-series", "6", timeout=60_000)
+    assert first.locator("canvas").count() > 0
+    last = page.locator('figure.ws-panel[data-panel="p44"]')
+    middle = page.locator('figure.ws-panel[data-panel="p27"]')  # row 10 of 15
+    for far in (last, middle):
+        expect(far.locator(".ws-line")).to_have_attribute("data-loaded", "0")
+        assert far.locator("canvas").count() == 0
+    assert "val/acc" in asked and "train/loss" not in asked and "probe/k27" not in asked
+    assert len(asked) < 30  # the panels on screen and just below, not all 45
+    # the page keeps its height while panels load: no jump when the last one is reached
+    height = page.evaluate("document.documentElement.scrollHeight")
+    last.scroll_into_view_if_needed()
+    expect(last.locator(".ws-line")).to_have_attribute("data-series", "6", timeout=60_000)
+    assert last.locator("canvas").count() > 0 and "train/loss" in asked
+    # a jump to the bottom passed the middle without stopping: still not asked for
+    assert "probe/k27" not in asked
+    expect(middle.locator(".ws-line")).to_have_attribute("data-loaded", "0")
+    assert abs(page.evaluate("document.documentElement.scrollHeight") - height) < 300
+    context.close()

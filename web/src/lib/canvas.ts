@@ -26,7 +26,8 @@ export function useWidth(ref: RefObject<HTMLElement | null>, initial = 800): num
     const el = ref.current;
     if (!el) return;
     setW(el.clientWidth || initial);
-    const ro = new ResizeObserver(([e]) => setW(Math.max(200, Math.floor(e.contentRect.width))));
+    // rounded as clientWidth is: the observer's first report must not change a width already set
+    const ro = new ResizeObserver(([e]) => setW(Math.max(200, Math.round(e.contentRect.width))));
     ro.observe(el);
     return () => ro.disconnect();
   }, [ref, initial]);

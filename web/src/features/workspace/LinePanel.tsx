@@ -9,7 +9,7 @@ import { seedGroupsOf } from "../analysis/bands";
 import { LineChart } from "../charts/LineChart";
 import type { ChartSeries } from "../charts/series";
 import type { Row } from "../runs/rows";
-import { configOf, drawnLines } from "./lines";
+import { bucketsFor, configOf, drawnLines } from "./lines";
 import { useBatchedSeries } from "./seriesBatch";
 import type { Panel } from "./model";
 import { useSeen } from "./useSeen";
@@ -30,8 +30,7 @@ export function LinePanel({ panel, runs }: Props) {
       runs: runs.map((r) => r.id),
       keys: keys.length ? keys : ["-"],
       x_axis: panel.xAxis,
-      // a bucket per two pixels: each bucket keeps its min and max, so spikes stay drawn
-      buckets: Math.max(100, Math.min(1000, Math.round(width / 2))),
+      buckets: bucketsFor(width),
       x_min: xRange?.[0] ?? null,
       x_max: xRange?.[1] ?? null,
     },

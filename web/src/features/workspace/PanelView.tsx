@@ -82,7 +82,8 @@ export function PanelView(props: Props) {
     <figure
       ref={frame}
       className={`ws-panel${over ? " drop-target" : ""}`}
-      style={{ gridColumn: `span ${w}` }}
+      // the height a panel not yet drawn takes (content-visibility: auto skips far ones)
+      style={{ gridColumn: `span ${w}`, containIntrinsicHeight: `auto ${h + 50}px` }}
       data-panel={panel.id}
       data-kind={panel.kind}
       data-w={w}

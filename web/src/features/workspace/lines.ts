@@ -47,3 +47,9 @@ export function configOf(cells: Record<string, unknown>): Record<string, unknown
   for (const [k, v] of Object.entries(cells)) if (k.startsWith("config.") && v !== null) out[k.slice(7)] = v;
   return out;
 }
+
+/** About a bucket per two pixels (each bucket keeps its min and max, so spikes stay
+ * drawn), in steps of 50: a width that moves by a few pixels asks for nothing new. */
+export function bucketsFor(width: number): number {
+  return Math.max(100, Math.min(1000, Math.round(width / 100) * 50));
+}
