@@ -16,6 +16,7 @@ import heron
 from heron.errors import HeronError, InvalidInput
 from heron.sdk import distributed as dist
 from heron.sdk.backend import open_backend
+from heron.sdk.init import _create
 from heron.sdk.sync import sync
 from heron.settings import Settings
 from heron.store.base import Batch, RunSpec, Series
@@ -160,8 +161,9 @@ def test_a_dead_ranks_spool_is_shipped_into_the_run(tmp_path: Path, by: str) -> 
     backend = dist.RankBackend(open_backend(settings), 1)
     try:
         spec = RunSpec(id="deadrank01", project="p", created_at=time.time())
-        backend.start_run(spec)
+        info = backend.start_run(spec)
         writer = backend.open_spool(spec.id)  # the rank dies after writing, before shipping
+        writer.write_event(_create(spec, info))  # a rank's first record, as init writes it
         writer.write_event(_console("[rank 1] last words"))
         writer.write_event(
             {"type": "state", "state": "finished", "time": time.time(), "error": None,

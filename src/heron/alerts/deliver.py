@@ -24,11 +24,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-
-import httpx
+from typing import TYPE_CHECKING
 
 from heron.alerts.base import Alert, Channel, Delivery, DeliveryStatus
 from heron.registry.egress import DeliveryPool, EgressPolicy, Outcome, post_checked
+
+if TYPE_CHECKING:  # imported by the first webhook: a store's alerts need no HTTP client
+    import httpx
 
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_S = 1.0  # 1 s, then 2 s between attempts (with jitter)
@@ -137,6 +139,8 @@ class Dispatcher:
         headers = {"Content-Type": "application/json", "User-Agent": "heron-alerts"}
         with self._client_lock:
             if self._client is None:
+                import httpx
+
                 self._client = httpx.Client(
                     timeout=self._timeout, follow_redirects=False, trust_env=False
                 )

@@ -33,12 +33,13 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-import httpx
-
 from heron.errors import InvalidInput
+
+if TYPE_CHECKING:  # imported by the first delivery: checking a URL needs no HTTP client
+    import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -231,6 +232,8 @@ def post_checked(
     (resolve-then-pin: a DNS answer that changes after the check is not followed),
     with the URL's host name in Host and SNI; redirects are never followed. The one
     delivery step of registry webhooks and alert webhooks."""
+    import httpx
+
     try:
         target = policy.check(url)
     except InvalidInput as exc:

@@ -1,6 +1,12 @@
 """Where a run's records go. ``Run`` and ``heron.init`` talk to a :class:`Backend` and
 never ask which one they have: each backend answers for itself.
 
+- :class:`EmbeddedBackend` (the default: a store folder's SQLite): the store is
+  opened on first use, which for a new run is the shipper's first pass, in its
+  thread. ``heron.init`` returns without importing SQLAlchemy, the migration check
+  or the rules layer; the run is created by its spool's ``create`` record (as on a
+  server), named here. Dead spools are recovered at once when there are any (only
+  then is the store opened at ``init``); a resume opens it at once.
 - :class:`LocalBackend`: a store opened in this process (a folder's SQLite, or a
   database URL), written through the rules layer (:class:`heron.service.Tracking`:
   ingest frees the blobs checkpoint retention left, and so on). A new run is created
@@ -19,6 +25,7 @@ the store is). The shipper delivers spool batches to ``ingest``, exactly once by
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import shutil
 import tempfile
@@ -30,13 +37,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from heron.artifacts.base import ArtifactStore, BlobInfo
-from heron.connect import Connection, connect
-from heron.errors import NotFound, Unavailable
+from heron.connect import Connection, connect, locate
+from heron.errors import HeronError, NotFound, StoreError, Unavailable
 from heron.ids import default_run_name
-from heron.local_dir import LocalDir
-from heron.sdk.recovery import recover_all, recover_spool, write_spool_target
-from heron.sdk.spool import SpoolWriter
-from heron.service import Tracking
+from heron.local_dir import LocalDir, try_lock
+from heron.sdk.recovery import recover_all, recover_spool, spool_target, write_spool_target
+from heron.sdk.spool import SpoolWriter, iter_spools
 from heron.settings import Settings
 from heron.store.base import (
     ArtifactVersion,
@@ -53,6 +59,7 @@ if TYPE_CHECKING:
     from heron.alerts import Alerts
     from heron.artifacts.local import LocalArtifactStore
     from heron.remote import RemoteArtifactStore
+    from heron.service import Tracking
 
 log = logging.getLogger("heron.recovery")
 
@@ -139,6 +146,11 @@ def open_backend(settings: Settings) -> Backend:
     spools in its folder (or in ``settings.dir`` for a server or a database)."""
     if settings.mode == "disabled":
         return NullBackend(LocalDir.at(tempfile.mkdtemp(prefix="heron-disabled-")))
+    location = locate(settings=settings)
+    if location.folder is not None and settings.mode == "online":
+        # The embedded store, opened when first needed. Offline, a run is still
+        # created in the store at once (only its records wait for `heron sync`).
+        return EmbeddedBackend(location.folder, settings)
     conn = connect(settings=settings, create=True)
     try:
         return backend_for(conn, conn.folder or LocalDir.at(settings.dir), settings.mode)
@@ -213,10 +225,12 @@ class LocalBackend:
         on_close: Callable[[], None] | None = None,
         alerts: Alerts | None = None,
     ) -> None:
+        from heron.service import Tracking
+
         self.folder = folder.create()
         self.store = store
         self.blobs = blobs
-        self.tracking = Tracking(store, blobs, alerts=alerts)
+        self.tracking: Tracking = Tracking(store, blobs, alerts=alerts)
         self.online = online
         self.location = location if location is not None else str(folder.root)
         self._on_close = on_close
@@ -267,6 +281,166 @@ class LocalBackend:
             self.tracking.alerts.close()
         if self._on_close is not None:
             self._on_close()
+
+
+def dead_spools(spool_root: Path) -> bool:
+    """Whether ``spool_root`` holds a local store's spool whose writer is gone (what
+    ``recover_dead`` would ship), told without opening the store. A spool without a
+    segment is left alone: it holds nothing, and it may be a writer's that is just
+    starting (its lock file is made, then locked): taking that lock even for a moment
+    would make the writer fail."""
+    for folder in iter_spools(spool_root):
+        try:
+            if spool_target(folder) is not None or not any(folder.glob("seg-*")):
+                continue  # a server's (its own backend recovers it), or nothing in it
+            fd = try_lock(folder)
+        except Exception:  # unreadable: recovery reports it
+            return True
+        if fd is not None:
+            os.close(fd)
+            return True
+    return False
+
+
+class StoreRefused(StoreError):
+    """The embedded store could not be opened (a database of a newer Heron, a damaged
+    file): retrying in this process cannot help, so a shipper stops at once (a 4xx
+    class) and the records stay in the spool for ``heron sync``."""
+
+    status_code = 409
+
+
+class EmbeddedBackend:
+    """A store folder's SQLite (``heron-runs/``), opened on first use: by the shipper's
+    first pass for a new run (in its thread), at once for a resume or when dead
+    spools wait to be shipped. Until then ``heron.init`` has imported neither
+    SQLAlchemy nor the rules layer: a new run is provisional (named here, created
+    by its spool's ``create`` record when it ships, as on a server).
+
+    Opening the store can fail only in the background for a new run (a database of
+    a newer Heron, a corrupt file): the shipper then retries as for any store that
+    fails (``heron.shipper`` warns), the records stay in the spool, and ``run.flush``
+    answers False; ``heron sync`` ships them once the cause is fixed
+    (docs/failures.md, "What heron.init checks")."""
+
+    spool_target = None
+    records = True
+    resumes = True
+
+    online = True
+
+    def __init__(self, folder: LocalDir, settings: Settings) -> None:
+        self.folder = folder.create()  # a file in the way, a read-only disk: StoreError now
+        self.location = str(folder.root)
+        self._settings = settings
+        self._local: LocalBackend | None = None
+        self._blobs: ArtifactStore | None = None  # the blob store alone (put_blob)
+        self._lock = threading.Lock()
+        self._pending: dict[str, RunSpec] = {}  # started here, maybe not shipped yet
+
+    def __repr__(self) -> str:
+        return f"EmbeddedBackend({self.location})"
+
+    @property
+    def opened(self) -> bool:
+        """Whether the store has been opened (tests, benchmarks)."""
+        return self._local is not None
+
+    def local(self) -> LocalBackend:
+        """The store, opened now if it was not yet (thread-safe)."""
+        local = self._local
+        if local is not None:
+            return local
+        with self._lock:
+            if self._local is None:
+                try:
+                    conn = connect(self.folder.root, settings=self._settings, create=True)
+                except HeronError as exc:
+                    if isinstance(exc, Unavailable):
+                        raise
+                    raise StoreRefused(
+                        f"cannot open the store at {self.folder.root}: {exc.message}. What "
+                        "runs write is kept in their spools there; `heron sync` ships it "
+                        "once the store opens"
+                    ) from exc
+                try:
+                    opened = backend_for(conn, self.folder)
+                except BaseException:
+                    conn.close()
+                    raise
+                assert isinstance(opened, LocalBackend)
+                self._local = opened
+            return self._local
+
+    def start_run(self, spec: RunSpec) -> RunInfo:
+        named = _named(spec)
+        self._pending[named.id] = named
+        return provisional_info(named)
+
+    def open_spool(self, run_id: str, first_segment: int = 0) -> SpoolWriter:
+        return _spool_writer(self.folder, run_id, first_segment)
+
+    def recover_dead(self) -> None:
+        if dead_spools(self.folder.spool):
+            _warn_failed(self)
+
+    def recover_run(self, run_id: str) -> RunInfo:
+        return _recover_run(self, run_id)
+
+    def get_run(self, run_id: str) -> RunInfo:
+        local = self.local()
+        try:
+            return local.get_run(run_id)
+        except NotFound:
+            spec = self._pending.get(run_id)
+            if spec is None:
+                raise
+        # Asked before its first batch shipped (``run.summary``): create it now; the
+        # spool's ``create`` record is then a no-op.
+        local.tracking.create_run(spec)
+        return local.get_run(run_id)
+
+    def find_resumable(self, project: str, resume_key: str) -> RunInfo | None:
+        return self.local().find_resumable(project, resume_key)
+
+    def ingest(self, batch: Batch) -> IngestResult:
+        result = self.local().ingest(batch)
+        self._pending.pop(batch.run_id, None)
+        return result
+
+    def heartbeat(self, run_id: str, at: float) -> None:
+        self.local().heartbeat(run_id, at)
+
+    def mark_crashed(self, run_id: str, at: float, reason: str) -> None:
+        self.local().mark_crashed(run_id, at, reason)
+
+    def put_blob(self, path: Path) -> BlobInfo:
+        # The bytes go to the blob store; their record is a spool event: the SQL
+        # store is not needed (init's capture saves files this way).
+        if self._local is not None:
+            return self._local.put_blob(path)
+        with self._lock:
+            if self._blobs is None:
+                from heron.artifacts import open_artifact_store
+
+                where = locate(self.folder.root, self._settings).artifacts
+                self._blobs = open_artifact_store(
+                    where or str(self.folder.blobs), settings=self._settings
+                )
+            blobs = self._blobs
+        return blobs.put_file(path)
+
+    def resolve_artifact(self, project: str, ref: str) -> ArtifactVersion:
+        return self.local().resolve_artifact(project, ref)
+
+    def download_artifact(self, version: ArtifactVersion, dest: Path) -> Path:
+        return self.local().download_artifact(version, dest)
+
+    def close(self) -> None:
+        with self._lock:
+            local, self._local = self._local, None
+        if local is not None:
+            local.close()
 
 
 class RemoteBackend:

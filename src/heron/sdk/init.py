@@ -34,7 +34,7 @@ from heron.keys import check_name, check_tag
 from heron.nested import deep_merge
 from heron.sdk import distributed as dist
 from heron.sdk import reproduction as _reproduction
-from heron.sdk.backend import Backend, open_backend
+from heron.sdk.backend import Backend, EmbeddedBackend, open_backend
 from heron.sdk.run import Run
 from heron.sdk.shipper import Shipper
 from heron.sdk.spool import SEGMENT_SHIFT, SpoolWriter
@@ -209,7 +209,9 @@ def _find_or_start(
 ) -> tuple[RunInfo, RunSpec | None, SpoolWriter | None]:
     """The run to resume (its dead process's spool shipped first) and None, or a new
     run, its spec and its spool (opened first: a full disk fails here, with one clear
-    SpoolError, before the run exists)."""
+    SpoolError, before the run exists). A new run in the embedded store is created
+    by its spool's first record when the shipper's thread ships it (``start_run``
+    only names it): ``init`` does not open the store for it."""
     info = None
     if resume is not None and backend.resumes:
         if resume == "auto":
@@ -291,6 +293,9 @@ def _open_run(
     writer.write_event(_running() if spec is None else _create(spec, info))
     shipper = None
     if backend.online:
+        # An embedded store not opened yet is opened by the first pass: one interval
+        # on (or at the first flush), so that the training loop starts first.
+        deferred = isinstance(backend, EmbeddedBackend) and not backend.opened
         shipper = Shipper(
             info.id,
             writer.folder,
@@ -298,6 +303,7 @@ def _open_run(
             start=ship_from,
             interval=settings.ship_interval,
             heartbeat_interval=settings.heartbeat_interval,
+            first_wait=settings.ship_interval if deferred else 0.0,
         )
     start_step = 0 if info.last_step is None else info.last_step + 1
     run = cls(

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import struct
+import sys
 import threading
 import time
 import warnings
@@ -30,7 +31,6 @@ from heron.keys import (
     check_tag,
     key_problem,
 )
-from heron.media.types import Media
 from heron.sdk.backend import Backend
 from heron.sdk.config import Config, Summary, check_goal
 from heron.sdk.shipper import Shipper
@@ -49,6 +49,7 @@ from heron.store.events import (
 )
 
 if TYPE_CHECKING:
+    from heron.media.types import Media
     from heron.sdk.capture.console import ConsoleCapture
     from heron.sdk.media_writer import MediaWriter
 
@@ -216,7 +217,7 @@ class Run:
                 try:
                     value = to_float(key, value)
                 except InvalidValue as exc:
-                    if isinstance(value, Media):
+                    if _is_media(value):
                         media = [*(media or []), (key, value)]
                         continue
                     problems = [*(problems or []), exc]
@@ -267,7 +268,7 @@ class Run:
         and integrations log at the step the script is on)."""
         items = []
         for key, value in data.items():
-            if not isinstance(value, Media):
+            if not _is_media(value):
                 raise InvalidValue(f"log_media takes heron media values, {key!r} is not one")
             problem = key_problem(key)
             if problem:
@@ -719,18 +720,35 @@ class Run:
         return f"<heron.Run {self.id} {self.name!r} project={self.project!r} {self.state}>"
 
 
+def _is_media(value: Any) -> bool:
+    """Whether ``value`` is a heron media value, without importing the media types
+    (and numpy) when nobody has: then it cannot be one."""
+    types = sys.modules.get("heron.media.types")
+    return types is not None and isinstance(value, types.Media)
+
+
 # (spool map, offset, step, time, the call's values) -> whether it wrote them
 _ShapeWriter = Callable[[Any, int, int, float, Any], bool]
 
 
-@functools.cache
+_PY_FAST_TYPES: frozenset[type] = frozenset({float, int, bool})
+
+
 def _fast_types() -> frozenset[type]:
     """Value types that ``struct``'s ``d`` format reads as :func:`to_float` does
-    (through ``__float__``): Python's numbers and numpy's real scalars (0-d always)."""
+    (through ``__float__``): Python's numbers and numpy's real scalars (0-d always).
+    Numpy is not imported for this: a value cannot be numpy's before it is loaded."""
+    if "numpy" not in sys.modules:
+        return _PY_FAST_TYPES
+    return _numpy_fast_types()
+
+
+@functools.cache
+def _numpy_fast_types() -> frozenset[type]:
     import numpy as np
 
-    return frozenset(
-        {float, int, bool, np.bool_, np.float16, np.float32, np.float64, np.longdouble}
+    return _PY_FAST_TYPES | frozenset(
+        {np.bool_, np.float16, np.float32, np.float64, np.longdouble}
         | {np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64}
     )
 

@@ -72,14 +72,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from heron.errors import InvalidInput, SpoolError
 from heron.local_dir import SPOOL_LOCK
 from heron.store.events import Event, check_event
+
+if TYPE_CHECKING:  # the reader imports numpy when it first reads: `init` needs none
+    import numpy as np
+    import numpy.typing as npt
 
 SLOT = 32
 KIND_SCALAR = 1
@@ -126,18 +127,6 @@ SCALAR = struct.Struct("<dqdI3xB")  # value, step, time, key id, padding, kind
 VAR_HEADER = struct.Struct("<I27xB")  # payload length, padding, kind
 KEY_PREFIX = struct.Struct("<BI")  # subtype, key id
 assert SCALAR.size == SLOT and VAR_HEADER.size == SLOT
-
-SCALAR_DTYPE = np.dtype(
-    [
-        ("value", "<f8"),
-        ("step", "<i8"),
-        ("time", "<f8"),
-        ("key", "<u4"),
-        ("pad", "V3"),
-        ("kind", "u1"),
-    ]
-)
-assert SCALAR_DTYPE.itemsize == SLOT
 
 _SEGMENT_NAME = re.compile(r"^seg-(\d{8})\.bin$")
 # One encoder, made once: json.dumps with options builds a new one per call (+0.7 µs).
@@ -706,8 +695,10 @@ class SpoolIOError(SpoolError):
     its position and the next read tries again (the shipper waits, warns once)."""
 
 
-# A read looks at this many slots at a time (256 KiB): bounds the memory of a read
-# and the bytes copied past what the writer has committed.
+# A read looks at the file in windows of 32 KiB, doubling up to 256 KiB: bounds the
+# memory of a read, and the bytes copied past what the writer has committed (a read
+# at the writer's heels finds a few records).
+_FIRST_WINDOW_SLOTS = 1 << 10
 _WINDOW_SLOTS = 1 << 13
 
 
@@ -875,8 +866,10 @@ class SpoolReader:
         """
         import numpy as np
 
+        window = _FIRST_WINDOW_SLOTS
         while offset < limit and budget > 0:
-            length = min(limit - offset, _WINDOW_SLOTS * SLOT)
+            length = min(limit - offset, window * SLOT)
+            window = min(2 * window, _WINDOW_SLOTS)
             # Kinds from a first copy, the records from a second (class doc).
             kinds = np.frombuffer(self._pread(offset, length), np.uint8)[SLOT - 1 :: SLOT]
             data = self._pread(offset, length)

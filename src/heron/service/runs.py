@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from heron.accounts import SqlAccounts
 from heron.artifacts.base import ArtifactStore, BlobInfo, BlobStore
 from heron.artifacts.gc import delete_blobs, find_orphans
 from heron.errors import Conflict, Forbidden, HeronError, InvalidInput, NotFound
@@ -30,6 +29,7 @@ from heron.store.project_marks import deleted_projects
 from heron.store.sql import SqlStore
 
 if TYPE_CHECKING:
+    from heron.accounts import SqlAccounts
     from heron.alerts import Alerts
 
 log = logging.getLogger("heron.service")

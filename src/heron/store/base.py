@@ -81,10 +81,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-import numpy as np
-import numpy.typing as npt
 from typing_extensions import TypedDict, Unpack
 
 from heron.states import RunState
@@ -92,8 +90,21 @@ from heron.store.events import Event as Event  # re-exported (heron.store)
 
 SummaryGoal = Literal["last", "min", "max"]
 
-Int64Array = npt.NDArray[np.int64]
-Float64Array = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # numpy is imported where arrays are made: `heron.init` needs none
+    import numpy as np
+    import numpy.typing as npt
+
+    Int64Array = npt.NDArray[np.int64]
+    Float64Array = npt.NDArray[np.float64]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Int64Array", "Float64Array"):
+        import numpy as np
+        import numpy.typing as npt
+
+        return npt.NDArray[np.int64] if name == "Int64Array" else npt.NDArray[np.float64]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,8 @@ class Series:
 
     @staticmethod
     def empty() -> Series:
+        import numpy as np
+
         return Series(np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64))
 
 

@@ -42,8 +42,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import psutil
-
 from heron.errors import InvalidInput, InvalidValue
 
 log = logging.getLogger("heron.sdk.capture")
@@ -142,6 +140,8 @@ class _Probe:
     """The readings; keeps the previous counters to turn them into rates."""
 
     def __init__(self, gpu: bool) -> None:
+        import psutil
+
         self.process = psutil.Process()
         self.cpu = _cpu_times()  # own baseline: psutil.cpu_percent's is shared process-wide
         self.process.cpu_percent(None)
@@ -157,6 +157,8 @@ class _Probe:
     def sample(self) -> dict[str, float]:
         now = time.monotonic()
         elapsed, self.last = max(now - self.last, 1e-9), now
+        import psutil
+
         vm = psutil.virtual_memory()
         out = {
             "system/cpu.percent": self._cpu_percent(),
@@ -181,6 +183,8 @@ class _Probe:
     def _io_rates(self, out: dict[str, float], elapsed: float) -> None:
         """MiB/s since the last sample. Left out when the host hides the counters (some
         containers) or when a counter went backwards (a device was removed)."""
+        import psutil
+
         disk, net = _counters(psutil.disk_io_counters), _counters(psutil.net_io_counters)
         if disk is not None and self.disk is not None:
             _rate(out, "system/disk.read_mb", disk.read_bytes - self.disk.read_bytes, elapsed)
@@ -206,6 +210,8 @@ def _counters(read: Callable[[], Any]) -> Any:
 
 def _cpu_times() -> tuple[float, float]:
     """(busy, total) CPU seconds of the host; guest time is already inside user time."""
+    import psutil
+
     t = psutil.cpu_times()
     total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
     idle = t.idle + getattr(t, "iowait", 0.0)
