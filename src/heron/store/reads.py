@@ -7,12 +7,11 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, desc, func, select, text
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.sql import ColumnElement
 
 from heron.errors import InvalidInput
 from heron.store import schema as s
 from heron.store.base import ProjectInfo, RunInfo
-from heron.store.lite import SUMMARIES_SQL, TAGS_SQL, run_info
+from heron.store.lite import RUN_FIELDS, SUMMARIES_SQL, TAGS_SQL, run_info
 
 _r = s.runs.c
 _IN_BATCH = 500  # ids per IN (...) list: far below every dialect's parameter limit
@@ -24,9 +23,17 @@ def runs_query(*columns: Any) -> Select[Any]:
     return select(*chosen).select_from(s.runs.join(s.projects, s.projects.c.id == _r.project_id))
 
 
-def load_runs(conn: Connection, where: Sequence[ColumnElement[bool]]) -> list[RunInfo]:
-    rows = conn.execute(runs_query().where(*where)).all()
-    return build_infos(conn, rows)
+_BY_ID = text(
+    f"SELECT {', '.join(RUN_FIELDS)} FROM runs JOIN projects ON projects.id = runs.project_id "
+    "WHERE runs.id = :id"
+)
+
+
+def run_by_id(conn: Connection, run_id: str) -> RunInfo | None:
+    """One run's RunInfo (None when there is none), with fixed SQL text: ``api.run(id)``
+    is often a script's first read."""
+    rows = conn.execute(_BY_ID, {"id": run_id}).all()
+    return build_infos(conn, rows)[0] if rows else None
 
 
 def search(

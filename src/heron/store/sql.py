@@ -412,14 +412,17 @@ class SqlStore:
 
 
 def _one_run(conn: Connection, run_id: str) -> RunInfo:
-    found = reads.load_runs(conn, [_r.id == run_id])
-    if not found:
+    found = reads.run_by_id(conn, run_id)
+    if found is None:
         raise _run_not_found(run_id)
-    return found[0]
+    return found
+
+
+_RUN_EXISTS = text("SELECT 1 FROM runs WHERE id = :id")
 
 
 def _require_run(conn: Connection, run_id: str) -> None:
-    if conn.execute(select(_r.id).where(_r.id == run_id)).first() is None:
+    if conn.execute(_RUN_EXISTS, {"id": run_id}).first() is None:
         raise _run_not_found(run_id)
 
 
