@@ -1,6 +1,7 @@
 /* heron.sdk._fastlog: Run.log's known-shape fast path, compiled (issue 19).
  *
- * What it does is what run.py's pure-Python fast path does, in one call:
+ * A run holds a Logger(run._lock, run._shapes, run._writer); ``logger(run, data,
+ * step, now_func)`` does what run.py's pure-Python fast path does, in one call:
  *
  *   with run._lock:
  *       if run._closed: -> not handled
@@ -13,6 +14,11 @@
  *           writer.off = off + need; run._step = step + 1
  *           -> handled
  *
+ * The lookup in run._shapes is skipped when data's keys are the very objects of the
+ * last call handled (a loop's dict literal) and no shape was added or removed since;
+ * a shape stays right for its keys anyway (a key's id never changes in a run, and the
+ * values' types are checked at every call).
+ *
  * "Not handled" (False) means nothing was written or changed: Run.log then does the
  * call in Python (new keys, conversions, rotation, bad input, a closed run). The
  * bytes are those of ``struct.Struct("<dqdI3xB" * n).pack_into``: each value goes
@@ -21,6 +27,8 @@
  * the Python path raises its usual error), the step through PyLong_AsLongLong (out
  * of int64: not handled), pad bytes zero, and each record's kind byte is stored last
  * (a release store: a reader never sees a kind byte before its record's fields).
+ * The records are in the shared map before the call returns, as with pack_into:
+ * kill -9 after ``log`` returned loses none of them (the page cache has them).
  *
  * Locking. The call takes the run's own lock (``run._lock.acquire()``, blocking, as
  * ``with self._lock`` does), not only the GIL: another thread (console capture, the
@@ -40,8 +48,7 @@
 #define KIND_SCALAR 1
 #define MAX_KEYS 64 /* run.py's MAX_SHAPE_KEYS */
 
-static PyObject *s_lock, *s_closed, *s_step, *s_shapes, *s_writer;
-static PyObject *s_mm, *s_off, *s_end, *s_acquire, *s_release;
+static PyObject *s_closed, *s_step, *s_mm, *s_off, *s_end, *s_acquire, *s_release;
 
 /* -- a shape: the key ids of a call's keys (in order) and its values' types -- */
 
@@ -226,33 +233,123 @@ static PyTypeObject ShapeType = {
     .tp_getset = Shape_getset,
 };
 
-/* -- log(run, data, step, now_func) -> bool ------------------------------------ */
+/* -- Logger(lock, shapes, writer): a run's log(run, data, step, now_func) -> bool -- */
 
-/* The shape of data's keys in run._shapes when it is a Shape, else NULL (no error
- * unless one was raised). Borrowed reference. */
-static Shape *find_shape(PyObject *shapes, PyObject *data) {
+/* What a run's calls need and never changes for the run: its lock's bound acquire
+ * and release, its shapes (the dict run._shapes) and its spool writer; and the shape
+ * of the last call handled, with the keys it was found for (compared by identity:
+ * a loop's dict literal gives the same key objects every time). */
+typedef struct {
+    PyObject_HEAD
+    PyObject *acquire, *release, *shapes, *writer;
+    PyObject *last_keys; /* tuple, or NULL */
+    Shape *last_shape;   /* or NULL */
+    Py_ssize_t last_count; /* len(shapes) when last_shape was found there */
+    vectorcallfunc vectorcall;
+} Logger;
+
+static PyTypeObject LoggerType;
+static PyObject *Logger_call(PyObject *, PyObject *const *, size_t, PyObject *);
+
+static PyObject *Logger_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *lock, *shapes, *writer;
+    if (!PyArg_ParseTuple(args, "OO!O:Logger", &lock, &PyDict_Type, &shapes, &writer))
+        return NULL;
+    if (!PyDict_CheckExact(shapes)) {
+        PyErr_SetString(PyExc_TypeError, "a run's shapes are a dict");
+        return NULL;
+    }
+    Logger *self = (Logger *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->vectorcall = Logger_call;
+    if ((self->acquire = PyObject_GetAttr(lock, s_acquire)) == NULL ||
+        (self->release = PyObject_GetAttr(lock, s_release)) == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    Py_INCREF(shapes);
+    self->shapes = shapes;
+    Py_INCREF(writer);
+    self->writer = writer;
+    return (PyObject *)self;
+}
+
+static int Logger_traverse(Logger *self, visitproc visit, void *arg) {
+    Py_VISIT(self->acquire);
+    Py_VISIT(self->release);
+    Py_VISIT(self->shapes);
+    Py_VISIT(self->writer);
+    Py_VISIT(self->last_keys);
+    Py_VISIT(self->last_shape);
+    return 0;
+}
+
+static int Logger_clear(Logger *self) {
+    Py_CLEAR(self->acquire);
+    Py_CLEAR(self->release);
+    Py_CLEAR(self->shapes);
+    Py_CLEAR(self->writer);
+    Py_CLEAR(self->last_keys);
+    Py_CLEAR(self->last_shape);
+    return 0;
+}
+
+static void Logger_dealloc(Logger *self) {
+    PyObject_GC_UnTrack(self);
+    Logger_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* The Shape for data's keys (a new reference), or NULL: none, or not a Shape (no
+ * error set unless one was raised, e.g. by a key's __hash__). */
+static Shape *find_shape(Logger *self, PyObject *data) {
     Py_ssize_t n = PyDict_GET_SIZE(data), pos = 0, i = 0;
     PyObject *key, *value;
+    PyObject *last = self->last_keys;
+    if (last != NULL && PyTuple_GET_SIZE(last) == n &&
+        PyDict_GET_SIZE(self->shapes) == self->last_count) {
+        /* the same keys as the last call (and no shape added or removed since) */
+        int same = 1;
+        while (same && PyDict_Next(data, &pos, &key, &value)) {
+            same = key == PyTuple_GET_ITEM(last, i++);
+        }
+        if (same) {
+            Py_INCREF(self->last_shape);
+            return self->last_shape;
+        }
+        pos = 0;
+        i = 0;
+    }
     PyObject *keys = PyTuple_New(n);
     if (keys == NULL) return NULL;
     while (PyDict_Next(data, &pos, &key, &value)) {
         Py_INCREF(key);
         PyTuple_SET_ITEM(keys, i++, key);
     }
-    PyObject *entry = PyDict_GetItemWithError(shapes, keys);
-    Py_DECREF(keys);
-    if (entry == NULL || !PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) < 1) return NULL;
-    PyObject *write = PyTuple_GET_ITEM(entry, 0);
-    if (Py_TYPE(write) != &ShapeType || ((Shape *)write)->n != n) return NULL;
-    return (Shape *)write;
+    PyObject *entry = PyDict_GetItemWithError(self->shapes, keys);
+    if (entry == NULL || !PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) < 1 ||
+        Py_TYPE(PyTuple_GET_ITEM(entry, 0)) != &ShapeType ||
+        ((Shape *)PyTuple_GET_ITEM(entry, 0))->n != n) {
+        Py_DECREF(keys);
+        return NULL;
+    }
+    Shape *shape = (Shape *)PyTuple_GET_ITEM(entry, 0);
+    Py_XSETREF(self->last_keys, keys);
+    Py_INCREF(shape);
+    Py_XSETREF(self->last_shape, shape);
+    self->last_count = PyDict_GET_SIZE(self->shapes);
+    Py_INCREF(shape);
+    return shape;
 }
 
 /* The body of log, under the run's lock: 1 handled, 0 not, -1 error. */
-static int log_locked(PyObject *run, PyObject *data, PyObject *step_arg, PyObject *now_func) {
+static int log_locked(Logger *self, PyObject *run, PyObject *data, PyObject *step_arg,
+                      PyObject *now_func) {
     int result = -1;
-    PyObject *closed = NULL, *step = NULL, *now_obj = NULL, *shapes = NULL;
-    PyObject *writer = NULL, *off_obj = NULL, *end_obj = NULL, *mm = NULL;
-    PyObject *new_off = NULL, *new_step = NULL;
+    PyObject *closed = NULL, *step = NULL, *now_obj = NULL, *off_obj = NULL;
+    PyObject *end_obj = NULL, *mm = NULL, *new_off = NULL, *new_step = NULL;
+    Shape *shape = NULL;
+    PyObject *writer = self->writer;
 
     if ((closed = PyObject_GetAttr(run, s_closed)) == NULL) goto done;
     int is_closed = PyObject_IsTrue(closed);
@@ -261,7 +358,8 @@ static int log_locked(PyObject *run, PyObject *data, PyObject *step_arg, PyObjec
     if (step_arg == Py_None) {
         if ((step = PyObject_GetAttr(run, s_step)) == NULL) goto done;
     } else {
-        step = Py_NewRef(step_arg);
+        Py_INCREF(step_arg);
+        step = step_arg;
     }
     if (!PyLong_CheckExact(step)) goto no; /* to_step's conversion: the Python path */
     long long step_value = PyLong_AsLongLong(step);
@@ -273,48 +371,32 @@ static int log_locked(PyObject *run, PyObject *data, PyObject *step_arg, PyObjec
     double now = PyFloat_AsDouble(now_obj);
     if (now == -1.0 && PyErr_Occurred()) goto done;
 
-    if ((shapes = PyObject_GetAttr(run, s_shapes)) == NULL) goto done;
-    if (!PyDict_CheckExact(shapes)) goto no;
-    Shape *shape = find_shape(shapes, data);
-    if (shape == NULL) {
+    if ((shape = find_shape(self, data)) == NULL) {
         if (PyErr_Occurred()) goto done;
         goto no;
     }
-    Py_INCREF(shape); /* data's values may run code (numpy's __float__) below */
-
     double values[MAX_KEYS];
     PyObject *items[MAX_KEYS];
     Py_ssize_t pos = 0, i = 0;
     PyObject *key, *value;
     while (i < shape->n && PyDict_Next(data, &pos, &key, &value)) items[i++] = value;
-    for (Py_ssize_t j = 0; j < i; j++) Py_INCREF(items[j]);
+    for (Py_ssize_t j = 0; j < i; j++) Py_INCREF(items[j]); /* __float__ may run code */
     int no_values = i != shape->n || convert(shape, items, values);
     for (Py_ssize_t j = 0; j < i; j++) Py_DECREF(items[j]);
-    if (no_values) {
-        Py_DECREF(shape);
-        goto no;
-    }
+    if (no_values) goto no;
 
     Py_ssize_t off, end;
-    if ((writer = PyObject_GetAttr(run, s_writer)) == NULL ||
-        (off_obj = PyObject_GetAttr(writer, s_off)) == NULL ||
+    if ((off_obj = PyObject_GetAttr(writer, s_off)) == NULL ||
         (end_obj = PyObject_GetAttr(writer, s_end)) == NULL ||
-        (mm = PyObject_GetAttr(writer, s_mm)) == NULL) {
-        Py_DECREF(shape);
+        (mm = PyObject_GetAttr(writer, s_mm)) == NULL)
         goto done;
-    }
-    if (as_offset(off_obj, &off) || as_offset(end_obj, &end)) {
-        Py_DECREF(shape);
-        goto no;
-    }
+    if (as_offset(off_obj, &off) || as_offset(end_obj, &end)) goto no;
     int packed = pack(shape, mm, off, end, values, step_value, now);
-    Py_ssize_t need = SLOT * shape->n;
-    Py_DECREF(shape);
     if (packed < 0) goto done;
     if (packed > 0) goto no; /* no room: rotate in Python */
     /* written: the offset and the step move on (a failure here leaves the records
      * uncounted, as an exception in the Python path would) */
-    if ((new_off = PyLong_FromSsize_t(off + need)) == NULL) goto done;
+    if ((new_off = PyLong_FromSsize_t(off + SLOT * shape->n)) == NULL) goto done;
     if (PyObject_SetAttr(writer, s_off, new_off) < 0) goto done;
     if (step_value < INT64_MAX) {
         new_step = PyLong_FromLongLong(step_value + 1);
@@ -332,8 +414,7 @@ done:
     Py_XDECREF(closed);
     Py_XDECREF(step);
     Py_XDECREF(now_obj);
-    Py_XDECREF(shapes);
-    Py_XDECREF(writer);
+    Py_XDECREF(shape);
     Py_XDECREF(off_obj);
     Py_XDECREF(end_obj);
     Py_XDECREF(mm);
@@ -342,30 +423,27 @@ done:
     return result;
 }
 
-static PyObject *fast_log(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "log(run, data, step, now_func)");
+/* logger(run, data, step, now_func) -> bool */
+static PyObject *Logger_call(PyObject *obj, PyObject *const *args, size_t nargsf,
+                             PyObject *kwnames) {
+    Logger *self = (Logger *)obj;
+    if (PyVectorcall_NARGS(nargsf) != 4 || (kwnames && PyTuple_GET_SIZE(kwnames))) {
+        PyErr_SetString(PyExc_TypeError, "logger(run, data, step, now_func)");
         return NULL;
     }
     PyObject *run = args[0], *data = args[1];
     /* a plain dict of 1 to MAX_KEYS items (anything else: the Python path) */
     if (!PyDict_CheckExact(data)) Py_RETURN_FALSE;
     Py_ssize_t n = PyDict_GET_SIZE(data);
-    if (n < 1 || n > MAX_KEYS) Py_RETURN_FALSE;
-    PyObject *lock = PyObject_GetAttr(run, s_lock);
-    if (lock == NULL) return NULL;
-    PyObject *got = PyObject_CallMethodNoArgs(lock, s_acquire);
-    if (got == NULL) {
-        Py_DECREF(lock);
-        return NULL;
-    }
+    if (n < 1 || n > MAX_KEYS || self->acquire == NULL) Py_RETURN_FALSE;
+    PyObject *got = PyObject_CallNoArgs(self->acquire); /* blocking, as `with lock` */
+    if (got == NULL) return NULL;
     Py_DECREF(got);
-    int handled = log_locked(run, data, args[2], args[3]);
+    int handled = log_locked(self, run, data, args[2], args[3]);
     /* release the lock, keeping any error raised under it */
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    PyObject *released = PyObject_CallMethodNoArgs(lock, s_release);
-    Py_DECREF(lock);
+    PyObject *released = PyObject_CallNoArgs(self->release);
     if (released == NULL) {
         Py_XDECREF(type);
         Py_XDECREF(value);
@@ -378,10 +456,23 @@ static PyObject *fast_log(PyObject *module, PyObject *const *args, Py_ssize_t na
     return PyBool_FromLong(handled);
 }
 
+static PyTypeObject LoggerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "heron.sdk._fastlog.Logger",
+    .tp_basicsize = sizeof(Logger),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Logger(lock, shapes, writer): a run's known-shape fast path. "
+              "logger(run, data, step, now_func) -> bool, under the lock; False when "
+              "nothing was written (the Python path does the call).",
+    .tp_new = Logger_new,
+    .tp_dealloc = (destructor)Logger_dealloc,
+    .tp_traverse = (traverseproc)Logger_traverse,
+    .tp_clear = (inquiry)Logger_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Logger, vectorcall),
+};
+
 static PyMethodDef methods[] = {
-    {"log", (PyCFunction)(void (*)(void))fast_log, METH_FASTCALL,
-     "log(run, data, step, now_func) -> bool: Run.log's known-shape fast path under the "
-     "run's lock; False when nothing was written (the Python path does the call)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -398,21 +489,26 @@ PyMODINIT_FUNC PyInit__fastlog(void) {
         PyObject **slot;
         const char *name;
     } names[] = {
-        {&s_lock, "_lock"},     {&s_closed, "_closed"}, {&s_step, "_step"},
-        {&s_shapes, "_shapes"}, {&s_writer, "_writer"}, {&s_mm, "mm"},
-        {&s_off, "off"},        {&s_end, "end"},        {&s_acquire, "acquire"},
+        {&s_closed, "_closed"}, {&s_step, "_step"},       {&s_mm, "mm"},
+        {&s_off, "off"},        {&s_end, "end"},          {&s_acquire, "acquire"},
         {&s_release, "release"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (*names[i].slot == NULL && (*names[i].slot = PyUnicode_InternFromString(names[i].name)) == NULL)
             return NULL;
     }
-    if (PyType_Ready(&ShapeType) < 0) return NULL;
+    if (PyType_Ready(&ShapeType) < 0 || PyType_Ready(&LoggerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;
     Py_INCREF(&ShapeType);
     if (PyModule_AddObject(m, "Shape", (PyObject *)&ShapeType) < 0) {
         Py_DECREF(&ShapeType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&LoggerType);
+    if (PyModule_AddObject(m, "Logger", (PyObject *)&LoggerType) < 0) {
+        Py_DECREF(&LoggerType);
         Py_DECREF(m);
         return NULL;
     }

@@ -112,9 +112,11 @@ class Run:
         self._shipper = shipper
         self._cache_dir = cache_dir
         self._lock = threading.Lock()
-        self._fast = _fast  # the compiled fast path for this run's calls, or None
         # the keys of calls seen: the writer for their values' types, and its bytes
         self._shapes: dict[tuple[Any, ...], tuple[_ShapeWriter, int]] = {}
+        # The compiled fast path for this run's calls (``_fastlog.Logger``), or None.
+        self._fast = _fast
+        self._fast_log = None if _fast is None else _fast.Logger(self._lock, self._shapes, writer)
         self._step = start_step
         self._key_ids = writer.keys
         self._tags = list(info.tags)
@@ -148,10 +150,10 @@ class Run:
         """
         # The fast path: a call with the keys of an earlier one (in the same order) is
         # packed by that shape's writer in one call when its values have that call's
-        # types; anything else takes ``_log_slow``. Compiled (``_fast.log``: the whole
+        # types; anything else takes ``_log_slow``. Compiled (``_fast_log``: the whole
         # fast path, under this lock), or ``_shape_writer``'s one ``pack_into``.
-        fast = self._fast
-        if fast is not None and fast.log(self, data, step, _now):
+        fast = self._fast_log
+        if fast is not None and fast(self, data, step, _now):
             return  # (False: nothing written; the same call goes on in Python)
         with self._lock:
             if self._closed:
