@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from heron.errors import InvalidInput, NotFound, RunDeleted
@@ -94,11 +94,32 @@ def _refuse_deleted(conn: Connection, run_id: str) -> None:
 
 
 def _lock_run(conn: Connection, run_id: str) -> Row[Any] | None:
-    columns = (_r.id, _r.project_id, _r.config, _r.system, _r.last_step, _r.ingested_seq)
-    query = select(*columns).where(_r.id == run_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return conn.execute(query).first()
+    postgres = conn.dialect.name == "postgresql"
+    query = _statements.get(("lock", postgres))
+    if query is None:
+        columns = (_r.id, _r.project_id, _r.config, _r.system, _r.last_step, _r.ingested_seq)
+        query = select(*columns).where(_r.id == bindparam("run_id"))
+        if postgres:
+            query = query.with_for_update()
+        _statements["lock", postgres] = query
+    return conn.execute(query, {"run_id": run_id}).first()
+
+
+# Statements built once (a shipper's batch built each of them again, and building
+# one costs about as much as running it).
+_statements: dict[tuple[Any, ...], Any] = {}
+
+
+def _update_run(conn: Connection, run_id: str, values: dict[str, Any]) -> None:
+    names = tuple(sorted(values))
+    stmt = _statements.get(("update", names))
+    if stmt is None:
+        stmt = _statements["update", names] = (
+            update(s.runs)
+            .where(_r.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in names})
+        )
+    conn.execute(stmt, {"b_id": run_id, **{f"b_{name}": v for name, v in values.items()}})
 
 
 class _RunWriter:
@@ -256,10 +277,8 @@ class _RunWriter:
             ]
             if rows:
                 self.conn.execute(insert(s.run_config), rows)
-        self.conn.execute(
-            update(s.runs)
-            .where(_r.id == self.run_id)
-            .values(ingested_seq=seq, updated_at=self.now, **self.changes)
+        _update_run(
+            self.conn, self.run_id, {"ingested_seq": seq, "updated_at": self.now, **self.changes}
         )
         # Checked last: a later event of the batch may reference a blob again.
         return artifacts_sql.unreferenced(self.conn, self.orphan_candidates)

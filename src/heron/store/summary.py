@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from heron.errors import InvalidInput
@@ -163,17 +163,22 @@ def metric_summary(
     )
 
 
+# A run's summaries and definitions (built once: each batch of a run reads them).
+_BY_RUN = (
+    select(s.run_summary).where(s.run_summary.c.run_id == bindparam("run_id")),
+    select(s.metric_definitions).where(s.metric_definitions.c.run_id == bindparam("run_id")),
+)
+
+
 class RunSummaries:
     """The summary rows and metric definitions of one run, during one batch."""
 
     def __init__(self, conn: Connection, run_id: str) -> None:
         self._conn = conn
         self._run_id = run_id
-        rows = conn.execute(select(s.run_summary).where(s.run_summary.c.run_id == run_id))
+        rows = conn.execute(_BY_RUN[0], {"run_id": run_id})
         self._states = {r["key"]: SummaryState.from_row(r) for r in rows.mappings()}
-        defs = conn.execute(
-            select(s.metric_definitions).where(s.metric_definitions.c.run_id == run_id)
-        )
+        defs = conn.execute(_BY_RUN[1], {"run_id": run_id})
         self._definitions = {
             d["pattern"]: Definition(d["pattern"], d["goal"], d["x_axis"]) for d in defs.mappings()
         }
