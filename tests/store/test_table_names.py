@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from heron.store.base import RunSpec
+from heron.store.project_marks import SqlProjectMarks
 from heron.store.sql import SqlStore
 from tests.store.helpers import batch
 
@@ -51,8 +52,15 @@ def test_held_keys_agree_with_project_keys(
     assert ("lr" in held) == (kind == "config" and "vision" in projects)  # the test can fail
 
 
-def test_project_names_list_every_project(filled: SqlStore) -> None:
+def test_project_names_list_every_project_or_the_live_ones(filled: SqlStore) -> None:
     assert filled.project_names() == [p.name for p in filled.list_projects()] == ["nlp", "vision"]
+    marks = SqlProjectMarks(filled)
+    marks.mark_deleted("nlp", 5.0)
+    marks.set_tags("vision", {"team": "a"})  # marked, not deleted
+    assert filled.project_names(deleted=False) == ["vision"]
+    assert filled.project_names() == ["nlp", "vision"]
+    marks.mark_deleted("nlp", None)  # restored
+    assert filled.project_names(deleted=False) == ["nlp", "vision"]
 
 
 def test_config_samples_read_the_newest_runs_first(filled: SqlStore) -> None:

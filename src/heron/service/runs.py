@@ -238,9 +238,8 @@ class Tracking:
         the database is at hand."""
         if not isinstance(self.store, SqlStore):
             return [p.name for p in self.projects()]
-        hidden = deleted_projects(self.store)
-        names = self.store.project_names()
-        return [n for n in names if self.caller.may("read", n) and n not in hidden]
+        names = self.store.project_names(deleted=False)
+        return [n for n in names if self.caller.may("read", n)]
 
     def get_run(self, run_id: str) -> RunInfo:
         info = self.store.get_run(run_id)

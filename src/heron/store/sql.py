@@ -304,9 +304,10 @@ class SqlStore:
     def project_keys(self, project: str) -> ProjectKeys:
         return self._tx.read(lambda conn: table.project_keys(conn, project))
 
-    def project_names(self) -> list[str]:
-        """Every project's name, sorted: ``list_projects`` without its counts."""
-        return self._tx.read(table.project_names)
+    def project_names(self, deleted: bool = True) -> list[str]:
+        """Every project's name, sorted: ``list_projects`` without its counts; less the
+        deleted projects unless ``deleted``."""
+        return self._tx.read(lambda conn: table.project_names(conn, deleted))
 
     def held_keys(self, projects: Sequence[str], kind: str, keys: Sequence[str]) -> set[str]:
         """Those of ``keys`` that a run of ``projects`` holds: config paths (or the

@@ -225,9 +225,18 @@ _HELD = {
 }
 
 
-def project_names(conn: Connection) -> list[str]:
-    """Every project's name, sorted (``list_projects`` without counting runs)."""
-    return list(conn.execute(text("SELECT name FROM projects ORDER BY name")).scalars())
+def project_names(conn: Connection, deleted: bool = True) -> list[str]:
+    """Every project's name, sorted (``list_projects`` without counting runs); without
+    the deleted ones (heron.store.project_marks) unless ``deleted``."""
+    live = (
+        ""
+        if deleted
+        else "WHERE NOT EXISTS (SELECT 1 FROM project_marks m "
+        "WHERE m.project = p.name AND m.deleted_at IS NOT NULL) "
+    )
+    return list(
+        conn.execute(text(f"SELECT p.name FROM projects p {live}ORDER BY p.name")).scalars()
+    )
 
 
 def held_keys(
