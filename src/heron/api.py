@@ -67,12 +67,15 @@ from heron.store.base import (
     Series,
 )
 from heron.store.sql import SqlStore
+from heron.store.views_sql import SavedView, ViewListing
 
 log = logging.getLogger("heron.api")
 
 if TYPE_CHECKING:
     import httpx
     import pandas
+
+    from heron.service.views import Views
 
 
 __all__ = ["DEFAULT_GC_GRACE", "Api", "ApiRun", "Runs", "SyncReport"]
@@ -286,6 +289,57 @@ class Api:
     ) -> Graph:
         """The lineage graph around a model version (``ref``: version, stage or alias)."""
         return self._lineage().of_model_version(model, ref, depth, direction)
+
+    # --- saved views ---------------------------------------------------------
+    def views(self, project: str) -> list[ViewListing]:
+        """The project's saved views (the web UI's workspace layouts shared by link), by
+        name, without their states."""
+        if self._conn.http is not None:
+            answer = self._conn.http.json("GET", f"/projects/{quote(project, safe='')}/views")
+            return [ViewListing(**v) for v in answer]
+        return self._views().list_views(project)
+
+    def view(self, project: str, name: str) -> SavedView:
+        """The project's view called ``name`` (or whose id is ``name``), with its state:
+        ``{"workspace": {...}, "runs": {...}}`` as the web UI saves it. NotFound when
+        there is none."""
+        found = [v for v in self.views(project) if v.name == name] or [
+            v for v in self.views(project) if v.id == name
+        ]
+        if not found:
+            raise NotFound(f"project {project!r} has no saved view {name!r}")
+        if self._conn.http is not None:
+            path = f"/projects/{quote(project, safe='')}/views/{found[0].id}"
+            return SavedView(**self._conn.http.json("GET", path))
+        return self._views().get(project, found[0].id)
+
+    def save_view(self, project: str, name: str, layout: dict[str, Any]) -> SavedView:
+        """Save ``layout`` (a view's state, as :meth:`view` returns it) as the project's
+        view ``name``: a new view, or the state of the one of that name replaced. The
+        web UI opens it at ``/p/<project>/workspace?view=<id>``."""
+        from heron.service.views import check_view_state
+
+        check_view_state(layout)  # here too: NaN cannot even travel as JSON
+        same = [v for v in self.views(project) if v.name == name]
+        if self._conn.http is not None:
+            base = f"/projects/{quote(project, safe='')}/views"
+            if same:
+                answer = self._conn.http.json(
+                    "PATCH", f"{base}/{same[0].id}", json={"state": layout}
+                )
+            else:
+                answer = self._conn.http.json("POST", base, json={"name": name, "state": layout})
+            return SavedView(**answer)
+        if same:
+            return self._views().update(project, same[0].id, state=layout)
+        return self._views().create(project, name, layout)
+
+    def _views(self) -> Views:
+        from heron.service.views import Views
+
+        if not isinstance(self._store, SqlStore):
+            raise InvalidInput("this store keeps no saved views (it needs a SQL store)")
+        return Views(self._store.transactor, self._tracking.caller)
 
     # --- maintenance -------------------------------------------------------
     def sync(self, progress: SyncProgress | None = None) -> SyncReport:
