@@ -37,10 +37,12 @@ MAX_BACKOFF = 30.0
 # The thread's CPU budget: after a pass that shipped something, the next one waits
 # long enough for the pass's CPU time to be at most CPU_SHARE of the wait, between
 # ``interval`` and BUSY_FACTOR intervals (the heartbeat's 5 s by default). A batch's
-# cost is mostly fixed (one store transaction), so a busy or slow store gets fewer,
-# larger batches; the records wait in the spool, which survives a crash, and
-# flush/finish ship at once.
-CPU_SHARE = 0.002
+# cost is partly fixed (one store transaction, the tail chunks rewritten), so a busy
+# or slow store gets fewer, larger batches; the records wait in the spool, which
+# survives a crash, and flush/finish ship at once. The share is half the 0.2 % the
+# shipper may use at all: the heartbeat, the prefault and what a batch costs beyond
+# the rule's share at the BUSY_FACTOR cap take the rest.
+CPU_SHARE = 0.001
 BUSY_FACTOR = 5.0
 
 

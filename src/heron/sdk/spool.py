@@ -925,8 +925,24 @@ class SpoolReader:
         records = np.frombuffer(data, dtype=_record_dtype(), count=count, offset=at)
         keys = records["key"]
         first = int(keys[0])
-        if first in self._keys and (count == 1 or bool((keys == first).all())):
+        same = keys == first
+        if first in self._keys and bool(same.all()):
             parts.setdefault(self._keys[first], []).append(records)  # one key: the common case
+            return
+        # The same keys in the same order at every call (a training loop's log): the
+        # first key's next record ends the cycle, and every period-th record is one
+        # key's.
+        repeats = np.flatnonzero(same[1:])
+        period = int(repeats[0]) + 1 if len(repeats) else count
+        cycle = keys[:period].tolist()
+        if (
+            count >= 2 * period
+            and len(set(cycle)) == period
+            and all(key_id in self._keys for key_id in cycle)
+            and bool((keys[period:] == keys[:-period]).all())
+        ):
+            for index, key_id in enumerate(cycle):
+                parts.setdefault(self._keys[key_id], []).append(records[index::period])
             return
         key_ids = np.unique(keys).tolist()
         unknown = [key_id for key_id in key_ids if key_id not in self._keys]
@@ -935,13 +951,6 @@ class SpoolReader:
             if bad:
                 self._collect(data, base, at, bad, parts)
             raise _Corrupt(base + at + bad * SLOT, f"it names undeclared key id {unknown[0]}")
-        period = len(key_ids)
-        if count >= 2 * period and bool((keys[period:] == keys[:-period]).all()):
-            # The same keys in the same order at every call (a training loop's log):
-            # every period-th record is one key's.
-            for index in range(period):
-                parts.setdefault(self._keys[int(keys[index])], []).append(records[index::period])
-            return
         for key_id in key_ids:
             parts.setdefault(self._keys[key_id], []).append(records[keys == key_id])
 
