@@ -149,6 +149,8 @@ def _chunk_bytes(db_url: str, n: int) -> c.JSON:
         split["steps"] += steps
         split["times"] += times
         split["values"] += len(data) - 6 - steps - times
+    if not split["values"]:  # no chunk of format 3 (an older Heron wrote them)
+        return {"bytes_per_point": {"lod": split["lod"] / n}}
     return {"bytes_per_point": {k: v / n for k, v in split.items()}}
 
 
