@@ -19,13 +19,18 @@ apart), the median over ``reps`` processes:
   numpy form ``history(["loss"], as_numpy=True)``; MLflow ``get_metric_history``;
   TensorBoard ``EventAccumulator.Reload`` + ``Scalars``.
 
-TensorBoard and W&B offline have no local query over runs (rows left out).
+TensorBoard and W&B offline have no local query over runs (rows left out). Heron's
+steps (and both CLIs) also get a ``(CPU)`` row: the process's own CPU time for the
+same step (``time.process_time`` in the worker; the command's user + system time from
+``getrusage`` for the CLI), which a loaded machine inflates far less than wall time.
 
     python bench/fresh_reads.py [--quick]
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -101,19 +106,21 @@ def measure(tool: str, cfg: c.JSON) -> c.JSON:
     what, data_dir = cfg["what"], cfg["data_dir"]
     out: c.JSON = {}
     if tool == "heron":
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         from heron import Api  # ``import heron`` is lazy: this loads the read side
 
         out["import_s"] = time.perf_counter() - t0
+        out["import_cpu_s"] = time.process_time() - c0
         if what == "history":
             t0 = time.perf_counter()
             import pandas  # noqa: F401  (its import is not Heron's)
 
             out["pandas_import_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         api = Api(data_dir)
         out["open_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        out["open_cpu_s"] = time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
         if what == "search":
             found = list(
                 api.runs("bench", filter=sr.HERON_FILTER, order_by=["-metrics.val/acc"], limit=100)
@@ -123,6 +130,7 @@ def measure(tool: str, cfg: c.JSON) -> c.JSON:
             table = api.run("history00001").history(["loss"], as_numpy=what == "history-numpy")
             out["got"] = len(table["loss"])
         out["first_s"] = time.perf_counter() - t0
+        out["first_cpu_s"] = time.process_time() - c0
         return out
     if tool == "mlflow":
         import mlflow
@@ -166,18 +174,23 @@ WORKERS: dict[str, Callable[[c.JSON], c.JSON]] = {
 }
 
 
-def _cli(workdir: Path, argv: list[str]) -> float:
-    """Wall seconds of a whole command, run as a user would (in the tool's folder)."""
+def _cli(workdir: Path, argv: list[str], cpu: list[float] | None = None) -> float:
+    """Wall seconds of a whole command, run as a user would (in the tool's folder);
+    its CPU seconds (user + system) appended to ``cpu``."""
     data = workdir / "data"
     env = c.worker_env(workdir)
     env["HERON_DIR"] = str(data)
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{data}/mlflow.db"
     exe = Path(sys.executable).parent / argv[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(
         [str(exe), *argv[1:]], cwd=data, env=env, capture_output=True, text=True, timeout=300
     )
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)}: {done.stderr.strip()[-300:]}")
     return seconds
@@ -212,6 +225,7 @@ def main() -> int:
         if values:
             found[(row, tool)] = values
 
+    load_before = os.getloadavg()[0]
     with c.Workspace(NAME, args) as ws:
         for tool in tools:
             sizes = [n, n_big] if tool == "heron" else [n]
@@ -248,6 +262,8 @@ def main() -> int:
                     }[what]
                     key = "open_s" if what == "open" else "first_s"
                     record(label, tool, [r[key] for r in ok if r.get(key) is not None])
+                    cpu_key = key.replace("_s", "_cpu_s")
+                    record(f"{label} (CPU)", tool, [r[cpu_key] for r in ok if cpu_key in r])
                     if what == "open" and tool == "heron":
                         record("from heron import Api (apart)", tool, [r["import_s"] for r in ok])
                     if what == "history" and tool == "heron":
@@ -259,11 +275,13 @@ def main() -> int:
                         else ["mlflow", "runs", "list", "--experiment-id", cfg["experiment_id"]]
                     )
                     try:
+                        cpu: list[float] = []
                         record(
                             f"CLI listing, {size:,} runs, end to end",
                             tool,
-                            [_cli(workdir, argv) for _ in range(reps)],
+                            [_cli(workdir, argv, cpu) for _ in range(reps)],
                         )
+                        record(f"CLI listing, {size:,} runs, end to end (CPU)", tool, cpu)
                     except (RuntimeError, subprocess.TimeoutExpired) as exc:
                         errors.append(str(exc)[:300])
     rows: dict[str, None] = dict.fromkeys(row for row, _ in found)
@@ -303,6 +321,10 @@ def main() -> int:
     ]
     report.notes = [
         "× Heron: the tool's median over Heron's (above 1: Heron is faster).",
+        "(CPU): the process's own CPU time for the same step (user + system; the whole "
+        "command's for the CLI), which other processes on the machine inflate far less "
+        f"than wall time; load average (1 min) {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} CPUs.",
         "MLflow's search uses `params.lr LIKE '0.00%'` (it cannot compare params with <); "
         "the same runs are selected.",
         *errors,
