@@ -119,20 +119,21 @@ DRAWN = """([n, runs]) => {
 
 SCROLL = """async ([step]) => {
   const frames = [];
-  const end = document.documentElement.scrollHeight - window.innerHeight;
+  // the bottom as it is now (panels drawn as they come in may change the page's height)
+  const bottom = () => document.documentElement.scrollHeight - window.innerHeight;
   let last = await new Promise((r) => requestAnimationFrame(r));
   const t0 = last;
   for (const dir of [1, -1]) {
     for (let i = 0; i < 5000; i++) {
       const y = window.scrollY;
-      if ((dir > 0 && y >= end - 1) || (dir < 0 && y <= 0)) break;
+      if ((dir > 0 && y >= bottom() - 1) || (dir < 0 && y <= 0)) break;
       window.scrollBy(0, dir * step);
       const t = await new Promise((r) => requestAnimationFrame(r));
       frames.push(t - last);
       last = t;
     }
   }
-  return { frames, elapsed: last - t0, height: end };
+  return { frames, elapsed: last - t0, height: bottom() };
 }"""
 
 
@@ -183,7 +184,7 @@ def browse(cfg: c.JSON) -> c.JSON:
     from playwright.sync_api import sync_playwright
 
     proc, url = _server(cfg["store"], Path(cfg["data_dir"]) / "server.log")
-    out: c.JSON = {"whole_s": [], "screen_s": [], "scroll": []}
+    out: c.JSON = {"whole_s": [], "screen_s": [], "scroll": [], "load": [os.getloadavg()[0]]}
     try:
         view = _view(url, cfg)
         link = f"/p/ws/workspace?view={view}"
@@ -212,6 +213,7 @@ def browse(cfg: c.JSON) -> c.JSON:
             for _ in range(max(1, cfg["reps"] // 2)):
                 out["scroll"].append(_scroll(laptop, link, cfg))
             browser.close()
+        out["load"].append(os.getloadavg()[0])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -336,6 +338,12 @@ def main() -> int:
         "'set-up' (writing the store through Store.ingest) is not timed: "
         + (c.fmt_time(r.get("setup_s")) if r.get("setup_s") else "–"),
     ]
+    if ok and r.get("load"):
+        report.notes.append(
+            "1-minute load average on the machine (2 cores, shared with other work) as the "
+            f"browsing began and ended: {r['load'][0]:.1f} and {r['load'][-1]:.1f}; the "
+            "control row is what any page got meanwhile."
+        )
     if args.quick:
         report.notes.append("Quick mode: fewer points, so the targets are only indicative.")
     if why:

@@ -82,8 +82,9 @@ export function PanelView(props: Props) {
     <figure
       ref={frame}
       className={`ws-panel${over ? " drop-target" : ""}`}
-      // the height a panel not yet drawn takes (content-visibility: auto skips far ones)
-      style={{ gridColumn: `span ${w}`, containIntrinsicHeight: `auto ${h + 50}px` }}
+      // the height a panel not yet drawn takes (content-visibility: auto skips far ones):
+      // its fixed 30 px head and 4 px gap above the body
+      style={{ gridColumn: `span ${w}`, containIntrinsicHeight: `auto ${h + 34}px` }}
       data-panel={panel.id}
       data-kind={panel.kind}
       data-w={w}
