@@ -944,13 +944,16 @@ class SpoolReader:
             for index, key_id in enumerate(cycle):
                 parts.setdefault(self._keys[key_id], []).append(records[index::period])
             return
-        key_ids = np.unique(keys).tolist()
+        ordered = np.sort(keys)  # np.unique would import numpy.ma (8 ms, once)
+        key_ids = ordered[np.flatnonzero(ordered[1:] != ordered[:-1]) + 1].tolist()
+        key_ids.insert(0, int(ordered[0]))
         unknown = [key_id for key_id in key_ids if key_id not in self._keys]
         if unknown:  # keep what precedes the first bad record, then stop there
-            bad = int(np.flatnonzero(np.isin(keys, unknown))[0])
+            listed, missing = keys.tolist(), set(unknown)
+            bad = next(i for i, key_id in enumerate(listed) if key_id in missing)
             if bad:
                 self._collect(data, base, at, bad, parts)
-            raise _Corrupt(base + at + bad * SLOT, f"it names undeclared key id {unknown[0]}")
+            raise _Corrupt(base + at + bad * SLOT, f"it names undeclared key id {listed[bad]}")
         for key_id in key_ids:
             parts.setdefault(self._keys[key_id], []).append(records[keys == key_id])
 
