@@ -6,7 +6,8 @@ before ``import TOOL`` to the return of the first logging call of two values
 
 * **Heron, defaults**: ``heron.init(project="p")`` (system metrics, console capture,
   git/environment capture on) in a folder that already holds a store (a second run:
-  the usual case), and in an empty folder (the store and its schema are made);
+  the usual case), and in an empty folder (the folder's first run: ``init`` makes
+  the store and its schema);
 * **Heron, lean**: ``system_metrics=False, capture=False, capture_console=False``;
 * **MLflow**: ``mlflow.start_run()`` + ``log_metrics`` on a SQLite store (the
   experiment made first, in the same process: ``mlflow_setup``);
@@ -40,7 +41,7 @@ REPS_FULL, REPS_QUICK = 7, 3
 TOOLS = ["heron", "heron-fresh", "heron-lean", "mlflow", "wandb", "tensorboard"]
 LABELS = {
     "heron": "Heron, defaults (existing store)",
-    "heron-fresh": "Heron, defaults (empty folder: store made)",
+    "heron-fresh": "Heron, defaults (empty folder: init makes the store)",
     "heron-lean": "Heron, lean (no system metrics, capture, console)",
     "mlflow": "MLflow (SQLite)",
     "wandb": "W&B offline",
@@ -157,6 +158,7 @@ def main() -> int:
     if args.worker:
         return c.worker_main(args, WORKERS)
     reps = REPS_QUICK if args.quick else REPS_FULL
+    load_start = os.getloadavg()
     tools = c.selected(args, TOOLS)
     if c.heron_unavailable():
         tools = [t for t in tools if not t.startswith("heron")]
@@ -166,7 +168,7 @@ def main() -> int:
         description=__doc__ or "",
         quick=args.quick,
         partial=bool(args.tools),
-        params={"reps": reps, "values_per_log": len(VALUES), "load_at_start": os.getloadavg()},
+        params={"reps": reps, "values_per_log": len(VALUES), "load_at_start": load_start},
         columns=[
             "tool",
             "start → first log, wall (median)",
@@ -256,15 +258,16 @@ def main() -> int:
         "first logging call (two values), in a fresh process; the interpreter's start "
         "is not included. CPU, all threads: `time.process_time`; the script's thread: "
         "`time.thread_time`.",
-        "Heron opens its store on the shipper's first pass, one ship interval (1 s) "
-        "after init or at the first flush: a script that ends at once (as here) pays "
-        "that opening in its end of run.",
+        "Heron opens an existing store on the shipper's first pass, one ship interval "
+        "(1 s) after init or at the first flush: a script that ends at once (as here) "
+        "pays that opening in its end of run. In an empty folder init makes the store.",
         "Modules loaded when Heron's first log returned (of "
         + ", ".join(HEAVY)
         + "): "
         + (", ".join(heavy) or "none"),
         "Peak RSS: `ru_maxrss` of the process after the end of the run.",
-        f"1-minute load average at the start: {os.getloadavg()[0]:.2f}",
+        f"1-minute load average: {load_start[0]:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end (2 cores shared with other work).",
         *errors,
     ]
     return report.finish()

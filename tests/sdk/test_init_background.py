@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import heron
-from heron.errors import ShippingError
+from heron.errors import NotFound, ShippingError
 from heron.sdk.backend import EmbeddedBackend
 from heron.sdk.sync import sync
 from heron.settings import Settings
@@ -54,9 +54,11 @@ print("id", run.id, run.name)
 
 
 def test_init_and_the_first_log_import_no_store_machinery(tmp_path: Path) -> None:
-    """Defaults (capture, system metrics, console capture on), a fresh process. The
+    """Defaults (capture, system metrics, console capture on), a fresh process, a
+    folder that holds a store (the folder's first run makes it in ``init``). The
     shipper's first pass waits for a flush here (a long interval), so what was
     imported when ``log`` returned is what ``init`` and ``log`` imported."""
+    start_run(tmp_path / "store").finish()
     body = f"HEAVY = {HEAVY!r}\n" + START
     done = run_python(
         script(tmp_path, body),
@@ -75,7 +77,18 @@ def test_init_and_the_first_log_import_no_store_machinery(tmp_path: Path) -> Non
         assert stored.summary["loss"] == 1.0
 
 
+def test_the_first_run_of_a_folder_makes_the_store_in_init(store_dir: Path) -> None:
+    run = start_run(store_dir)
+    backend = run.backend
+    assert isinstance(backend, EmbeddedBackend) and backend.opened
+    assert (store_dir / "heron.db").exists()  # there for the script's next step
+    with heron.Api(store_dir) as api:  # (an Api on a folder without a store raises)
+        api.runs()
+    run.finish()
+
+
 def test_the_run_is_created_by_the_first_pass(store_dir: Path) -> None:
+    start_run(store_dir).finish()
     run = start_run(store_dir)
     backend = run.backend
     assert isinstance(backend, EmbeddedBackend)
@@ -90,6 +103,7 @@ def test_the_run_is_created_by_the_first_pass(store_dir: Path) -> None:
 
 
 def test_a_read_before_the_first_pass_creates_the_run(store_dir: Path) -> None:
+    start_run(store_dir).finish()
     settings = Settings.from_env({"HERON_SHIP_INTERVAL": "60"}, dir=store_dir)
     run = heron.init("test", settings=settings, capture=False, system_metrics=False)
     run.summary["best"] = 0.5  # a record: not shipped yet
@@ -120,6 +134,7 @@ def test_kill_9_right_after_init_leaves_a_run_the_next_start_recovers(tmp_path: 
     """Killed before the store was ever opened: the spool's ``create`` record makes
     the run when the next start ships the dead spool."""
     store_dir = tmp_path / "store"
+    start_run(store_dir).finish()
     done = subprocess.run(
         [sys.executable, str(script(tmp_path, KILLED)), str(store_dir)],
         capture_output=True,
@@ -129,7 +144,8 @@ def test_kill_9_right_after_init_leaves_a_run_the_next_start_recovers(tmp_path: 
     )
     assert done.returncode == -signal.SIGKILL, done.stderr
     run_id = done.stdout.strip()
-    assert not (store_dir / "heron.db").exists()  # the store was never opened
+    with local_backend(store_dir) as backend, pytest.raises(NotFound):
+        backend.get_run(run_id)  # never shipped: only its spool knows it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start_run(store_dir).finish()  # the next start ships what the dead one left

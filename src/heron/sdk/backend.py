@@ -5,8 +5,8 @@ never ask which one they have: each backend answers for itself.
   opened on first use, which for a new run is the shipper's first pass, in its
   thread. ``heron.init`` returns without importing SQLAlchemy, the migration check
   or the rules layer; the run is created by its spool's ``create`` record (as on a
-  server), named here. Dead spools are recovered at once when there are any (only
-  then is the store opened at ``init``); a resume opens it at once.
+  server), named here. The store is opened at ``init`` only for the folder's first
+  run (it is made then), when dead spools wait to be shipped, or for a resume.
 - :class:`LocalBackend`: a store opened in this process (a folder's SQLite, or a
   database URL), written through the rules layer (:class:`heron.service.Tracking`:
   ingest frees the blobs checkpoint retention left, and so on). A new run is created
@@ -312,8 +312,8 @@ class StoreRefused(StoreError):
 
 class EmbeddedBackend:
     """A store folder's SQLite (``heron-runs/``), opened on first use: by the shipper's
-    first pass for a new run (in its thread), at once for a resume or when dead
-    spools wait to be shipped. Until then ``heron.init`` has imported neither
+    first pass for a new run (in its thread), at once for the folder's first run, a
+    resume, or when dead spools wait to be shipped. Until then ``heron.init`` has imported neither
     SQLAlchemy nor the rules layer: a new run is provisional (named here, created
     by its spool's ``create`` record when it ships, as on a server).
 
@@ -381,6 +381,10 @@ class EmbeddedBackend:
         return _spool_writer(self.folder, run_id, first_segment)
 
     def recover_dead(self) -> None:
+        if not self.folder.exists():
+            # The folder's first run: the store is made now, so that whatever the
+            # script opens next on this folder (heron.Api, the model registry) finds it.
+            self.local()
         if dead_spools(self.folder.spool):
             _warn_failed(self)
 
