@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, create_engine, event
+from sqlalchemy import Table, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Select
@@ -411,3 +411,39 @@ def _on_conflict(
             index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
         )
     return stmt.on_conflict_do_nothing(index_elements=list(keys))
+
+
+def fixed_rows(
+    conn: Connection, sql: str, params: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """The rows of fixed SQL text with ``:name`` parameters (a list value is spread
+    into an IN list: write ``IN :ids``), as plain tuples.
+
+    For the few statements a fresh process runs first (opening a store, a search's
+    name checks, a page of runs): SQLite runs them on the transaction's own sqlite3
+    connection, skipping SQLAlchemy's statement and result machinery, which costs more
+    than these small reads the first time in a process. A driver error is SQLAlchemy's
+    DBAPIError, as from any statement, so that Transactor retries or reports it.
+    """
+    bound: dict[str, Any] = {}
+    for name, value in (params or {}).items():
+        if isinstance(value, (list, tuple)):
+            names = [f"{name}_{i}" for i in range(len(value))]
+            sql = sql.replace(f":{name}", "(" + ", ".join(f":{n}" for n in names) + ")")
+            bound.update(zip(names, value, strict=True))
+        else:
+            bound[name] = value
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in conn.execute(text(sql), bound)]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    try:
+        return raw.execute(sql, bound).fetchall()  # type: ignore[no-any-return]
+    except raw_sqlite_errors() as exc:
+        raise DBAPIError.instance(sql, bound, exc, raw_sqlite_errors()) from exc
+
+
+def raw_sqlite_errors() -> type[Exception]:
+    import sqlite3
+
+    return sqlite3.Error

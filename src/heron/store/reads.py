@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, desc, func, select, text
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import Select, desc, func, select
+from sqlalchemy.engine import Connection
 
 from heron.errors import InvalidInput
 from heron.store import schema as s
 from heron.store.base import ProjectInfo, RunInfo
+from heron.store.engine import fixed_rows
 from heron.store.lite import RUN_FIELDS, SUMMARIES_SQL, TAGS_SQL, run_info
 
 _r = s.runs.c
@@ -23,16 +24,22 @@ def runs_query(*columns: Any) -> Select[Any]:
     return select(*chosen).select_from(s.runs.join(s.projects, s.projects.c.id == _r.project_id))
 
 
-_BY_ID = text(
+# A run by id, and a page's tags and summaries: fixed SQL text (shared with
+# heron.store.lite) run by engine.fixed_rows, since a fresh process (a script, the
+# CLI) would spend longer building and compiling them with the expression language,
+# and wrapping their rows, than running them.
+_BY_ID = (
     f"SELECT {', '.join(RUN_FIELDS)} FROM runs JOIN projects ON projects.id = runs.project_id "
     "WHERE runs.id = :id"
 )
+_TAGS_OF = TAGS_SQL.format(ids=":ids")
+_SUMMARIES_OF = SUMMARIES_SQL.format(ids=":ids")
 
 
 def run_by_id(conn: Connection, run_id: str) -> RunInfo | None:
     """One run's RunInfo (None when there is none), with fixed SQL text: ``api.run(id)``
     is often a script's first read."""
-    rows = conn.execute(_BY_ID, {"id": run_id}).all()
+    rows = fixed_rows(conn, _BY_ID, {"id": run_id})
     return build_infos(conn, rows)[0] if rows else None
 
 
@@ -109,23 +116,18 @@ _RUN_COLUMNS = (
     _r.ingested_seq,
     _r.created_by,
 )
-# The two reads of every page, as fixed SQL text (shared with heron.store.lite): a
-# fresh process (a script, the CLI) would spend longer building and compiling them
-# with the expression language than running them.
-_TAGS_OF = text(TAGS_SQL.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
-_SUMMARIES_OF = text(SUMMARIES_SQL.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
 
 
-def build_infos(conn: Connection, rows: Sequence[Row[Any]]) -> list[RunInfo]:
+def build_infos(conn: Connection, rows: Sequence[Sequence[Any]]) -> list[RunInfo]:
     """RunInfo for ``rows`` (of ``runs_query(*_RUN_COLUMNS)``), in their order."""
     ids = [r[0] for r in rows]
     tags: dict[str, list[str]] = {}
-    summaries: dict[str, list[Row[Any]]] = {}
+    summaries: dict[str, list[Sequence[Any]]] = {}
     for i in range(0, len(ids), _IN_BATCH):
         part = ids[i : i + _IN_BATCH]
-        for run_id, tag in conn.execute(_TAGS_OF, {"ids": part}):
+        for run_id, tag in fixed_rows(conn, _TAGS_OF, {"ids": part}):
             tags.setdefault(run_id, []).append(tag)
-        for row in conn.execute(_SUMMARIES_OF, {"ids": part}):
+        for row in fixed_rows(conn, _SUMMARIES_OF, {"ids": part}):
             summaries.setdefault(row[0], []).append(row)
     return [run_info(r, tags.get(r[0], ()), summaries.get(r[0], ())) for r in rows]
 

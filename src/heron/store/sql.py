@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from typing_extensions import Unpack
 
@@ -56,6 +56,7 @@ from heron.store.console import read as read_console
 from heron.store.engine import (
     Transactor,
     disk_full,
+    fixed_rows,
     is_read_only,
     make_engine,
     parse_url,
@@ -185,8 +186,10 @@ class SqlStore:
     def stale_runs(self, older_than: float) -> list[str]:
         # Fixed SQL text (heron.store.lite asks the same): every heron.Api() asks it on
         # open, where building and compiling the expression would cost more than it.
-        query = text(STALE_RUNS_SQL.replace("?", ":t"))
-        return self._tx.read(lambda conn: list(conn.execute(query, {"t": older_than}).scalars()))
+        query = STALE_RUNS_SQL.replace("?", ":t")
+        return self._tx.read(
+            lambda conn: [r[0] for r in fixed_rows(conn, query, {"t": older_than})]
+        )
 
     def delete_runs(self, run_ids: Sequence[str]) -> int:
         ids = sorted(set(run_ids))
@@ -419,11 +422,8 @@ def _one_run(conn: Connection, run_id: str) -> RunInfo:
     return found
 
 
-_RUN_EXISTS = text("SELECT 1 FROM runs WHERE id = :id")
-
-
 def _require_run(conn: Connection, run_id: str) -> None:
-    if conn.execute(_RUN_EXISTS, {"id": run_id}).first() is None:
+    if not fixed_rows(conn, "SELECT 1 FROM runs WHERE id = :id", {"id": run_id}):
         raise _run_not_found(run_id)
 
 

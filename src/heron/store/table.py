@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from heron.errors import InvalidInput, NotFound
@@ -23,6 +23,7 @@ from heron.keys import key_problem
 from heron.store import reads
 from heron.store import schema as s
 from heron.store.base import ProjectKeys, RunChange, RunTable
+from heron.store.engine import fixed_rows
 from heron.store.filter_sql import duration
 
 _r = s.runs.c
@@ -259,9 +260,8 @@ def held_keys(
     for key in dict.fromkeys(keys):
         params = {"key": key, "below": key + ".", "after": key + "/", "n": len(key) + 1}
         for where in ("x.key = :key", below):  # the key itself, else a path below it
-            sql = text(f"SELECT EXISTS ({_HELD[kind].format(key=where, of=_OF_PROJECTS)})")
-            sql = sql.bindparams(bindparam("projects", expanding=True))
-            if conn.execute(sql, {**params, "projects": list(projects)}).scalar():
+            sql = f"SELECT EXISTS ({_HELD[kind].format(key=where, of=_OF_PROJECTS)})"
+            if fixed_rows(conn, sql, {**params, "projects": list(projects)})[0][0]:
                 found.add(key)
                 break
     return found
@@ -277,12 +277,13 @@ def config_samples(
         f"SELECT r.id, r.created_at FROM runs r {of if project is not None else ''} "
         "ORDER BY r.created_at DESC, r.id DESC LIMIT :runs"
     )
-    sql = text(
+    sql = (
         f"SELECT c.vtype, c.text FROM ({newest}) n JOIN run_config c ON c.run_id = n.id "
         "WHERE c.key = :key ORDER BY n.created_at DESC, n.id DESC"
     )
     out: dict[str, list[tuple[str, str | None]]] = {}
     for key in dict.fromkeys(keys):
-        rows = conn.execute(sql, {"project": project, "key": key, "runs": runs})
+        params = {"key": key, "runs": runs, **({"project": project} if project else {})}
+        rows = fixed_rows(conn, sql, params)
         out[key] = [(str(vtype), value) for vtype, value in rows]
     return out
