@@ -37,6 +37,7 @@ BENCHMARKS = [
     "chart_series",
     "fresh_reads",
     "big_runs",
+    "start_up",
 ]
 DOC = c.REPO_DIR / "docs" / "benchmarks.md"
 
