@@ -197,3 +197,42 @@ def test_the_shipper_waits_for_an_unreadable_spool_and_says_so_once(
             writer.close()
         steps = backend.store.history(run_id, ["loss"])["loss"].steps.tolist()
         assert steps == list(range(100))
+
+
+def _mapped_kib(path: Path) -> int:
+    """Resident KiB of this process's mappings of ``path`` (/proc/self/smaps)."""
+    total, inside = 0, False
+    with open("/proc/self/smaps", encoding="utf-8") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+                inside = fields[-1] == str(path)
+            elif inside and fields[0] == "Rss:":
+                total += int(fields[1])
+    return total
+
+
+def test_the_writer_lets_go_of_the_pages_it_wrote_and_they_still_read(tmp_path: Path) -> None:
+    writer = SpoolWriter(tmp_path / "r", segment_bytes=8 << 20)
+    assert writer._fd is None  # a mapped segment (a local disk)
+    key = writer.declare_key("x")
+    count = (3 << 20) // SLOT  # 3 MiB of records
+    for step in range(count):
+        writer.write_scalar(key, step, 1.0, float(step))
+    path = segment_path(tmp_path / "r", 0).resolve()
+    before = _mapped_kib(path)
+    assert before >= 3 << 10  # the written pages count in this process's RSS
+    found = writer.prefault_range()
+    assert found is not None
+    after = _mapped_kib(path)
+    assert after <= before - (2 << 10)  # all but the last page or so let go
+    assert writer.prefault_range() is None  # nothing more, nothing again
+    writer.write_scalar(key, count, 1.0, -1.0)  # the hot path goes on beside them
+    reader = SpoolReader(tmp_path / "r")
+    points: Points = {}
+    _drain(reader, points, [], 1 << 16)
+    assert [p[0] for p in points["x"]] == list(range(count + 1))
+    assert [p[2] for p in points["x"][:3]] == [0.0, 1.0, 2.0] and points["x"][-1][2] == -1.0
+    assert spool_module.SCALAR.unpack_from(writer.mm, 2 * SLOT)[0] == 0.0  # refaulted
+    reader.close()
+    writer.close()

@@ -96,6 +96,8 @@ SEGMENT_SHIFT = 32
 RETRY_SECONDS = 1.0  # while the disk is full: how often the writer tries it again
 # How far ahead of the writer the shipper's thread prefaults the segment's pages
 PREFAULT_AHEAD = 2 * 1024 * 1024
+# The writer's mapping lets go of written pages in steps of this many bytes (RSS)
+RELEASE_BYTES = 1024 * 1024
 MEMORY_STRETCH = 128 * 1024  # in memory, the hot path returns to rotate() this often
 DIRECT_QUICK = 0.001  # direct segments: pushes closer than this take longer stretches
 DIRECT_MAX_SLOTS = 1024  # ... of at most this many points (32 KiB)
@@ -320,7 +322,8 @@ class SpoolWriter:
         # whether its END is in ``mm`` (then nothing more goes into it).
         self._unmappable = _unmappable(folder)
         self._told_direct = False
-        self._prefaulted = (first_segment, 0)  # (segment, bytes prefaulted): prefault()
+        # (segment, bytes prefaulted, bytes released): prefault_range()
+        self._prefaulted = (first_segment, 0, 0)
         self._fd: int | None = None
         self._pushed = 0
         self._ended = False
@@ -582,8 +585,9 @@ class SpoolWriter:
         if self.in_memory or self._fd is not None or self.mm.closed:
             return None
         if self._prefaulted[0] != self.segment:
-            self._prefaulted = (self.segment, 0)
+            self._prefaulted = (self.segment, 0, 0)
         page = mmap.PAGESIZE
+        released = self._release_written()
         start = max(self.off & ~(page - 1), self._prefaulted[1])
         stop = min(self.size, -(-(self.off + PREFAULT_AHEAD) // page) * page)
         if stop <= start:
@@ -591,8 +595,25 @@ class SpoolWriter:
         import ctypes
 
         base = ctypes.addressof(ctypes.c_char.from_buffer(self.mm))  # the export ends here
-        self._prefaulted = (self.segment, stop)
+        self._prefaulted = (self.segment, stop, released)
         return base + start, stop - start
+
+    def _release_written(self) -> int:
+        """Let the mapping go of the pages the writer is done with (all but the page
+        it writes in), from ``RELEASE_BYTES`` of them on: ``MADV_DONTNEED`` on a shared
+        file mapping drops only the process's page-table entries; the records stay in
+        the page cache (dirty pages are written to the file as before), and a reader
+        reads them with ``pread``. Without it a segment's written pages count in the
+        process's RSS until the segment is unmapped (up to 16 MiB). Under the run's
+        lock, so the mapping is this segment's. Returns the bytes released so far."""
+        done = (self.off & ~(mmap.PAGESIZE - 1)) - mmap.PAGESIZE
+        released = self._prefaulted[2]
+        if done - released >= RELEASE_BYTES:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                self.mm.madvise(mmap.MADV_DONTNEED, released, done - released)
+                released = done
+            self._prefaulted = (self.segment, self._prefaulted[1], released)
+        return released
 
     @property
     def pos(self) -> int:
