@@ -144,3 +144,15 @@ def test_postgres_connections_dropped_by_a_restart_are_replaced(postgres_store_u
             )
         assert store.ingest(batch(run.id, 1, loss=[1.0])).applied
         assert store.get_run(run.id).ingested_seq == 1
+
+
+def test_fixed_rows_binds_names_and_lists_and_wraps_driver_errors(store: SqlStore) -> None:
+    new_run(store, "p", id="fixed00001")
+    new_run(store, "p", id="fixed00002")
+    sql = "SELECT id FROM runs WHERE id IN :ids AND state = :state ORDER BY id"
+    found = store._tx.read(
+        lambda conn: engine.fixed_rows(conn, sql, {"ids": ["fixed00002", "x"], "state": "running"})
+    )
+    assert found == [("fixed00002",)]
+    with pytest.raises(StoreError, match="nowhere"):
+        store._tx.read(lambda conn: engine.fixed_rows(conn, "SELECT 1 FROM nowhere"))
