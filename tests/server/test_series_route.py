@@ -124,3 +124,54 @@ def test_binary_codec_rejects_what_it_did_not_write() -> None:
     for broken in (data[:-8], data + bytes(8), b"HSR2" + data[4:], b""):
         with pytest.raises(InvalidInput):
             series_codec.decode(broken)
+
+
+def test_answers_are_kept_only_while_the_store_holds_the_same_points(
+    client: AppClient, store: SqlStore
+) -> None:
+    from heron.server.routes import series as route
+
+    run = new_run(store, created_at=T0)
+    n = 6_000
+    steps = np.arange(n, dtype=np.int64)
+    values = np.sin(steps / 300.0)
+    store.ingest(Batch(run.id, 1, metrics={"loss": Series(steps, T0 + steps, values)}))
+    body = {"runs": [run.id], "keys": ["loss"], "buckets": 200}
+
+    def ask() -> series_codec.DecodedSeries:
+        (s,) = series_codec.decode(client.post(f"{API}/series", json=body, headers=BINARY).content)
+        return s
+
+    first = ask()
+    hits = route._CACHE.hits
+    again = ask()
+    assert route._CACHE.hits == hits + 1  # the same points: the answer kept
+    assert _bits(again.y) == _bits(first.y) and _bits(again.max) == _bits(first.max)
+    # the run logs on (its tail chunk rewritten): read afresh, never the stale answer
+    more = np.arange(n, n + 700, dtype=np.int64)
+    store.ingest(Batch(run.id, 2, metrics={"loss": Series(more, T0 + more, np.full(700, 5.0))}))
+    grown = ask()
+    assert grown.total == n + 700 and max(grown.max) == 5.0
+    whole = downsample(np.arange(n + 700, dtype=np.float64), np.r_[values, np.full(700, 5.0)], 200)
+    assert _bits(grown.y) == _bits(whole.y)
+    # a zoom, another axis or bucket count is its own answer
+    assert not ask_zoomed(client, body).sampled
+
+
+def ask_zoomed(client: AppClient, body: dict[str, object]) -> series_codec.DecodedSeries:
+    zoom = {**body, "x_min": 100, "x_max": 150}
+    (s,) = series_codec.decode(client.post(f"{API}/series", json=zoom, headers=BINARY).content)
+    return s
+
+
+def test_chart_cache_forgets_the_least_recently_used_past_its_bytes() -> None:
+    from heron.server.chart_cache import ChartCache
+
+    one = downsample(np.arange(1_000.0), np.ones(1_000), 100)  # 100 buckets: ~3.4 KB
+    cache = ChartCache(max_bytes=10_000)
+    cache.put("a", b"1", one)
+    cache.put("b", b"1", one)
+    assert cache.get("a", b"1") is one  # a used last: b goes first
+    assert cache.get("a", b"2") is None  # another fingerprint: not this answer
+    cache.put("c", b"1", one)
+    assert len(cache) == 2 and cache.get("b", b"1") is None and cache.get("c", b"1") is one
