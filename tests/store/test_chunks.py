@@ -167,6 +167,13 @@ def test_trailing_bytes_raise() -> None:
         chunks.decode(chunks.encode(np.arange(3), np.zeros(3), np.zeros(3)) + b"x")
 
 
+def test_format_2_chunks_cannot_claim_format_3_encodings() -> None:
+    good = bytearray(chunks.encode(np.arange(3), np.zeros(3), np.ones(3), version=2))
+    good[1] |= chunks.VALUES_DELTA
+    with pytest.raises(chunks.ChunkFormatError, match="format 3"):
+        chunks.decode(bytes(good))
+
+
 def test_a_zstd_plane_of_the_wrong_size_is_refused() -> None:
     """A plane that decompresses to other than the chunk's count (a frame swapped in from
     another chunk) is refused before it is copied anywhere."""
