@@ -26,8 +26,9 @@ found) before the clock starts, shown apart. Heron also reads a run of
 (what the shipper does with a spool; untimed), where the peers are not run: writing
 10M points takes them tens of minutes; its bytes are also split by column (steps,
 times, values: chunk format 3's sections) and block summaries (``lod``). Heron's
-reads are each repeated in three fresh processes and the median shown (the machine
-this runs on is often shared: the CPU time is the steadier figure).
+reads are each repeated in three fresh processes, ``series()`` and ``history()``
+taking turns, and the median shown (the machine this runs on is often shared: the
+CPU time is the steadier figure).
 
     python bench/big_runs.py [--quick]
 """
@@ -229,16 +230,24 @@ for _t in ("heron", "heron-history", "mlflow", "tensorboard"):
     WORKERS[f"read-{_t}"] = lambda cfg, t=_t: read(t, cfg)
 
 
-def _read(worker: str, cfg: c.JSON, workdir: Path, repeats: int) -> c.JSON:
-    """The median (by wall time) of ``repeats`` reads, each in a fresh process; the
-    others' times kept in ``tries``."""
-    tries = [c.run_worker(__file__, worker, cfg, workdir) for _ in range(repeats)]
-    done = sorted((r for r in tries if r["ok"]), key=lambda r: r["seconds"])
-    if not done:
-        return tries[0]
-    picked = dict(done[(len(done) - 1) // 2])
-    picked["tries"] = [{k: r.get(k) for k in ("seconds", "cpu_seconds")} for r in tries]
-    return picked
+def _reads(workers: list[str], cfg: c.JSON, workdir: Path, repeats: int) -> list[c.JSON]:
+    """For each worker, the median (by wall time) of ``repeats`` reads, each in a fresh
+    process, the workers taking turns (the first read after a big write pays for the
+    memory the writer just gave back; turns spread that over all); tries kept."""
+    tries: list[list[c.JSON]] = [[] for _ in workers]
+    for _ in range(repeats):
+        for i, worker in enumerate(workers):
+            tries[i].append(c.run_worker(__file__, worker, cfg, workdir))
+    out = []
+    for runs in tries:
+        done = sorted((r for r in runs if r["ok"]), key=lambda r: r["seconds"])
+        if not done:
+            out.append(runs[0])
+            continue
+        picked = dict(done[(len(done) - 1) // 2])
+        picked["tries"] = [{k: r.get(k) for k in ("seconds", "cpu_seconds")} for r in runs]
+        out.append(picked)
+    return out
 
 
 def _mib(x: float | None) -> str:
@@ -289,18 +298,21 @@ def main() -> int:
                 if kind == "float32" and w["ok"] and tool != "wandb":
                     print(f"  {tool}: reading back ...", file=sys.stderr, flush=True)
                     cfg = {"run_id": w.get("run_id")}
-                    repeats = READ_REPEATS if tool == "heron" else 1
-                    reads[tool] = _read(f"read-{tool}", cfg, workdir, repeats)
                     if tool == "heron":
-                        reads["heron-history"] = _read("read-heron-history", cfg, workdir, repeats)
+                        workers = ["read-heron", "read-heron-history"]
+                        got = _reads(workers, cfg, workdir, READ_REPEATS)
+                        reads["heron"], reads["heron-history"] = got
+                    else:
+                        reads[tool] = _reads([f"read-{tool}"], cfg, workdir, 1)[0]
         if "heron" in c.selected(args, TOOLS) and not heron_why:
             workdir = ws.new("heron-big")
             print(f"  heron: ingesting {n_big:,} points ...", file=sys.stderr, flush=True)
             w = c.run_worker(__file__, "write-heron-big", {"n": n_big}, workdir, timeout=3600)
             if w["ok"]:
                 w["du_per_point"] = c.du_bytes(workdir / "data")[0] / n_big
-                reads["heron-big"] = _read("read-heron", {}, workdir, READ_REPEATS)
-                reads["heron-big-history"] = _read("read-heron-history", {}, workdir, READ_REPEATS)
+                workers = ["read-heron", "read-heron-history"]
+                got = _reads(workers, {}, workdir, READ_REPEATS)
+                reads["heron-big"], reads["heron-big-history"] = got
             sizes[("heron-big", "float32")] = w
     for kind in KINDS:
         base = sizes.get(("heron", kind), {}).get("marginal")
