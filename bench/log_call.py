@@ -17,7 +17,12 @@ one (``HERON_PURE_PYTHON=1``'s), both in one process, by CPU time:
   median of the first minus the median of the second. The two paths alternate within
   each round (which goes first alternates too);
 - warm: the CPU time of blocks of consecutive calls, blocks of the two paths
-  interleaved; the median block over its calls.
+  interleaved; the median block over its calls;
+- in a torch loop (when torch is installed): the MLP step of (r)'s torch loop (SGD,
+  batch 64, one thread), then the call with the step's 4 values, timed alone (wall,
+  ``perf_counter_ns``; the dict is built before); the paths alternate every 50 steps,
+  the median is over each path's calls. What a training step leaves in the caches,
+  TLBs and branch predictors is colder than the flush above.
 
     python bench/log_call.py [--quick] [--tools heron,tensorboard,...,heron-4v]
 """
@@ -129,6 +134,7 @@ def compiled_vs_python(cfg: c.JSON) -> c.JSON:
                     log({"loss": x, "acc": x, "lr": 1e-3, "epoch": 1})
                 warm[path].append((tt() - t0) / batch)
     gc.enable()
+    in_loop = _in_torch_loop(runs, steps=rounds // 3)
     load_after = os.getloadavg()
     for run in runs.values():
         run.finish()
@@ -138,7 +144,56 @@ def compiled_vs_python(cfg: c.JSON) -> c.JSON:
         out[f"{path}_warm_us"] = c.median(warm[path]) / 1000
         out[f"{path}_flush_us"] = c.median(alone[path]) / 1000
         out[f"{path}_warm_blocks"] = len(warm[path])
+        if in_loop:
+            out[f"{path}_loop_us"] = c.median(in_loop[path]) / 1000
+            out[f"{path}_loop_calls"] = len(in_loop[path])
     return out
+
+
+def _in_torch_loop(runs: dict[str, Any], steps: int) -> dict[str, list[int]] | None:
+    """Each path's calls timed inside a small torch training loop (module doc); None
+    without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(128, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 10),
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x_all, y_all = torch.randn(8192, 128), torch.randint(0, 10, (8192,))
+    clock = time.perf_counter_ns
+    found: dict[str, list[int]] = {p: [] for p in runs}
+    paths = list(runs)
+    for i in range(steps + 200):
+        lo = (i * 64) % (8192 - 64)
+        x, y = x_all[lo : lo + 64], y_all[lo : lo + 64]
+        logits = model(x)
+        loss = loss_fn(logits, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        values = {
+            "train/loss": loss.item(),
+            "train/acc": (logits.argmax(dim=1) == y).float().mean().item(),
+            "lr": 0.05,
+            "epoch": i // 128,
+        }
+        path = paths[i // 50 % 2]
+        log = runs[path].log
+        t0 = clock()
+        log(values)
+        t1 = clock()
+        if i >= 200:  # warm-up: the shapes, torch's first steps
+            found[path].append(t1 - t0)
+    return found
 
 
 def worker(tool: str, cfg: c.JSON) -> c.JSON:
@@ -320,11 +375,22 @@ def main() -> int:
     for tool, r in results.items():
         if tool == "heron-4v" and r["ok"]:
             for path, name in (("compiled", "compiled"), ("python", "pure Python")):
-                for temp in ("cold", "warm"):
-                    count = r["rounds"] if temp == "cold" else r[f"{path}_warm_blocks"] * r["batch"]
+                for temp in ("cold", "warm", "loop"):
+                    if f"{path}_{temp}_us" not in r:
+                        continue
+                    count = {
+                        "cold": r["rounds"],
+                        "warm": r[f"{path}_warm_blocks"] * r["batch"],
+                        "loop": r.get(f"{path}_loop_calls", 0),
+                    }[temp]
+                    what = {
+                        "cold": "cold caches (CPU)",
+                        "warm": "warm caches (CPU)",
+                        "loop": "in a torch loop (wall)",
+                    }[temp]
                     report.rows.append(
                         [
-                            f"Heron, 4 values, {name}, {temp} caches (CPU)",
+                            f"Heron, 4 values, {name}, {what}",
                             f"{count:,}",
                             c.fmt_us(r[f"{path}_{temp}_us"]),
                             "–",

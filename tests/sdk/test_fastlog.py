@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import os
 import struct
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,6 +64,7 @@ VALUES = st.one_of(
     st.just("text"),  # refused
     st.just(np.ones(2)),  # refused: an array
 )
+EVENTS = 10_000  # of each writing thread (test_threads_...)
 SHAPES = [("loss",), ("loss", "acc"), ("acc", "loss"), ("a", "b", "c", "d"), ("x", "bad key\n")]
 
 
@@ -247,6 +249,8 @@ def test_known_shapes_are_handled_and_the_rest_is_not(
     # equal keys that are other objects (a name built at each call) find the shape too
     assert fast(run, {"".join(["lo", "ss"]): 2.0, "n": np.float32(3)}, None, run_module._now)
     assert fast(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now)
+    with run._lock:  # a thread in the middle of a write: the Python path waits for it
+        assert fast(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now) is False
     run._shapes.clear()  # the shape of the last call is not used past its table
     assert fast(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now) is False
     run.finish()
@@ -290,15 +294,17 @@ def test_threads_writing_through_the_lock_interleave_whole_records(
     store_dir: Path, clock: list[float], compiled: None
 ) -> None:
     """Console capture and the sampler write events and points through the run's
-    lock from their own threads while the training thread logs on the compiled path:
-    the spool holds every one of them, whole."""
+    lock from their own threads, and another thread logs, while the training thread
+    logs on the compiled path (which does not take the lock, but never writes while a
+    thread holds it): the spool holds every one of them, whole."""
     run = start_run(store_dir, mode="offline", capture_console=False)
     run.log({"loss": 0.0, "acc": 0.0})
-    start = threading.Barrier(3)
+    start = threading.Barrier(4)
+    run.log({"other": 0.0}, step=0)
 
     def console() -> None:
         start.wait()
-        for i in range(2000):
+        for i in range(EVENTS):
             while not run._console_event(
                 {"type": "console", "stream": "stdout", "time": 1.0, "lines": [f"line {i}"]}
             ):
@@ -306,17 +312,27 @@ def test_threads_writing_through_the_lock_interleave_whole_records(
 
     def sampler() -> None:
         start.wait()
-        for i in range(2000):
+        for i in range(EVENTS):
             run.log_system({"system/cpu.percent": float(i)})
 
-    threads = [threading.Thread(target=console), threading.Thread(target=sampler)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    for step in range(1, 20_000):
-        run.log({"loss": float(step), "acc": -float(step)})
-    for thread in threads:
-        thread.join()
+    def other() -> None:  # another thread logging, on the compiled path too
+        start.wait()
+        for i in range(20_000):
+            run.log({"other": float(i)}, step=i)
+
+    threads = [threading.Thread(target=f) for f in (console, sampler, other)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the GIL changes hands as often as it can
+    try:
+        for thread in threads:
+            thread.start()
+        start.wait()
+        for step in range(1, 20_000):
+            run.log({"loss": float(step), "acc": -float(step)}, step=step)
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
     reader = SpoolReader(run._writer.folder)
     steps: dict[str, list[int]] = {}
     lines: list[str] = []
@@ -331,6 +347,7 @@ def test_threads_writing_through_the_lock_interleave_whole_records(
         lines += [str(e["lines"][0]) for e in chunk.events if e["type"] == "console"]
     reader.close()
     assert steps["loss"] == steps["acc"] == list(range(20_000))
-    assert len(steps["system/cpu.percent"]) == 2000
-    assert lines == [f"line {i}" for i in range(2000)]
+    assert steps["other"] == [0, *range(20_000)]
+    assert len(steps["system/cpu.percent"]) == EVENTS
+    assert lines == [f"line {i}" for i in range(EVENTS)]
     run.finish()

@@ -3,7 +3,7 @@
  * A run holds a Logger(run._lock, run._shapes, run._writer); ``logger(run, data,
  * step, now_func)`` does what run.py's pure-Python fast path does, in one call:
  *
- *   with run._lock:
+ *   under the GIL, with no thread holding run._lock (see Locking):
  *       if run._closed: -> not handled
  *       step = run._step if step is None else step   (an exact int, else not handled)
  *       now = now_func()
@@ -30,13 +30,25 @@
  * The records are in the shared map before the call returns, as with pack_into:
  * kill -9 after ``log`` returned loses none of them (the page cache has them).
  *
- * Locking. The call takes the run's own lock (``run._lock.acquire()``, blocking, as
- * ``with self._lock`` does), not only the GIL: another thread (console capture, the
- * system sampler, ``record``) may hold that lock in the middle of a spool write
- * (``_write_var`` between reading ``off`` and advancing it) when the GIL switches to
- * the training thread, so holding the GIL alone would not make the write atomic with
- * respect to them. With the lock held the call is exclusive like today's Python code,
- * whatever runs inside (a numpy scalar's __float__, a key's __hash__).
+ * Locking: the GIL, and the run's lock as a flag. The Python path writes under the
+ * run's lock (``with self._lock``), and so do the other threads that write into the
+ * spool (console capture, the system sampler, ``record``, the shipper's prefault).
+ * Taking that lock costs two calls through lock.acquire's argument parsing and the
+ * semaphore (about 2 us with the caches cold after a training step: most of what
+ * this module saves), so the call does not take it. Instead, holding the GIL, it
+ * checks ``lock.locked()`` and falls back to the Python path (which waits on the
+ * lock) when a thread holds it: such a thread may be in the middle of a write,
+ * between reading ``writer.off`` and advancing it, and only lost the GIL. When no
+ * thread holds it, no other thread can start a write before this call returns,
+ * because from that check until ``writer.off`` and ``run._step`` are updated the
+ * call runs no Python code, allocates no object the cyclic GC tracks (a collection
+ * could run a finalizer's Python code) and never releases the GIL: everything that
+ * could (the shape lookup, the time, the values' conversions) happens before the
+ * check. A thread woken inside ``acquire`` holds the lock's semaphore before the
+ * lock's flag says so, but it needs the GIL before it can touch the writer, and gets
+ * it only after this call. So the write is atomic with respect to every other
+ * Python thread, as under the lock. A build without the GIL (Py_GIL_DISABLED) does
+ * not import this module: run.log stays in pure Python there.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -48,7 +60,7 @@
 #define KIND_SCALAR 1
 #define MAX_KEYS 64 /* run.py's MAX_SHAPE_KEYS */
 
-static PyObject *s_closed, *s_step, *s_mm, *s_off, *s_end, *s_acquire, *s_release;
+static PyObject *s_closed, *s_step, *s_mm, *s_off, *s_end, *s_locked;
 
 /* -- a shape: the key ids of a call's keys (in order) and its values' types -- */
 
@@ -235,13 +247,13 @@ static PyTypeObject ShapeType = {
 
 /* -- Logger(lock, shapes, writer): a run's log(run, data, step, now_func) -> bool -- */
 
-/* What a run's calls need and never changes for the run: its lock's bound acquire
- * and release, its shapes (the dict run._shapes) and its spool writer; and the shape
+/* What a run's calls need and never changes for the run: its lock's bound
+ * ``locked``, its shapes (the dict run._shapes) and its spool writer; and the shape
  * of the last call handled, with the keys it was found for (compared by identity:
  * a loop's dict literal gives the same key objects every time). */
 typedef struct {
     PyObject_HEAD
-    PyObject *acquire, *release, *shapes, *writer;
+    PyObject *locked, *shapes, *writer;
     PyObject *last_keys; /* tuple, or NULL */
     Shape *last_shape;   /* or NULL */
     Py_ssize_t last_count; /* len(shapes) when last_shape was found there */
@@ -262,8 +274,7 @@ static PyObject *Logger_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     Logger *self = (Logger *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->vectorcall = Logger_call;
-    if ((self->acquire = PyObject_GetAttr(lock, s_acquire)) == NULL ||
-        (self->release = PyObject_GetAttr(lock, s_release)) == NULL) {
+    if ((self->locked = PyObject_GetAttr(lock, s_locked)) == NULL) {
         Py_DECREF(self);
         return NULL;
     }
@@ -275,8 +286,7 @@ static PyObject *Logger_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 }
 
 static int Logger_traverse(Logger *self, visitproc visit, void *arg) {
-    Py_VISIT(self->acquire);
-    Py_VISIT(self->release);
+    Py_VISIT(self->locked);
     Py_VISIT(self->shapes);
     Py_VISIT(self->writer);
     Py_VISIT(self->last_keys);
@@ -285,8 +295,7 @@ static int Logger_traverse(Logger *self, visitproc visit, void *arg) {
 }
 
 static int Logger_clear(Logger *self) {
-    Py_CLEAR(self->acquire);
-    Py_CLEAR(self->release);
+    Py_CLEAR(self->locked);
     Py_CLEAR(self->shapes);
     Py_CLEAR(self->writer);
     Py_CLEAR(self->last_keys);
@@ -342,38 +351,36 @@ static Shape *find_shape(Logger *self, PyObject *data) {
     return shape;
 }
 
-/* The body of log, under the run's lock: 1 handled, 0 not, -1 error. */
-static int log_locked(Logger *self, PyObject *run, PyObject *data, PyObject *step_arg,
-                      PyObject *now_func) {
+/* logger(run, data, step, now_func) -> bool: 1 handled, 0 not, -1 error.
+ *
+ * First what may run Python code or allocate objects the cyclic GC tracks (and so
+ * run finalizers): the shape lookup, the step given, the time, the values. Then the
+ * critical section: from the check that no thread holds the run's lock to the update
+ * of writer.off and run._step, nothing here runs Python code, allocates a GC-tracked
+ * object or releases the GIL (attribute reads and writes of plain instance
+ * attributes, ints, the mmap's buffer, memory stores), so no other Python thread
+ * runs in between (module doc). */
+static int log_call(Logger *self, PyObject *run, PyObject *data, PyObject *step_arg,
+                    PyObject *now_func) {
     int result = -1;
-    PyObject *closed = NULL, *step = NULL, *now_obj = NULL, *off_obj = NULL;
-    PyObject *end_obj = NULL, *mm = NULL, *new_off = NULL, *new_step = NULL;
+    PyObject *now_obj = NULL, *is_locked = NULL, *closed = NULL, *step = NULL;
+    PyObject *off_obj = NULL, *end_obj = NULL, *mm = NULL, *new_off = NULL;
+    PyObject *new_step = NULL;
     Shape *shape = NULL;
     PyObject *writer = self->writer;
-
-    if ((closed = PyObject_GetAttr(run, s_closed)) == NULL) goto done;
-    int is_closed = PyObject_IsTrue(closed);
-    if (is_closed < 0) goto done;
-    if (is_closed) goto no;
-    if (step_arg == Py_None) {
-        if ((step = PyObject_GetAttr(run, s_step)) == NULL) goto done;
-    } else {
-        Py_INCREF(step_arg);
-        step = step_arg;
-    }
-    if (!PyLong_CheckExact(step)) goto no; /* to_step's conversion: the Python path */
-    long long step_value = PyLong_AsLongLong(step);
-    if (step_value == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        goto no; /* outside int64: the Python path says so */
-    }
-    if ((now_obj = PyObject_CallNoArgs(now_func)) == NULL) goto done;
-    double now = PyFloat_AsDouble(now_obj);
-    if (now == -1.0 && PyErr_Occurred()) goto done;
+    long long step_value = 0;
 
     if ((shape = find_shape(self, data)) == NULL) {
         if (PyErr_Occurred()) goto done;
         goto no;
+    }
+    if (step_arg != Py_None) {
+        if (!PyLong_CheckExact(step_arg)) goto no; /* to_step converts: the Python path */
+        step_value = PyLong_AsLongLong(step_arg);
+        if (step_value == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            goto no; /* outside int64: the Python path says so */
+        }
     }
     double values[MAX_KEYS];
     PyObject *items[MAX_KEYS];
@@ -384,7 +391,27 @@ static int log_locked(Logger *self, PyObject *run, PyObject *data, PyObject *ste
     int no_values = i != shape->n || convert(shape, items, values);
     for (Py_ssize_t j = 0; j < i; j++) Py_DECREF(items[j]);
     if (no_values) goto no;
+    if ((now_obj = PyObject_CallNoArgs(now_func)) == NULL) goto done;
+    double now = PyFloat_AsDouble(now_obj);
+    if (now == -1.0 && PyErr_Occurred()) goto done;
 
+    /* -- the critical section -- */
+    if ((is_locked = PyObject_CallNoArgs(self->locked)) == NULL) goto done;
+    if (is_locked != Py_False) goto no; /* a thread is in the middle of a write: wait */
+    if ((closed = PyObject_GetAttr(run, s_closed)) == NULL) goto done;
+    if (closed != Py_False) goto no; /* finished (or not a bool): the Python path */
+    if (step_arg == Py_None) {
+        if ((step = PyObject_GetAttr(run, s_step)) == NULL) goto done;
+        if (!PyLong_CheckExact(step)) goto no;
+        step_value = PyLong_AsLongLong(step);
+        if (step_value == -1 && PyErr_Occurred()) {
+            PyErr_Clear(); /* (an OverflowError: allocated, but nothing is written) */
+            goto no;
+        }
+    } else {
+        Py_INCREF(step_arg);
+        step = step_arg;
+    }
     Py_ssize_t off, end;
     if ((off_obj = PyObject_GetAttr(writer, s_off)) == NULL ||
         (end_obj = PyObject_GetAttr(writer, s_end)) == NULL ||
@@ -411,10 +438,11 @@ static int log_locked(Logger *self, PyObject *run, PyObject *data, PyObject *ste
 no:
     result = 0;
 done:
+    Py_XDECREF(shape);
+    Py_XDECREF(now_obj);
+    Py_XDECREF(is_locked);
     Py_XDECREF(closed);
     Py_XDECREF(step);
-    Py_XDECREF(now_obj);
-    Py_XDECREF(shape);
     Py_XDECREF(off_obj);
     Py_XDECREF(end_obj);
     Py_XDECREF(mm);
@@ -431,27 +459,12 @@ static PyObject *Logger_call(PyObject *obj, PyObject *const *args, size_t nargsf
         PyErr_SetString(PyExc_TypeError, "logger(run, data, step, now_func)");
         return NULL;
     }
-    PyObject *run = args[0], *data = args[1];
+    PyObject *data = args[1];
     /* a plain dict of 1 to MAX_KEYS items (anything else: the Python path) */
     if (!PyDict_CheckExact(data)) Py_RETURN_FALSE;
     Py_ssize_t n = PyDict_GET_SIZE(data);
-    if (n < 1 || n > MAX_KEYS || self->acquire == NULL) Py_RETURN_FALSE;
-    PyObject *got = PyObject_CallNoArgs(self->acquire); /* blocking, as `with lock` */
-    if (got == NULL) return NULL;
-    Py_DECREF(got);
-    int handled = log_locked(self, run, data, args[2], args[3]);
-    /* release the lock, keeping any error raised under it */
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyObject *released = PyObject_CallNoArgs(self->release);
-    if (released == NULL) {
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
-        return NULL;
-    }
-    Py_DECREF(released);
-    PyErr_Restore(type, value, tb);
+    if (n < 1 || n > MAX_KEYS || self->locked == NULL) Py_RETURN_FALSE;
+    int handled = log_call(self, args[0], data, args[2], args[3]);
     if (handled < 0) return NULL;
     return PyBool_FromLong(handled);
 }
@@ -462,8 +475,8 @@ static PyTypeObject LoggerType = {
     .tp_basicsize = sizeof(Logger),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = "Logger(lock, shapes, writer): a run's known-shape fast path. "
-              "logger(run, data, step, now_func) -> bool, under the lock; False when "
-              "nothing was written (the Python path does the call).",
+              "logger(run, data, step, now_func) -> bool: False when nothing was "
+              "written (the Python path does the call, under the lock).",
     .tp_new = Logger_new,
     .tp_dealloc = (destructor)Logger_dealloc,
     .tp_traverse = (traverseproc)Logger_traverse,
@@ -485,13 +498,17 @@ static struct PyModuleDef module_def = {
 };
 
 PyMODINIT_FUNC PyInit__fastlog(void) {
+#ifdef Py_GIL_DISABLED
+    /* the critical section relies on the GIL (module doc): pure Python there */
+    PyErr_SetString(PyExc_ImportError, "heron.sdk._fastlog needs the GIL");
+    return NULL;
+#endif
     struct {
         PyObject **slot;
         const char *name;
     } names[] = {
         {&s_closed, "_closed"}, {&s_step, "_step"},       {&s_mm, "mm"},
-        {&s_off, "off"},        {&s_end, "end"},          {&s_acquire, "acquire"},
-        {&s_release, "release"},
+        {&s_off, "off"},        {&s_end, "end"},          {&s_locked, "locked"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (*names[i].slot == NULL && (*names[i].slot = PyUnicode_InternFromString(names[i].name)) == NULL)
