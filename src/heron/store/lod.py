@@ -51,7 +51,7 @@ RECORD = np.dtype(
 )
 _HEADER = struct.Struct("<BH")
 _WORDS = RECORD.itemsize // 8  # format 3 takes the differences of 8-byte words
-_U64 = np.dtype("<u8")  # little-endian on every machine: the stored bytes are
+_U64 = np.dtype("<u8")  # the words as stored (little-endian), on every machine
 
 
 class LodFormatError(StoreError):
