@@ -151,7 +151,8 @@ class Run:
         # The fast path: a call with the keys of an earlier one (in the same order) is
         # packed by that shape's writer in one call when its values have that call's
         # types; anything else takes ``_log_slow``. Compiled (``_fast_log``: the whole
-        # fast path, under this lock), or ``_shape_writer``'s one ``pack_into``.
+        # fast path in one C call holding the GIL; it declines while another thread
+        # holds this lock, see _fastlog.c), or ``_shape_writer``'s one ``pack_into``.
         fast = self._fast_log
         if fast is not None and fast(self, data, step, _now):
             return  # (False: nothing written; the same call goes on in Python)
