@@ -277,17 +277,24 @@ def runs_table(
     ]
     shown = [*fixed, *data]
     # A column's narrowest width does not depend on the others: each column is measured
-    # once (alone, less its two edges), and a table of k columns needs their sum plus
-    # k + 1 rules, as rich measures it, instead of measuring every narrower table anew.
+    # once, and a table of k columns needs their sum plus k + 1 rules, as rich measures
+    # it, instead of measuring every narrower table anew. (rich's per-column measure is
+    # private; without it, a table of that column alone, less its two edges.)
+    every = _table(found, shown, title, caption)
+    measure = getattr(every, "_measure_column", None)  # rich's own, one pass per column
     narrowest = {
-        c: Measurement.get(console, wide, _table(found, [c], title, caption)).minimum - 2
-        for c in shown
+        c: measure(console, wide, column).minimum
+        if measure is not None
+        else Measurement.get(console, wide, _table(found, [c], title, caption)).minimum - 2
+        for c, column in zip(shown, every.columns, strict=True)
     }
     while True:
         fits = sum(narrowest[c] for c in shown) + len(shown) + 1 <= console.width
         droppable = [c for c in drop_order if c in shown]
         if fits or not droppable:
-            return _table(found, shown, title, caption)
+            return (
+                every if len(shown) == len(every.columns) else _table(found, shown, title, caption)
+            )
         shown.remove(droppable[0])
 
 
