@@ -4,8 +4,6 @@ error and a non-zero exit status at the edge (``CliError``)."""
 
 from __future__ import annotations
 
-import platform
-
 import click
 
 from heron.cli.context import CliState, HeronGroup
@@ -31,6 +29,8 @@ def cli(ctx: click.Context, dir_: str | None) -> None:
 @cli.command()
 def version() -> None:
     """Print Heron's version."""
+    import platform
+
     click.echo(f"heron {__version__} (Python {platform.python_version()})")
 
 
