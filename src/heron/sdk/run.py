@@ -66,10 +66,10 @@ def _load_fastlog() -> Any:
     if os.environ.get("HERON_PURE_PYTHON", "") not in ("", "0"):
         return None
     try:
-        from heron.sdk import _fastlog  # type: ignore[attr-defined]
+        import heron.sdk._fastlog as fastlog  # type: ignore[import-not-found]
     except ImportError:
         return None
-    return _fastlog
+    return fastlog
 
 
 # The compiled fast path, or None; a run takes what is here when it starts (tests set
