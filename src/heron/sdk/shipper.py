@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from heron.errors import HeronError, RunDeleted, ShippingError
 from heron.sdk.spool import (
+    SLOT,
     SpoolChunk,
     SpoolIOError,
     SpoolReader,
@@ -44,6 +45,12 @@ MAX_BACKOFF = 30.0
 # the rule's share at the BUSY_FACTOR cap take the rest.
 CPU_SHARE = 0.001
 BUSY_FACTOR = 5.0
+# ``before_pass`` (the run's prefault, which also lets the spool mapping go of the
+# pages the writer is done with: RSS) runs between passes too, about every
+# PREPARE_BYTES of spool the run writes (as fast as the last pass saw it log), but
+# at most every PREPARE_INTERVAL: a run logging fast writes megabytes between passes.
+PREPARE_BYTES = 1 << 20
+PREPARE_INTERVAL = 0.25
 
 
 def chunk_to_batch(run_id: str, chunk: SpoolChunk) -> Batch:
@@ -121,9 +128,14 @@ class Shipper:
         self.batches = 0
         self.points = 0
         self._period = interval  # the wait between passes: longer while the run logs fast
+        self._due = 0.0  # time.monotonic() of the next pass
+        self._rate = 0.0  # spool bytes a second the run wrote, as the last pass saw
+        self._last_pass = time.monotonic()
+        self._prepared = 0.0  # time.monotonic() of the last prepare
         self._unreadable = 0.0  # while the spool cannot be read (I/O): the wait, growing
         self._deleted_below = -1  # segments before this one are removed (shipped)
-        # Called at each pass, first: the run's prefault of its spool pages (Run.prefault)
+        # Called at each pass, first, and every PREPARE_INTERVAL between passes: the
+        # run's prefault of its spool pages (Run.prefault)
         self.before_pass: Callable[[], None] | None = None
         self._thread = threading.Thread(
             target=self._main, name=f"heron-shipper-{run_id}", daemon=True
@@ -141,11 +153,13 @@ class Shipper:
             if self.first_wait > 0:
                 self._wake.wait(self.first_wait)
             while True:
-                self._wake.wait(self._next_wait())
+                woken = self._wake.wait(self._next_wait())
                 self._wake.clear()
                 stopping = self._stop.is_set()  # seen before the pass: it ships all
                 self._prepare()
-                self._ship_available()
+                if woken or stopping or time.monotonic() >= self._due:
+                    self._ship_available()
+                    self._due = time.monotonic() + self._period
                 if stopping:
                     return
                 self._maybe_heartbeat()
@@ -167,6 +181,7 @@ class Shipper:
                 self._cond.notify_all()
 
     def _prepare(self) -> None:
+        self._prepared = time.monotonic()
         if self.before_pass is not None:
             try:
                 self.before_pass()
@@ -175,7 +190,10 @@ class Shipper:
 
     def _next_wait(self) -> float:
         until_heartbeat = self._last_heartbeat + self.heartbeat_interval - time.time()
-        return max(0.0, min(self._period, until_heartbeat))
+        wait = min(self._due - time.monotonic(), until_heartbeat)
+        if self.before_pass is not None and self._rate > 0:  # between passes too
+            wait = min(wait, max(PREPARE_INTERVAL, PREPARE_BYTES / self._rate))
+        return max(0.0, wait)
 
     def _maybe_heartbeat(self) -> None:
         now = time.time()
@@ -193,15 +211,22 @@ class Shipper:
         the training loop needs) busy with batches of a handful of points."""
         started = time.thread_time()
         shipped = False
+        records = 0
         try:
             while True:
+                if time.monotonic() - self._prepared > PREPARE_INTERVAL:
+                    self._prepare()  # a long pass (a backlog): between its batches
                 chunk = self._read()
                 if chunk is None or chunk.end == chunk.start:
                     return
                 shipped = True
+                records += chunk.point_count + len(chunk.events)
                 if not self._deliver(chunk):
                     return
         finally:
+            now = time.monotonic()
+            self._rate = records * SLOT / max(now - self._last_pass, 1e-3)
+            self._last_pass = now
             self._period = self._unreadable or self.interval
             if shipped:
                 wait = (time.thread_time() - started) / CPU_SHARE
