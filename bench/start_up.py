@@ -243,6 +243,13 @@ def main() -> int:
             0.15,
             "time",
         ),
+        target(
+            "Heron, defaults, empty folder (init makes the store): start to first log, wall",
+            "heron-fresh",
+            "start_s",
+            0.15,
+            "time",
+        ),
         target("Heron, defaults: client peak RSS", "heron", "peak_rss", 60 * 2**20, "bytes"),
         target(
             "Heron, defaults, empty folder: client peak RSS",

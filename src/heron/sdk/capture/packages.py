@@ -16,11 +16,13 @@ import os
 import re
 import sys
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from heron.sdk.capture.redact import strip_credentials
+
+if TYPE_CHECKING:  # read on a cache miss only: a cached environment needs none of it
+    from importlib import metadata
 
 _NORMALIZE = re.compile(r"[-_.]+")
 
@@ -60,6 +62,8 @@ def installed_packages() -> list[Package]:
     When a name is installed twice on the path, the first copy (the one ``import``
     finds) wins.
     """
+    from importlib import metadata
+
     found: dict[str, Package] = {}
     for dist in metadata.distributions():
         package = _package(dist)
