@@ -12,6 +12,7 @@ import os
 import struct
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -350,4 +351,21 @@ def test_threads_writing_through_the_lock_interleave_whole_records(
     assert steps["other"] == [0, *range(20_000)]
     assert len(steps["system/cpu.percent"]) == EVENTS
     assert lines == [f"line {i}" for i in range(EVENTS)]
+    run.finish()
+
+
+@needs_fastlog
+def test_the_time_of_a_point_is_time_time(store_dir: Path, compiled: None) -> None:
+    """With run.py's own clock (time.time) the compiled path reads the system clock
+    itself: the value time.time() would have given, between the calls around it."""
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    run.log({"t": 0.0})
+    writer = run._writer
+    for _ in range(1000):
+        off = writer.off
+        before = time.time()
+        assert run._fast_log(run, {"t": 1.0}, None, time.time) is True
+        after = time.time()
+        (recorded,) = struct.unpack_from("<d", writer.mm, off + 16)
+        assert before <= recorded <= after
     run.finish()

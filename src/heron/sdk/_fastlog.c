@@ -6,7 +6,7 @@
  *   under the GIL, with no thread holding run._lock (see Locking):
  *       if run._closed: -> not handled
  *       step = run._step if step is None else step   (an exact int, else not handled)
- *       now = now_func()
+ *       now = now_func()                              (time.time: the clock, read here)
  *       write, need = run._shapes[tuple(data)]        (a Shape, else not handled)
  *       off = writer.off
  *       if off + need < writer.end and every value has its shape's type:
@@ -55,6 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #define SLOT 32
 #define KIND_SCALAR 1
@@ -351,6 +352,30 @@ static Shape *find_shape(Logger *self, PyObject *data) {
     return shape;
 }
 
+/* time.time() without the call when now_func is time.time (run.py's _now unless a
+ * test replaced it): CLOCK_REALTIME in nanoseconds, made a float as CPython's
+ * _PyTime_AsSecondsDouble does, so the value is the one time.time() would return.
+ * 0 when now_func is something else (or the clock fails): call it. */
+static PyObject *time_time; /* the time module's time(), or NULL */
+
+static int system_time(PyObject *now_func, double *out) {
+#if defined(CLOCK_REALTIME) && defined(__linux__)
+    struct timespec ts;
+    if (now_func != time_time || time_time == NULL || clock_gettime(CLOCK_REALTIME, &ts))
+        return 0;
+    long long t = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    if (t % 1000000000LL == 0) {
+        *out = (double)(t / 1000000000LL);
+    } else {
+        double d = (double)t;
+        *out = d / 1e9;
+    }
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 /* logger(run, data, step, now_func) -> bool: 1 handled, 0 not, -1 error.
  *
  * First what may run Python code or allocate objects the cyclic GC tracks (and so
@@ -391,9 +416,12 @@ static int log_call(Logger *self, PyObject *run, PyObject *data, PyObject *step_
     int no_values = i != shape->n || convert(shape, items, values);
     for (Py_ssize_t j = 0; j < i; j++) Py_DECREF(items[j]);
     if (no_values) goto no;
-    if ((now_obj = PyObject_CallNoArgs(now_func)) == NULL) goto done;
-    double now = PyFloat_AsDouble(now_obj);
-    if (now == -1.0 && PyErr_Occurred()) goto done;
+    double now;
+    if (!system_time(now_func, &now)) {
+        if ((now_obj = PyObject_CallNoArgs(now_func)) == NULL) goto done;
+        now = PyFloat_AsDouble(now_obj);
+        if (now == -1.0 && PyErr_Occurred()) goto done;
+    }
 
     /* -- the critical section -- */
     if ((is_locked = PyObject_CallNoArgs(self->locked)) == NULL) goto done;
@@ -515,6 +543,13 @@ PyMODINIT_FUNC PyInit__fastlog(void) {
             return NULL;
     }
     if (PyType_Ready(&ShapeType) < 0 || PyType_Ready(&LoggerType) < 0) return NULL;
+    if (time_time == NULL) {
+        PyObject *time_module = PyImport_ImportModule("time");
+        if (time_module == NULL) return NULL;
+        time_time = PyObject_GetAttrString(time_module, "time");
+        Py_DECREF(time_module);
+        if (time_time == NULL) return NULL;
+    }
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;
     Py_INCREF(&ShapeType);
