@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from .conftest import CliRunnerCall, Store
 
@@ -62,3 +63,61 @@ def test_columns_and_formats(shared_store: Store, run_cli: CliRunnerCall) -> Non
     assert "high-lr" in table and "config.lr" in table and "state" not in table
     lines = run_cli(shared_store, *args, "--format", "json").stdout.splitlines()
     assert [json.loads(line)["name"] for line in lines] == ["baseline", "high-lr"]
+
+
+def _narrowed_by_measuring_whole_tables(
+    found: list[Any], sort: list[str], console: Any
+) -> list[str]:
+    """The plain way runs_table narrows (as it did before measuring columns once):
+    drop the least useful column until rich measures the whole table as fitting."""
+    from rich.measure import Measurement
+
+    from heron.cli import runs
+
+    projects = {r.project for r in found}
+    data = runs.choose_columns(found, None, sort)
+    fixed = [c for c in runs._COLUMNS if c != "project" or len(projects) > 1]
+    fixed = [c for c in fixed if c != "group" or any(r.group for r in found)]
+    fixed = [c for c in fixed if c != "tags" or any(r.tags for r in found)]
+    rest = data[1:]
+    drop_order = [
+        *reversed([c for c in rest if c.startswith("config:")]),
+        "group",
+        "tags",
+        "duration",
+        *reversed([c for c in rest if c.startswith("metric:")]),
+        "project",
+        *data[:1],
+        "created",
+    ]
+    shown = [*fixed, *data]
+    wide = console.options.update_width(1 << 16)
+    while True:
+        table = runs._table(found, shown, None, "")
+        droppable = [c for c in drop_order if c in shown]
+        if Measurement.get(console, wide, table).minimum <= console.width or not droppable:
+            return [str(c.header) for c in table.columns]
+        shown.remove(droppable[0])
+
+
+def test_the_narrowed_table_keeps_what_measuring_whole_tables_keeps(
+    shared_store: Store,
+) -> None:
+    """runs_table measures each column once; it keeps the same columns as measuring
+    every narrower table whole, at every console width."""
+    from rich.console import Console
+
+    from heron.api import Api
+    from heron.cli import runs
+
+    with Api(shared_store.root) as api:
+        found = list(api.runs())
+    kept = set()
+    for sort in ([], ["-metrics.val/acc"], ["config.lr"]):
+        for width in range(20, 260, 3):
+            console = Console(width=width, file=io.StringIO())
+            table = runs.runs_table(found, sort, len(found), console)
+            shown = [str(c.header) for c in table.columns]
+            assert shown == _narrowed_by_measuring_whole_tables(found, sort, console), width
+            kept.add(len(shown))
+    assert len(kept) > 3  # narrow consoles drop columns: the test can fail

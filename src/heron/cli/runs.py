@@ -277,16 +277,16 @@ def runs_table(
     ]
     shown = [*fixed, *data]
     # A column's narrowest width does not depend on the others: each column is measured
-    # once, and a table of k columns needs their sum plus k + 1 rules, as rich measures
-    # it, instead of measuring every narrower table anew. (rich's per-column measure is
-    # private; without it, a table of that column alone, less its two edges.)
+    # once (as rich does: its widest cell's minimum, header included, plus the cell
+    # padding, at least its min_width), and a table of k columns needs their sum plus
+    # k + 1 rules, instead of measuring every narrower table anew.
     every = _table(found, shown, title, caption)
-    measure = getattr(every, "_measure_column", None)  # rich's own, one pass per column
     narrowest = {
-        c: measure(console, wide, column).minimum
-        if measure is not None
-        else Measurement.get(console, wide, _table(found, [c], title, caption)).minimum - 2
-        for c, column in zip(shown, every.columns, strict=True)
+        c: max(
+            max(Measurement.get(console, wide, x).minimum for x in [col.header, *col.cells]) + 2,
+            0 if col.min_width is None else col.min_width + 2,
+        )
+        for c, col in zip(shown, every.columns, strict=True)
     }
     while True:
         fits = sum(narrowest[c] for c in shown) + len(shown) + 1 <= console.width
