@@ -74,11 +74,19 @@ export function useRunSet(
   columns: string[],
   enabled = true,
 ) {
-  return useQuery<Row[]>({
-    queryKey: ["runs", project, "workspace", { filter, sort, limit, columns }],
-    queryFn: ({ signal }) =>
-      runsApi.table({ project, filter, order_by: sort, limit, columns }, signal).then((t) => toRows(t, 0)),
-    placeholderData: keepPreviousData,
-    enabled,
-  });
+  const queryKey = ["runs", project, "workspace", { filter, sort, limit, columns }];
+  const queryFn = ({ signal }: { signal?: AbortSignal }) =>
+    runsApi.table({ project, filter, order_by: sort, limit, columns }, signal).then((t) => toRows(t, 0));
+  useStartNow(queryKey, () => queryFn({}), enabled);
+  return useQuery<Row[]>({ queryKey, queryFn, placeholderData: keepPreviousData, enabled });
+}
+
+/**
+ * Ask for a query while rendering, when nothing is cached for it yet: `useQuery` asks
+ * from an effect, which runs after the page's next paint (on a loaded machine, with a
+ * tall page to raster, 100 ms and more per step of the workspace's chain of requests).
+ */
+export function useStartNow<T>(queryKey: readonly unknown[], queryFn: () => Promise<T>, enabled: boolean): void {
+  const qc = useQueryClient();
+  if (enabled && !qc.getQueryState(queryKey)) void qc.prefetchQuery({ queryKey, queryFn });
 }

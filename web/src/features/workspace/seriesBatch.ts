@@ -8,6 +8,7 @@ import type { SeriesQuery } from "../../lib/api";
 import { seriesApi } from "../charts/api";
 import { seriesKeys } from "../charts/queries";
 import type { ChartSeries } from "../charts/series";
+import { useStartNow } from "./queries";
 
 const WAIT_MS = 15; // how long a request waits for others to join it
 // keys a request: a few requests rather than one giant one, so the server answers them
@@ -58,10 +59,8 @@ export function batchedSeries(q: SeriesQuery): Promise<ChartSeries[]> {
 /** `useSeries` (charts/queries.ts), batched; cached under the same keys, so live
  * events invalidate these charts like the others. */
 export function useBatchedSeries(q: SeriesQuery, enabled: boolean) {
-  return useQuery<ChartSeries[]>({
-    queryKey: seriesKeys.chart(q),
-    queryFn: () => batchedSeries(q),
-    placeholderData: keepPreviousData,
-    enabled,
-  });
+  const queryKey = seriesKeys.chart(q);
+  const queryFn = () => batchedSeries(q);
+  useStartNow(queryKey, queryFn, enabled); // joins this moment's batch while rendering, not after a paint
+  return useQuery<ChartSeries[]>({ queryKey, queryFn, placeholderData: keepPreviousData, enabled });
 }
