@@ -22,14 +22,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heron.errors import HeronError, NotFound, RunDeleted, SpoolError, Unavailable
-from heron.local_dir import try_lock
+from heron.local_dir import SPOOL_LOCK, try_lock
 from heron.sdk.shipper import chunk_to_batch
-from heron.sdk.spool import SpoolReader, iter_spools
+from heron.sdk.spool import SpoolReader, iter_spools, segment_numbers
 
 if TYPE_CHECKING:
     from heron.sdk.backend import Backend
 
 log = logging.getLogger("heron.recovery")
+
+ABANDONED_AFTER = 60.0  # seconds: a spool without a segment this old was never started
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,13 @@ def recover_spool(
         return None
     run_id = folder.name
     try:
+        if not segment_numbers(folder):
+            # A writer makes its first segment right after taking the lock: a spool
+            # without one is a writer starting (its lock not taken yet) or one that
+            # died starting, with nothing to ship. Only the latter, once old, goes.
+            if _age(folder / SPOOL_LOCK) > ABANDONED_AFTER:
+                shutil.rmtree(folder, ignore_errors=True)
+            return None
         try:
             start = max(0, backend.get_run(run_id).ingested_seq)
         except NotFound:

@@ -64,6 +64,7 @@ import logging
 import mmap
 import os
 import re
+import shutil
 import socket
 import stat
 import struct
@@ -186,6 +187,63 @@ def _lock_holder(fd: int) -> str:
     return f"process {pid} on {host}"
 
 
+LOCK_WAIT = 2.0  # seconds a new writer waits out a recoverer holding its empty spool
+
+
+def _take_lock(folder: Path) -> int:
+    """Make ``folder`` and take its spool lock; the lock's fd.
+
+    Between making the lock file and taking the lock, a new spool looks dead to a
+    recoverer in another process (recovery.py), which may hold the lock for a moment:
+    while the spool has no segment the writer waits that out (up to ``LOCK_WAIT``), and
+    it keeps the lock only if its file is still the spool's (the lock file it opened
+    may have been removed with an abandoned spool's folder). A holder that keeps the
+    lock of a spool is a live writer: SpoolError names it.
+    """
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        path = folder / SPOOL_LOCK
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:
+            if time.monotonic() < deadline:
+                continue  # removed with an abandoned spool between the two calls
+            raise SpoolError(f"cannot create the spool {folder}: it keeps vanishing") from None
+        except OSError as exc:
+            raise SpoolError(
+                f"cannot create the spool {folder}: {_reason(exc)}. Check that the folder "
+                "is writable and its disk has space (HERON_DIR, or dir= in heron.init)"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() < deadline and not _has_segments(folder):
+                os.close(fd)
+                time.sleep(0.01)
+                continue
+            holder = _lock_holder(fd)
+            os.close(fd)
+            raise SpoolError(
+                f"run {folder.name} is being logged by {holder} (it holds the lock of the "
+                f"spool {folder}); finish it there, or wait until it ends"
+            ) from None
+        try:
+            ours = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            ours = False
+        if ours:
+            return fd
+        os.close(fd)  # the folder went with an abandoned spool: make it again
+
+
+def _has_segments(folder: Path) -> bool:
+    try:
+        return bool(segment_numbers(folder))
+    except SpoolError:
+        return True  # unreadable: not a spool being started
+
+
 def segment_size(folder: Path, largest: int | None = None) -> int:
     """Bytes to preallocate for a new segment in ``folder``: ``largest`` (default
     ``SEGMENT_BYTES``, 16 MiB), or a sixteenth of the free space when that is less,
@@ -286,23 +344,7 @@ class SpoolWriter:
         self, folder: Path, first_segment: int = 0, segment_bytes: int | None = None
     ) -> None:
         self.folder = folder
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._lock_fd = os.open(folder / SPOOL_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise SpoolError(
-                f"cannot create the spool {folder}: {_reason(exc)}. Check that the folder "
-                "is writable and its disk has space (HERON_DIR, or dir= in heron.init)"
-            ) from None
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _lock_holder(self._lock_fd)
-            os.close(self._lock_fd)
-            raise SpoolError(
-                f"run {folder.name} is being logged by {holder} (it holds the lock of the "
-                f"spool {folder}); finish it there, or wait until it ends"
-            ) from None
+        self._lock_fd = _take_lock(folder)
         _note_holder(self._lock_fd)
         try:
             shipped_first = bool(segment_numbers(folder))
@@ -332,6 +374,9 @@ class SpoolWriter:
         try:
             self.mm, self._fd = self._open_segment(self.segment, self.segment_bytes)
         except BaseException:
+            # Nothing was written: the spool goes (recovery leaves a spool without
+            # a segment to its writer for a while, as one that is starting).
+            shutil.rmtree(folder, ignore_errors=True)
             os.close(self._lock_fd)
             raise
         self.off = 0
