@@ -53,12 +53,15 @@ print("id", run.id, run.name)
 """
 
 
-def test_init_and_the_first_log_import_no_store_machinery(tmp_path: Path) -> None:
+@pytest.mark.parametrize("folder", ["existing", "empty"])
+def test_init_and_the_first_log_import_no_store_machinery(tmp_path: Path, folder: str) -> None:
     """Defaults (capture, system metrics, console capture on), a fresh process, a
-    folder that holds a store (the folder's first run makes it in ``init``). The
-    shipper's first pass waits for a flush here (a long interval), so what was
-    imported when ``log`` returned is what ``init`` and ``log`` imported."""
-    start_run(tmp_path / "store").finish()
+    folder that holds a store or an empty one (the folder's first run makes the
+    database in ``init``, with sqlite3 alone). The shipper's first pass waits for a
+    flush here (a long interval), so what was imported when ``log`` returned is what
+    ``init`` and ``log`` imported."""
+    if folder == "existing":
+        start_run(tmp_path / "store").finish()
     body = f"HEAVY = {HEAVY!r}\n" + START
     done = run_python(
         script(tmp_path, body),
@@ -78,13 +81,18 @@ def test_init_and_the_first_log_import_no_store_machinery(tmp_path: Path) -> Non
 
 
 def test_the_first_run_of_a_folder_makes_the_store_in_init(store_dir: Path) -> None:
+    """The database is made in ``init`` (at the head revision, store.head_schema)
+    but opened, as for a second run, by the shipper's first pass."""
     run = start_run(store_dir)
     backend = run.backend
-    assert isinstance(backend, EmbeddedBackend) and backend.opened
+    assert isinstance(backend, EmbeddedBackend) and not backend.opened
     assert (store_dir / "heron.db").exists()  # there for the script's next step
     with heron.Api(store_dir) as api:  # (an Api on a folder without a store raises)
         api.runs()
+    run.log({"x": 1.0})
     run.finish()
+    with heron.Api(store_dir) as api:
+        assert api.run(run.id).state == "finished"
 
 
 def test_the_run_is_created_by_the_first_pass(store_dir: Path) -> None:

@@ -28,6 +28,7 @@ import logging
 import os
 import secrets
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -382,11 +383,21 @@ class EmbeddedBackend:
 
     def recover_dead(self) -> None:
         if not self.folder.exists():
-            # The folder's first run: the store is made now, so that whatever the
-            # script opens next on this folder (heron.Api, the model registry) finds it.
-            self.local()
+            # The folder's first run: the database is made now, so that whatever the
+            # script opens next on this folder (heron.Api, the model registry) finds
+            # it; made at the head revision with sqlite3 alone (store.head_schema), and
+            # opened, as for a second run, by the shipper's first pass.
+            self._create_database()
         if dead_spools(self.folder.spool):
             _warn_failed(self)
+
+    def _create_database(self) -> None:
+        from heron.store.head_schema import create_sqlite
+
+        try:
+            create_sqlite(self.folder.db_path)
+        except sqlite3.Error:
+            self.local()  # a damaged or unwritable file: say so as every open does
 
     def recover_run(self, run_id: str) -> RunInfo:
         return _recover_run(self, run_id)
