@@ -83,3 +83,33 @@ def test_another_revision_or_no_store_is_not_read(filled: SqlStore, path: Path) 
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0001'")
     assert LiteReader.open(path) is None
+
+
+def test_first_search_of_a_process_reads_what_later_ones_do(
+    filled: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process's first search skips SQLAlchemy's statement cache (heron.store.reads):
+    the same runs, in the same order, as the cached searches after it."""
+    from heron.store import reads
+
+    monkeypatch.setattr(reads, "_searched", False)
+    args = ("vision", "config.lr < 0.5 and metrics.loss <= 1", ["-metrics.loss"], 10)
+    first = filled.search_runs(*args)
+    assert reads._searched
+    again = filled.search_runs(*args)
+    assert [r.id for r in first] == [r.id for r in again] == ["vis0000001"]
+    assert _same(first, again)
+
+
+def test_listing_runs_does_not_build_the_whole_contract() -> None:
+    """``heron runs ls`` imports heron.store.lite: it must not pull in heron.store.base
+    (every class of the contract) nor SQLAlchemy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, heron.store.lite; "
+        "print(sorted(m for m in ('heron.store.base', 'sqlalchemy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

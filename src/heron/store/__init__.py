@@ -2,34 +2,34 @@
 ``RunStore`` for clients, ``MaintenanceStore`` and ``BlockReads`` beside the database,
 ``Store`` for all of them).
 
-``open_store(url)`` opens the SQL store; SQLAlchemy and the drivers are imported only
-then, so that code that merely builds batches (the SDK's hot path) stays light.
+The contract's names are loaded from ``heron.store.base`` on first use. ``open_store(url)``
+opens the SQL store; SQLAlchemy and the drivers are imported only then, so that code
+that merely builds batches (the SDK's hot path) stays light.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from heron.store.base import (
-    ArtifactVersion,
-    Batch,
-    Event,
-    FileEntry,
-    IngestResult,
-    MaintenanceStore,
-    MetricSummary,
-    ProjectInfo,
-    ProjectKeys,
-    RunChange,
-    RunInfo,
-    RunSpec,
-    RunStore,
-    RunTable,
-    Series,
-    Store,
-)
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from heron.store.base import (
+        ArtifactVersion,
+        Batch,
+        Event,
+        FileEntry,
+        IngestResult,
+        MaintenanceStore,
+        MetricSummary,
+        ProjectInfo,
+        ProjectKeys,
+        RunChange,
+        RunInfo,
+        RunSpec,
+        RunStore,
+        RunTable,
+        Series,
+        Store,
+    )
     from heron.store.sql import SqlStore
 
 __all__ = [
@@ -51,6 +51,17 @@ __all__ = [
     "Store",
     "open_store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The contract's names, from ``heron.store.base`` on first use: a process that
+    imports one module of the package (``heron.store.lite`` for ``heron runs ls``)
+    does not build every class of the contract."""
+    if name in __all__ and name != "open_store":
+        from heron.store import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_store(url: str) -> SqlStore:

@@ -87,8 +87,9 @@ from typing_extensions import TypedDict, Unpack
 
 from heron.states import RunState
 from heron.store.events import Event as Event  # re-exported (heron.store)
-
-SummaryGoal = Literal["last", "min", "max"]
+from heron.store.records import MetricSummary as MetricSummary  # re-exported
+from heron.store.records import RunInfo as RunInfo  # re-exported
+from heron.store.records import SummaryGoal as SummaryGoal  # re-exported
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: `heron.init` needs none
     import numpy as np
@@ -141,68 +142,6 @@ class RunSpec:
     created_at: float = 0.0
     # the server account that created it; set by the service, never taken from a client
     created_by: str | None = None
-
-
-@dataclass(frozen=True)
-class MetricSummary:
-    key: str
-    count: int
-    last: float
-    last_step: int
-    last_time: float
-    min: float
-    max: float
-    first_time: float
-    goal: SummaryGoal = "last"
-    x_axis: str | None = None  # None: step; "_time": wall time; else another metric key
-
-    @property
-    def value(self) -> float:
-        """The value the runs table shows for this key."""
-        return {"last": self.last, "min": self.min, "max": self.max}[self.goal]
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    id: str
-    project: str
-    name: str
-    group: str | None
-    state: RunState
-    tags: tuple[str, ...]
-    notes: str
-    config: dict[str, Any]
-    system: dict[str, Any]
-    metrics: dict[str, MetricSummary]
-    summary_overrides: dict[str, Any]
-    created_at: float
-    ended_at: float | None
-    heartbeat_at: float | None
-    error: str | None
-    traceback: str | None
-    last_step: int | None
-    ingested_seq: int
-    created_by: str | None = None  # the server account that created it
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        """Every metric's shown value, then the overrides on top."""
-        out: dict[str, Any] = {k: m.value for k, m in self.metrics.items()}
-        out.update(self.summary_overrides)
-        return out
-
-    @property
-    def duration(self) -> float | None:
-        """Seconds the run was running: from creation to its end (or last heartbeat),
-        less the time between a crash and a resume (``system.heron.inactive_seconds``,
-        written by the SDK when it resumes a run)."""
-        end = self.ended_at if self.ended_at is not None else self.heartbeat_at
-        if end is None:
-            return None
-        heron = self.system.get("heron")
-        inactive = heron.get("inactive_seconds") if isinstance(heron, dict) else None
-        idle = float(inactive) if isinstance(inactive, (int, float)) else 0.0
-        return max(0.0, end - self.created_at - idle)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from heron.store.base import MetricSummary, RunInfo
 from heron.store.migrate import HEAD_REVISION
+from heron.store.records import MetricSummary, RunInfo, new_metric_summary, new_run_info
 from heron.store.values import loads, loads_dict
 
 SUMMARY_FIELDS = (
@@ -145,27 +145,11 @@ def run_info(row: Sequence[Any], tags: Sequence[str], summary_rows: Sequence[Any
             overrides[fields[0]] = loads(override)
     (run_id, project, name, group, state, notes, config, system, created_at, ended_at,
      heartbeat_at, error, traceback, last_step, ingested_seq, created_by) = row  # fmt: skip
-    return RunInfo(
-        id=run_id,
-        project=project,
-        name=name,
-        group=group,
-        state=state,
-        tags=tuple(tags),
-        notes=notes,
-        config=loads_dict(config),
-        system=loads_dict(system),
-        metrics=metrics,
-        summary_overrides=overrides,
-        created_at=float(created_at),
-        ended_at=ended_at,
-        heartbeat_at=heartbeat_at,
-        error=error,
-        traceback=traceback,
-        last_step=last_step,
-        ingested_seq=int(ingested_seq),
-        created_by=created_by,
-    )
+    return new_run_info(
+        run_id, project, name, group, state, tuple(tags), notes, loads_dict(config),
+        loads_dict(system), metrics, overrides, float(created_at), ended_at, heartbeat_at,
+        error, traceback, last_step, int(ingested_seq), created_by,
+    )  # fmt: skip
 
 
 def metric_summary(
@@ -183,7 +167,7 @@ def metric_summary(
     """The public view of a ``run_summary`` row that has points (count > 0); NULL is
     NaN (SQLite cannot store NaN)."""
     nan = math.nan
-    return MetricSummary(
+    return new_metric_summary(
         key,
         int(count),
         nan if last is None else last,
