@@ -77,3 +77,21 @@ def test_a_store_with_a_spool_or_a_stale_run_is_opened_through_the_api(
     assert "crashed" in line
     out, loaded = _ls(store_copy.root, "-p", "nlp")
     assert not loaded["sqlalchemy"] and "crashed" in out  # nothing left to recover
+
+
+def test_names_that_look_like_emoji_codes_are_printed_as_they_are(store_copy: Store) -> None:
+    """The consoles do not replace ``:code:`` with emoji: a run named ``:rocket:`` is
+    listed as ``:rocket:`` (and a plain listing does not load rich's emoji table)."""
+    with open_store(f"sqlite:///{store_copy.root / 'heron.db'}") as store:
+        spec = RunSpec(id="emoji00001", project="emoji", name=":rocket:", created_at=time.time())
+        store.create_run(spec)
+    out, _ = _ls(store_copy.root, "-p", "emoji")
+    assert ":rocket:" in out and "\U0001f680" not in out
+    done = subprocess.run(
+        [sys.executable, "-c", _LS.replace('("sqlalchemy", "numpy")', '("rich._emoji_codes",)'),
+         "--dir", str(store_copy.root), "runs", "ls", "-p", "emoji"],
+        capture_output=True, text=True, timeout=120,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": str(store_copy.root.parent)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == {"rich._emoji_codes": False}

@@ -25,12 +25,12 @@ STATE_STYLES = {
 
 def stdout() -> Console:
     # Made per command, not at import: click's test runner swaps sys.stdout per call.
-    return Console(soft_wrap=False, highlight=False)
+    return Console(soft_wrap=False, highlight=False, emoji=False)
 
 
 def stderr() -> Console:
     """Progress and notes go to stderr so that stdout stays clean for data."""
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def progress(console: Console) -> Progress:
