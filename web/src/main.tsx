@@ -5,6 +5,7 @@ import { createBrowserRouter, RouterProvider } from "react-router";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/States";
 import { createQueryClient } from "./lib/queryClient";
+import { onDemand } from "./lib/onDemand";
 import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { RunsPage } from "./features/runs/RunsPage";
 import { NotFound } from "./components/NotFound";
@@ -35,9 +36,9 @@ const AlertsPage = lazy(() => import("./features/alerts/AlertsPage"));
 // Reports (issue 16): Markdown documents with live charts, tables and run sets.
 const ReportsPage = lazy(() => import("./features/reports/ReportsPage"));
 const ReportPage = lazy(() => import("./features/reports/ReportPage"));
-// A project's workspace of panels and its saved views (issue 16), its own chunk.
-const loadWorkspace = () => import("./features/workspace/WorkspacePage");
-const WorkspacePage = lazy(loadWorkspace);
+// A project's workspace of panels and its saved views (issue 16), its own chunk; not
+// through lazy() and Suspense, whose reveal React holds back up to 300 ms (lib/onDemand).
+const workspace = onDemand(() => import("./features/workspace/WorkspacePage"), <Loading what="page" />);
 
 const lazyPage = (el: React.ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
 
@@ -54,7 +55,7 @@ const router = createBrowserRouter([
       { path: "/p/:project/runs/:runId", element: lazyPage(<RunPage />) },
       { path: "/p/:project/compare", element: lazyPage(<ComparePage />) },
       { path: "/p/:project/alerts", element: lazyPage(<AlertsPage />) },
-      { path: "/p/:project/workspace", element: lazyPage(<WorkspacePage />) },
+      { path: "/p/:project/workspace", element: <workspace.Page /> },
       { path: "/p/:project/sweeps", element: lazyPage(<SweepsPage />) },
       { path: "/p/:project/sweeps/:sweep", element: lazyPage(<SweepPage />) },
       { path: "/p/:project/analysis", element: lazyPage(<AnalysisPage />) },
@@ -78,7 +79,7 @@ const queryClient = createQueryClient();
 // Opened at a workspace's link: its chunk, its view and the project's keys load beside
 // the sign-in check, not after it.
 if (/^\/p\/[^/]+\/workspace\/?$/.test(window.location.pathname)) {
-  void loadWorkspace();
+  void workspace.load();
   void import("./features/workspace/queries").then((m) =>
     m.prefetchWorkspace(queryClient, window.location.pathname, window.location.search),
   );

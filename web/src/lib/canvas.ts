@@ -1,5 +1,5 @@
 // Helpers for the hand-written canvas plots (parallel coordinates, scatter).
-import { useEffect, useState, type RefObject } from "react";
+import { useEffect, useLayoutEffect, useState, type RefObject } from "react";
 
 /** Size the canvas for the screen's pixel ratio; return a context in CSS pixels. */
 export function setupCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
@@ -22,10 +22,15 @@ export function themeColor(name: string, fallback: string): string {
 /** The element's content width, kept up to date. */
 export function useWidth(ref: RefObject<HTMLElement | null>, initial = 800): number {
   const [w, setW] = useState(initial);
+  // read as the element is first laid out, before the page paints (and before a render
+  // that a layout effect beside it causes: the workspace's panels ask for series by width)
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el) setW(el.clientWidth || initial);
+  }, [ref, initial]);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    setW(el.clientWidth || initial);
     // rounded as clientWidth is: the observer's first report must not change a width already set
     const ro = new ResizeObserver(([e]) => setW(Math.max(200, Math.round(e.contentRect.width))));
     ro.observe(el);

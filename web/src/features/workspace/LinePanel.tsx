@@ -1,7 +1,9 @@
 // A line panel: its keys over its runs, with its own x axis, smoothing, log scale and
 // zoom; runs grouped (by everything but the seed) drawn as a mean with a band. Fetched
 // when it first scrolls near the screen.
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type { SeriesQuery } from "../../lib/api";
 import { Empty, ErrorBox } from "../../components/States";
 import { useWidth } from "../../lib/canvas";
 import { runColors } from "../../lib/colors";
@@ -10,9 +12,9 @@ import { LineChart } from "../charts/LineChart";
 import type { ChartSeries } from "../charts/series";
 import type { Row } from "../runs/rows";
 import { bucketsFor, configOf, drawnLines } from "./lines";
-import { useBatchedSeries } from "./seriesBatch";
+import { startBatchedSeries, useBatchedSeries } from "./seriesBatch";
 import type { Panel } from "./model";
-import { useSeen } from "./useSeen";
+import { nearScreen, useSeen } from "./useSeen";
 
 interface Props {
   panel: Panel;
@@ -25,17 +27,25 @@ export function LinePanel({ panel, runs }: Props) {
   const seen = useSeen(box);
   const [xRange, setXRange] = useState<[number, number] | null>(null);
   const keys = panel.keys;
-  const res = useBatchedSeries(
-    {
-      runs: runs.map((r) => r.id),
-      keys: keys.length ? keys : ["-"],
-      x_axis: panel.xAxis,
-      buckets: bucketsFor(width),
-      x_min: xRange?.[0] ?? null,
-      x_max: xRange?.[1] ?? null,
-    },
-    seen && runs.length > 0 && keys.length > 0,
-  );
+  const query = (w: number): SeriesQuery => ({
+    runs: runs.map((r) => r.id),
+    keys: keys.length ? keys : ["-"],
+    x_axis: panel.xAxis,
+    buckets: bucketsFor(w),
+    x_min: xRange?.[0] ?? null,
+    x_max: xRange?.[1] ?? null,
+  });
+  const res = useBatchedSeries(query(width), seen && runs.length > 0 && keys.length > 0);
+  const qc = useQueryClient();
+  useLayoutEffect(() => {
+    // mounted near the screen: the series are asked for now, at the width as laid out
+    // (what useWidth reads), not after the render that `seen` then causes (30 panels
+    // rendered again: 50 ms and more on a loaded machine)
+    const el = box.current;
+    if (el && runs.length > 0 && keys.length > 0 && nearScreen(el))
+      startBatchedSeries(qc, query(el.clientWidth || 400));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, as the panel is first laid out
+  }, []);
   const runNames = useMemo(() => Object.fromEntries(runs.map((r) => [r.id, r.name])), [runs]);
   const groups = useMemo(
     () =>

@@ -8,23 +8,12 @@ import { BAND_KINDS } from "../analysis/bands";
 import { BarPanel } from "./BarPanel";
 import { LinePanel } from "./LinePanel";
 import { MAX_H, MAX_RUN_LIMIT, MAX_W, MIN_H, panelTitle, type Panel } from "./model";
-import { useRunSet } from "./queries";
+import { panelRunSet, useRunSet } from "./queries";
 
 const ScatterPlot = lazy(() => import("../runs/ScatterPlot"));
 const ParallelCoords = lazy(() => import("../runs/ParallelCoords"));
 const MediaCompare = lazy(() => import("../media/MediaCompare"));
 const MarkdownPanel = lazy(() => import("./MarkdownPanel"));
-
-const MAX_CONFIG_COLUMNS = 200; // config values fetched to group runs
-
-/** The workspace's filter narrowed by the panel's own. */
-export function panelFilter(base: string, own: string): string {
-  const a = base.trim();
-  const b = own.trim();
-  if (!a) return b;
-  if (!b) return a;
-  return `(${a}) and (${b})`;
-}
 
 interface Props {
   project: string;
@@ -172,15 +161,10 @@ function PanelBody({
   sort,
   onChange,
 }: Pick<Props, "project" | "panel" | "keys" | "filter" | "sort" | "onChange">) {
-  const where = panelFilter(filter, panel.runs.filter);
-  const grouped = panel.band !== "" && (panel.kind === "line" || panel.kind === "bar");
-  const columnsKey = JSON.stringify([
-    ...(panel.kind === "bar" && panel.keys[0] ? [panel.keys[0]] : []),
-    ...(grouped ? keys.config.slice(0, MAX_CONFIG_COLUMNS).map((k) => `config.${k}`) : []),
-  ]);
+  const args = panelRunSet(panel, filter, keys);
+  const columnsKey = JSON.stringify(args.columns);
   const columns = useMemo(() => JSON.parse(columnsKey) as string[], [columnsKey]);
-  const needsRuns = panel.kind === "line" || panel.kind === "bar" || panel.kind === "media";
-  const runs = useRunSet(project, where, sort, panel.runs.limit, columns, needsRuns);
+  const runs = useRunSet(project, args.where, sort, panel.runs.limit, columns, args.needed);
   if (panel.kind === "markdown")
     return (
       <Suspense fallback={<Loading what="notes" />}>
@@ -194,7 +178,7 @@ function PanelBody({
           {panel.kind === "scatter" ? (
             <ScatterPlot
               project={project}
-              filter={where}
+              filter={args.where}
               keys={keys}
               x={panel.keys[0] ?? ""}
               y={panel.keys[1] ?? ""}
@@ -203,7 +187,7 @@ function PanelBody({
           ) : (
             <ParallelCoords
               project={project}
-              filter={where}
+              filter={args.where}
               keys={keys}
               axes={panel.keys.filter((k) => !k.startsWith("metrics."))}
               metric={panel.keys.find((k) => k.startsWith("metrics.")) ?? ""}

@@ -7,10 +7,12 @@ import {
   useQueryClient,
   type QueryClient,
 } from "@tanstack/react-query";
+import type { ProjectKeys } from "../../lib/api";
 import { runsApi } from "../runs/api";
 import { projectKeysQuery } from "../runs/queries";
 import { toRows, type Row } from "../runs/rows";
 import { viewsApi, type NewView, type SavedView, type ViewPatch } from "./api";
+import { runsStateOf, workspaceOf, type Panel } from "./model";
 
 export const viewKeys = {
   list: (project: string) => ["views", project] as const,
@@ -38,9 +40,60 @@ export function prefetchWorkspace(qc: QueryClient, path: string, search: string)
   const m = /^\/p\/([^/]+)\/workspace\/?$/.exec(path);
   if (!m) return;
   const project = decodeURIComponent(m[1]);
-  void qc.prefetchQuery(projectKeysQuery(project));
+  const keys = qc.fetchQuery(projectKeysQuery(project));
   const id = new URLSearchParams(search).get("view");
-  if (id) void qc.prefetchQuery(viewQuery(project, id));
+  if (!id) return void keys.catch(() => undefined);
+  // and, once both are here, the runs of the view's panels: asked for now rather than
+  // when the page has rendered them (the same queries PanelBody asks for, so shared)
+  void Promise.all([keys, qc.fetchQuery(viewQuery(project, id))]).then(
+    ([k, view]) => prefetchRunSets(qc, project, view, k),
+    () => undefined, // the page shows the error
+  );
+}
+
+function prefetchRunSets(qc: QueryClient, project: string, view: SavedView, keys: ProjectKeys): void {
+  const stored = view.state as Record<string, unknown>;
+  const ws = workspaceOf(stored.workspace);
+  if (!ws) return; // the page falls back to the default layout
+  const runs = runsStateOf(stored.runs);
+  for (const section of ws.sections) {
+    if (section.collapsed) continue;
+    for (const panel of section.panels) {
+      const a = panelRunSet(panel, runs.filter, keys);
+      if (!a.needed) continue;
+      const q = runSetQuery(project, a.where, runs.sort, panel.runs.limit, a.columns);
+      if (!qc.getQueryState(q.queryKey)) void qc.prefetchQuery({ queryKey: q.queryKey, queryFn: () => q.queryFn({}) });
+    }
+  }
+}
+
+const MAX_CONFIG_COLUMNS = 200; // config values fetched to group runs
+
+/** The workspace's filter narrowed by the panel's own. */
+export function panelFilter(base: string, own: string): string {
+  const a = base.trim();
+  const b = own.trim();
+  if (!a) return b;
+  if (!b) return a;
+  return `(${a}) and (${b})`;
+}
+
+/** What a panel asks `useRunSet` for: its filter, the columns it needs, and whether
+ * it shows runs at all. */
+export function panelRunSet(
+  panel: Panel,
+  filter: string,
+  keys: ProjectKeys,
+): { where: string; columns: string[]; needed: boolean } {
+  const grouped = panel.band !== "" && (panel.kind === "line" || panel.kind === "bar");
+  return {
+    where: panelFilter(filter, panel.runs.filter),
+    columns: [
+      ...(panel.kind === "bar" && panel.keys[0] ? [panel.keys[0]] : []),
+      ...(grouped ? keys.config.slice(0, MAX_CONFIG_COLUMNS).map((k) => `config.${k}`) : []),
+    ],
+    needed: panel.kind === "line" || panel.kind === "bar" || panel.kind === "media",
+  };
 }
 
 /** Save a new view, or replace (rename) one; the list and the view refresh. */
@@ -64,6 +117,12 @@ export function useDeleteView(project: string) {
   });
 }
 
+const runSetQuery = (project: string, filter: string, sort: string[], limit: number, columns: string[]) => ({
+  queryKey: ["runs", project, "workspace", { filter, sort, limit, columns }],
+  queryFn: ({ signal }: { signal?: AbortSignal }) =>
+    runsApi.table({ project, filter, order_by: sort, limit, columns }, signal).then((t) => toRows(t, 0)),
+});
+
 /** The first `limit` runs matching `filter` in the order `sort`, with `columns`: the
  * runs a panel shows. Panels asking the same share one request. */
 export function useRunSet(
@@ -74,9 +133,7 @@ export function useRunSet(
   columns: string[],
   enabled = true,
 ) {
-  const queryKey = ["runs", project, "workspace", { filter, sort, limit, columns }];
-  const queryFn = ({ signal }: { signal?: AbortSignal }) =>
-    runsApi.table({ project, filter, order_by: sort, limit, columns }, signal).then((t) => toRows(t, 0));
+  const { queryKey, queryFn } = runSetQuery(project, filter, sort, limit, columns);
   useStartNow(queryKey, () => queryFn({}), enabled);
   return useQuery<Row[]>({ queryKey, queryFn, placeholderData: keepPreviousData, enabled });
 }

@@ -2,6 +2,12 @@ import { useEffect, useLayoutEffect, useState, type RefObject } from "react";
 
 const MARGIN = 300; // px around the screen
 
+/** Whether the element is within 300 px of the screen now (a layout read). */
+export function nearScreen(el: HTMLElement): boolean {
+  const r = el.getBoundingClientRect();
+  return r.bottom > -MARGIN && r.top < window.innerHeight + MARGIN;
+}
+
 /**
  * Whether the element has come within 300 px of the screen (once true, stays true).
  * Checked once as the element is first laid out (before the page paints: an
@@ -13,8 +19,7 @@ export function useSeen(ref: RefObject<HTMLElement | null>): boolean {
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const r = el.getBoundingClientRect();
-    if (r.bottom > -MARGIN && r.top < window.innerHeight + MARGIN) setSeen(true);
+    if (nearScreen(el)) setSeen(true);
   }, [ref]);
   useEffect(() => {
     if (seen || !ref.current) return;

@@ -17,7 +17,7 @@ import {
 } from "./layout";
 import { configOf, drawnLines } from "./lines";
 import { MAX_H, MIN_H, newPanel, newSection, runsStateOf, workspaceOf, type Workspace } from "./model";
-import { panelFilter } from "./PanelView";
+import { panelFilter } from "./queries";
 
 const ids = (ws: Workspace) => ws.sections.map((s) => s.panels.map((p) => p.keys[0]));
 
