@@ -7,7 +7,7 @@ before ``import TOOL`` to the return of the first logging call of two values
 * **Heron, defaults**: ``heron.init(project="p")`` (system metrics, console capture,
   git/environment capture on) in a folder that already holds a store (a second run:
   the usual case), and in an empty folder (the folder's first run: ``init`` makes
-  the store and its schema);
+  the database at the head schema with ``sqlite3``, ``store.head_schema``);
 * **Heron, lean**: ``system_metrics=False, capture=False, capture_console=False``;
 * **MLflow**: ``mlflow.start_run()`` + ``log_metrics`` on a SQLite store (the
   experiment made first, in the same process: ``mlflow_setup``);
@@ -41,7 +41,7 @@ REPS_FULL, REPS_QUICK = 7, 3
 TOOLS = ["heron", "heron-fresh", "heron-lean", "mlflow", "wandb", "tensorboard"]
 LABELS = {
     "heron": "Heron, defaults (existing store)",
-    "heron-fresh": "Heron, defaults (empty folder: init makes the store)",
+    "heron-fresh": "Heron, defaults (empty folder: init makes the database)",
     "heron-lean": "Heron, lean (no system metrics, capture, console)",
     "mlflow": "MLflow (SQLite)",
     "wandb": "W&B offline",
@@ -244,7 +244,7 @@ def main() -> int:
             "time",
         ),
         target(
-            "Heron, defaults, empty folder (init makes the store): start to first log, wall",
+            "Heron, defaults, empty folder (init makes the database): start to first log, wall",
             "heron-fresh",
             "start_s",
             0.15,
@@ -267,7 +267,9 @@ def main() -> int:
         "`time.thread_time`.",
         "Heron opens an existing store on the shipper's first pass, one ship interval "
         "(1 s) after init or at the first flush: a script that ends at once (as here) "
-        "pays that opening in its end of run. In an empty folder init makes the store.",
+        "pays that opening in its end of run. In an empty folder init makes the "
+        "database (sqlite3, the head schema's CREATE statements) and the first pass "
+        "opens it as in a second run.",
         "Modules loaded when Heron's first log returned (of "
         + ", ".join(HEAVY)
         + "): "
