@@ -100,6 +100,18 @@ def _store_of(run: RunLike) -> str | None:
     return run.backend.location if isinstance(run, Run) else None
 
 
+def _shipped(run: RunLike) -> None:
+    """A live run on the embedded store is made in the store by its shipper's first
+    pass, a second after ``heron.init``: a version registered before that would name
+    a run the store does not have yet. Asking the backend for it makes it now (the
+    spool's ``create`` record is then a no-op)."""
+    from heron.sdk.backend import EmbeddedBackend
+    from heron.sdk.run import Run
+
+    if isinstance(run, Run) and isinstance(run.backend, EmbeddedBackend):
+        run.backend.get_run(run.id)
+
+
 def register(
     run: RunLike,
     path_or_ref: str | Path | ArtifactVersion,
@@ -110,6 +122,7 @@ def register(
     dir: str | Path | None = None,
 ) -> ModelVersion:
     """A new version of model ``name`` from ``run``'s file, folder or artifact ref."""
+    _shipped(run)
     return models_for(dir, run).register(
         run, path_or_ref, name=name, description=description, tags=tags
     )
@@ -133,6 +146,8 @@ def log(
         from heron.sdk.init import get_run_or_raise
 
         run = get_run_or_raise()
+    if register:
+        _shipped(run)
     return models_for(None, run).log(
         run,
         model,
