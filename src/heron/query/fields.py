@@ -5,7 +5,6 @@ Type errors are found while parsing so that ``parse`` alone validates a filter.
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Literal, NoReturn
@@ -105,7 +104,7 @@ def _record_field(prefix: str, key: str, token: Token, text: str) -> Field:
         if key.startswith(PACKAGES) and len(key) > len(PACKAGES):
             return Field("system", key, pos=token.pos)
         known = [*SYSTEM_FIELDS, "packages.<name>"]
-        close = difflib.get_close_matches(key.lower(), known, n=1)
+        close = _close_matches(key.lower(), known, n=1)
         hint = f" (did you mean 'system.{close[0]}'?)" if close else ""
         fail(
             f"unknown field {'system.' + key!r}",
@@ -118,7 +117,7 @@ def _record_field(prefix: str, key: str, token: Token, text: str) -> Field:
         return Field("dataset", key, pos=token.pos)
     parts = ", ".join(DATASET_PARTS)
     if dot and name:
-        close = difflib.get_close_matches(part.lower(), list(DATASET_PARTS), n=1)
+        close = _close_matches(part.lower(), list(DATASET_PARTS), n=1)
         hint = f" (did you mean 'datasets.{name}.{close[0]}'?)" if close else ""
         fail(
             f"unknown dataset part {part!r}",
@@ -149,7 +148,7 @@ def field_from_word(token: Token, text: str) -> Field:
                 example = f", like {prefix}.lr"
                 fail(f"expected a key after {prefix + '.'!r}", text, token.pos + dot + 1, example)
             return Field("config" if kind == "config" else "metric", key, pos=token.pos)
-        close = difflib.get_close_matches(prefix.lower(), [*PREFIXES, *RECORD_PREFIXES], n=1)
+        close = _close_matches(prefix.lower(), [*PREFIXES, *RECORD_PREFIXES], n=1)
         hint = f" (did you mean '{close[0]}.{raw[dot + 1 :]}'?)" if close else ""
         fail(f"unknown field {raw!r}", text, token.pos, f"{hint}; {_EXPECTED_FIELD}")
     name = raw.lower() if token.bare else ""
@@ -157,7 +156,7 @@ def field_from_word(token: Token, text: str) -> Field:
         return Field("tags", "tags", pos=token.pos)
     if name in ATTRIBUTES:
         return Field("attr", name, pos=token.pos)
-    close = difflib.get_close_matches(name, [*ATTRIBUTES, "tags"], n=1)
+    close = _close_matches(name, [*ATTRIBUTES, "tags"], n=1)
     if close:
         hint = f" (did you mean '{close[0]}'?)"
     elif token.bare and re.fullmatch(r"[^\W\d]\w*", raw):  # an identifier: a likely key
@@ -292,3 +291,9 @@ def check_predicate(pred: Predicate, text: str) -> None:
             fail("'has' works on tags only", text, f.pos, usage)
     else:
         assert isinstance(pred, Exists)
+
+
+def _close_matches(word: str, known: list[str], n: int) -> list[str]:
+    import difflib  # only a mistake needs it (a training process never does)
+
+    return difflib.get_close_matches(word, known, n=n)

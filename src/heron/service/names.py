@@ -10,14 +10,18 @@ error: it is returned as a warning for the skin to pass on.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from heron.errors import InvalidInput
-from heron.query import nodes
-from heron.query.parser import parse, parse_order_term
 from heron.store.base import ProjectKeys, RunStore
 from heron.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from heron.query import nodes
+
+# The query language and difflib are imported by the checks that use them: a process
+# that only ships runs (the SDK's writer goes through this package) never needs them.
 
 _PREFIX = {"config": "config.", "metric": "metrics."}
 SAMPLE_RUNS = 500  # runs whose config a type check looks at
@@ -29,6 +33,8 @@ class QueryWarning(UserWarning):
 
 def did_you_mean(name: str, known: Iterable[str], what: str) -> str:
     """``no <what> 'name'; did you mean 'x' or 'y'?`` (or the known names, when few)."""
+    import difflib
+
     known = sorted(set(known))
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     if close:
@@ -56,6 +62,8 @@ def check_query(
             did_you_mean(project, projects, "project")
             + " (leave the project out to search every project's runs)"
         )
+    from heron.query.parser import parse_order_term
+
     fields = [*filter_fields(filter), *(parse_order_term(term)[0] for term in order_by)]
     named = [f for f in fields if f.kind in _PREFIX]
     if not named:
@@ -136,6 +144,8 @@ def _held_values(
 
 def _compared(text: str | None) -> Iterator[tuple[nodes.Field, nodes.Value]]:
     """(field, value) of each comparison and ``in`` list of a filter."""
+    from heron.query import nodes
+
     for expr in _leaves(text):
         if isinstance(expr, nodes.Compare):
             yield expr.field, expr.value
@@ -151,6 +161,8 @@ def _known(keys: Sequence[ProjectKeys], kind: str) -> set[str]:
 
 def filter_fields(text: str | None) -> Iterator[nodes.Field]:
     """The fields a filter names, each comparison's."""
+    from heron.query import nodes
+
     for expr in _leaves(text):
         if isinstance(expr, (nodes.Compare, nodes.In, nodes.Like, nodes.Has, nodes.Exists)):
             yield expr.field
@@ -159,6 +171,9 @@ def filter_fields(text: str | None) -> Iterator[nodes.Field]:
 def _leaves(text: str | None) -> Iterator[nodes.Expr]:
     if not text:
         return
+    from heron.query import nodes
+    from heron.query.parser import parse
+
     stack: list[nodes.Expr] = [parse(text)]
     while stack:
         expr = stack.pop()

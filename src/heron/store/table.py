@@ -24,7 +24,6 @@ from heron.store import reads
 from heron.store import schema as s
 from heron.store.base import ProjectKeys, RunChange, RunTable
 from heron.store.engine import fixed_rows
-from heron.store.filter_sql import duration
 
 _r = s.runs.c
 _BY_ID_LIMIT = 1000  # pages up to this size are read by id; larger ones by subquery
@@ -75,6 +74,8 @@ def runs_table(
     offset: int,
 ) -> RunTable:
     specs = [parse_column(c) for c in dict.fromkeys(columns)]
+    from heron.store.filter_sql import duration  # the query language: loaded for tables only
+
     base = reads.runs_query(_r.id, _r.name, _r.state, _r.group_name, _r.created_at, duration())
     rows = conn.execute(reads.page(base, project, filter, order_by, limit, offset)).all()
     ids = [r[0] for r in rows]
