@@ -3,7 +3,7 @@
 
 They live apart so that a short process that only lists runs (``heron runs ls``,
 through ``heron.store.lite``) does not pay for building the rest of the contract's
-classes. They are frozen: :func:`run_info` and :func:`metric_summary` build them
+classes. They are frozen: :func:`new_run_info` and :func:`new_metric_summary` build them
 without going through the frozen ``__init__`` (one ``object.__setattr__`` per field),
 which is most of the cost of a page of runs, and give the same objects.
 """

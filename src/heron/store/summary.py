@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, delete, select
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from heron.errors import InvalidInput
 from heron.store import schema as s
-from heron.store.base import Float64Array, Int64Array, MetricSummary, SummaryGoal
+from heron.store.base import Float64Array, Int64Array
 from heron.store.engine import upsert
 from heron.store.values import dumps, loads, nan_to_null, null_to_nan, number
 
@@ -124,43 +124,6 @@ class SummaryState:
             "goal": self.goal,
             "x_axis": self.x_axis,
         }
-
-
-# The run_summary columns metric_summary takes, in its parameter order.
-SUMMARY_FIELDS = (
-    "key", "count", "last", "last_step", "last_time", "min", "max", "first_time", "goal", "x_axis"
-)  # fmt: skip
-
-
-def metric_summary(
-    key: str,
-    count: int,
-    last: float | None,
-    last_step: int | None,
-    last_time: float | None,
-    min: float | None,
-    max: float | None,
-    first_time: float | None,
-    goal: str,
-    x_axis: str | None,
-) -> MetricSummary:
-    """The public view of a ``run_summary`` row that has points (count > 0).
-
-    Called for every metric of every run a search returns: kept to plain branches.
-    """
-    nan = math.nan
-    return MetricSummary(
-        key,
-        int(count),
-        nan if last is None else last,
-        0 if last_step is None else last_step,
-        nan if last_time is None else last_time,
-        nan if min is None else min,
-        nan if max is None else max,
-        nan if first_time is None else first_time,
-        cast(SummaryGoal, goal if goal in GOALS else "last"),
-        x_axis,
-    )
 
 
 # A run's summaries and definitions (built once: each batch of a run reads them).
