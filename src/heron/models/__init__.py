@@ -15,12 +15,14 @@ yourself.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from heron.connect import locate
+from heron.errors import NotFound
 from heron.models import webhooks
 from heron.models.client import Models, RunLike
 from heron.models.safety import UnsafeModel
@@ -104,12 +106,13 @@ def _shipped(run: RunLike) -> None:
     """A live run on the embedded store is made in the store by its shipper's first
     pass, a second after ``heron.init``: a version registered before that would name
     a run the store does not have yet. Asking the backend for it makes it now (the
-    spool's ``create`` record is then a no-op)."""
-    from heron.sdk.backend import EmbeddedBackend
+    spool's ``create`` record is then a no-op). Other backends made the run at
+    ``init`` (or record nothing): the read changes nothing there."""
     from heron.sdk.run import Run
 
-    if isinstance(run, Run) and isinstance(run.backend, EmbeddedBackend):
-        run.backend.get_run(run.id)
+    if isinstance(run, Run) and run.backend.records:
+        with contextlib.suppress(NotFound):  # offline: registering says what is missing
+            run.backend.get_run(run.id)
 
 
 def register(
