@@ -22,7 +22,9 @@ and sampler, TensorBoard's writer thread, MLflow's async queue: process CPU minu
 training thread's) and of its child processes (W&B's ``wandb-core``). The cost of a
 pair is ``(training thread A − training thread B) + (other threads and children, A
 and B)``: everything a tool's background work takes is charged to it, also what ran
-during the untracked block. The overhead is the cost over the untracked block's
+during the untracked block, and what it deferred past the last block (done then by a
+flush: Heron's shipper, TensorBoard's writer, MLflow's queue), spread over the
+pairs. The overhead is the cost over the untracked block's
 training-thread CPU; the figure is the mean over all pairs, with a 95 % bootstrap
 confidence interval (10,000 resamples of the pairs). The "no tracking" row runs the
 same procedure with a no-op (its interval shows what the method resolves: it must
@@ -91,14 +93,30 @@ class Meter:
 
 
 def _settle() -> None:
-    """Wait for a run's one-off start-up work on threads (Heron's capture of git,
-    packages and environment) before measuring: it is counted in ``start``, not per
-    step."""
+    """Wait for a run's one-off start-up work on threads before measuring: Heron's
+    capture of git, packages and environment, and its shipper's first pass, which
+    opens the embedded store (SQLAlchemy's import and the schema check, about 0.3 s
+    of CPU once, a second after ``init``: docs/failures.md). Start-up is reported by
+    ``start`` and bench/start_up.py, not per step; the peers' start-up (W&B's service,
+    MLflow's run) is likewise done before their first measured block."""
     import threading
 
     for thread in threading.enumerate():
         if thread.name.startswith(("heron-capture", "heron-reproducibility")):
             thread.join(60)
+    heron = sys.modules.get("heron")
+    if heron is not None and heron.current_run() is not None:
+        heron.flush()
+
+
+def _drained(meter: Meter, drain: Callable[[], Any]) -> float:
+    """CPU seconds (every thread and child) of the work a tool deferred past the last
+    measured block, done now: Heron's shipper passes are up to 5 s apart and
+    TensorBoard's writer flushes every 2 minutes, so blocks of a few seconds would
+    miss their cost. It is charged to the tool, spread over the process's pairs."""
+    before = sum(meter.read())
+    drain()
+    return sum(meter.read()) - before
 
 
 def _blocks_order(pairs: int) -> list[bool]:
@@ -109,10 +127,24 @@ def _blocks_order(pairs: int) -> list[bool]:
     return out
 
 
-def _tool_logger(tool: str, data_dir: str) -> tuple[Callable[[int, dict[str, float]], None], Any]:
-    """(log(step, values), finish) for the torch loop."""
+Logger = tuple[Callable[[int, dict[str, float]], None], Callable[[], Any], Callable[[], Any]]
+
+
+def _nothing() -> None:
+    pass
+
+
+def _heron_flush() -> None:
+    heron = sys.modules.get("heron")
+    if heron is not None and heron.current_run() is not None:
+        heron.flush()
+
+
+def _tool_logger(tool: str, data_dir: str) -> Logger:
+    """(log(step, values), finish, drain) for the torch loop: ``drain`` does now what
+    the tool deferred past the measured blocks (see :func:`_drained`)."""
     if tool == "none":
-        return (lambda i, v: None), (lambda: None)
+        return (lambda i, v: None), _nothing, _nothing
     if tool in ("heron", "heron-defaults"):
         import heron
 
@@ -121,7 +153,7 @@ def _tool_logger(tool: str, data_dir: str) -> tuple[Callable[[int, dict[str, flo
             kwargs = {"system_metrics": False, "capture_console": False}
         run = heron.init(project="bench", dir=data_dir, config={"lr": 0.05}, **kwargs)
         log = run.log
-        return (lambda i, v: log(v)), run.finish
+        return (lambda i, v: log(v)), run.finish, run.flush
     if tool == "tensorboard":
         writer = c.tb_writer(data_dir)
         add = writer.add_scalar
@@ -130,10 +162,10 @@ def _tool_logger(tool: str, data_dir: str) -> tuple[Callable[[int, dict[str, flo
             for key, value in values.items():
                 add(key, value, i)
 
-        return tb_log, writer.close
+        return tb_log, writer.close, writer.flush
     if tool == "wandb":
         wrun = c.wandb_init(data_dir, config={"lr": 0.05})
-        return (lambda i, v: wrun.log(v)), wrun.finish
+        return (lambda i, v: wrun.log(v)), wrun.finish, _nothing
     if tool == "mlflow":
         import mlflow
 
@@ -143,6 +175,7 @@ def _tool_logger(tool: str, data_dir: str) -> tuple[Callable[[int, dict[str, flo
         return (
             lambda i, v: mlflow.log_metrics(v, step=i, synchronous=False),
             mlflow.end_run,
+            getattr(mlflow, "flush_async_logging", _nothing),
         )
     raise ValueError(tool)
 
@@ -167,7 +200,7 @@ def torch_worker(tool: str, cfg: c.JSON) -> c.JSON:
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
     loss_fn = nn.CrossEntropyLoss()
     t_start = time.perf_counter()
-    log, finish = _tool_logger(tool, cfg["data_dir"])
+    log, finish, drain = _tool_logger(tool, cfg["data_dir"])
     start_s = time.perf_counter() - t_start
     _settle()
     meter = Meter()
@@ -202,11 +235,13 @@ def torch_worker(tool: str, cfg: c.JSON) -> c.JSON:
             log(i, values)
             call_ns.append(clock() - t_log)
     marks.append(meter.read())
+    drain_cpu_s = _drained(meter, drain)
     t1 = time.perf_counter()
     finish()
     call_ns.sort()
     return {
         **_blocks(marks, order, block),
+        "drain_cpu_s": drain_cpu_s,
         "call_us_median": call_ns[len(call_ns) // 2] / 1e3 if call_ns else None,
         "start_s": start_s,
         "finish_s": time.perf_counter() - t1,
@@ -294,6 +329,12 @@ def lightning_worker(tool: str, cfg: c.JSON) -> c.JSON:
     t_fit = time.perf_counter()
     trainer.fit(Model(), loader)
     fit_s = time.perf_counter() - t_fit
+    drain: Callable[[], Any] = _nothing
+    if tool in ("heron", "heron-defaults"):
+        drain = _heron_flush
+    elif tool == "tensorboard":
+        drain = logger.experiment.flush
+    drain_cpu_s = _drained(meter, drain)  # MLFlowLogger logs synchronously; W&B: its service
     t1 = time.perf_counter()
     if tool == "wandb":
         import wandb
@@ -301,6 +342,7 @@ def lightning_worker(tool: str, cfg: c.JSON) -> c.JSON:
         wandb.finish()
     return {
         **_blocks(marks, order, block),
+        "drain_cpu_s": drain_cpu_s,
         "start_s": start_s,
         "fit_s": fit_s,
         "finish_s": time.perf_counter() - t1,
@@ -378,7 +420,8 @@ def pair_costs(result: c.JSON) -> list[tuple[float, float]]:
         on, off = (a, b) if a[0] else (b, a)
         cost = (on[1] - off[1]) + on[2] + off[2] + on[3] + off[3]
         out.append((cost, off[1]))
-    return out
+    share = result.get("drain_cpu_s", 0.0) / max(1, len(out))  # deferred work: _drained
+    return [(cost + share, base) for cost, base in out]
 
 
 def bootstrap_pct(pairs: list[tuple[float, float]], seed: int = 0) -> tuple[float, float, float]:
@@ -463,7 +506,9 @@ def main() -> int:
             in_loop = [b for r in ok for b in r["blocks"]]
             on_cpu = sum(b[1] for b in in_loop if b[0])
             off_cpu = sum(b[1] for b in in_loop if not b[0])
-            background = sum(b[2] + b[3] for b in in_loop)
+            background = sum(b[2] + b[3] for b in in_loop) + sum(
+                r.get("drain_cpu_s", 0.0) for r in ok
+            )
             summary[loop][tool] = {
                 "pct": mean,
                 "lo": lo,
@@ -526,7 +571,10 @@ def main() -> int:
         "the whole interval lies under it.",
         "'in-loop µs/step' is the training thread's extra CPU per logged step; "
         "'background CPU µs/step' is what the other threads and child processes used "
-        "per step over the measured blocks.",
+        "per step over the measured blocks, plus the work the tool deferred past them, "
+        "done at the end by a flush and charged to the tool (Heron's shipper passes are "
+        "up to 5 s apart, TensorBoard's writer flushes every 2 minutes, MLflow's async "
+        "queue).",
         "'log call µs' is the median wall time of one logging call (4 values) timed "
         "inside the torch loop, where the step's work leaves the caches cold.",
         "The 'no tracking' row's interval shows what the method can resolve on this "
