@@ -62,3 +62,17 @@ def test_a_dead_spool_of_a_deleted_run_is_removed_not_replayed(store_dir: Path) 
     with heron.Api(store_dir) as api:
         assert len(api.runs()) == 0
     assert not (store_dir / "spool" / "deadbeef01").exists()
+
+
+def test_a_deleted_run_is_refused_as_deleted_by_a_process_that_never_saw_it(
+    store_dir: Path,
+) -> None:
+    """A later batch names a deleted run that this process has no note of (a new
+    process, or the run's project forgotten): RunDeleted, not a plain NotFound, so
+    its writer stops shipping quietly instead of failing."""
+    create = {"type": "create", "spec": {"project": "test", "name": "gone"}}
+    with local_backend(store_dir) as backend:
+        backend.ingest(Batch(run_id="deadbeef02", seq=1, events=[create]))
+        backend.tracking.delete_runs(["deadbeef02"], force=True)
+    with local_backend(store_dir) as backend, pytest.raises(RunDeleted, match="was deleted"):
+        backend.ingest(Batch(run_id="deadbeef02", seq=2, events=[{"type": "heartbeat"}]))

@@ -94,8 +94,8 @@ def test_plots_choose_keys_that_have_values_and_say_why_not(
     # every run with both values (the crashed one has no batch_size)
     expect(page.get_by_test_id("scatter-canvas")).to_have_attribute("data-points", "6")
     # a key no run has a value for: the plot says why it is empty
-    page.goto(f"/p/{PROJECT}?view=scatter&filter=name+%3D+%22crashed-run%22")
-    page.get_by_label("X", exact=True).select_option("config.model.depth")
+    page.goto(f"/p/{PROJECT}?view=scatter&q=name+%3D+%22crashed-run%22&sx=config.model.depth")
+    expect(page.get_by_label("X", exact=True)).to_have_value("config.model.depth")
     # the filtered runs' answer can take longer than playwright's 5 s on a busy machine
     reason = page.get_by_test_id("plot-empty-reason")
     expect(reason).to_contain_text("config.model.depth", timeout=30_000)

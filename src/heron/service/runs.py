@@ -399,7 +399,12 @@ class Tracking:
                 check_time(at, f"batch event {i}: time")
         creates = _create_event(batch)
         if creates is None:
-            project = self.project_of(batch.run_id)
+            try:
+                project = self.project_of(batch.run_id)
+            except NotFound:
+                if isinstance(self.store, SqlStore):  # a deleted run's writer is told so
+                    self.store.refuse_deleted(batch.run_id)
+                raise
             self.authorize("write", project)
         else:  # the run's creator is who ships it, whatever the client claims
             named = creates.get("project")

@@ -53,7 +53,7 @@ def ingest(conn: Connection, batch: Batch, now: float) -> IngestResult:
     check_run_id(batch.run_id)
     run = _lock_run(conn, batch.run_id)
     if run is None:
-        _refuse_deleted(conn, batch.run_id)
+        refuse_deleted(conn, batch.run_id)
         spec_event = next((e for e in batch.events if e.get("type") == "create"), None)
         if spec_event is None:
             raise NotFound(f"run {batch.run_id!r} does not exist and the batch does not create it")
@@ -82,7 +82,7 @@ def stream_seq(system_json: str, stream: int) -> int:
     return found if isinstance(found, int) and not isinstance(found, bool) else -1
 
 
-def _refuse_deleted(conn: Connection, run_id: str) -> None:
+def refuse_deleted(conn: Connection, run_id: str) -> None:
     """A deleted run stays deleted: its writer's later batches (and a dead spool's
     replay, ``create`` record included) are refused."""
     t = s.deleted_runs.c

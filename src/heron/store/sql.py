@@ -249,6 +249,10 @@ class SqlStore:
     def get_run(self, run_id: str) -> RunInfo:
         return self._tx.read(lambda conn: _one_run(conn, run_id))
 
+    def refuse_deleted(self, run_id: str) -> None:
+        """Raise RunDeleted when ``run_id`` was deleted (its later batches are refused)."""
+        self._tx.read(lambda conn: ingest.refuse_deleted(conn, run_id))
+
     def search_runs(
         self,
         project: str | None = None,
