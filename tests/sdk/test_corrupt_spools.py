@@ -190,13 +190,13 @@ def test_a_full_disk_at_rotation_never_raises_and_the_records_wait_in_memory(
 
 
 def test_heron_sync_says_so_when_a_run_is_not_in_the_store(store_dir: Path) -> None:
-    run_id, folder = dead_spool(store_dir, points=3)
-    shutil.rmtree(folder)
-    writer = SpoolWriter(folder, first_segment=0)  # no "create" record: nothing to make
+    _, folder = dead_spool(store_dir, points=3)
+    # A run the store never had (a deleted run's spool is removed instead: its tombstone
+    # says so, test_deleted_while_running.py).
+    run_id = "zz0000000z"
+    writer = SpoolWriter(folder.parent / run_id, first_segment=0)  # no "create" record
     writer.write_scalar(writer.declare_key("x"), 0, 0.0, 1.0)
     writer.close()
-    with local_backend(store_dir) as backend:
-        backend.tracking.delete_runs([run_id], force=True)
     result = sync(store_dir)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"kept {run_id}: run {run_id} could not be shipped:" in result.stderr
