@@ -165,6 +165,12 @@ def median(values: Sequence[float]) -> float:
 # --------------------------------------------------------------------------- formatting
 
 
+def median_of(results: Sequence[JSON], key: str) -> float | None:
+    """The median of ``key`` over the workers that succeeded and reported it."""
+    values = [r[key] for r in results if r.get("ok") and r.get(key) is not None]
+    return median(values) if values else None
+
+
 def _bad(x: float | None) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 

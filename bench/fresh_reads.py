@@ -196,11 +196,6 @@ def _cli(workdir: Path, argv: list[str], cpu: list[float] | None = None) -> floa
     return seconds
 
 
-def _median_of(results: list[c.JSON], key: str) -> float | None:
-    values = [r[key] for r in results if r.get("ok") and r.get(key) is not None]
-    return c.median(values) if values else None
-
-
 def main() -> int:
     args = c.parse_args(__doc__ or NAME)
     if args.worker:

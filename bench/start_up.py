@@ -148,11 +148,6 @@ WORKERS = {
 }
 
 
-def _med(results: list[c.JSON], key: str) -> float | None:
-    values = [r[key] for r in results if r.get("ok") and r.get(key) is not None]
-    return c.median(values) if values else None
-
-
 def main() -> int:
     args = c.parse_args(__doc__ or NAME)
     if args.worker:
@@ -202,24 +197,24 @@ def main() -> int:
                 if notes:
                     result["heron_problems"] = notes
                 found[tool].append(result)
-    heron_wall = _med(found.get("heron", []), "start_s")
+    heron_wall = c.median_of(found.get("heron", []), "start_s")
     for tool in tools:
         results = [r for r in found[tool] if r.get("ok")]
         if not results:
             report.rows.append(c.not_available_row(tool, len(report.columns)))
             continue
         walls = [r["start_s"] for r in results]
-        rss = c.fmt_bytes(_med(results, "peak_rss"))
+        rss = c.fmt_bytes(c.median_of(results, "peak_rss"))
         if tool == "wandb":
-            rss += f" (with wandb-core: {c.fmt_bytes(_med(results, 'tree_peak_rss'))})"
+            rss += f" (with wandb-core: {c.fmt_bytes(c.median_of(results, 'tree_peak_rss'))})"
         report.rows.append(
             [
                 LABELS[tool],
                 c.fmt_time(c.median(walls)),
                 c.fmt_time(min(walls)),
-                c.fmt_time(_med(results, "start_cpu_s")),
-                c.fmt_time(_med(results, "start_thread_s")),
-                c.fmt_time(_med(results, "finish_s")),
+                c.fmt_time(c.median_of(results, "start_cpu_s")),
+                c.fmt_time(c.median_of(results, "start_thread_s")),
+                c.fmt_time(c.median_of(results, "finish_s")),
                 rss,
                 c.fmt_ratio(c.median(walls), heron_wall),
             ]
@@ -227,7 +222,7 @@ def main() -> int:
     report.raw = {tool: found[tool] for tool in tools}
 
     def target(what: str, tool: str, key: str, goal: float, show: str) -> c.Target:
-        med = _med(found.get(tool, []), key)
+        med = c.median_of(found.get(tool, []), key)
         measured = c.fmt_time(med) if show == "time" else c.fmt_bytes(med)
         return c.Target(what, show_goal(goal, show), measured, None if med is None else med <= goal)
 
