@@ -166,7 +166,8 @@ def field_from_word(token: Token, text: str) -> Field:
     fail(f"unknown field {raw!r}", text, token.pos, f"{hint}; {_EXPECTED_FIELD}")
 
 
-_TIME = re.compile(
+# Compiled (and cached by ``re``) by the first time literal: most filters have none.
+_TIME = (
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
     r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?)?"
     r"(Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -178,7 +179,7 @@ def parse_time(text: str) -> float | None:
 
     Parsed by hand: ``datetime.fromisoformat`` accepts different forms per Python version.
     """
-    match = _TIME.fullmatch(text.strip())
+    match = re.fullmatch(_TIME, text.strip())
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()

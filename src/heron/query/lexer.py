@@ -8,7 +8,6 @@ Backquoted parts (``config.`a b```) join the word and may hold anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal, NoReturn
 
 from heron.errors import FilterSyntaxError
@@ -22,14 +21,30 @@ _OPERATORS = ("<=", ">=", "!=", "==", "<", ">", "=")
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "`": "`", "n": "\n", "t": "\t", "r": "\r"}
 
 
-@dataclass(frozen=True)
 class Token:
-    kind: TokenKind
-    text: str  # as written (for messages)
-    pos: int  # offset of the first character
-    value: str = ""  # strings and words: the unescaped value
-    float_value: float = 0.0  # numbers
-    bare: bool = True  # words: no backquoted part
+    """One token. A plain class with slots, not a dataclass: dataclasses make their
+    methods with ``exec``, which a fresh process's first search would pay for."""
+
+    __slots__ = ("bare", "float_value", "kind", "pos", "text", "value")
+
+    def __init__(
+        self,
+        kind: TokenKind,
+        text: str,
+        pos: int,
+        value: str = "",
+        float_value: float = 0.0,
+        bare: bool = True,
+    ) -> None:
+        self.kind = kind
+        self.text = text  # as written (for messages)
+        self.pos = pos  # offset of the first character
+        self.value = value  # strings and words: the unescaped value
+        self.float_value = float_value  # numbers
+        self.bare = bare  # words: no backquoted part
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind!r}, {self.text!r}, {self.pos})"
 
 
 def fail(message: str, text: str, pos: int, detail: str = "") -> NoReturn:
