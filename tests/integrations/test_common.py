@@ -38,6 +38,19 @@ def test_scalars_keeps_numbers_and_flattens() -> None:
     assert got["train/loss"] == 0.5 and got["train/flag"] == 1.0 and math.isnan(got["train/nan"])
 
 
+def test_scalars_plain_numbers_take_the_same_rules_every_call() -> None:
+    """Plain floats and ints (a logger's every step, the remembered-key path) come
+    out as the walk would make them: keys made valid, skip honoured, order kept, an
+    int too big for a float64 left out; the answer is the same on the repeat call."""
+    values = {"a|b": 1.5, "loss": 2, "skipme": 3.0, "huge": 10**400, "n": {"x": 4.0}}
+    for _ in range(3):
+        got = scalars(values, "p/", skip=frozenset({"p/skipme"}))
+        assert list(got.items()) == [("p/a_b", 1.5), ("p/loss", 2.0), ("p/n/x", 4.0)]
+        assert type(got["p/loss"]) is float
+    assert scalars({"/eval//loss/": 0.25}) == {"eval/loss": 0.25}
+    assert scalars({1: 0.5}) == {"1": 0.5}  # a non-str name, as the walk spells it
+
+
 def test_config_never_refuses_a_value() -> None:
     class Model:
         def __str__(self) -> str:

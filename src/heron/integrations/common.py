@@ -44,16 +44,50 @@ def scalars(
     values: Mapping[str, Any], prefix: str = "", *, skip: frozenset[str] = frozenset()
 ) -> dict[str, float]:
     """The numbers of a framework's (possibly nested) metrics dict, keyed for Heron:
-    nested dicts joined with ``/``, ``prefix`` in front; strings, lists and None left out."""
+    nested dicts joined with ``/``, ``prefix`` in front; strings, lists and None left out.
+
+    Called by a logger on every step: a plain ``float`` or ``int`` under a name seen
+    before takes one dict lookup (the key's Heron spelling is remembered); everything
+    else is walked and converted as :func:`is_scalar` and :func:`to_float` say."""
     out: dict[str, float] = {}
-    for path, value in _walk(values, prefix):
-        if path in skip or not is_scalar(value):
+    for name, value in values.items():
+        kind = type(value)
+        if kind is float or kind is int:
+            path = prefix + name if type(name) is str else f"{prefix}{name}"
+            if path in skip:
+                continue
+            key = _metric_keys.get(path)
+            if key is None:
+                key = _remember_key(path)
+            if kind is float:
+                out[key] = value
+                continue
+            try:
+                out[key] = to_float(path, value)
+            except InvalidValue:  # an int too big for a float64: not a metric
+                continue
             continue
-        try:
-            out[metric_key(path)] = to_float(path, value)
-        except InvalidValue:  # a complex or object-dtype scalar: not a metric
-            continue
+        for path, item in _walk({name: value}, prefix):
+            if path in skip or not is_scalar(item):
+                continue
+            try:
+                out[metric_key(path)] = to_float(path, item)
+            except InvalidValue:  # a complex or object-dtype scalar: not a metric
+                continue
     return out
+
+
+# A framework's metric name -> its Heron key (``metric_key``), for the names of the
+# last few thousand calls: the same names come every step.
+_metric_keys: dict[str, str] = {}
+_MAX_REMEMBERED_KEYS = 4096
+
+
+def _remember_key(path: str) -> str:
+    if len(_metric_keys) >= _MAX_REMEMBERED_KEYS:
+        _metric_keys.clear()
+    key = _metric_keys[path] = metric_key(path)
+    return key
 
 
 def _walk(values: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:

@@ -100,7 +100,7 @@ class HeronLogger(Logger):
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         values = scalars(metrics, self._prefix)
-        run = self.experiment
+        run = self._run.get()  # (``experiment`` without its rank check: this method has one)
         if step is None:
             step = max(run.step - 1, 0)
         self._last_step = step
