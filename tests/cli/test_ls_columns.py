@@ -69,28 +69,15 @@ def _narrowed_by_measuring_whole_tables(
     found: list[Any], sort: list[str], console: Any
 ) -> list[str]:
     """The plain way runs_table narrows (as it did before measuring columns once):
-    drop the least useful column until rich measures the whole table as fitting."""
+    drop columns in the order of ``runs.drop_order`` (the rule itself lives there
+    alone) until rich measures the whole table as fitting."""
     from rich.measure import Measurement
 
     from heron.cli import runs
 
-    projects = {r.project for r in found}
     data = runs.choose_columns(found, None, sort)
-    fixed = [c for c in runs._COLUMNS if c != "project" or len(projects) > 1]
-    fixed = [c for c in fixed if c != "group" or any(r.group for r in found)]
-    fixed = [c for c in fixed if c != "tags" or any(r.tags for r in found)]
-    rest = data[1:]
-    drop_order = [
-        *reversed([c for c in rest if c.startswith("config:")]),
-        "group",
-        "tags",
-        "duration",
-        *reversed([c for c in rest if c.startswith("metric:")]),
-        "project",
-        *data[:1],
-        "created",
-    ]
-    shown = [*fixed, *data]
+    drop_order = runs.drop_order(data)
+    shown = [*runs.fixed_columns(found), *data]
     wide = console.options.update_width(1 << 16)
     while True:
         table = runs._table(found, shown, None, "")

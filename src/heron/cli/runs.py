@@ -238,6 +238,35 @@ def varying_config(found: Sequence[ListedRun]) -> list[str]:
     return [p for p in paths if len({render.value(f.get(p)) for f in flat}) > 1]
 
 
+def fixed_columns(found: Sequence[ListedRun]) -> list[str]:
+    """The columns of every runs table (before the data columns) worth showing for
+    ``found``: project only when the runs span several projects, group and tags only
+    when a run has one."""
+    projects = {run.project for run in found}
+    fixed = [c for c in _COLUMNS if c != "project" or len(projects) > 1]
+    fixed = [c for c in fixed if c != "group" or any(r.group for r in found)]
+    return [c for c in fixed if c != "tags" or any(r.tags for r in found)]
+
+
+def drop_order(data: Sequence[str]) -> list[str]:
+    """The order in which a runs table too wide for the console loses its columns,
+    given its data columns (``choose_columns``): config beyond the first data column
+    (the last first), then group, tags and duration, then metrics beyond the first
+    (the last first), the project; the first data column (the filter's or sort's key,
+    else the main metric) just before "created". Id, name and state are never dropped."""
+    rest = data[1:]
+    return [
+        *reversed([c for c in rest if c.startswith("config:")]),
+        "group",
+        "tags",
+        "duration",
+        *reversed([c for c in rest if c.startswith("metric:")]),
+        "project",
+        *data[:1],
+        "created",
+    ]
+
+
 def runs_table(
     found: Sequence[ListedRun],
     sort: Sequence[str],
@@ -257,25 +286,9 @@ def runs_table(
     if columns:
         return _table(found, list(columns), title, caption)
     data = choose_columns(found, filter_, sort)
-    fixed = [c for c in _COLUMNS if c != "project" or len(projects) > 1]
-    fixed = [c for c in fixed if c != "group" or any(r.group for r in found)]
-    fixed = [c for c in fixed if c != "tags" or any(r.tags for r in found)]
     wide = console.options.update_width(1 << 16)  # measure unclamped
-    # Dropped first: config beyond the first column, then group, tags and duration,
-    # then metrics (the last first), the project; the first data column (the filter's
-    # or sort's key, else the main metric) just before "created".
-    rest = data[1:]
-    drop_order = [
-        *reversed([c for c in rest if c.startswith("config:")]),
-        "group",
-        "tags",
-        "duration",
-        *reversed([c for c in rest if c.startswith("metric:")]),
-        "project",
-        *data[:1],
-        "created",
-    ]
-    shown = [*fixed, *data]
+    order = drop_order(data)
+    shown = [*fixed_columns(found), *data]
     # A column's narrowest width does not depend on the others: each column is measured
     # once (as rich does: its widest cell's minimum, header included, plus the cell
     # padding, at least its min_width), and a table of k columns needs their sum plus
@@ -290,7 +303,7 @@ def runs_table(
     }
     while True:
         fits = sum(narrowest[c] for c in shown) + len(shown) + 1 <= console.width
-        droppable = [c for c in drop_order if c in shown]
+        droppable = [c for c in order if c in shown]
         if fits or not droppable:
             return (
                 every if len(shown) == len(every.columns) else _table(found, shown, title, caption)
