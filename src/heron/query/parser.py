@@ -221,7 +221,20 @@ def parse(text: str) -> nodes.Expr:
 
     Raises FilterSyntaxError saying where (column) and what was expected.
     """
-    return _Parser(_check_text(text, "filter")).filter()
+    text = _check_text(text, "filter")
+    found = _parsed.get(text)
+    if found is None:
+        found = _Parser(text).filter()
+        if len(_parsed) >= _PARSED_KEPT:
+            _parsed.clear()  # (one call: safe between threads)
+        _parsed[text] = found
+    return found
+
+
+# The trees of the last filters parsed (they are immutable): a search parses its filter
+# three times (its names checked, its comparisons' types checked, its SQL compiled).
+_parsed: dict[str, nodes.Expr] = {}
+_PARSED_KEPT = 32
 
 
 def parse_order_term(term: str) -> tuple[nodes.Field, bool]:

@@ -37,7 +37,6 @@ from sqlalchemy import (
 from heron.query import nodes
 from heron.query.fields import record_path, time_value
 from heron.query.parser import parse
-from heron.store.record_sql import PackageVersion, RecordValue
 from heron.store.schema import projects, run_config, run_summary, run_tags, runs
 from heron.store.sqlext import Binary, Glob, is_number
 
@@ -82,6 +81,8 @@ def duration() -> ColumnElement[float | None]:
     end (or last heartbeat), less the time between a crash and a resume
     (``system.heron.inactive_seconds``); never negative; NULL if unknown. The record is
     parsed only for the runs that hold the word (resumed runs): a plain text search."""
+    from heron.store.record_sql import RecordValue  # (see record_value)
+
     span = func.coalesce(runs.c.ended_at, runs.c.heartbeat_at) - runs.c.created_at
     inactive = RecordValue(("heron", "inactive_seconds"), "number")
     idle = case(
@@ -164,6 +165,10 @@ def _attr_test(f: nodes.Field, op: str, values: list[nodes.Value]) -> ColumnElem
 def record_value(f: nodes.Field) -> ColumnElement[Any]:
     """A ``system``/``dataset`` field's value: text, a float, or 'true'/'false'; NULL if
     the run's record lacks it (or holds another JSON type there)."""
+    # Loaded here: most searches read no system record (a fresh process's first search
+    # would pay for its import).
+    from heron.store.record_sql import PackageVersion, RecordValue
+
     path, ftype = record_path(f)
     if path[0] == "packages":
         return PackageVersion(path[1])
@@ -172,6 +177,8 @@ def record_value(f: nodes.Field) -> ColumnElement[Any]:
 
 
 def _record_test(f: nodes.Field, op: str, values: list[nodes.Value]) -> ColumnElement[bool]:
+    from heron.store.record_sql import RecordValue
+
     value = record_value(f)
     compare = _OPS[op]
     if isinstance(value, RecordValue) and value.kind == "number":

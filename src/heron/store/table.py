@@ -236,9 +236,8 @@ def project_names(conn: Connection, deleted: bool = True) -> list[str]:
         else "WHERE NOT EXISTS (SELECT 1 FROM project_marks m "
         "WHERE m.project = p.name AND m.deleted_at IS NOT NULL) "
     )
-    return list(
-        conn.execute(text(f"SELECT p.name FROM projects p {live}ORDER BY p.name")).scalars()
-    )
+    sql = f"SELECT p.name FROM projects p {live}ORDER BY p.name"
+    return [name for (name,) in fixed_rows(conn, sql)]  # a search's first check: fixed SQL
 
 
 def held_keys(
