@@ -37,7 +37,7 @@ class _Node:
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._key() == other._key()  # type: ignore[attr-defined]
+            return self._key() == other._key()
         return NotImplemented
 
     def __hash__(self) -> int:

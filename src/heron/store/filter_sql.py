@@ -6,6 +6,10 @@ with IS NOT NULL. A comparison on a value the run lacks is false; ``!=``, ``not 
 and ``not like`` hold for runs that have the field and fail the positive test.
 ``system.*`` and ``datasets.*`` fields read the run's system record through the
 database's JSON functions (``heron.store.record_sql``).
+
+``heron.store.reads.search_sql`` writes the simplest searches (config and metric
+comparisons joined by "and") as the SQLite text compiled from these clauses, without
+SQLAlchemy: tests/store/test_reads_sql.py fails when the two part.
 """
 
 from __future__ import annotations

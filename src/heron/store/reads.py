@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import Select, desc, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from heron.errors import InvalidInput
 from heron.store import schema as s
 from heron.store.base import ProjectInfo, RunInfo
-from heron.store.engine import fixed_rows
+from heron.store.engine import fixed_rows, raw_sqlite_errors
 from heron.store.lite import RUN_FIELDS, SUMMARIES_SQL, TAGS_SQL, run_info
 
 _r = s.runs.c
@@ -52,6 +53,12 @@ def search(
     offset: int,
 ) -> list[RunInfo]:
     global _searched
+    if conn.dialect.name == "sqlite":
+        check_page(limit, offset)
+        found = search_sql(project, filter, order_by, limit, offset)
+        if found is not None:
+            _searched = True
+            return build_infos(conn, _sqlite_rows(conn, *found))
     query = page(runs_query(), project, filter, order_by, limit, offset)
     if _searched:
         rows = conn.execute(query).all()
@@ -69,6 +76,13 @@ _searched = False  # whether this process has run a search (reads.search) yet
 _UNCACHED = {"compiled_cache": None}
 
 
+def check_page(limit: int | None, offset: int) -> None:
+    if limit is not None and limit < 0:
+        raise InvalidInput(f"limit must be >= 0, got {limit}")
+    if offset < 0:
+        raise InvalidInput(f"offset must be >= 0, got {offset}")
+
+
 def page(
     query: Select[Any],
     project: str | None,
@@ -78,10 +92,7 @@ def page(
     offset: int,
 ) -> Select[Any]:
     """``query`` (over ``runs_query``) filtered, sorted and cut to one page."""
-    if limit is not None and limit < 0:
-        raise InvalidInput(f"limit must be >= 0, got {limit}")
-    if offset < 0:
-        raise InvalidInput(f"offset must be >= 0, got {offset}")
+    check_page(limit, offset)
     query = filtered(query, project, filter)
     if order_by:
         from heron.store.order_sql import compile_order
@@ -173,3 +184,131 @@ def projects(conn: Connection) -> list[ProjectInfo]:
             )
         )
     return out
+
+
+# --- Simple searches on SQLite as SQL text --------------------------------------------
+# A search on SQLite whose filter is comparisons (and positive "in"s) of config values
+# with numbers or strings and of metric summaries with numbers, joined by "and", and
+# whose sort is by metric summaries (the common search: "config.lr < 0.01 and
+# metrics.val/acc >= 0.5", "-metrics.val/acc"; no filter or sort at all) is written
+# here as SQL text: the very text and parameters that SQLAlchemy compiles for SQLite
+# from heron.store.filter_sql and heron.store.order_sql (tests/store/test_reads_sql.py
+# holds the two to each other, also on random searches), run on the transaction's
+# sqlite3 connection as engine.fixed_rows runs fixed SQL. In a fresh process (a
+# script, the CLI), importing the expression modules and building, compiling and
+# running that statement through SQLAlchemy was half of the first search. Every other
+# search goes through SQLAlchemy.
+
+_SELECT = (
+    "SELECT runs.id, projects.name, runs.name AS name_1, "
+    + ", ".join(RUN_FIELDS[3:])
+    + " \nFROM runs JOIN projects ON projects.id = runs.project_id"
+)
+_INF = float("inf")
+_NUMERIC = ("int", "float")  # filter_sql.NUMERIC_VTYPES
+_PARTS = frozenset({"value", "min", "max", "last"})  # run_summary columns read as they are
+
+
+def search_sql(
+    project: str | None,
+    filter: str | None,
+    order_by: Sequence[str],
+    limit: int | None,
+    offset: int,
+) -> tuple[str, list[Any]] | None:
+    """The SQLite text and parameters of :func:`page` over ``runs_query()`` for a simple
+    search (see above), or None for any other. Raises FilterSyntaxError as ``page``."""
+    from heron.query import nodes
+    from heron.query.parser import parse, parse_order_term
+
+    if isinstance(order_by, str):
+        return None
+    params: list[Any] = []
+    where: list[str] = []
+    if project is not None:
+        where.append("projects.name = ?")
+        params.append(project)
+    if filter is not None and filter.strip():
+        expr = parse(filter)
+        for pred in expr.operands if isinstance(expr, nodes.And) else (expr,):
+            test = _predicate_sql(pred, params)
+            if test is None:
+                return None
+            where.append(test)
+    terms = []
+    for n, term in enumerate(order_by, start=1):
+        f, descending = parse_order_term(term)
+        if f.kind != "metric" or f.part not in _PARTS:
+            return None
+        column = f"run_summary.{f.part}"
+        value = (
+            f"(SELECT CASE WHEN ({column} <= ?) THEN {column} END AS anon_{n} \n"
+            "FROM run_summary \nWHERE run_summary.run_id = runs.id "
+            'AND run_summary."key" = ?)'
+        )
+        terms += [
+            f"CASE WHEN ({value} IS NULL) THEN ? ELSE ? END",
+            f"{value} {'DESC' if descending else 'ASC'}",
+        ]
+        params += [_INF, f.key, 1, 0, _INF, f.key]
+    sql = _SELECT
+    if where:
+        grouped = [w if len(where) == 1 or not w.startswith("EXISTS") else f"({w})" for w in where]
+        sql += " \nWHERE " + " AND ".join(grouped)
+    sql += " ORDER BY " + ", ".join([*terms, "runs.created_at DESC", "runs.id DESC"])
+    if limit is not None or offset:
+        sql += "\n LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+    return sql, params
+
+
+def _predicate_sql(pred: Any, params: list[Any]) -> str | None:
+    """EXISTS ... for a comparison (or a positive ``in``) of a config value with numbers
+    or with strings, or of a metric summary with numbers; else None."""
+    from heron.query import nodes
+
+    if isinstance(pred, nodes.Compare) and pred.op != "!=":
+        op, values = pred.op, [pred.value]
+    elif isinstance(pred, nodes.In) and not pred.negated:
+        op, values = "=", list(pred.values)
+    else:
+        return None
+    kinds = {v.kind for v in values}
+    if len(kinds) != 1 or not kinds <= {"number", "string"}:
+        return None
+    f, numbers = pred.field, kinds == {"number"}
+    test = "IN (" + ", ".join("?" * len(values)) + ")" if op == "=" else f"{op} ?"
+    if f.kind == "config":
+        if numbers:
+            params += [f.key, *_NUMERIC, _INF, *_numbers(values)]
+            where = "run_config.vtype IN (?, ?) AND run_config.num <= ? AND run_config.num"
+        else:
+            params += [f.key, "str", *(str(v.value) for v in values)]
+            where = "run_config.vtype = ? AND run_config.text"
+        table = "run_config"
+    elif f.kind == "metric" and f.part in _PARTS and numbers:
+        params += [f.key, _INF, *_numbers(values)]
+        column = f"run_summary.{f.part}"
+        where = f"{column} <= ? AND {column}"
+        table = "run_summary"
+    else:
+        return None
+    return (
+        f"EXISTS (SELECT 1 \nFROM {table} \nWHERE {table}.run_id = runs.id "
+        f'AND {table}."key" = ? AND {where} {test})'
+    )
+
+
+def _numbers(values: Sequence[Any]) -> list[float]:
+    """The numbers of ``values`` (nodes.Value of kind "number"), as filter_sql binds them."""
+    return [float(v.value) for v in values]
+
+
+def _sqlite_rows(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of SQLite text with ``?`` parameters, as ``engine.fixed_rows`` reads them."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    try:
+        return raw.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+    except raw_sqlite_errors() as exc:
+        raise DBAPIError.instance(sql, params, exc, raw_sqlite_errors()) from exc
