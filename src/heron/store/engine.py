@@ -435,12 +435,20 @@ def fixed_rows(
             bound[name] = value
     if conn.dialect.name != "sqlite":
         return [tuple(row) for row in conn.execute(text(sql), bound)]
+    return sqlite_rows(conn, sql, bound)
+
+
+def sqlite_rows(
+    conn: Connection, sql: str, params: Mapping[str, Any] | Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of SQLite text run on the transaction's own sqlite3 connection
+    (``:name`` or ``?`` parameters); a driver error is SQLAlchemy's DBAPIError."""
     raw = conn.connection.driver_connection
     assert raw is not None
     try:
-        return raw.execute(sql, bound).fetchall()  # type: ignore[no-any-return]
+        return raw.execute(sql, params).fetchall()  # type: ignore[no-any-return]
     except raw_sqlite_errors() as exc:
-        raise DBAPIError.instance(sql, bound, exc, raw_sqlite_errors()) from exc
+        raise DBAPIError.instance(sql, params, exc, raw_sqlite_errors()) from exc
 
 
 def raw_sqlite_errors() -> type[Exception]:

@@ -7,12 +7,11 @@ from typing import Any
 
 from sqlalchemy import Select, desc, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
 from heron.errors import InvalidInput
 from heron.store import schema as s
 from heron.store.base import ProjectInfo, RunInfo
-from heron.store.engine import fixed_rows, raw_sqlite_errors
+from heron.store.engine import fixed_rows, sqlite_rows
 from heron.store.lite import RUN_FIELDS, SUMMARIES_SQL, TAGS_SQL, run_info
 
 _r = s.runs.c
@@ -58,7 +57,7 @@ def search(
         found = search_sql(project, filter, order_by, limit, offset)
         if found is not None:
             _searched = True
-            return build_infos(conn, _sqlite_rows(conn, *found))
+            return build_infos(conn, sqlite_rows(conn, *found))
     query = page(runs_query(), project, filter, order_by, limit, offset)
     if _searched:
         rows = conn.execute(query).all()
@@ -302,13 +301,3 @@ def _predicate_sql(pred: Any, params: list[Any]) -> str | None:
 def _numbers(values: Sequence[Any]) -> list[float]:
     """The numbers of ``values`` (nodes.Value of kind "number"), as filter_sql binds them."""
     return [float(v.value) for v in values]
-
-
-def _sqlite_rows(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    """The rows of SQLite text with ``?`` parameters, as ``engine.fixed_rows`` reads them."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    try:
-        return raw.execute(sql, params).fetchall()  # type: ignore[no-any-return]
-    except raw_sqlite_errors() as exc:
-        raise DBAPIError.instance(sql, params, exc, raw_sqlite_errors()) from exc

@@ -77,7 +77,7 @@ def append(
             new_rows.append({"run_id": run_id, "key": key, "chunk": next_chunk, **row})
             next_chunk += 1
     if rewrites:
-        conn.execute(_rewrite_statement(), rewrites)
+        conn.execute(_update_statement(_CHUNK_COLUMNS), rewrites)
     if new_rows:
         conn.execute(insert(s.metric_chunks), new_rows)
 
@@ -145,7 +145,7 @@ def _tails(conn: Connection, run_id: str, keys: list[str]) -> dict[str, tuple[in
     return {key: (int(chunk), int(count), bytes(data)) for key, chunk, count, data in rows}
 
 
-_statements: dict[str, Any] = {}  # built once: building one per batch cost more than running it
+_statements: dict[Any, Any] = {}  # built once: building one per batch cost more than running it
 
 
 def _tails_query() -> Any:
@@ -165,17 +165,18 @@ def _tails_query() -> Any:
     return found
 
 
-def _rewrite_statement() -> Any:
-    found = _statements.get("rewrite")
+def _update_statement(columns: tuple[str, ...]) -> Any:
+    """UPDATE of one chunk's ``columns`` (bound as ``b_<column>``), built once."""
+    found = _statements.get(columns)
     if found is None:
-        found = _statements["rewrite"] = (
+        found = _statements[columns] = (
             update(s.metric_chunks)
             .where(
                 _c.run_id == bindparam("b_run_id"),
                 _c.key == bindparam("b_key"),
                 _c.chunk == bindparam("b_chunk"),
             )
-            .values({name: bindparam(f"b_{name}") for name in _CHUNK_COLUMNS})
+            .values({name: bindparam(f"b_{name}") for name in columns})
         )
     return found
 
@@ -196,22 +197,7 @@ def seal(conn: Connection, run_id: str, skip: Iterable[str] = ()) -> None:
         if len(packed) < len(stored):
             updates.append({"b_run_id": run_id, "b_key": key, "b_chunk": number, "b_data": packed})
     if updates:
-        conn.execute(_seal_statement(), updates)
-
-
-def _seal_statement() -> Any:
-    found = _statements.get("seal")
-    if found is None:
-        found = _statements["seal"] = (
-            update(s.metric_chunks)
-            .where(
-                _c.run_id == bindparam("b_run_id"),
-                _c.key == bindparam("b_key"),
-                _c.chunk == bindparam("b_chunk"),
-            )
-            .values(data=bindparam("b_data"))
-        )
-    return found
+        conn.execute(_update_statement(("data",)), updates)
 
 
 def _chunk_row(part: Series, ended: bool) -> dict[str, object]:
