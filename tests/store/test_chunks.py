@@ -78,23 +78,6 @@ def test_roundtrip_is_bit_exact(
     assert bits(out.values) == bits(values)
 
 
-@settings(max_examples=200, deadline=None)
-@given(columns())
-def test_a_fast_chunk_reads_back_bit_exact_and_compresses_nothing(
-    cols: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> None:
-    """``fast`` (a live series' partial tail): the same points, no zstd plane, never
-    smaller than the compressed encoding of the same points."""
-    steps, times, values = cols
-    data = chunks.encode(steps, times, values, fast=True)
-    out = chunks.decode(data)
-    assert out.steps.tolist() == steps.tolist()
-    assert bits(out.times) == bits(times)
-    assert bits(out.values) == bits(values)
-    assert len(data) >= len(chunks.encode(steps, times, values))
-    assert chunks.encode(steps, times, values, fast=True) == data  # deterministic
-
-
 @pytest.mark.parametrize("version", FORMATS)
 def test_special_values_survive(version: int) -> None:
     values = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-310, np.finfo(np.float64).max])

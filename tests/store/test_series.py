@@ -1,7 +1,6 @@
 """``store.series`` on both databases: a series whose chunks an older Heron wrote
 (chunk format 2) reads back whole, and appending to it rewrites its tail chunk in the
-current format while the full chunks before it stay as they were written; a live
-run's partial tails are written fast and compressed when the run ends."""
+current format while the full chunks before it stay as they were written."""
 
 from __future__ import annotations
 
@@ -74,73 +73,3 @@ def test_old_chunks_read_back_and_take_new_points(store: SqlStore) -> None:
         ).all()
     formats = [(int(n), int(count), bytes(data)[0]) for n, count, data in stored]
     assert formats == [(0, size, 2), (1, size, chunks.FORMAT_VERSION), (2, 150, 3)]
-
-
-def _stored(store: SqlStore, run_id: str) -> list[tuple[int, int, bytes]]:
-    c = s.metric_chunks.c
-    with store._engine.connect() as conn:
-        rows = conn.execute(
-            select(c.chunk, c.count, c.data).where(c.run_id == run_id).order_by(c.chunk)
-        ).all()
-    return [(int(n), int(count), bytes(data)) for n, count, data in rows]
-
-
-def _encoded(part: Series, *, fast: bool) -> bytes:
-    return chunks.encode(part.steps, part.times, part.values, fast=fast)
-
-
-def _cut(whole: Series, start: int, stop: int) -> Series:
-    return Series(whole.steps[start:stop], whole.times[start:stop], whole.values[start:stop])
-
-
-def test_a_live_tail_is_written_fast_and_compressed_when_the_run_ends(store: SqlStore) -> None:
-    run = new_run(store)
-    size = chunks.CHUNK_SIZE
-    first = _curve(0, size + 1000, seed=3)
-    store.ingest(batch(run.id, 1, loss=first))
-    (_, _, full), (_, count, tail) = _stored(store, run.id)
-    assert count == 1000
-    assert full == _encoded(_cut(first, 0, size), fast=False)  # full chunks: compressed
-    assert tail == _encoded(_cut(first, size, size + 1000), fast=True)
-    assert len(tail) > len(_encoded(_cut(first, size, size + 1000), fast=False))
-
-    more = _curve(size + 1000, 500, seed=4)  # extends the tail, still written fast
-    store.ingest(batch(run.id, 2, loss=more))
-    whole = _join(first, more)
-    assert _stored(store, run.id)[1][2] == _encoded(_cut(whole, size, size + 1500), fast=True)
-
-    store.ingest(batch(run.id, 3, [{"type": "state", "state": "finished", "time": T0}]))
-    assert [data for _, _, data in _stored(store, run.id)] == [
-        _encoded(_cut(whole, 0, size), fast=False),
-        _encoded(_cut(whole, size, size + 1500), fast=False),
-    ]
-    _same(store.history(run.id, ["loss"])["loss"], whole)
-
-
-def _by_key(store: SqlStore, run_id: str) -> dict[str, bytes]:
-    """key -> stored bytes of the run's only chunk of each key."""
-    c = s.metric_chunks.c
-    with store._engine.connect() as conn:
-        rows = conn.execute(select(c.key, c.data).where(c.run_id == run_id)).all()
-    return {key: bytes(data) for key, data in rows}
-
-
-def test_the_batch_that_ends_a_run_writes_every_tail_compressed(store: SqlStore) -> None:
-    run = new_run(store)
-    quiet = _curve(0, 300, seed=5)  # a key the last batch does not log
-    store.ingest(batch(run.id, 1, loss=quiet, acc=quiet))
-    last = _curve(300, 200, seed=6)
-    end = [{"type": "state", "state": "failed", "error": "boom", "time": T0}]
-    store.ingest(batch(run.id, 2, end, loss=last))
-    assert _by_key(store, run.id) == {
-        "acc": _encoded(quiet, fast=False),
-        "loss": _encoded(_join(quiet, last), fast=False),
-    }
-
-    # reopened (a resume), its tails are live again; a crash ends it and compresses them
-    store.ingest(batch(run.id, 3, [{"type": "state", "state": "running"}], loss=last))
-    resumed = _join(quiet, last, last)
-    assert _by_key(store, run.id)["loss"] == _encoded(resumed, fast=True)
-    store.mark_crashed(run.id, T0, "heartbeat lost")
-    assert _by_key(store, run.id)["loss"] == _encoded(resumed, fast=False)
-    _same(store.history(run.id, ["loss"])["loss"], resumed)

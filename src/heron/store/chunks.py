@@ -108,15 +108,9 @@ def encode(
     values: Float64Array,
     *,
     version: int = FORMAT_VERSION,
-    fast: bool = False,
 ) -> bytes:
     """Encode one chunk. The three arrays must have the same length. ``version`` 2
-    writes the previous format (for tests of the readers of old chunks).
-
-    ``fast``: format 3 with no plane compressed (``PLANE_CONST`` or ``PLANE_RAW``) and
-    no ``VALUES_DELTA`` trial: a fraction of the time for about twice the bytes, for a
-    chunk that is rewritten soon (a live series' partial last chunk, which every
-    batch extends: ``heron.store.series``); any reader of format 3 reads it."""
+    writes the previous format (for tests of the readers of old chunks)."""
     if version not in (2, FORMAT_VERSION):
         raise ValueError(f"chunk format {version} cannot be written (2 or {FORMAT_VERSION})")
     steps = np.ascontiguousarray(steps, dtype=_I64)
@@ -130,17 +124,17 @@ def encode(
         )
     if n > MAX_POINTS:
         raise ValueError(f"a chunk holds at most {MAX_POINTS} points, got {n}")
-    step_flag, step_part = _encode_steps(steps, version, fast)
-    time_flag, time_part = _encode_times(times, version, fast)
-    value_flag, value_part = _encode_values(values, version, fast)
+    step_flag, step_part = _encode_steps(steps, version)
+    time_flag, time_part = _encode_times(times, version)
+    value_flag, value_part = _encode_values(values, version)
     header = _HEADER.pack(version, step_flag | time_flag | value_flag, n)
     if version == 2:
         return header + zlib.compress(step_part + time_part + value_part, _ZLIB_LEVEL)
     return b"".join((header, step_part, time_part, value_part))
 
 
-def encode_series(series: Series, *, fast: bool = False) -> bytes:
-    return encode(series.steps, series.times, series.values, fast=fast)
+def encode_series(series: Series) -> bytes:
+    return encode(series.steps, series.times, series.values)
 
 
 def decode(data: bytes) -> Series:
@@ -204,7 +198,7 @@ def _decode_body(version: int, flags: int, body: memoryview, out: Series) -> Non
 # --- sections ----------------------------------------------------------------
 
 
-def _encode_steps(steps: Int64Array, version: int, fast: bool) -> tuple[int, bytes]:
+def _encode_steps(steps: Int64Array, version: int) -> tuple[int, bytes]:
     n = steps.shape[0]
     if n == 0:
         return STEPS_LINEAR, b""
@@ -212,7 +206,7 @@ def _encode_steps(steps: Int64Array, version: int, fast: bool) -> tuple[int, byt
     if n == 1 or bool(np.all(deltas == deltas[0])):
         delta = deltas[:1] if n > 1 else np.zeros(1, _I64)
         return STEPS_LINEAR, steps[:1].tobytes() + delta.astype(_I64).tobytes()
-    return STEPS_DELTA, steps[:1].tobytes() + _pack_deltas(deltas.astype(_I64), version, fast)
+    return STEPS_DELTA, steps[:1].tobytes() + _pack_deltas(deltas.astype(_I64), version)
 
 
 def _decode_steps(reader: _Reader, flags: int, out: Int64Array) -> None:
@@ -231,15 +225,15 @@ def _decode_steps(reader: _Reader, flags: int, out: Int64Array) -> None:
     np.cumsum(out, dtype=np.int64, out=out)
 
 
-def _encode_times(times: Float64Array, version: int, fast: bool) -> tuple[int, bytes]:
+def _encode_times(times: Float64Array, version: int) -> tuple[int, bytes]:
     if times.shape[0] == 0:
         return TIMES_MICROS, b""
     if bool(np.all(np.abs(times) < _MAX_MICROS / 1e6)):  # also False for NaN and inf
         micros = np.rint(times * 1e6).astype(_I64)
         if _same_bits(micros / 1e6, times):
-            deltas = _pack_deltas(np.diff(micros), version, fast)
+            deltas = _pack_deltas(np.diff(micros), version)
             return TIMES_MICROS, micros[:1].tobytes() + deltas
-    return TIMES_RAW, _shuffle(times) if version == 2 else _planes(times.view(_U64), fast)
+    return TIMES_RAW, _shuffle(times) if version == 2 else _planes(times.view(_U64))
 
 
 def _decode_times(reader: _Reader, flags: int, out: Float64Array) -> None:
@@ -258,15 +252,15 @@ def _decode_times(reader: _Reader, flags: int, out: Float64Array) -> None:
         raise ChunkFormatError(f"chunk flags {flags:#x} name no time encoding")
 
 
-def _encode_values(values: Float64Array, version: int, fast: bool) -> tuple[int, bytes]:
+def _encode_values(values: Float64Array, version: int) -> tuple[int, bytes]:
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-range values -> inf: checked
         narrow = values.astype(_F32)
     flag = VALUES_F32 if _same_bits(narrow.astype(np.float64), values) else VALUES_F64
     if version == 2:
         return flag, _shuffle(narrow if flag == VALUES_F32 else values)
     pattern = narrow.view(_U32) if flag == VALUES_F32 else values.view(_U64)
-    plain = _planes(pattern, fast)
-    if not fast and pattern.shape[0] > 2 and len(plain) > pattern.shape[0] // 2:  # worth a try
+    plain = _planes(pattern)
+    if pattern.shape[0] > 2 and len(plain) > pattern.shape[0] // 2:  # worth a try
         deltas = pattern.copy()
         np.subtract(pattern[1:], pattern[:-1], out=deltas[1:])  # wraps: unsigned
         packed = _planes(deltas)
@@ -308,7 +302,7 @@ def _same_bits(a: Float64Array, b: Float64Array) -> bool:
     return bool(np.array_equal(a.view(np.int64), b.view(np.int64)))
 
 
-def _pack_deltas(deltas: Int64Array, version: int, fast: bool = False) -> bytes:
+def _pack_deltas(deltas: Int64Array, version: int) -> bytes:
     """The width byte, then the deltas in the narrowest integers that hold them
     (format 2: plain for 1 and 2 bytes, shuffled for 4 and 8; format 3: planes)."""
     if deltas.shape[0] == 0:
@@ -318,7 +312,7 @@ def _pack_deltas(deltas: Int64Array, version: int, fast: bool = False) -> bytes:
     narrow = deltas.astype(_DELTA_TYPES[width])
     if version == 2:
         return bytes([width]) + (narrow.tobytes() if width <= 2 else _shuffle(narrow))
-    return bytes([width]) + _planes(narrow, fast)
+    return bytes([width]) + _planes(narrow)
 
 
 def _shuffle(array: npt.NDArray[np.generic]) -> bytes:
@@ -339,10 +333,9 @@ class _Codecs(threading.local):
 _codecs = _Codecs()
 
 
-def _planes(array: npt.NDArray[Any], fast: bool = False) -> bytes:
+def _planes(array: npt.NDArray[Any]) -> bytes:
     """Format 3: the byte planes of a little-endian array, each as its smallest of
-    ``PLANE_CONST``, ``PLANE_ZSTD`` and ``PLANE_RAW`` (``fast``: of ``PLANE_CONST``
-    and ``PLANE_RAW``); nothing for an empty array."""
+    ``PLANE_CONST``, ``PLANE_ZSTD`` and ``PLANE_RAW``; nothing for an empty array."""
     n, width = array.shape[0], array.dtype.itemsize
     if n == 0:
         return b""
@@ -353,9 +346,6 @@ def _planes(array: npt.NDArray[Any], fast: bool = False) -> bytes:
         first = int(plane[0])
         if not bool((plane != first).any()):
             parts.append(bytes((PLANE_CONST, first)))
-            continue
-        if fast:
-            parts += (bytes((PLANE_RAW,)), plane.tobytes())
             continue
         packed = compress(plane)
         if len(packed) + _LENGTH.size < n:

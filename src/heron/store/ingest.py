@@ -97,15 +97,7 @@ def _lock_run(conn: Connection, run_id: str) -> Row[Any] | None:
     postgres = conn.dialect.name == "postgresql"
     query = _statements.get(("lock", postgres))
     if query is None:
-        columns = (
-            _r.id,
-            _r.project_id,
-            _r.config,
-            _r.system,
-            _r.last_step,
-            _r.ingested_seq,
-            _r.state,
-        )
+        columns = (_r.id, _r.project_id, _r.config, _r.system, _r.last_step, _r.ingested_seq)
         query = select(*columns).where(_r.id == bindparam("run_id"))
         if postgres:
             query = query.with_for_update()
@@ -141,8 +133,6 @@ class _RunWriter:
         self.last_step: int | None = run.last_step
         self._config_json: str = run.config
         self._system_json: str = run.system
-        self._state: str = run.state
-        self._sealed: set[str] = set()  # keys whose tail this batch wrote compressed
         self.changes: dict[str, Any] = {}  # runs columns to update
         self.summaries = RunSummaries(conn, self.run_id)
         self.orphan_candidates: set[str] = set()  # digests this batch stopped referencing
@@ -269,24 +259,14 @@ class _RunWriter:
                 self.summaries.add_points(key, points.steps, points.times, points.values)
                 top = int(points.steps.max())
                 self.last_step = top if self.last_step is None else max(self.last_step, top)
-        ended = self._ended()
-        series.append(self.conn, self.run_id, ready, ended=ended)
-        if ended:
-            self._sealed.update(ready)
+        series.append(self.conn, self.run_id, ready)
         if ready:
             self.changes["last_step"] = self.last_step
 
     # --- write --------------------------------------------------------------
 
-    def _ended(self) -> bool:
-        """The run is over once this batch is applied (its tails are then compressed:
-        heron.store.series)."""
-        return str(self.changes.get("state") or self._state) in TERMINAL_STATES
-
     def finish(self, seq: int) -> set[str]:
         self.summaries.flush()
-        if self._ended() and self._state not in TERMINAL_STATES:  # it ends now
-            series.seal(self.conn, self.run_id, skip=self._sealed)
         if self.console is not None:
             self.console.write()
         if "config" in self.changes:

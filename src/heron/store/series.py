@@ -3,13 +3,6 @@
 A series is a run of chunks numbered 0, 1, 2, ... in log order. Every chunk but the
 last holds exactly ``CHUNK_SIZE`` points; appending rewrites the last ("tail") chunk
 until it is full, then starts new ones.
-
-While the run is live its partial tails are written fast (``chunks.encode``'s
-``fast``: no plane compressed), since each batch decodes and rewrites them again:
-compressing a tail and decompressing it a pass later was about 60 % of what a
-shipper's pass cost beyond its points. When the run ends (a batch that ends it or
-arrives after its end, or ``mark_crashed``), :func:`seal` compresses them, so a
-finished run's store is as small as before.
 """
 
 from __future__ import annotations
@@ -48,11 +41,8 @@ def normalise(key: str, series: Series) -> Series:
     return Series(steps, np.where(np.abs(times) < _MAX_ROUNDED, rounded, times), values)
 
 
-def append(
-    conn: Connection, run_id: str, batch: Mapping[str, Series], *, ended: bool = False
-) -> None:
-    """Append every series of ``batch`` (key -> non-empty normalised series). A partial
-    tail is written fast unless the run has ``ended`` (module doc)."""
+def append(conn: Connection, run_id: str, batch: Mapping[str, Series]) -> None:
+    """Append every series of ``batch`` (key -> non-empty normalised series)."""
     if not batch:
         return
     tails = _tails(conn, run_id, list(batch))
@@ -68,16 +58,15 @@ def append(
             if count < chunks.CHUNK_SIZE:
                 pending = concat(decode(run_id, key, number, data), series)
                 head = cut(pending, 0, chunks.CHUNK_SIZE)
-                row = {f"b_{name}": v for name, v in _chunk_row(head, ended).items()}
+                row = {f"b_{name}": v for name, v in _chunk_row(head).items()}
                 rewrites.append({"b_run_id": run_id, "b_key": key, "b_chunk": number, **row})
                 pending = cut(pending, chunks.CHUNK_SIZE, len(pending))
         for start in range(0, len(pending), chunks.CHUNK_SIZE):
             part = cut(pending, start, start + chunks.CHUNK_SIZE)
-            row = _chunk_row(part, ended)
-            new_rows.append({"run_id": run_id, "key": key, "chunk": next_chunk, **row})
+            new_rows.append({"run_id": run_id, "key": key, "chunk": next_chunk, **_chunk_row(part)})
             next_chunk += 1
     if rewrites:
-        conn.execute(_update_statement(_CHUNK_COLUMNS), rewrites)
+        conn.execute(_rewrite_statement(), rewrites)
     if new_rows:
         conn.execute(insert(s.metric_chunks), new_rows)
 
@@ -145,7 +134,7 @@ def _tails(conn: Connection, run_id: str, keys: list[str]) -> dict[str, tuple[in
     return {key: (int(chunk), int(count), bytes(data)) for key, chunk, count, data in rows}
 
 
-_statements: dict[Any, Any] = {}  # built once: building one per batch cost more than running it
+_statements: dict[str, Any] = {}  # built once: building one per batch cost more than running it
 
 
 def _tails_query() -> Any:
@@ -165,50 +154,29 @@ def _tails_query() -> Any:
     return found
 
 
-def _update_statement(columns: tuple[str, ...]) -> Any:
-    """UPDATE of one chunk's ``columns`` (bound as ``b_<column>``), built once."""
-    found = _statements.get(columns)
+def _rewrite_statement() -> Any:
+    found = _statements.get("rewrite")
     if found is None:
-        found = _statements[columns] = (
+        found = _statements["rewrite"] = (
             update(s.metric_chunks)
             .where(
                 _c.run_id == bindparam("b_run_id"),
                 _c.key == bindparam("b_key"),
                 _c.chunk == bindparam("b_chunk"),
             )
-            .values({name: bindparam(f"b_{name}") for name in columns})
+            .values({name: bindparam(f"b_{name}") for name in _CHUNK_COLUMNS})
         )
     return found
 
 
-def seal(conn: Connection, run_id: str, skip: Iterable[str] = ()) -> None:
-    """Compress the partial tails of an ended run that were written fast (module doc);
-    ``skip``: keys whose tail was just written compressed."""
-    done = set(skip)
-    query = select(_c.key, _c.chunk, _c.data).where(
-        _c.run_id == run_id, _c.count < chunks.CHUNK_SIZE
-    )
-    updates = []
-    for key, number, data in conn.execute(query):
-        if key in done:
-            continue
-        stored = bytes(data)
-        packed = chunks.encode_series(decode(run_id, key, number, stored))
-        if len(packed) < len(stored):
-            updates.append({"b_run_id": run_id, "b_key": key, "b_chunk": number, "b_data": packed})
-    if updates:
-        conn.execute(_update_statement(("data",)), updates)
-
-
-def _chunk_row(part: Series, ended: bool) -> dict[str, object]:
-    fast = not ended and len(part) < chunks.CHUNK_SIZE  # a live tail: rewritten soon
+def _chunk_row(part: Series) -> dict[str, object]:
     return {
         "count": len(part),
         "step_min": int(part.steps.min()),
         "step_max": int(part.steps.max()),
         "time_min": _finite_or_zero(part.times, np.fmin),
         "time_max": _finite_or_zero(part.times, np.fmax),
-        "data": chunks.encode_series(part, fast=fast),
+        "data": chunks.encode_series(part),
         "lod": lod.summarize(part),
     }
 

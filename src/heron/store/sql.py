@@ -180,8 +180,6 @@ class SqlStore:
                     updated_at=time.time(),
                 )
             )
-            if state == "running":  # its last chunks were written fast: compress them
-                series.seal(conn, run_id)
 
         self._tx.write(work)
 
