@@ -4,6 +4,10 @@ Runs that lack the value sort last in both directions: each nullable key is prec
 by a 0/1 "missing" key, which works the same on SQLite (NULLs first ascending) and
 PostgreSQL (NULLs last ascending). Config values of different types never mix:
 numbers, then booleans, then strings, then lists, whichever the direction.
+
+``heron.store.reads.search_sql`` writes the sorts by metric summaries of simple
+searches as the SQLite text compiled from these keys, without SQLAlchemy:
+tests/store/test_reads_sql.py fails when the two part.
 """
 
 from __future__ import annotations
