@@ -43,8 +43,8 @@ from heron.query.fields import record_path, time_value
 from heron.query.parser import parse
 from heron.store.schema import projects, run_config, run_summary, run_tags, runs
 from heron.store.sqlext import Binary, Glob, is_number
+from heron.store.values import NUMERIC_VTYPES
 
-NUMERIC_VTYPES = ("int", "float")
 _OPS: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
     "=": operator.eq,
     "<": operator.lt,

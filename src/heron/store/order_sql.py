@@ -21,7 +21,6 @@ from heron.query.lexer import fail
 from heron.query.nodes import Field
 from heron.query.parser import parse_order_term
 from heron.store.filter_sql import (
-    NUMERIC_VTYPES,
     PROJECT,
     attr_column,
     duration,
@@ -30,6 +29,7 @@ from heron.store.filter_sql import (
 )
 from heron.store.schema import run_config, run_summary, runs
 from heron.store.sqlext import Binary, is_number
+from heron.store.values import NUMERIC_VTYPES
 
 
 def _direction(expr: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:

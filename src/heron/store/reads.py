@@ -13,6 +13,7 @@ from heron.store import schema as s
 from heron.store.base import ProjectInfo, RunInfo
 from heron.store.engine import fixed_rows, sqlite_rows
 from heron.store.lite import RUN_FIELDS, SUMMARIES_SQL, TAGS_SQL, run_info
+from heron.store.values import NUMERIC_VTYPES
 
 _r = s.runs.c
 _IN_BATCH = 500  # ids per IN (...) list: far below every dialect's parameter limit
@@ -204,7 +205,6 @@ _SELECT = (
     + " \nFROM runs JOIN projects ON projects.id = runs.project_id"
 )
 _INF = float("inf")
-_NUMERIC = ("int", "float")  # filter_sql.NUMERIC_VTYPES
 _PARTS = frozenset({"value", "min", "max", "last"})  # run_summary columns read as they are
 
 
@@ -279,7 +279,7 @@ def _predicate_sql(pred: Any, params: list[Any]) -> str | None:
     test = "IN (" + ", ".join("?" * len(values)) + ")" if op == "=" else f"{op} ?"
     if f.kind == "config":
         if numbers:
-            params += [f.key, *_NUMERIC, _INF, *_numbers(values)]
+            params += [f.key, *NUMERIC_VTYPES, _INF, *_numbers(values)]
             where = "run_config.vtype IN (?, ?) AND run_config.num <= ? AND run_config.num"
         else:
             params += [f.key, "str", *(str(v.value) for v in values)]

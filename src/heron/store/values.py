@@ -75,6 +75,9 @@ def flatten_config(config: Mapping[str, Any]) -> Iterator[ConfigRow]:
         yield (path, *config_leaf(value))
 
 
+NUMERIC_VTYPES = ("int", "float")  # the vtypes of config leaves held in ``num``
+
+
 def config_leaf(value: Any) -> tuple[str, float | None, str | None]:
     """(vtype, num, text) of one config leaf."""
     if value is None:
