@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from heron.store import head_schema, migrate, open_store
@@ -99,22 +100,13 @@ def test_an_existing_database_is_left_alone(tmp_path: Path) -> None:
 def test_concurrent_creators_make_it_once(tmp_path: Path) -> None:
     path = tmp_path / "heron.db"
     start = threading.Barrier(4)
-    made: list[bool] = []
-    errors: list[BaseException] = []
 
-    def creator() -> None:
-        start.wait()
-        try:
-            made.append(head_schema.create_sqlite(path))
-        except BaseException as exc:
-            errors.append(exc)
+    def creator(_: int) -> bool:
+        start.wait()  # all four at once
+        return head_schema.create_sqlite(path)
 
-    threads = [threading.Thread(target=creator) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(creator, range(4)))  # re-raises a creator's error
     assert sorted(made) == [False, False, False, True]
     conn = sqlite3.connect(path)
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -119,20 +119,11 @@ def test_unknown_revision_is_a_store_error(empty_db_url: str) -> None:
 
 
 def test_concurrent_first_opens_upgrade_once(empty_db_url: str) -> None:
-    errors: list[BaseException] = []
+    def opener(_: int) -> None:
+        open_store(empty_db_url).close()
 
-    def opener() -> None:
-        try:
-            open_store(empty_db_url).close()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=opener) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(opener, range(4)))  # re-raises an opener's error
     with connect(empty_db_url) as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
 

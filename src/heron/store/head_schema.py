@@ -20,6 +20,7 @@ PostgreSQL stores are always made by the migrations.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from heron.store.migrate import HEAD_REVISION
@@ -107,6 +108,20 @@ def create_sqlite(path: Path) -> bool:
     """
     if SCHEMA_REVISION != HEAD_REVISION:
         return False
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            return _create_once(path)
+        except sqlite3.OperationalError as exc:
+            # SQLite says "locked" at once, without waiting, where a wait could deadlock:
+            # a first connection switching the new file to WAL while another holds its
+            # write lock. Nothing was made (the schema is one transaction): try again.
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
+def _create_once(path: Path) -> bool:
     conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
