@@ -8,6 +8,7 @@ whose writer is starting.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import threading
@@ -24,17 +25,41 @@ from heron.sdk.spool import SpoolWriter, segment_numbers
 
 from .conftest import local_backend
 
+_WRITER = "spool-writer-under-test"
 
-def _start_writer(folder: Path, out: dict[str, object]) -> threading.Thread:
+
+def _start_writer(
+    folder: Path, out: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> threading.Event:
+    """Start ``SpoolWriter(folder)`` on a thread (its writer or its SpoolError land in
+    ``out``, the thread in ``out["thread"]``); the event is set once it waits for the lock."""
+    waiting = threading.Event()
+    sleep = time.sleep
+
+    def noted_sleep(seconds: float) -> None:  # _take_lock's wait between tries
+        if threading.current_thread().name == _WRITER:
+            waiting.set()
+        sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", noted_sleep)  # (the one spool.py calls)
+
     def make() -> None:
         try:
             out["writer"] = SpoolWriter(folder)
         except SpoolError as exc:
             out["error"] = exc
 
-    thread = threading.Thread(target=make)
+    thread = threading.Thread(target=make, name=_WRITER)
     thread.start()
-    return thread
+    out["thread"] = thread
+    return waiting
+
+
+def _joined(out: dict[str, object]) -> None:
+    thread = out["thread"]
+    assert isinstance(thread, threading.Thread)
+    thread.join(60)
+    assert not thread.is_alive()
 
 
 def _held_empty_spool(folder: Path) -> int:
@@ -52,9 +77,10 @@ def test_a_writer_waits_while_a_recoverer_holds_its_new_spool(
     folder = tmp_path / "spool" / "run1"
     held = _held_empty_spool(folder)
     out: dict[str, object] = {}
-    thread = _start_writer(folder, out)
+    waiting = _start_writer(folder, out, monkeypatch)
+    assert waiting.wait(60)  # the writer found the lock held and waits
     os.close(held)
-    thread.join()
+    _joined(out)
     assert "error" not in out, out
     writer = out["writer"]
     assert isinstance(writer, SpoolWriter)
@@ -69,14 +95,38 @@ def test_a_writer_makes_its_folder_again_when_a_recoverer_removed_it(
     folder = tmp_path / "spool" / "run1"
     held = _held_empty_spool(folder)
     out: dict[str, object] = {}
-    thread = _start_writer(folder, out)
+    waiting = _start_writer(folder, out, monkeypatch)
+    assert waiting.wait(60)  # the writer opened the old lock file and waits
     shutil.rmtree(folder)  # what a recoverer does with an abandoned spool, lock held
     os.close(held)
-    thread.join()
+    _joined(out)
     assert "error" not in out, out
     writer = out["writer"]
     assert isinstance(writer, SpoolWriter)
     # The writer's lock is the lock file of the folder it writes into.
+    assert os.path.samestat(os.fstat(writer._lock_fd), os.stat(folder / SPOOL_LOCK))
+    assert try_lock(folder) is None
+    writer.close()
+
+
+def test_a_writer_never_keeps_the_lock_of_a_removed_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recoverer removes the folder between the writer's open of the lock file and
+    its lock: the lock taken is on a file no longer there, and the writer starts over."""
+    folder = tmp_path / "spool" / "run1"
+    flock = fcntl.flock
+    removed: list[bool] = []
+
+    def flock_after_removal(fd: int, op: int) -> None:
+        if not removed:
+            removed.append(True)
+            shutil.rmtree(folder)  # the recoverer's removal, just before the lock
+        flock(fd, op)
+
+    monkeypatch.setattr(fcntl, "flock", flock_after_removal)  # (the one spool.py calls)
+    writer = SpoolWriter(folder)
+    assert removed
     assert os.path.samestat(os.fstat(writer._lock_fd), os.stat(folder / SPOOL_LOCK))
     assert try_lock(folder) is None
     writer.close()
