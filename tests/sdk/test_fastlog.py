@@ -6,6 +6,7 @@ through the run's lock."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -216,19 +217,46 @@ def test_a_shape_packs_the_bytes_of_struct(
         assert got == bytes(len(got))  # nothing written
 
 
+@pytest.fixture
+def declined(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any]]:
+    """The calls the compiled path of runs started now passes on to the Python
+    ``Run.log`` (what it declines), as (data, step)."""
+    calls: list[tuple[Any, Any]] = []
+    python_log = Run.log
+
+    def log(run: Run, data: Any, step: Any = None) -> None:
+        calls.append((data, step))
+        python_log(run, data, step)
+
+    monkeypatch.setattr(Run, "log", log)
+    return calls
+
+
+def handled(run: Run, declined: list[tuple[Any, Any]], data: Any, step: Any = None) -> bool:
+    """Whether ``run.log(data, step)`` was done by the compiled path alone."""
+    before = len(declined)
+    with contextlib.suppress(HeronError):
+        run.log(data, step)
+    return len(declined) == before
+
+
+def parked(run: Run) -> tuple[int, int]:
+    """(writer.off, run._step) as the Python objects hold them, the cursor put back."""
+    with run._lock:
+        return run._writer.off, run._step
+
+
 @needs_fastlog
 def test_known_shapes_are_handled_and_the_rest_is_not(
-    store_dir: Path, clock: list[float], compiled: None
+    store_dir: Path, clock: list[float], compiled: None, declined: list[tuple[Any, Any]]
 ) -> None:
     run = start_run(store_dir, mode="offline", capture_console=False)
-    fast = run._fast_log
-    writer = run._writer
-    assert fast(run, {"loss": 1.0, "n": np.float32(2)}, None, run_module._now) is False
-    run.log({"loss": 1.0, "n": np.float32(2)})  # new keys: the Python path; a shape now
-    off, step = writer.off, run.step
-    assert fast(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now) is True
-    assert (writer.off, run.step) == (off + 2 * SLOT, step + 1)
-    off = writer.off
+    assert isinstance(run.log, fastlog.Logger)
+    assert not handled(run, declined, {"loss": 1.0, "n": np.float32(2)})  # new keys: a shape now
+    off, step = parked(run)
+    assert handled(run, declined, {"loss": 2.0, "n": np.float32(3)})
+    assert run.step == step + 1  # while the cursor is held
+    assert parked(run) == (off + 2 * SLOT, step + 1)
     not_handled: list[tuple[Any, Any]] = [
         ({"loss": 2.0, "n": np.float64(3)}, None),  # another type
         ({"loss": 2.0, "n": np.ones(1)}, None),  # an array
@@ -243,38 +271,137 @@ def test_known_shapes_are_handled_and_the_rest_is_not(
         ([("loss", 2.0)], None),  # not a mapping: the Python path refuses it
     ]
     for data, at in not_handled:
-        assert fast(run, data, at, run_module._now) is False, data
-    assert (writer.off, run.step) == (off, step + 1)  # nothing written, step unchanged
+        assert not handled(run, declined, data, at), data
+        assert declined[-1] == (data, at)
     with pytest.raises(HeronError, match="float64"):
         run.log({"loss": 10**400, "n": np.float32(3)})
+    assert handled(run, declined, {"loss": 2.0, "n": np.float32(3)}, 7)  # step=: as given
+    assert run.step == 8
+    run.log({"loss": 2.0, "n": np.float32(3)}, step=9)  # (the keyword too)
+    assert run.step == 10 and len(declined) == len(not_handled) + 2
+    with pytest.raises(TypeError, match="step=None"):
+        run.log({"loss": 2.0}, stride=1)
     # equal keys that are other objects (a name built at each call) find the shape too
-    assert fast(run, {"".join(["lo", "ss"]): 2.0, "n": np.float32(3)}, None, run_module._now)
-    assert fast(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now)
-    with run._lock:  # a thread in the middle of a write: the Python path waits for it
-        assert fast(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now) is False
+    assert handled(run, declined, {"".join(["lo", "ss"]): 2.0, "n": np.float32(3)})
+    assert handled(run, declined, {"loss": 2.0, "n": np.float32(3)})
     run._shapes.clear()  # the shape of the last call is not used past its table
-    assert fast(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now) is False
+    assert not handled(run, declined, {"loss": 2.0, "n": np.float32(3)})
     run.finish()
     with pytest.raises(HeronError, match="finished"):
         run.log({"loss": 2.0, "n": np.float32(3)})
-    assert fast(run, {"loss": 2.0, "n": np.float32(3)}, None, run_module._now) is False
+    assert not handled(run, declined, {"loss": 2.0, "n": np.float32(3)})
+
+
+@needs_fastlog
+def test_a_shape_the_python_path_made_again_is_found(
+    store_dir: Path, clock: list[float], compiled: None, declined: list[tuple[Any, Any]]
+) -> None:
+    """Keys logged with other value types get a shape of those types from the Python
+    path, in the same slot of run._shapes: the compiled path, which remembers the
+    last shape it found, looks it up again after a call its shape did not fit (it
+    had gone on declining every call)."""
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    run.log({"a": np.float32(0)})  # the shape (float32,)
+    assert handled(run, declined, {"a": np.float32(1)})
+    assert not handled(run, declined, {"a": 2.0})  # now (float,), in the same slot
+    run.log({"b": 0.0})  # another shape: the next call looks its keys up
+    assert not handled(run, declined, {"a": np.float32(3)})  # finds (float,); (float32,) again
+    assert handled(run, declined, {"a": np.float32(4)})
+    run.finish()
+
+
+@needs_fastlog
+def test_the_cursor_is_put_back_for_whoever_takes_the_lock(
+    store_dir: Path, clock: list[float], compiled: None, declined: list[tuple[Any, Any]]
+) -> None:
+    """The compiled path keeps the writer's offset and the run's step while it holds
+    the cursor; a thread that takes the run's lock finds them put back, and what it
+    changes there (a record, the end of the room) is what the next call goes on from."""
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    writer, fast = run._writer, run._fast_log
+    run.log({"a": 0.0})
+    off, step = parked(run)
+    assert not fast.held and fast.step is None
+    for i in range(1, 4):
+        assert handled(run, declined, {"a": float(i)})
+    assert fast.held and fast.step == run.step == step + 3
+    assert (writer.off, run._step) == (off, step)  # the Python objects wait for park
+    with run._lock:
+        assert not fast.held
+        assert (writer.off, run._step) == (off + 3 * SLOT, step + 3)
+        writer.write_event({"type": "notes", "notes": "between"})  # the spool moves on
+        after_event = writer.off
+    assert handled(run, declined, {"a": 4.0})
+    assert parked(run) == (after_event + SLOT, step + 4)
+    with run._lock:  # no room for the records and the END slot: the Python path rotates
+        writer.end = writer.off + SLOT
+    assert not handled(run, declined, {"a": 5.0})
+    assert parked(run)[1] == step + 5
+    run.finish()
+    reader = SpoolReader(writer.folder)
+    steps: list[int] = []
+    notes: list[object] = []
+    while True:
+        chunk = reader.read()
+        if chunk.end == chunk.start:
+            break
+        steps += chunk.points.get("a", ([], [], []))[0].tolist() if "a" in chunk.points else []
+        notes += [e["notes"] for e in chunk.events if e["type"] == "notes"]
+    reader.close()
+    assert steps == list(range(6)) and notes == ["between"]
+
+
+@needs_fastlog
+def test_a_call_while_another_thread_holds_the_lock_waits_for_it(
+    store_dir: Path, clock: list[float], compiled: None, declined: list[tuple[Any, Any]]
+) -> None:
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    run.log({"a": 0.0})
+    assert handled(run, declined, {"a": 1.0})
+    holding, logged = threading.Event(), threading.Event()
+
+    def log_now() -> None:
+        holding.wait()
+        run.log({"a": 2.0})
+        logged.set()
+
+    thread = threading.Thread(target=log_now)
+    thread.start()
+    with run._lock:
+        holding.set()
+        deadline = time.monotonic() + 60  # polls a condition: no wall time is asserted
+        while declined[-1] != ({"a": 2.0}, None):  # declined: the Python path waits
+            assert time.monotonic() < deadline, "the call was not passed on"
+            time.sleep(0.001)
+        assert not logged.is_set()
+        (off, step) = (run._writer.off, run._step)
+    thread.join()
+    assert parked(run) == (off + SLOT, step + 1)
+    run.finish()
 
 
 @needs_fastlog
 def test_the_end_of_a_segment_is_left_to_the_python_path(
-    store_dir: Path, monkeypatch: pytest.MonkeyPatch, clock: list[float], compiled: None
+    store_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: list[float],
+    compiled: None,
+    declined: list[tuple[Any, Any]],
 ) -> None:
     monkeypatch.setattr(spool_module, "SEGMENT_BYTES", spool_module.MIN_SEGMENT_BYTES)
     run = start_run(store_dir, mode="offline", capture_console=False)
     writer = run._writer
     run.log({"a": 0.0, "b": 0.0})
-    writer.end = writer.off + 2 * SLOT  # room for the records but not the END slot after
-    assert run._fast_log(run, {"a": 1.0, "b": 1.0}, None, run_module._now) is False
-    writer.end = writer.off + 3 * SLOT
-    assert run._fast_log(run, {"a": 1.0, "b": 1.0}, None, run_module._now) is True
-    writer.end = writer.size
+    with run._lock:  # room for the records but not the END slot after
+        writer.end = writer.off + 2 * SLOT
+    assert not handled(run, declined, {"a": 1.0, "b": 1.0})
+    with run._lock:
+        writer.end = writer.off + 3 * SLOT
+    assert handled(run, declined, {"a": 2.0, "b": 2.0})
+    with run._lock:
+        writer.end = writer.size
     segment = writer.segment
-    for step in range(2, 5000):  # across segments: rotate() in Python, then C again
+    for step in range(3, 5000):  # across segments: rotate() in Python, then C again
         run.log({"a": float(step), "b": -float(step)})
     assert writer.segment > segment + 3
     reader = SpoolReader(writer.folder)
@@ -355,17 +482,22 @@ def test_threads_writing_through_the_lock_interleave_whole_records(
 
 
 @needs_fastlog
-def test_the_time_of_a_point_is_time_time(store_dir: Path, compiled: None) -> None:
+def test_the_time_of_a_point_is_time_time(
+    store_dir: Path, compiled: None, declined: list[tuple[Any, Any]]
+) -> None:
     """With run.py's own clock (time.time) the compiled path reads the system clock
     itself: the value time.time() would have given, between the calls around it."""
     run = start_run(store_dir, mode="offline", capture_console=False)
     run.log({"t": 0.0})
     writer = run._writer
+    off, _ = parked(run)
+    stamps = []
     for _ in range(1000):
-        off = writer.off
         before = time.time()
-        assert run._fast_log(run, {"t": 1.0}, None, time.time) is True
-        after = time.time()
-        (recorded,) = struct.unpack_from("<d", writer.mm, off + 16)
+        assert handled(run, declined, {"t": 1.0})
+        stamps.append((before, time.time()))
+    parked(run)
+    for i, (before, after) in enumerate(stamps):
+        (recorded,) = struct.unpack_from("<d", writer.mm, off + i * SLOT + 16)
         assert before <= recorded <= after
     run.finish()

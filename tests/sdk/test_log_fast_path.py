@@ -18,9 +18,14 @@ from heron.sdk.spool import SCALAR, SLOT, SpoolReader
 from .conftest import start_run
 
 
+def offset(run: Run) -> int:
+    """The spool writer's offset (the compiled path's cursor put back: its lock)."""
+    with run._lock:
+        return run._writer.off
+
+
 def spool_bytes(run: Run) -> bytes:
-    writer = run._writer
-    return bytes(writer.mm[: writer.off])
+    return bytes(run._writer.mm[: offset(run)])
 
 
 def records(run: Run, start: int) -> list[tuple[float, int, float, int, int]]:
@@ -55,7 +60,7 @@ def test_the_fast_path_writes_the_bytes_of_the_slow_one(store_dir: Path, fixed_t
         {"loss": float("nan"), "acc": -3, "lr": np.float32(-0.0), "ok": False, "n": np.int64(-1)},
         {"loss": float("inf"), "acc": 2**53, "lr": np.float32(1e-8), "ok": True, "n": np.int64(0)},
     ]
-    starts = (fast._writer.off, slow._writer.off)
+    starts = (offset(fast), offset(slow))
     for step, data in enumerate(values * 3):
         fast.log(data, step=step)
         slow.log(data, step=step)
@@ -76,9 +81,9 @@ def test_other_keys_orders_or_types_take_the_slow_path_then_get_their_own_shape(
     assert len(run._shapes) == 2
     run.log({"a": 1, "b": 2.0})  # another type: the slow path, then the shape's types
     assert len(run._shapes) == 2
-    off = run._writer.off
+    off = offset(run)
     run.log({"a": 1, "b": 2.0})  # the fast path with the new types
-    assert run._writer.off == off + 2 * SLOT
+    assert offset(run) == off + 2 * SLOT
     with pytest.raises(InvalidValue, match="'a'"):
         run.log({"a": "text", "b": 2.0})  # never a shape: refused, b still logged
     assert len(run._shapes) == 2
@@ -91,7 +96,7 @@ def test_out_of_range_values_and_steps_fall_back_and_raise_as_before(store_dir: 
     run = start_run(store_dir, mode="offline", capture_console=False)
     run.log({"a": 1, "b": 2.0}, step=0)
     run.log({"a": 1, "b": 2.0}, step=1)  # the shape exists: the fast path
-    off = run._writer.off
+    off = offset(run)
     with pytest.raises(InvalidValue, match="float64"):
         run.log({"a": 10**400, "b": 3.0}, step=2)  # struct refuses: the slow path says why
     assert run.step == 3  # the call was logged (b)
@@ -103,7 +108,7 @@ def test_out_of_range_values_and_steps_fall_back_and_raise_as_before(store_dir: 
     reader.close()
     assert chunk.points["b"][0].tolist() == [0, 1, 2]
     assert chunk.points["a"][0].tolist() == [0, 1]
-    assert run._writer.off == off + SLOT  # b only; nothing of the refused step
+    assert offset(run) == off + SLOT  # b only; nothing of the refused step
     run.finish()
 
 

@@ -1,54 +1,62 @@
 /* heron.sdk._fastlog: Run.log's known-shape fast path, compiled (issue 19).
  *
- * A run holds a Logger(run._lock, run._shapes, run._writer); ``logger(run, data,
- * step, now_func)`` does what run.py's pure-Python fast path does, in one call:
+ * A run on this path has a Logger as its ``log`` (an instance attribute over the
+ * class's Python ``Run.log``): ``run.log(data, step=None)`` is one C call, which does
+ * what run.py's pure-Python fast path does:
  *
- *   under the GIL, with no thread holding run._lock (see Locking):
- *       if run._closed: -> not handled
- *       step = run._step if step is None else step   (an exact int, else not handled)
- *       now = now_func()                              (time.time: the clock, read here)
- *       write, need = run._shapes[tuple(data)]        (a Shape, else not handled)
- *       off = writer.off
- *       if off + need < writer.end and every value has its shape's type:
- *           pack the SCALAR records into writer.mm at off
- *           writer.off = off + need; run._step = step + 1
- *           -> handled
+ *   under the GIL, with the cursor held (see Cursor):
+ *       write = run._shapes[tuple(data)]      (a Shape, else declined)
+ *       step = cursor.step if step is None else step   (an exact int64, else declined)
+ *       now = now_func()                       (time.time: the clock, read here)
+ *       if cursor.off + need < cursor.end and every value has its shape's type:
+ *           pack the SCALAR records into writer.mm at cursor.off
+ *           cursor.off += need; cursor.step = step + 1
+ *
+ * and anything declined (new keys, conversions, rotation, bad input, a closed run)
+ * goes to the Python ``Run.log``, which writes what the fast path writes or raises.
  *
  * The lookup in run._shapes is skipped when data's keys are the very objects of the
  * last call handled (a loop's dict literal) and no shape was added or removed since;
  * a shape stays right for its keys anyway (a key's id never changes in a run, and the
  * values' types are checked at every call).
  *
- * "Not handled" (False) means nothing was written or changed: Run.log then does the
- * call in Python (new keys, conversions, rotation, bad input, a closed run). The
- * bytes are those of ``struct.Struct("<dqdI3xB" * n).pack_into``: each value goes
- * through PyFloat_AsDouble exactly as struct's 'd' does (so int, bool and numpy's
- * real scalars read the same; an int too large for a float64 is "not handled" and
- * the Python path raises its usual error), the step through PyLong_AsLongLong (out
- * of int64: not handled), pad bytes zero, and each record's kind byte is stored last
- * (a release store: a reader never sees a kind byte before its record's fields).
- * The records are in the shared map before the call returns, as with pack_into:
- * kill -9 after ``log`` returned loses none of them (the page cache has them).
+ * The bytes are those of ``struct.Struct("<dqdI3xB" * n).pack_into``: each value goes
+ * through int.__float__ / PyFloat_AsDouble exactly as struct's 'd' does (so int, bool
+ * and numpy's real scalars read the same; an int too large for a float64 is declined
+ * and the Python path raises its usual error), the step as an int64 (else declined),
+ * pad bytes zero, and each record's kind byte is stored last (a release store: a
+ * reader never sees a kind byte before its record's fields). The records are in the
+ * shared map before the call returns, as with pack_into: kill -9 after ``log``
+ * returned loses none of them (the page cache has them).
+ *
+ * Cursor. What a call reads and moves (the writer's offset and end, the map's buffer,
+ * the run's step) lives in the Logger while it holds the cursor, not in the Python
+ * objects: reading five attributes through the instance dicts, asking the lock and
+ * making two ints cost about 3 us a call with the caches cold after a training step
+ * (issue 19), more than the rest of the call. The first call takes the cursor up
+ * (from writer.off, writer.end, writer.mm's buffer and run._step, when no thread
+ * holds the run's lock and the run is open); every thread that takes the run's lock
+ * then has it put back first (``park``: run.py's _ParkingLock), so code under the
+ * lock sees, and may change, the spool's real state; the next call after the lock
+ * is let go takes it up again. ``step`` gives run._step's value while the cursor is
+ * held (run.step reads it there).
  *
  * Locking: the GIL, and the run's lock as a flag. The Python path writes under the
- * run's lock (``with self._lock``), and so do the other threads that write into the
- * spool (console capture, the system sampler, ``record``, the shipper's prefault).
- * Taking that lock costs two calls through lock.acquire's argument parsing and the
- * semaphore (about 2 us with the caches cold after a training step: most of what
- * this module saves), so the call does not take it. Instead, holding the GIL, it
- * checks ``lock.locked()`` and falls back to the Python path (which waits on the
- * lock) when a thread holds it: such a thread may be in the middle of a write,
- * between reading ``writer.off`` and advancing it, and only lost the GIL. When no
- * thread holds it, no other thread can start a write before this call returns,
- * because from that check until ``writer.off`` and ``run._step`` are updated the
- * call runs no Python code, allocates no object the cyclic GC tracks (a collection
- * could run a finalizer's Python code) and never releases the GIL: everything that
- * could (the shape lookup, the time, the values' conversions) happens before the
- * check. A thread woken inside ``acquire`` holds the lock's semaphore before the
- * lock's flag says so, but it needs the GIL before it can touch the writer, and gets
- * it only after this call. So the write is atomic with respect to every other
- * Python thread, as under the lock. A build without the GIL (Py_GIL_DISABLED) does
- * not import this module: run.log stays in pure Python there.
+ * run's lock, and so do the other threads that write into the spool (console
+ * capture, the system sampler, ``record``, the shipper's prefault). A call does not
+ * take that lock (two calls through lock.acquire's argument parsing and the
+ * semaphore, about 2 us with the caches cold). Holding the cursor means no thread
+ * has taken the lock since it was taken up while the lock was free; a thread that
+ * takes the lock now parks the cursor before it touches the writer, and until then
+ * a call may still write with the cursor (the thread has read nothing yet, and
+ * ``park`` puts back what the call moved). From the check of the cursor (or taking it
+ * up) to its move, the call runs no Python code, allocates no object the cyclic GC
+ * tracks (a collection could run a finalizer's Python code) and never releases the
+ * GIL: everything that could (the shape lookup, the time, the values' conversions)
+ * happens before. So the write is atomic with respect to every other Python thread,
+ * as under the lock. A build without the GIL (Py_GIL_DISABLED) does not import this
+ * module: run.log stays in pure Python there. A forked child's run is ``disown``-ed:
+ * its Logger declines everything without putting anything back.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -68,9 +76,12 @@ static PyObject *s_closed, *s_step, *s_mm, *s_off, *s_end, *s_locked;
 typedef struct {
     PyObject_HEAD
     Py_ssize_t n;
-    PyObject *types;   /* tuple of n types */
-    uint32_t ids[MAX_KEYS];
     vectorcallfunc vectorcall;
+    PyObject *types; /* tuple of n types (owns them) */
+    struct {
+        PyObject *type; /* types[i], here beside its key's id: one cache line for 4 keys */
+        uint32_t id;
+    } keys[MAX_KEYS];
 } Shape;
 
 static PyTypeObject ShapeType;
@@ -102,8 +113,11 @@ static void commit_kind(unsigned char *p) {
 static int convert(Shape *shape, PyObject *const *values, double *out) {
     for (Py_ssize_t i = 0; i < shape->n; i++) {
         PyObject *v = values[i];
-        if ((PyObject *)Py_TYPE(v) != PyTuple_GET_ITEM(shape->types, i)) return 1;
-        double x = PyFloat_CheckExact(v) ? PyFloat_AS_DOUBLE(v) : PyFloat_AsDouble(v);
+        if ((PyObject *)Py_TYPE(v) != shape->keys[i].type) return 1;
+        /* an int as int.__float__ makes it (struct's 'd' calls that), without the float */
+        double x = PyFloat_CheckExact(v)  ? PyFloat_AS_DOUBLE(v)
+                   : PyLong_CheckExact(v) ? PyLong_AsDouble(v)
+                                          : PyFloat_AsDouble(v);
         if (x == -1.0 && PyErr_Occurred()) {
             PyErr_Clear();
             return 1;
@@ -113,32 +127,32 @@ static int convert(Shape *shape, PyObject *const *values, double *out) {
     return 0;
 }
 
-/* Pack the records into mm at off when off + n slots < end (0), else 1 (no error).
- * -1 with an error set when mm has no writable buffer of that size. */
-static int pack(Shape *shape, PyObject *mm, Py_ssize_t off, Py_ssize_t end,
-                const double *values, long long step, double now) {
-    Py_ssize_t need = SLOT * shape->n;
-    if (off < 0 || off + need >= end) return 1;
-    Py_buffer view;
-    if (PyObject_GetBuffer(mm, &view, PyBUF_WRITABLE) < 0) return -1;
-    if (off + need > view.len) {
-        PyBuffer_Release(&view);
-        return 1;
-    }
-    unsigned char *p = (unsigned char *)view.buf + off;
+/* Write the call's records at p (room checked by the caller). */
+static void pack_at(Shape *shape, unsigned char *p, const double *values, long long step,
+                    double now) {
     uint64_t step_bits = (uint64_t)step, now_bits = double_bits(now);
     for (Py_ssize_t i = 0; i < shape->n; i++, p += SLOT) {
         unsigned char rec[SLOT - 1];
         store_le64(rec, double_bits(values[i]));
         store_le64(rec + 8, step_bits);
         store_le64(rec + 16, now_bits);
-        store_le32(rec + 24, shape->ids[i]);
+        store_le32(rec + 24, shape->keys[i].id);
         rec[28] = rec[29] = rec[30] = 0;
         memcpy(p, rec, SLOT - 1);
         commit_kind(p + SLOT - 1);
     }
+}
+
+/* Pack the records into mm at off when they fit in its buffer (0), else 1 (no
+ * error); -1 with an error set when mm has no writable buffer. */
+static int pack(Shape *shape, PyObject *mm, Py_ssize_t off, const double *values,
+                long long step, double now) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(mm, &view, PyBUF_WRITABLE) < 0) return -1;
+    int fits = off >= 0 && off + SLOT * shape->n <= view.len;
+    if (fits) pack_at(shape, (unsigned char *)view.buf + off, values, step, now);
     PyBuffer_Release(&view);
-    return 0;
+    return fits ? 0 : 1;
 }
 
 static int as_offset(PyObject *obj, Py_ssize_t *out) {
@@ -177,7 +191,8 @@ static PyObject *Shape_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
             Py_DECREF(self);
             return NULL;
         }
-        self->ids[i] = (uint32_t)id;
+        self->keys[i].id = (uint32_t)id;
+        self->keys[i].type = PyTuple_GET_ITEM(types, i);
     }
     Py_INCREF(types);
     self->types = types;
@@ -221,7 +236,7 @@ static PyObject *Shape_call(PyObject *obj, PyObject *const *args, size_t nargsf,
     Py_DECREF(seq);
     if (no) Py_RETURN_FALSE;
     /* the caller checked off + need < end; the buffer's length bounds it here */
-    int r = pack(self, args[0], off, PY_SSIZE_T_MAX, values, step, now);
+    int r = pack(self, args[0], off, values, step, now);
     if (r < 0) return NULL;
     return PyBool_FromLong(r == 0);
 }
@@ -246,27 +261,36 @@ static PyTypeObject ShapeType = {
     .tp_getset = Shape_getset,
 };
 
-/* -- Logger(lock, shapes, writer): a run's log(run, data, step, now_func) -> bool -- */
+/* -- Logger(run, lock, shapes, writer, python_log, now): a run's ``log`` -- */
 
-/* What a run's calls need and never changes for the run: its lock's bound
- * ``locked``, its shapes (the dict run._shapes) and its spool writer; and the shape
- * of the last call handled, with the keys it was found for (compared by identity:
- * a loop's dict literal gives the same key objects every time). */
+/* What a run's calls need: the run (weakly: the run holds its Logger), the lock its
+ * writes hold (only asked when the cursor is taken up), its shapes (the dict
+ * run._shapes), its spool writer, the Python ``Run.log`` for what is declined, and
+ * the clock; the shape of the last call handled, with the keys it was found for
+ * (compared by identity: a loop's dict literal gives the same key objects every
+ * time); and the cursor while held (module doc, Cursor). */
 typedef struct {
     PyObject_HEAD
-    PyObject *locked, *shapes, *writer;
-    PyObject *last_keys; /* tuple, or NULL */
-    Shape *last_shape;   /* or NULL */
-    Py_ssize_t last_count; /* len(shapes) when last_shape was found there */
     vectorcallfunc vectorcall;
+    int held;            /* the cursor below is the truth, not writer.off / run._step */
+    int dead;            /* disowned (a forked child): declines everything */
+    Py_ssize_t off, end; /* writer.off, writer.end while held */
+    long long step;      /* run._step while held */
+    unsigned char *buf;  /* view.buf while held */
+    Shape *last_shape;   /* or NULL */
+    PyObject *last_keys; /* tuple, or NULL */
+    Py_ssize_t last_count; /* len(shapes) when last_shape was found there */
+    PyObject *run_ref, *locked, *shapes, *writer, *python_log, *now_func;
+    Py_buffer view;      /* writer.mm's buffer while held */
 } Logger;
 
 static PyTypeObject LoggerType;
 static PyObject *Logger_call(PyObject *, PyObject *const *, size_t, PyObject *);
 
 static PyObject *Logger_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    PyObject *lock, *shapes, *writer;
-    if (!PyArg_ParseTuple(args, "OO!O:Logger", &lock, &PyDict_Type, &shapes, &writer))
+    PyObject *run, *lock, *shapes, *writer, *python_log, *now_func;
+    if (!PyArg_ParseTuple(args, "OOO!OOO:Logger", &run, &lock, &PyDict_Type, &shapes, &writer,
+                          &python_log, &now_func))
         return NULL;
     if (!PyDict_CheckExact(shapes)) {
         PyErr_SetString(PyExc_TypeError, "a run's shapes are a dict");
@@ -275,7 +299,8 @@ static PyObject *Logger_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     Logger *self = (Logger *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->vectorcall = Logger_call;
-    if ((self->locked = PyObject_GetAttr(lock, s_locked)) == NULL) {
+    if ((self->run_ref = PyWeakref_NewRef(run, NULL)) == NULL ||
+        (self->locked = PyObject_GetAttr(lock, s_locked)) == NULL) {
         Py_DECREF(self);
         return NULL;
     }
@@ -283,22 +308,43 @@ static PyObject *Logger_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     self->shapes = shapes;
     Py_INCREF(writer);
     self->writer = writer;
+    Py_INCREF(python_log);
+    self->python_log = python_log;
+    Py_INCREF(now_func);
+    self->now_func = now_func;
     return (PyObject *)self;
 }
 
+/* Let the cursor go without writing it back (the buffer's export ends). */
+static void drop_cursor(Logger *self) {
+    if (self->held) {
+        self->held = 0;
+        self->buf = NULL;
+        PyBuffer_Release(&self->view);
+    }
+}
+
 static int Logger_traverse(Logger *self, visitproc visit, void *arg) {
+    Py_VISIT(self->run_ref);
     Py_VISIT(self->locked);
     Py_VISIT(self->shapes);
     Py_VISIT(self->writer);
+    Py_VISIT(self->python_log);
+    Py_VISIT(self->now_func);
     Py_VISIT(self->last_keys);
     Py_VISIT(self->last_shape);
+    if (self->held) Py_VISIT(self->view.obj);
     return 0;
 }
 
 static int Logger_clear(Logger *self) {
+    drop_cursor(self);
+    Py_CLEAR(self->run_ref);
     Py_CLEAR(self->locked);
     Py_CLEAR(self->shapes);
     Py_CLEAR(self->writer);
+    Py_CLEAR(self->python_log);
+    Py_CLEAR(self->now_func);
     Py_CLEAR(self->last_keys);
     Py_CLEAR(self->last_shape);
     return 0;
@@ -316,7 +362,7 @@ static Shape *find_shape(Logger *self, PyObject *data) {
     Py_ssize_t n = PyDict_GET_SIZE(data), pos = 0, i = 0;
     PyObject *key, *value;
     PyObject *last = self->last_keys;
-    if (last != NULL && PyTuple_GET_SIZE(last) == n &&
+    if (last != NULL && self->last_shape != NULL && PyTuple_GET_SIZE(last) == n &&
         PyDict_GET_SIZE(self->shapes) == self->last_count) {
         /* the same keys as the last call (and no shape added or removed since) */
         int same = 1;
@@ -376,35 +422,79 @@ static int system_time(PyObject *now_func, double *out) {
 #endif
 }
 
-/* logger(run, data, step, now_func) -> bool: 1 handled, 0 not, -1 error.
- *
- * First what may run Python code or allocate objects the cyclic GC tracks (and so
- * run finalizers): the shape lookup, the step given, the time, the values. Then the
- * critical section: from the check that no thread holds the run's lock to the update
- * of writer.off and run._step, nothing here runs Python code, allocates a GC-tracked
- * object or releases the GIL (attribute reads and writes of plain instance
- * attributes, ints, the mmap's buffer, memory stores), so no other Python thread
- * runs in between (module doc). */
-static int log_call(Logger *self, PyObject *run, PyObject *data, PyObject *step_arg,
-                    PyObject *now_func) {
+/* Take up the cursor: 1 held, 0 not now (a thread holds the lock, the run is closed
+ * or gone, a value is not what the fast path writes with), -1 error. Runs no Python
+ * code (attribute reads of plain instance attributes, the lock's ``locked``, the
+ * map's buffer): part of the critical section. */
+static int take_cursor(Logger *self) {
     int result = -1;
-    PyObject *now_obj = NULL, *is_locked = NULL, *closed = NULL, *step = NULL;
-    PyObject *off_obj = NULL, *end_obj = NULL, *mm = NULL, *new_off = NULL;
-    PyObject *new_step = NULL;
-    Shape *shape = NULL;
-    PyObject *writer = self->writer;
-    long long step_value = 0;
-
-    if ((shape = find_shape(self, data)) == NULL) {
-        if (PyErr_Occurred()) goto done;
+    PyObject *is_locked = NULL, *closed = NULL, *step = NULL;
+    PyObject *off_obj = NULL, *end_obj = NULL, *mm = NULL;
+    PyObject *run = PyWeakref_GetObject(self->run_ref); /* borrowed */
+    if (run == NULL) return -1;
+    if (run == Py_None) return 0;
+    if ((is_locked = PyObject_CallNoArgs(self->locked)) == NULL) goto done;
+    if (is_locked != Py_False) goto no; /* a thread is in the middle of a write: wait */
+    if ((closed = PyObject_GetAttr(run, s_closed)) == NULL) goto done;
+    if (closed != Py_False) goto no; /* finished (or not a bool): the Python path */
+    if ((step = PyObject_GetAttr(run, s_step)) == NULL ||
+        (off_obj = PyObject_GetAttr(self->writer, s_off)) == NULL ||
+        (end_obj = PyObject_GetAttr(self->writer, s_end)) == NULL ||
+        (mm = PyObject_GetAttr(self->writer, s_mm)) == NULL)
+        goto done;
+    Py_ssize_t off, end;
+    if (!PyLong_CheckExact(step) || as_offset(off_obj, &off) || as_offset(end_obj, &end)) goto no;
+    long long step_value = PyLong_AsLongLong(step);
+    if (step_value == -1 && PyErr_Occurred()) {
+        PyErr_Clear(); /* past int64 (the step after 2**63 - 1): the Python path */
         goto no;
     }
-    if (step_arg != Py_None) {
-        if (!PyLong_CheckExact(step_arg)) goto no; /* to_step converts: the Python path */
+    if (PyObject_GetBuffer(mm, &self->view, PyBUF_WRITABLE) < 0) goto done;
+    if (off < 0 || end > self->view.len) {
+        PyBuffer_Release(&self->view);
+        goto no;
+    }
+    self->buf = (unsigned char *)self->view.buf;
+    self->off = off;
+    self->end = end;
+    self->step = step_value;
+    self->held = 1;
+    result = 1;
+    goto done;
+no:
+    result = 0;
+done:
+    Py_XDECREF(is_locked);
+    Py_XDECREF(closed);
+    Py_XDECREF(step);
+    Py_XDECREF(off_obj);
+    Py_XDECREF(end_obj);
+    Py_XDECREF(mm);
+    return result;
+}
+
+/* The call on the fast path: 1 handled, 0 not (nothing written or changed), -1 error.
+ *
+ * First what may run Python code or allocate objects the cyclic GC tracks (and so
+ * run finalizers): the shape lookup, the step given, the values, the time. Then the
+ * critical section: from the check that the cursor is held (or taking it up) to the
+ * cursor's move, nothing here runs Python code, allocates a GC-tracked object or
+ * releases the GIL, so no other Python thread runs in between (module doc). */
+static int log_fast(Logger *self, PyObject *data, PyObject *step_arg) {
+    if (self->dead || !PyDict_CheckExact(data)) return 0;
+    Py_ssize_t n = PyDict_GET_SIZE(data);
+    if (n < 1 || n > MAX_KEYS) return 0;
+    Shape *shape = find_shape(self, data);
+    if (shape == NULL) return PyErr_Occurred() ? -1 : 0;
+    int result = 0;
+    long long step_value = 0;
+    int given = step_arg != NULL && step_arg != Py_None;
+    if (given) {
+        if (!PyLong_CheckExact(step_arg)) goto out; /* to_step converts: the Python path */
         step_value = PyLong_AsLongLong(step_arg);
         if (step_value == -1 && PyErr_Occurred()) {
             PyErr_Clear();
-            goto no; /* outside int64: the Python path says so */
+            goto out; /* outside int64: the Python path says so */
         }
     }
     double values[MAX_KEYS];
@@ -415,102 +505,145 @@ static int log_call(Logger *self, PyObject *run, PyObject *data, PyObject *step_
     for (Py_ssize_t j = 0; j < i; j++) Py_INCREF(items[j]); /* __float__ may run code */
     int no_values = i != shape->n || convert(shape, items, values);
     for (Py_ssize_t j = 0; j < i; j++) Py_DECREF(items[j]);
-    if (no_values) goto no;
+    if (no_values) {
+        /* The Python path may now give these keys a shape of these types, in the
+         * same slot of run._shapes (its size unchanged): look it up next time. */
+        Py_CLEAR(self->last_keys);
+        goto out;
+    }
     double now;
-    if (!system_time(now_func, &now)) {
-        if ((now_obj = PyObject_CallNoArgs(now_func)) == NULL) goto done;
+    if (!system_time(self->now_func, &now)) {
+        PyObject *now_obj = PyObject_CallNoArgs(self->now_func);
+        if (now_obj == NULL) {
+            result = -1;
+            goto out;
+        }
         now = PyFloat_AsDouble(now_obj);
-        if (now == -1.0 && PyErr_Occurred()) goto done;
+        Py_DECREF(now_obj);
+        if (now == -1.0 && PyErr_Occurred()) {
+            result = -1;
+            goto out;
+        }
     }
 
     /* -- the critical section -- */
-    if ((is_locked = PyObject_CallNoArgs(self->locked)) == NULL) goto done;
-    if (is_locked != Py_False) goto no; /* a thread is in the middle of a write: wait */
-    if ((closed = PyObject_GetAttr(run, s_closed)) == NULL) goto done;
-    if (closed != Py_False) goto no; /* finished (or not a bool): the Python path */
-    if (step_arg == Py_None) {
-        if ((step = PyObject_GetAttr(run, s_step)) == NULL) goto done;
-        if (!PyLong_CheckExact(step)) goto no;
-        step_value = PyLong_AsLongLong(step);
-        if (step_value == -1 && PyErr_Occurred()) {
-            PyErr_Clear(); /* (an OverflowError: allocated, but nothing is written) */
-            goto no;
-        }
-    } else {
-        Py_INCREF(step_arg);
-        step = step_arg;
+    if (self->dead) goto out; /* (a fork's hook ran in __float__ or the clock) */
+    if (!self->held && (result = take_cursor(self)) <= 0) goto out;
+    if (!given) step_value = self->step;
+    /* the next step must be an int64 too (2**63 is the Python path's to refuse) */
+    Py_ssize_t need = SLOT * shape->n;
+    if (step_value == INT64_MAX || self->off + need >= self->end) {
+        result = 0; /* no room: the Python path rotates */
+        goto out;
     }
-    Py_ssize_t off, end;
-    if ((off_obj = PyObject_GetAttr(writer, s_off)) == NULL ||
-        (end_obj = PyObject_GetAttr(writer, s_end)) == NULL ||
-        (mm = PyObject_GetAttr(writer, s_mm)) == NULL)
-        goto done;
-    if (as_offset(off_obj, &off) || as_offset(end_obj, &end)) goto no;
-    int packed = pack(shape, mm, off, end, values, step_value, now);
-    if (packed < 0) goto done;
-    if (packed > 0) goto no; /* no room: rotate in Python */
-    /* written: the offset and the step move on (a failure here leaves the records
-     * uncounted, as an exception in the Python path would) */
-    if ((new_off = PyLong_FromSsize_t(off + SLOT * shape->n)) == NULL) goto done;
-    if (PyObject_SetAttr(writer, s_off, new_off) < 0) goto done;
-    if (step_value < INT64_MAX) {
-        new_step = PyLong_FromLongLong(step_value + 1);
-    } else { /* the Python path's step + 1: 2**63, refused at the next call */
-        PyObject *one = PyLong_FromLong(1);
-        new_step = one == NULL ? NULL : PyNumber_Add(step, one);
-        Py_XDECREF(one);
-    }
-    if (new_step == NULL || PyObject_SetAttr(run, s_step, new_step) < 0) goto done;
+    pack_at(shape, self->buf + self->off, values, step_value, now);
+    self->off += need;
+    self->step = step_value + 1;
     result = 1;
-    goto done;
-no:
-    result = 0;
-done:
-    Py_XDECREF(shape);
-    Py_XDECREF(now_obj);
-    Py_XDECREF(is_locked);
-    Py_XDECREF(closed);
-    Py_XDECREF(step);
-    Py_XDECREF(off_obj);
-    Py_XDECREF(end_obj);
-    Py_XDECREF(mm);
-    Py_XDECREF(new_off);
-    Py_XDECREF(new_step);
+out:
+    Py_DECREF(shape);
     return result;
 }
 
-/* logger(run, data, step, now_func) -> bool */
+/* logger(data, step=None): Run.log */
 static PyObject *Logger_call(PyObject *obj, PyObject *const *args, size_t nargsf,
                              PyObject *kwnames) {
     Logger *self = (Logger *)obj;
-    if (PyVectorcall_NARGS(nargsf) != 4 || (kwnames && PyTuple_GET_SIZE(kwnames))) {
-        PyErr_SetString(PyExc_TypeError, "logger(run, data, step, now_func)");
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *step = Py_None;
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    if (nargs < 1 || nargs + nkw > 2 ||
+        (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "step") != 0)) {
+        PyErr_SetString(PyExc_TypeError, "log(data, step=None)");
         return NULL;
     }
-    PyObject *data = args[1];
-    /* a plain dict of 1 to MAX_KEYS items (anything else: the Python path) */
-    if (!PyDict_CheckExact(data)) Py_RETURN_FALSE;
-    Py_ssize_t n = PyDict_GET_SIZE(data);
-    if (n < 1 || n > MAX_KEYS || self->locked == NULL) Py_RETURN_FALSE;
-    int handled = log_call(self, args[0], data, args[2], args[3]);
+    if (nargs + nkw == 2) step = args[1];
+    int handled = log_fast(self, args[0], step);
     if (handled < 0) return NULL;
-    return PyBool_FromLong(handled);
+    if (handled) Py_RETURN_NONE;
+    /* the Python path (Run.log), under the run's lock */
+    PyObject *run = PyWeakref_GetObject(self->run_ref);
+    if (run == NULL) return NULL;
+    if (run == Py_None) {
+        PyErr_SetString(PyExc_RuntimeError, "this run's log outlived its run");
+        return NULL;
+    }
+    Py_INCREF(run);
+    PyObject *result = PyObject_CallFunctionObjArgs(self->python_log, run, args[0], step, NULL);
+    Py_DECREF(run);
+    return result;
 }
+
+/* park(): put the cursor back (writer.off, run._step) and end the map's export; the
+ * run's lock does it as a thread takes it (run.py's _ParkingLock). */
+static PyObject *Logger_park(Logger *self, PyObject *unused) {
+    if (!self->held) Py_RETURN_NONE;
+    PyObject *run = PyWeakref_GetObject(self->run_ref);
+    if (run == NULL) return NULL;
+    if (run == Py_None) { /* nothing to put it back into */
+        drop_cursor(self);
+        Py_RETURN_NONE;
+    }
+    /* both made first: a failure leaves the cursor held and nothing changed */
+    PyObject *off = PyLong_FromSsize_t(self->off);
+    PyObject *step = PyLong_FromLongLong(self->step);
+    int failed = off == NULL || step == NULL || PyObject_SetAttr(self->writer, s_off, off) < 0 ||
+                 PyObject_SetAttr(run, s_step, step) < 0;
+    Py_XDECREF(off);
+    Py_XDECREF(step);
+    if (failed) return NULL;
+    drop_cursor(self);
+    Py_RETURN_NONE;
+}
+
+/* disown(): a forked child's copy; it never writes again (nor puts anything back). */
+static PyObject *Logger_disown(Logger *self, PyObject *unused) {
+    self->dead = 1;
+    drop_cursor(self);
+    Py_RETURN_NONE;
+}
+
+/* step: run._step's value while the cursor is held, else None (run._step is right). */
+static PyObject *Logger_get_step(Logger *self, void *closure) {
+    if (!self->held) Py_RETURN_NONE;
+    return PyLong_FromLongLong(self->step);
+}
+
+static PyObject *Logger_get_held(Logger *self, void *closure) {
+    return PyBool_FromLong(self->held);
+}
+
+static PyMethodDef Logger_methods[] = {
+    {"park", (PyCFunction)Logger_park, METH_NOARGS,
+     "Put the cursor back into writer.off and run._step (under the run's lock)."},
+    {"disown", (PyCFunction)Logger_disown, METH_NOARGS,
+     "Stop for good without putting anything back (a forked child's copy)."},
+    {NULL},
+};
+
+static PyGetSetDef Logger_getset[] = {
+    {"step", (getter)Logger_get_step, NULL, "run._step while the cursor is held, else None",
+     NULL},
+    {"held", (getter)Logger_get_held, NULL, "whether the cursor is held", NULL},
+    {NULL},
+};
 
 static PyTypeObject LoggerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "heron.sdk._fastlog.Logger",
     .tp_basicsize = sizeof(Logger),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_doc = "Logger(lock, shapes, writer): a run's known-shape fast path. "
-              "logger(run, data, step, now_func) -> bool: False when nothing was "
-              "written (the Python path does the call, under the lock).",
+    .tp_doc = "Logger(run, lock, shapes, writer, python_log, now): a run's log(data, "
+              "step=None), compiled for calls of a known shape; the rest goes to "
+              "python_log(run, data, step).",
     .tp_new = Logger_new,
     .tp_dealloc = (destructor)Logger_dealloc,
     .tp_traverse = (traverseproc)Logger_traverse,
     .tp_clear = (inquiry)Logger_clear,
     .tp_call = PyVectorcall_Call,
     .tp_vectorcall_offset = offsetof(Logger, vectorcall),
+    .tp_methods = Logger_methods,
+    .tp_getset = Logger_getset,
 };
 
 static PyMethodDef methods[] = {

@@ -111,13 +111,21 @@ class Run:
         self._writer = writer
         self._shipper = shipper
         self._cache_dir = cache_dir
-        self._lock = threading.Lock()
         # the keys of calls seen: the writer for their values' types, and its bytes
         self._shapes: dict[tuple[Any, ...], tuple[_ShapeWriter, int]] = {}
-        # The compiled fast path for this run's calls (``_fastlog.Logger``), or None.
-        self._fast = _fast
-        self._fast_log = None if _fast is None else _fast.Logger(self._lock, self._shapes, writer)
         self._step = start_step
+        # The compiled path (``_fastlog.Logger``), or None: then it is this run's
+        # ``log`` (the instance's attribute over the method below, which it calls for
+        # what it declines), and the run's lock has it put its cursor back
+        # (_ParkingLock).
+        self._fast = _fast
+        lock = threading.Lock()
+        self._lock: threading.Lock | _ParkingLock = lock
+        self._fast_log: Any = None
+        if _fast is not None:
+            self._fast_log = _fast.Logger(self, lock, self._shapes, writer, type(self).log, _now)
+            self._lock = _ParkingLock(lock, self._fast_log.park)
+            setattr(self, "log", self._fast_log)  # noqa: B010 - mypy refuses a method's assignment
         self._key_ids = writer.keys
         self._tags = list(info.tags)
         self._notes = info.notes
@@ -150,12 +158,9 @@ class Run:
         """
         # The fast path: a call with the keys of an earlier one (in the same order) is
         # packed by that shape's writer in one call when its values have that call's
-        # types; anything else takes ``_log_slow``. Compiled (``_fast_log``: the whole
-        # fast path in one C call holding the GIL; it declines while another thread
-        # holds this lock, see _fastlog.c), or ``_shape_writer``'s one ``pack_into``.
-        fast = self._fast_log
-        if fast is not None and fast(self, data, step, _now):
-            return  # (False: nothing written; the same call goes on in Python)
+        # types; anything else takes ``_log_slow``. Compiled, ``run.log`` is the C
+        # Logger (the whole fast path in one call, see _fastlog.c), which calls this
+        # for what it declines; here it is ``_shape_writer``'s one ``pack_into``.
         with self._lock:
             if self._closed:
                 raise self._closed_error()
@@ -351,7 +356,8 @@ class Run:
     @property
     def step(self) -> int:
         """The step the next ``log`` without an explicit step will use."""
-        return self._step
+        held = None if self._fast_log is None else self._fast_log.step
+        return self._step if held is None else int(held)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -543,7 +549,7 @@ class Run:
             raise InvalidInput(f"mode must be 'min' or 'max', got {mode!r}")
         if keep_last < 0 or keep_best < 0 or keep_last + keep_best == 0:
             raise InvalidInput("keep_last and keep_best must be >= 0, and not both 0")
-        ckpt_step = self._step - 1 if step is None else to_step(step)
+        ckpt_step = self.step - 1 if step is None else to_step(step)
         retention: Retention = {
             "keep_last": keep_last,
             "keep_best": keep_best if metric else 0,
@@ -714,6 +720,8 @@ class Run:
         # this process nobody will ever release it.
         self._forked = True
         self._closed = True
+        if self._fast_log is not None:  # it never writes here again
+            self._fast_log.disown()
         self._media = None  # its thread stayed in the parent
         console, self._console = self._console, None
         if console is not None:  # the child's prints are its own
@@ -721,6 +729,42 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<heron.Run {self.id} {self.name!r} project={self.project!r} {self.state}>"
+
+
+class _ParkingLock:
+    """A run's lock on the compiled path: a thread that takes it has the C Logger put
+    its cursor back first (``park``: the writer's offset and the run's step, which
+    the Logger keeps while it holds the cursor, see _fastlog.c), so everything under
+    the lock reads and changes the spool's real state. The Logger takes the cursor up
+    again at its next call once the lock is free."""
+
+    __slots__ = ("_lock", "_park")
+
+    def __init__(self, lock: threading.Lock, park: Callable[[], None]) -> None:
+        self._lock = lock
+        self._park = park
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        try:
+            self._park()
+        except BaseException:  # (no memory for two ints): the cursor stays held
+            self._lock.release()
+            raise
+        return True
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
 
 
 def _is_media(value: Any) -> bool:
