@@ -150,3 +150,24 @@ def test_a_current_run_is_logged_into_and_left_open(store_dir: Path, tmp_path: P
         got = api.run(run.id)
         assert set(got.metrics) == {"train/loss", "val_loss", "epoch", "after"}
         assert got.config["hidden"] == 4
+
+
+def test_only_rank_zero_logs_metrics(
+    store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``log_metrics`` checks the rank itself (Lightning's ``rank_zero_only`` rule,
+    without its wrapper): another rank's call logs nothing."""
+    from lightning.pytorch.utilities import rank_zero_only
+
+    import heron
+
+    with heron.init(project="pl", dir=store_dir, **QUIET) as run:
+        logger = HeronLogger()
+        logger.log_metrics({"x": 1.0}, step=0)
+        monkeypatch.setattr(rank_zero_only, "rank", 1)
+        logger.log_metrics({"x": 2.0, "y": 1.0}, step=1)
+        monkeypatch.setattr(rank_zero_only, "rank", 0)
+        logger.log_metrics({"x": 3.0}, step=2)
+    with read(store_dir) as api:
+        history = api.run(run.id).history(["x", "y"])
+    assert history["x"].tolist() == [1.0, 3.0] and history["y"].dropna().tolist() == []

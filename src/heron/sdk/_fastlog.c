@@ -449,7 +449,10 @@ static int take_cursor(Logger *self) {
         PyErr_Clear(); /* past int64 (the step after 2**63 - 1): the Python path */
         goto no;
     }
-    if (PyObject_GetBuffer(mm, &self->view, PyBUF_WRITABLE) < 0) goto done;
+    if (PyObject_GetBuffer(mm, &self->view, PyBUF_WRITABLE) < 0) {
+        PyErr_Clear(); /* (a closed map): the Python path says what is wrong */
+        goto no;
+    }
     if (off < 0 || end > self->view.len) {
         PyBuffer_Release(&self->view);
         goto no;
