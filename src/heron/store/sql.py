@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from typing_extensions import Unpack
 
@@ -67,6 +67,8 @@ from heron.store.lite import STALE_RUNS_SQL
 from heron.store.migrate import HEAD_REVISION, current_revision, ensure_schema
 
 _r = s.runs.c
+# Built once: every shipper's heartbeat (every 5 s a run) built and looked it up again.
+_HEARTBEAT = update(s.runs).where(_r.id == bindparam("b_id")).values(heartbeat_at=bindparam("b_at"))
 _IN_BATCH = 500
 
 
@@ -158,7 +160,7 @@ class SqlStore:
 
     def heartbeat(self, run_id: str, at: float) -> None:
         def work(conn: Connection) -> None:
-            result = conn.execute(update(s.runs).where(_r.id == run_id).values(heartbeat_at=at))
+            result = conn.execute(_HEARTBEAT, {"b_id": run_id, "b_at": at})
             if not result.rowcount:
                 raise _run_not_found(run_id)
 
