@@ -340,11 +340,15 @@ def _planes(array: npt.NDArray[Any]) -> bytes:
     if n == 0:
         return b""
     grid = np.ascontiguousarray(array).view(np.uint8).reshape(n, width).T.copy()
+    # Which planes are one byte repeated, for all planes in one operation: a chunk's
+    # fixed cost (a batch rewrites a chunk of every key it has points of) was mostly
+    # numpy calls per plane.
+    firsts = grid[:, 0]
+    constant = (grid == firsts[:, None]).all(axis=1).tolist()
     compress = _codecs.compressor.compress
     parts: list[bytes] = []
-    for plane in grid:
-        first = int(plane[0])
-        if not bool((plane != first).any()):
+    for plane, first, same in zip(grid, firsts.tolist(), constant, strict=True):
+        if same:
             parts.append(bytes((PLANE_CONST, first)))
             continue
         packed = compress(plane)
