@@ -745,14 +745,16 @@ class _ParkingLock:
         self._park = park
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if not self._lock.acquire(blocking, timeout):
-            return False
+        acquired = False
         try:
-            self._park()
-        except BaseException:  # (no memory for two ints): the cursor stays held
-            self._lock.release()
+            acquired = self._lock.acquire(blocking, timeout)
+            if acquired:
+                self._park()
+            return acquired
+        except BaseException:  # KeyboardInterrupt, or no memory for two ints in park:
+            if acquired:  # the lock is not left held (the cursor stays with the Logger)
+                self._lock.release()
             raise
-        return True
 
     def release(self) -> None:
         self._lock.release()
