@@ -352,6 +352,36 @@ def test_the_cursor_is_put_back_for_whoever_takes_the_lock(
 
 
 @needs_fastlog
+def test_the_runs_lock_is_a_lock_that_parks_the_cursor(
+    store_dir: Path, clock: list[float], compiled: None
+) -> None:
+    """The compiled path's run lock (``_fastlog.ParkingLock``, in C so that taking it
+    is as atomic as a plain lock's) answers as ``threading.Lock`` does."""
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    lock, fast = run._lock, run._fast_log
+    assert isinstance(lock, fastlog.ParkingLock)
+    run.log({"a": 0.0})
+    run.log({"a": 1.0})
+    assert fast.held
+    assert lock.acquire() is True and lock.locked() and not fast.held
+    other: list[bool] = []
+    thread = threading.Thread(target=lambda: other.append(lock.acquire(timeout=0.01)))
+    thread.start()
+    thread.join()
+    assert other == [False]  # held here: the timeout, as a lock's
+    lock.release()
+    assert not lock.locked()
+    assert lock.acquire(blocking=False) is True
+    lock.release()
+    with lock:
+        assert lock.locked()
+    assert not lock.locked()
+    with pytest.raises(RuntimeError):
+        lock.release()  # not held: the lock's own error
+    run.finish()
+
+
+@needs_fastlog
 def test_a_call_while_another_thread_holds_the_lock_waits_for_it(
     store_dir: Path, clock: list[float], compiled: None, declined: list[tuple[Any, Any]]
 ) -> None:

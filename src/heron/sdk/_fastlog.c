@@ -36,9 +36,9 @@
  * (issue 19), more than the rest of the call. The first call takes the cursor up
  * (from writer.off, writer.end, writer.mm's buffer and run._step, when no thread
  * holds the run's lock and the run is open); every thread that takes the run's lock
- * then has it put back first (``park``: run.py's _ParkingLock), so code under the
- * lock sees, and may change, the spool's real state; the next call after the lock
- * is let go takes it up again. ``step`` gives run._step's value while the cursor is
+ * then has it put back first (``park``: the run's lock is a ParkingLock), so code
+ * under the lock sees, and may change, the spool's real state; the next call after
+ * the lock is let go takes it up again. ``step`` gives run._step's value while the cursor is
  * held (run.step reads it there).
  *
  * Locking: the GIL, and the run's lock as a flag. The Python path writes under the
@@ -578,7 +578,7 @@ static PyObject *Logger_call(PyObject *obj, PyObject *const *args, size_t nargsf
 }
 
 /* park(): put the cursor back (writer.off, run._step) and end the map's export; the
- * run's lock does it as a thread takes it (run.py's _ParkingLock). */
+ * run's lock does it as a thread takes it (ParkingLock, below). */
 static PyObject *Logger_park(Logger *self, PyObject *unused) {
     if (!self->held) Py_RETURN_NONE;
     PyObject *run = PyWeakref_GetObject(self->run_ref);
@@ -649,6 +649,105 @@ static PyTypeObject LoggerType = {
     .tp_getset = Logger_getset,
 };
 
+/* -- ParkingLock(lock, logger): the run's lock on the compiled path -- */
+
+/* The run's lock (a ``_thread.lock``), which has ``logger`` put its cursor back each
+ * time a thread takes it (module doc, Cursor). In C, not Python, so that taking it is
+ * as atomic with respect to signals as the lock's own ``with``: a Python ``__enter__``
+ * could be interrupted (Ctrl-C) between the lock taken and its caller's ``try``, and
+ * leave it held for good (``finish`` would then wait on it forever). */
+typedef struct {
+    PyObject_HEAD
+    PyObject *acquire, *release, *locked; /* the lock's bound methods */
+    Logger *logger;
+} ParkingLock;
+
+static PyObject *ParkingLock_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *lock;
+    Logger *logger;
+    if (!PyArg_ParseTuple(args, "OO!:ParkingLock", &lock, &LoggerType, &logger)) return NULL;
+    ParkingLock *self = (ParkingLock *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    if ((self->acquire = PyObject_GetAttrString(lock, "acquire")) == NULL ||
+        (self->release = PyObject_GetAttrString(lock, "release")) == NULL ||
+        (self->locked = PyObject_GetAttrString(lock, "locked")) == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    Py_INCREF(logger);
+    self->logger = logger;
+    return (PyObject *)self;
+}
+
+static void ParkingLock_dealloc(ParkingLock *self) {
+    Py_XDECREF(self->acquire);
+    Py_XDECREF(self->release);
+    Py_XDECREF(self->locked);
+    Py_XDECREF(self->logger);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* acquire(blocking=True, timeout=-1) -> bool, as the lock's; then the cursor is parked
+ * (when that fails, for want of memory, the lock is let go and the error raised). */
+static PyObject *ParkingLock_acquire(ParkingLock *self, PyObject *args, PyObject *kwargs) {
+    PyObject *got = args == NULL ? PyObject_CallNoArgs(self->acquire)
+                                 : PyObject_Call(self->acquire, args, kwargs);
+    if (got == NULL || got != Py_True) return got;
+    PyObject *parked = Logger_park(self->logger, NULL);
+    if (parked == NULL) {
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        PyObject *released = PyObject_CallNoArgs(self->release);
+        Py_XDECREF(released);
+        PyErr_Restore(type, value, traceback);
+        Py_DECREF(got);
+        return NULL;
+    }
+    Py_DECREF(parked);
+    return got;
+}
+
+static PyObject *ParkingLock_release(ParkingLock *self, PyObject *unused) {
+    return PyObject_CallNoArgs(self->release);
+}
+
+static PyObject *ParkingLock_locked(ParkingLock *self, PyObject *unused) {
+    return PyObject_CallNoArgs(self->locked);
+}
+
+static PyObject *ParkingLock_enter(ParkingLock *self, PyObject *unused) {
+    return ParkingLock_acquire(self, NULL, NULL);
+}
+
+static PyObject *ParkingLock_exit(ParkingLock *self, PyObject *args) {
+    PyObject *released = PyObject_CallNoArgs(self->release);
+    if (released == NULL) return NULL;
+    Py_DECREF(released);
+    Py_RETURN_FALSE;
+}
+
+static PyMethodDef ParkingLock_methods[] = {
+    {"acquire", (PyCFunction)(void (*)(void))ParkingLock_acquire, METH_VARARGS | METH_KEYWORDS,
+     "acquire(blocking=True, timeout=-1) -> bool: the lock's, then the cursor parked."},
+    {"release", (PyCFunction)ParkingLock_release, METH_NOARGS, "The lock's release()."},
+    {"locked", (PyCFunction)ParkingLock_locked, METH_NOARGS, "The lock's locked()."},
+    {"__enter__", (PyCFunction)ParkingLock_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)ParkingLock_exit, METH_VARARGS, NULL},
+    {NULL},
+};
+
+static PyTypeObject ParkingLockType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "heron.sdk._fastlog.ParkingLock",
+    .tp_basicsize = sizeof(ParkingLock),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "ParkingLock(lock, logger): lock's acquire, release and with, where taking "
+              "it has logger put its cursor back first.",
+    .tp_new = ParkingLock_new,
+    .tp_dealloc = (destructor)ParkingLock_dealloc,
+    .tp_methods = ParkingLock_methods,
+};
+
 static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
@@ -678,7 +777,9 @@ PyMODINIT_FUNC PyInit__fastlog(void) {
         if (*names[i].slot == NULL && (*names[i].slot = PyUnicode_InternFromString(names[i].name)) == NULL)
             return NULL;
     }
-    if (PyType_Ready(&ShapeType) < 0 || PyType_Ready(&LoggerType) < 0) return NULL;
+    if (PyType_Ready(&ShapeType) < 0 || PyType_Ready(&LoggerType) < 0 ||
+        PyType_Ready(&ParkingLockType) < 0)
+        return NULL;
     if (time_time == NULL) {
         PyObject *time_module = PyImport_ImportModule("time");
         if (time_module == NULL) return NULL;
@@ -697,6 +798,12 @@ PyMODINIT_FUNC PyInit__fastlog(void) {
     Py_INCREF(&LoggerType);
     if (PyModule_AddObject(m, "Logger", (PyObject *)&LoggerType) < 0) {
         Py_DECREF(&LoggerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&ParkingLockType);
+    if (PyModule_AddObject(m, "ParkingLock", (PyObject *)&ParkingLockType) < 0) {
+        Py_DECREF(&ParkingLockType);
         Py_DECREF(m);
         return NULL;
     }

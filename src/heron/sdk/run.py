@@ -117,14 +117,14 @@ class Run:
         # The compiled path (``_fastlog.Logger``), or None: then it is this run's
         # ``log`` (the instance's attribute over the method below, which it calls for
         # what it declines), and the run's lock has it put its cursor back
-        # (_ParkingLock).
+        # (``_fastlog.ParkingLock``).
         self._fast = _fast
         lock = threading.Lock()
-        self._lock: threading.Lock | _ParkingLock = lock
+        self._lock: threading.Lock = lock
         self._fast_log: Any = None
         if _fast is not None:
             self._fast_log = _fast.Logger(self, lock, self._shapes, writer, type(self).log, _now)
-            self._lock = _ParkingLock(lock, self._fast_log.park)
+            self._lock = _fast.ParkingLock(lock, self._fast_log)
             setattr(self, "log", self._fast_log)  # noqa: B010 - mypy refuses a method's assignment
         self._key_ids = writer.keys
         self._tags = list(info.tags)
@@ -729,44 +729,6 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<heron.Run {self.id} {self.name!r} project={self.project!r} {self.state}>"
-
-
-class _ParkingLock:
-    """A run's lock on the compiled path: a thread that takes it has the C Logger put
-    its cursor back first (``park``: the writer's offset and the run's step, which
-    the Logger keeps while it holds the cursor, see _fastlog.c), so everything under
-    the lock reads and changes the spool's real state. The Logger takes the cursor up
-    again at its next call once the lock is free."""
-
-    __slots__ = ("_lock", "_park")
-
-    def __init__(self, lock: threading.Lock, park: Callable[[], None]) -> None:
-        self._lock = lock
-        self._park = park
-
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        acquired = False
-        try:
-            acquired = self._lock.acquire(blocking, timeout)
-            if acquired:
-                self._park()
-            return acquired
-        except BaseException:  # KeyboardInterrupt, or no memory for two ints in park:
-            if acquired:  # the lock is not left held (the cursor stays with the Logger)
-                self._lock.release()
-            raise
-
-    def release(self) -> None:
-        self._lock.release()
-
-    def locked(self) -> bool:
-        return self._lock.locked()
-
-    def __enter__(self) -> bool:
-        return self.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
 
 
 def _is_media(value: Any) -> bool:
