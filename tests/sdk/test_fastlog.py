@@ -277,10 +277,20 @@ def test_known_shapes_are_handled_and_the_rest_is_not(
         run.log({"loss": 10**400, "n": np.float32(3)})
     assert handled(run, declined, {"loss": 2.0, "n": np.float32(3)}, 7)  # step=: as given
     assert run.step == 8
-    run.log({"loss": 2.0, "n": np.float32(3)}, step=9)  # (the keyword too)
-    assert run.step == 10 and len(declined) == len(not_handled) + 2
-    with pytest.raises(TypeError, match="step=None"):
-        run.log({"loss": 2.0}, stride=1)
+    run.log({"loss": 2.0, "n": np.float32(3)}, step=9)  # (the keywords too, as Run.log's)
+    run.log(data={"loss": 2.0, "n": np.float32(3)}, step=10)
+    run.log(step=11, data={"loss": 2.0, "n": np.float32(3)})
+    assert run.step == 12 and len(declined) == len(not_handled) + 2
+    for args, kwargs in [
+        (({"loss": 2.0},), {"stride": 1}),
+        (({"loss": 2.0}, 1), {"step": 1}),
+        (({"loss": 2.0},), {"data": {}}),
+        ((), {"step": 1}),
+        ((), {}),
+        (({"loss": 2.0}, 1, 2), {}),
+    ]:
+        with pytest.raises(TypeError, match="step=None"):
+            run.log(*args, **kwargs)
     # equal keys that are other objects (a name built at each call) find the shape too
     assert handled(run, declined, {"".join(["lo", "ss"]): 2.0, "n": np.float32(3)})
     assert handled(run, declined, {"loss": 2.0, "n": np.float32(3)})

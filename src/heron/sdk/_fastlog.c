@@ -553,15 +553,24 @@ static PyObject *Logger_call(PyObject *obj, PyObject *const *args, size_t nargsf
                              PyObject *kwnames) {
     Logger *self = (Logger *)obj;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    PyObject *step = Py_None;
     Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
-    if (nargs < 1 || nargs + nkw > 2 ||
-        (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "step") != 0)) {
+    /* Run.log's signature: (data, step=None), either by keyword too */
+    PyObject *found[2] = {nargs > 0 ? args[0] : NULL, nargs > 1 ? args[1] : NULL};
+    int bad = nargs > 2;
+    for (Py_ssize_t k = 0; k < nkw && !bad; k++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, k);
+        int slot = PyUnicode_CompareWithASCIIString(name, "data") == 0   ? 0
+                   : PyUnicode_CompareWithASCIIString(name, "step") == 0 ? 1
+                                                                         : -1;
+        bad = slot < 0 || found[slot] != NULL;
+        if (!bad) found[slot] = args[nargs + k];
+    }
+    if (bad || found[0] == NULL) {
         PyErr_SetString(PyExc_TypeError, "log(data, step=None)");
         return NULL;
     }
-    if (nargs + nkw == 2) step = args[1];
-    int handled = log_fast(self, args[0], step);
+    PyObject *data = found[0], *step = found[1] == NULL ? Py_None : found[1];
+    int handled = log_fast(self, data, step);
     if (handled < 0) return NULL;
     if (handled) Py_RETURN_NONE;
     /* the Python path (Run.log), under the run's lock */
@@ -572,7 +581,7 @@ static PyObject *Logger_call(PyObject *obj, PyObject *const *args, size_t nargsf
         return NULL;
     }
     Py_INCREF(run);
-    PyObject *result = PyObject_CallFunctionObjArgs(self->python_log, run, args[0], step, NULL);
+    PyObject *result = PyObject_CallFunctionObjArgs(self->python_log, run, data, step, NULL);
     Py_DECREF(run);
     return result;
 }

@@ -357,7 +357,7 @@ class Run:
     def step(self) -> int:
         """The step the next ``log`` without an explicit step will use."""
         held = None if self._fast_log is None else self._fast_log.step
-        return self._step if held is None else int(held)
+        return self._step if held is None else held
 
     @property
     def tags(self) -> tuple[str, ...]:
