@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from heron import compiled
 from heron.artifacts.files import cache_folder
 from heron.errors import HeronError, InvalidInput, InvalidKey, InvalidValue, StoreError
 from heron.keys import (
@@ -58,23 +59,10 @@ log = logging.getLogger("heron.run")
 _now = time.time
 
 
-def _load_fastlog() -> Any:
-    """``heron.sdk._fastlog`` (``Run.log``'s known-shape fast path in C, built by
-    setup.py when a C compiler is there), or None: the pure-Python path writes the
-    same bytes. ``HERON_PURE_PYTHON=1`` asks for the pure-Python path (read here
-    once, like ``PYTHONMALLOC``: a switch of the build, not a run's setting)."""
-    if os.environ.get("HERON_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        import heron.sdk._fastlog as fastlog  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return fastlog
-
-
-# The compiled fast path, or None; a run takes what is here when it starts (tests set
-# it to None for a run on the pure-Python path).
-_fast: Any = _load_fastlog()
+# The compiled fast path (``_fastlog.c``: the pure-Python path writes the same bytes),
+# or None; a run takes what is here when it starts (tests set it to None for a run on
+# the pure-Python path).
+_fast: Any = compiled.load("heron.sdk._fastlog")
 
 DEFAULT_FINISH_TIMEOUT = 120.0
 # How long a console line waits for the run's lock before it is kept for the next

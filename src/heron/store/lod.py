@@ -20,12 +20,15 @@ value is finite; ``time_min``/``time_max`` are NaN when a time is NaN.
 from __future__ import annotations
 
 import struct
+import sys
 import threading
 import zlib
+from typing import Any
 
 import numpy as np
 import zstandard
 
+from heron import compiled
 from heron.errors import StoreError
 from heron.store.base import Series
 
@@ -52,6 +55,10 @@ RECORD = np.dtype(
 _HEADER = struct.Struct("<BH")
 _WORDS = RECORD.itemsize // 8  # format 3 takes the differences of 8-byte words
 _U64 = np.dtype("<u8")  # the words as stored (little-endian), on every machine
+# The records and their planes in C (``_codec.c``: the same bytes, save that where 0.0
+# and -0.0 tie for a block's extreme either may be kept, and a NaN's payload; one pass
+# instead of about twenty numpy operations a chunk), or None: then the code below.
+_compiled: Any = None if sys.byteorder == "big" else compiled.load("heron.store._codec")
 
 
 class LodFormatError(StoreError):
@@ -62,6 +69,13 @@ class LodFormatError(StoreError):
 def summarize(series: Series) -> bytes:
     """The block summaries of one chunk's points."""
     n = len(series)
+    if _compiled is not None:
+        steps = np.ascontiguousarray(series.steps, dtype=np.int64)
+        times = np.ascontiguousarray(series.times, dtype=np.float64)
+        values = np.ascontiguousarray(series.values, dtype=np.float64)
+        planes = _compiled.lod_planes(steps, times, values)
+        blocks = -(-n // BLOCK)
+        return _HEADER.pack(FORMAT_VERSION, blocks) + _codecs.compressor.compress(planes)
     starts = np.arange(0, n, BLOCK)
     out = np.zeros(starts.shape[0], RECORD)
     if n:
