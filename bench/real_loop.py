@@ -60,7 +60,7 @@ LABELS = {
     "mlflow": "MLflow (async log_metrics)",
 }
 # (steps per block, pairs per process, processes per tool)
-# A process spans several of Heron's shipper periods (up to 5 s): its per-pass costs are
+# A process spans several of Heron's shipper periods (up to 10 s): its per-pass costs are
 # then spread as in a run, not over the few blocks before one final flush.
 SIZES_FULL = {"torch": (200, 24, 2), "lightning": (150, 12, 2)}
 SIZES_QUICK = {"torch": (100, 4, 1), "lightning": (60, 3, 1)}
@@ -131,7 +131,7 @@ def _settle(meter: Meter, drain: Callable[[], Any]) -> float:
 
 def _drained(meter: Meter, drain: Callable[[], Any]) -> float:
     """CPU seconds (every thread and child) of the work a tool deferred past the last
-    measured block, done now: Heron's shipper passes are up to 5 s apart and
+    measured block, done now: Heron's shipper passes are up to 10 s apart and
     TensorBoard's writer flushes every 2 minutes, so blocks of a few seconds would
     miss their cost. It is charged to the tool, spread over the process's pairs."""
     before = sum(meter.read())
@@ -669,7 +669,7 @@ def main() -> int:
         "'background CPU µs/step' is what the other threads and child processes used "
         "per step over the measured blocks, plus the work the tool deferred past them, "
         "done at the end by a flush and charged to the tool (Heron's shipper passes are "
-        "up to 5 s apart, TensorBoard's writer flushes every 2 minutes, MLflow's async "
+        "up to 10 s apart, TensorBoard's writer flushes every 2 minutes, MLflow's async "
         "queue).",
         "'log call µs' is the median wall time of one logging call (4 values) timed "
         "inside the torch loop, where the step's work leaves the caches cold: in warm-up "

@@ -176,8 +176,8 @@ class Settings:
         "HERON_SHIP_INTERVAL",
         float,
         "Seconds between shipping passes: the most a logged point waits in the spool "
-        "before it is shipped, up to 5 times that while shipping would take more than "
-        "0.2 % of a core (larger batches, less CPU).",
+        "before it is shipped, up to 10 times that while shipping would take more than "
+        "0.1 % of a core (larger batches, less CPU).",
         1.0,
     )
     max_request_bytes: int = _setting(

@@ -37,14 +37,17 @@ log = logging.getLogger("heron.shipper")
 MAX_BACKOFF = 30.0
 # The thread's CPU budget: after a pass that shipped something, the next one waits
 # long enough for the pass's CPU time to be at most CPU_SHARE of the wait, between
-# ``interval`` and BUSY_FACTOR intervals (the heartbeat's 5 s by default). A batch's
-# cost is partly fixed (one store transaction, the tail chunks rewritten), so a busy
-# or slow store gets fewer, larger batches; the records wait in the spool, which
-# survives a crash, and flush/finish ship at once. The share is half the 0.2 % the
-# shipper may use at all: the heartbeat, the prefault and what a batch costs beyond
-# the rule's share at the BUSY_FACTOR cap take the rest.
+# ``interval`` and BUSY_FACTOR intervals (10 s by default). A batch's cost is mostly
+# fixed (one store transaction of some ten statements, a tail chunk rewritten per key)
+# and, run every few seconds after a training step has evicted the caches, several
+# times its warm cost; so a run logging fast, a busy machine or a slow store gets
+# fewer, larger batches. The records wait in the spool, which survives a crash, and
+# flush/finish ship at once. At 1 step/ms a pass costs some 5-8 ms, so the cap
+# binds: 10 s (it was 5 s) halves what the passes cost such a run, for a live view
+# that lags up to 10 s (TensorBoard's writer flushes every 120 s). The share is half
+# the 0.2 % the shipper may use at all: the heartbeat and the prefault take the rest.
 CPU_SHARE = 0.001
-BUSY_FACTOR = 5.0
+BUSY_FACTOR = 10.0
 # ``before_pass`` (the run's prefault, which also lets the spool mapping go of the
 # pages the writer is done with: RSS) runs between passes too, about every
 # PREPARE_BYTES of spool the run writes (as fast as the last pass saw it log), but
