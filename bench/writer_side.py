@@ -13,6 +13,11 @@ process; docs/benchmarks.md "The writer side of issue 19" has the figures.
     python bench/writer_side.py spool-read
         the spool reader's CPU per 1M records (written by a SpoolWriter: 1 key, and
         4 keys logged together), median of 5.
+    python bench/writer_side.py codec
+        a chunk's encoding, block summary and decoding (what a shipper's batch does
+        for each key it has points of), warm: the compiled heron.store._codec against
+        chunks.py's and lod.py's numpy code, for chunks of 1, 100, 2,400 and 4,096
+        points of a training loop's loss; CPU per call, median of 9 blocks.
 
 Compare versions in the same minutes: PYTHONPATH=<a checkout>/src runs that one.
 """
@@ -134,6 +139,52 @@ def spool_read() -> None:
         print(f"{count} key(s): {times[2] * 1000:.1f} ms CPU per 1M records (median of 5)")
 
 
+def codec() -> None:
+    import numpy as np
+
+    from heron.store import chunks, lod
+    from heron.store.base import Series
+
+    compiled = chunks._compiled, lod._compiled
+    if compiled[0] is None:
+        raise SystemExit("heron.store._codec is not built (or HERON_PURE_PYTHON is set)")
+    rng = np.random.default_rng(0)
+    size = chunks.CHUNK_SIZE
+    times = np.round((1.7e9 + np.cumsum(rng.uniform(0.0007, 0.001, size))) * 1e6) / 1e6
+    loss = (np.exp(-np.arange(size) / 1000) + rng.normal(0, 0.01, size)).astype(np.float32)
+    whole = Series(np.arange(size, dtype=np.int64), times, loss.astype(np.float64))
+
+    def cpu_us(call: Any, repeat: int = 200) -> float:
+        blocks = []
+        for _ in range(9):
+            started = time.thread_time()
+            for _ in range(repeat):
+                call()
+            blocks.append((time.thread_time() - started) / repeat)
+        blocks.sort()
+        return blocks[4] * 1e6
+
+    print("points  encode C / numpy     summary C / numpy     decode C / numpy   (µs)")
+    for n in (1, 100, 2400, size):
+        part = Series(whole.steps[:n], whole.times[:n], whole.values[:n])
+        data = chunks.encode_series(part)
+        figures = []
+        for use in (compiled, (None, None)):
+            chunks._compiled, lod._compiled = use
+            figures.append(
+                (
+                    cpu_us(lambda p=part: chunks.encode_series(p)),
+                    cpu_us(lambda p=part: lod.summarize(p)),
+                    cpu_us(lambda d=data: chunks.decode(d)),
+                )
+            )
+        chunks._compiled, lod._compiled = compiled
+        (ec, sc, dc), (ep, sp, dp) = figures
+        print(
+            f"{n:6d}  {ec:7.1f} / {ep:7.1f}     {sc:7.1f} / {sp:7.1f}     {dc:7.1f} / {dp:7.1f}"
+        )
+
+
 def main(argv: list[str]) -> None:
     what = argv[0]
     if what == "shipper-cpu":
@@ -142,6 +193,8 @@ def main(argv: list[str]) -> None:
         writer_rss(argv[1] == "with-array", int(float(argv[2])) if len(argv) > 2 else 10**7)
     elif what == "spool-read":
         spool_read()
+    elif what == "codec":
+        codec()
     else:
         raise SystemExit(__doc__)
 
