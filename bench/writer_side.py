@@ -180,9 +180,7 @@ def codec() -> None:
             )
         chunks._compiled, lod._compiled = compiled
         (ec, sc, dc), (ep, sp, dp) = figures
-        print(
-            f"{n:6d}  {ec:7.1f} / {ep:7.1f}     {sc:7.1f} / {sp:7.1f}     {dc:7.1f} / {dp:7.1f}"
-        )
+        print(f"{n:6d}  {ec:7.1f} / {ep:7.1f}     {sc:7.1f} / {sp:7.1f}     {dc:7.1f} / {dp:7.1f}")
 
 
 def main(argv: list[str]) -> None:

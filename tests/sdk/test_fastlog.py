@@ -7,9 +7,6 @@ through the run's lock."""
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
-import os
 import struct
 import sys
 import threading
@@ -39,16 +36,11 @@ from heron.sdk.spool import (
     segment_numbers,
     segment_path,
 )
+from tests.compiled import check_built, compiled
 
 from .conftest import start_run
 
-try:  # (imported directly: HERON_PURE_PYTHON=1 leaves it out of run_module._fast)
-    fastlog: Any = importlib.import_module("heron.sdk._fastlog")
-except ImportError:
-    fastlog = None
-needs_fastlog = pytest.mark.skipif(
-    fastlog is None, reason="heron.sdk._fastlog is not built here (no C compiler)"
-)
+fastlog, needs_fastlog = compiled("heron.sdk._fastlog")
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 FLOATS = st.floats(allow_nan=True, allow_infinity=True)
@@ -134,13 +126,7 @@ def outcome(run: Run, data: Mapping[str, Any], step: int | None) -> tuple[object
 
 
 def test_the_compiled_path_is_built_in_this_checkout() -> None:
-    """CI builds it (scripts/setup: pip install -e .): there, a silent fallback to the
-    pure-Python path fails this test instead of slowing every run.log."""
-    spec = importlib.util.find_spec("heron.sdk._fastlog")
-    if spec is None and os.environ.get("CI") == "true":
-        pytest.fail("heron.sdk._fastlog was not built (setup.py needs a C compiler in CI)")
-    if spec is None:
-        pytest.skip("heron.sdk._fastlog is not built here (no C compiler)")
+    check_built("heron.sdk._fastlog")
     assert fastlog.MAX_KEYS == run_module.MAX_SHAPE_KEYS
 
 

@@ -4,8 +4,6 @@ reference (and the fallback where the module is not built)."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,16 +14,11 @@ from hypothesis import strategies as st
 
 from heron.store import chunks, lod
 from heron.store.base import Series
+from tests.compiled import check_built, compiled
 from tests.store.helpers import bits
 from tests.store.test_chunks import columns
 
-try:  # (imported directly: HERON_PURE_PYTHON=1 leaves it out of chunks._compiled)
-    codec: Any = importlib.import_module("heron.store._codec")
-except ImportError:
-    codec = None
-needs_codec = pytest.mark.skipif(
-    codec is None, reason="heron.store._codec is not built here (no C compiler)"
-)
+codec, needs_codec = compiled("heron.store._codec")
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +34,7 @@ def compiled_codec() -> Iterator[None]:
 
 
 def test_the_compiled_codec_is_built_in_this_checkout() -> None:
-    """CI builds it (scripts/setup: pip install -e .): there, a silent fallback to the
-    pure-Python codec fails this test instead of slowing every batch."""
-    spec = importlib.util.find_spec("heron.store._codec")
-    if spec is None and os.environ.get("CI") == "true":
-        pytest.fail("heron.store._codec was not built (setup.py needs a C compiler in CI)")
-    if spec is None:
-        pytest.skip("heron.store._codec is not built here (no C compiler)")
+    check_built("heron.store._codec")
     assert codec is not None
 
 
