@@ -10,8 +10,8 @@
  * chunks, with two freedoms in a summary: where 0.0 and -0.0 tie for a block's
  * minimum or maximum either may be kept, and a NaN's payload (numpy's own choice
  * there depends on its SIMD code). The zstd frames are made and read by the same
- * ``zstandard`` objects, passed in as callables. Little-endian machines only
- * (chunks.py and lod.py do not use it elsewhere).
+ * ``zstandard`` objects, passed in as callables. Little-endian machines only: it
+ * refuses to import elsewhere, and chunks.py and lod.py use their own code there.
  *
  *   encode(steps, times, values, compress) -> bytes
  *       the whole format-3 chunk; the arrays: C-contiguous int64, float64, float64 of
@@ -263,6 +263,19 @@ columns_get(Columns *c, PyObject *steps, PyObject *times, PyObject *values, int 
     return 0;
 }
 
+/* A function's arguments: exactly ``want`` of them, the first three read-only
+ * columns. */
+static int
+column_args(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want, const char *usage,
+            Columns *c, Py_ssize_t *n)
+{
+    if (nargs != want) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    return columns_get(c, args[0], args[1], args[2], 0, n);
+}
+
 static int
 encode_columns(Buf *out, const int64_t *steps, const double *times, const double *values,
                Py_ssize_t n, PyObject *compress)
@@ -403,13 +416,9 @@ done:
 static PyObject *
 codec_encode(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "encode(steps, times, values, compress)");
-        return NULL;
-    }
     Columns c;
     Py_ssize_t n;
-    if (columns_get(&c, args[0], args[1], args[2], 0, &n) < 0)
+    if (column_args(args, nargs, 4, "encode(steps, times, values, compress)", &c, &n) < 0)
         return NULL;
     Buf out = {0};
     PyObject *result = NULL;
@@ -783,13 +792,9 @@ typedef struct {
 static PyObject *
 codec_lod_planes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "lod_planes(steps, times, values)");
-        return NULL;
-    }
     Columns c;
     Py_ssize_t n;
-    if (columns_get(&c, args[0], args[1], args[2], 0, &n) < 0)
+    if (column_args(args, nargs, 3, "lod_planes(steps, times, values)", &c, &n) < 0)
         return NULL;
     const int64_t *steps = c.steps.buf;
     const double *times = c.times.buf, *values = c.values.buf;
@@ -797,10 +802,13 @@ codec_lod_planes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *result = PyBytes_FromStringAndSize(NULL, blocks * WORDS * 8);
     uint64_t *words = PyMem_Malloc((size_t)(blocks > 0 ? blocks : 1) * WORDS * 8);
     if (result == NULL || words == NULL) {
-        Py_XDECREF(result);
+        if (result != NULL) { /* else PyBytes set the error */
+            Py_DECREF(result);
+            PyErr_NoMemory();
+        }
         PyMem_Free(words);
         columns_release(&c);
-        return result == NULL ? NULL : PyErr_NoMemory();
+        return NULL;
     }
     double s_steps[BLOCK], s_times[BLOCK], s_values[BLOCK];
     for (Py_ssize_t b = 0; b < blocks; b++) {
@@ -815,7 +823,7 @@ codec_lod_planes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         for (Py_ssize_t i = 0; i < count; i++) {
             int64_t s = steps[start + i];
             double t = times[start + i], y = values[start + i];
-            int finite = isfinite(y);
+            int finite = isfinite(y) != 0; /* counted: 1, not any non-zero */
             rec.finite += finite;
             if (s < rec.step_min)
                 rec.step_min = s;
@@ -888,5 +896,10 @@ static struct PyModuleDef codec_module = {
 PyMODINIT_FUNC
 PyInit__codec(void)
 {
+    const uint16_t one = 1;
+    if (*(const unsigned char *)&one != 1) { /* the code below reads and writes LE */
+        PyErr_SetString(PyExc_ImportError, "heron.store._codec: little-endian machines only");
+        return NULL;
+    }
     return PyModule_Create(&codec_module);
 }

@@ -95,9 +95,9 @@ _BIG_ENDIAN = sys.byteorder == "big"
 # gigabytes before the planes tell it is wrong).
 MAX_POINTS = 2**24
 # Format 3 in C (``_codec.c``: the same bytes, one pass over the points instead of
-# about forty numpy operations, which a shipper's batch pays for every key), or None:
-# then the code below. Little-endian machines only.
-_compiled: Any = None if _BIG_ENDIAN else compiled.load("heron.store._codec")
+# about forty numpy operations, which a shipper's batch pays for every key), or None
+# (not built, or a big-endian machine): then the code below.
+_compiled: Any = compiled.load("heron.store._codec")
 
 
 class ChunkFormatError(StoreError):
@@ -130,7 +130,8 @@ def encode(
     if n > MAX_POINTS:
         raise ValueError(f"a chunk holds at most {MAX_POINTS} points, got {n}")
     if version == FORMAT_VERSION and _compiled is not None:
-        return bytes(_compiled.encode(steps, times, values, _codecs.compressor.compress))
+        encoded: bytes = _compiled.encode(steps, times, values, _codecs.compressor.compress)
+        return encoded
     step_flag, step_part = _encode_steps(steps, version)
     time_flag, time_part = _encode_times(times, version)
     value_flag, value_part = _encode_values(values, version)

@@ -20,7 +20,6 @@ value is finite; ``time_min``/``time_max`` are NaN when a time is NaN.
 from __future__ import annotations
 
 import struct
-import sys
 import threading
 import zlib
 from typing import Any
@@ -57,8 +56,9 @@ _WORDS = RECORD.itemsize // 8  # format 3 takes the differences of 8-byte words
 _U64 = np.dtype("<u8")  # the words as stored (little-endian), on every machine
 # The records and their planes in C (``_codec.c``: the same bytes, save that where 0.0
 # and -0.0 tie for a block's extreme either may be kept, and a NaN's payload; one pass
-# instead of about twenty numpy operations a chunk), or None: then the code below.
-_compiled: Any = None if sys.byteorder == "big" else compiled.load("heron.store._codec")
+# instead of about twenty numpy operations a chunk), or None (not built, or a
+# big-endian machine): then the code below.
+_compiled: Any = compiled.load("heron.store._codec")
 
 
 class LodFormatError(StoreError):
