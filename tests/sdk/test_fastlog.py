@@ -131,6 +131,26 @@ def test_the_compiled_path_is_built_in_this_checkout() -> None:
 
 
 @needs_fastlog
+def test_help_on_the_compiled_log_shows_run_log(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """help(run.log), ``run.log?`` and inspect show Run.log on both paths, not the C
+    Logger type's own description."""
+    import inspect
+    import pydoc
+
+    for run in start_pair(store_dir, monkeypatch):
+        assert inspect.signature(run.log) == inspect.signature(Run.log.__get__(run))
+        assert inspect.getdoc(run.log) == inspect.getdoc(Run.log)
+        assert run.log.__name__ == "log" and run.log.__qualname__ == "Run.log"
+        shown = pydoc.render_doc(run.log, renderer=pydoc.plaintext)
+        assert "log(data: 'Mapping[str, Any]', step: 'int | None' = None)" in shown
+        assert "Record metric values at ``step``" in shown and "Logger(" not in shown
+        run.finish()
+    assert "Logger(run, lock, shapes" in (fastlog.Logger.__doc__ or "")
+
+
+@needs_fastlog
 @pytest.mark.parametrize("direct", [False, True], ids=["mapped", "direct"])
 def test_compiled_and_pure_python_write_the_same_records(
     store_dir: Path, monkeypatch: pytest.MonkeyPatch, clock: list[float], direct: bool

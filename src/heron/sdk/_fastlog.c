@@ -625,6 +625,33 @@ static PyObject *Logger_get_held(Logger *self, void *closure) {
     return PyBool_FromLong(self->held);
 }
 
+/* What help(run.log), ``run.log?`` and inspect.signature show: Run.log's, as on the
+ * pure-Python path. ``__wrapped__`` (the Python method bound to the run) gives the
+ * signature; the descriptor's __get__ below makes pydoc and inspect treat the Logger
+ * as a routine rather than describe the Logger type. */
+static PyObject *Logger_get_wrapped(Logger *self, void *closure) {
+    PyObject *run = PyWeakref_GetObject(self->run_ref);
+    if (run == NULL) return NULL;
+    if (run == Py_None) return Py_NewRef(self->python_log);
+    return PyMethod_New(self->python_log, run);
+}
+
+static PyObject *Logger_get_doc(Logger *self, void *closure) {
+    return PyObject_GetAttrString(self->python_log, "__doc__");
+}
+
+static PyObject *Logger_get_name(Logger *self, void *closure) {
+    return PyObject_GetAttrString(self->python_log, "__name__");
+}
+
+static PyObject *Logger_get_qualname(Logger *self, void *closure) {
+    return PyObject_GetAttrString(self->python_log, "__qualname__");
+}
+
+static PyObject *Logger_descr_get(PyObject *self, PyObject *obj, PyObject *type) {
+    return Py_NewRef(self);
+}
+
 static PyMethodDef Logger_methods[] = {
     {"park", (PyCFunction)Logger_park, METH_NOARGS,
      "Put the cursor back into writer.off and run._step (under the run's lock)."},
@@ -637,6 +664,10 @@ static PyGetSetDef Logger_getset[] = {
     {"step", (getter)Logger_get_step, NULL, "run._step while the cursor is held, else None",
      NULL},
     {"held", (getter)Logger_get_held, NULL, "whether the cursor is held", NULL},
+    {"__wrapped__", (getter)Logger_get_wrapped, NULL, "Run.log, bound to the run", NULL},
+    {"__doc__", (getter)Logger_get_doc, NULL, NULL, NULL},
+    {"__name__", (getter)Logger_get_name, NULL, NULL, NULL},
+    {"__qualname__", (getter)Logger_get_qualname, NULL, NULL, NULL},
     {NULL},
 };
 
@@ -656,6 +687,7 @@ static PyTypeObject LoggerType = {
     .tp_vectorcall_offset = offsetof(Logger, vectorcall),
     .tp_methods = Logger_methods,
     .tp_getset = Logger_getset,
+    .tp_descr_get = Logger_descr_get,
 };
 
 /* -- ParkingLock(lock, logger): the run's lock on the compiled path -- */
