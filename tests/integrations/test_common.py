@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 import heron
-from heron.integrations.common import OwnedRun, config_value, metric_key, scalars
+from heron.integrations.common import OwnedRun, config_value, log_scalars, metric_key, scalars
 from heron.keys import key_problem
 
 from .conftest import QUIET, read
@@ -49,6 +49,38 @@ def test_scalars_plain_numbers_take_the_same_rules_every_call() -> None:
         assert type(got["p/loss"]) is float
     assert scalars({"/eval//loss/": 0.25}) == {"eval/loss": 0.25}
     assert scalars({1: 0.5}) == {"1": 0.5}  # a non-str name, as the walk spells it
+
+
+def test_log_scalars_logs_what_scalars_makes_on_either_path(store_dir: Path) -> None:
+    """A dict whose names are Heron keys and whose values are plain numbers goes to
+    run.log as it is once its names are known; anything else takes scalars(). Either
+    way the same points land: names made valid, non-numbers left out, an int too big
+    for a float64 skipped with the rest logged, nothing raised."""
+    calls = [
+        {"loss": 0.5, "epoch": 1},  # names learnt
+        {"loss": 0.25, "epoch": 2},  # the dict as it is
+        {"loss": 0.125, "epoch": 10**400},  # plain names, an int run.log refuses
+        {"loss": "n/a", "epoch": 4},  # a value scalars leaves out
+        {"loss": np.float32(0.75), "epoch": True},  # numpy and bool: converted
+        {"loss": {"inner": 1.0}, "epoch": 6},  # nested: flattened
+        {"acc|top5": 0.9, "epoch": 7},  # a name made valid: never as it is
+        {"acc|top5": 0.8, "epoch": 8},
+    ]
+    with heron.init(project="own", dir=store_dir, **QUIET) as run:
+        for step, values in enumerate(calls):
+            log_scalars(run, values, step)
+    with read(store_dir) as api:
+        got = api.run(run.id).series()
+    points = {
+        key: dict(zip(series.steps.tolist(), series.values.tolist(), strict=True))
+        for key, series in got.items()
+    }
+    assert points == {
+        "loss": {0: 0.5, 1: 0.25, 2: 0.125, 4: 0.75},
+        "epoch": {0: 1.0, 1: 2.0, 3: 4.0, 4: 1.0, 5: 6.0, 6: 7.0, 7: 8.0},
+        "loss/inner": {5: 1.0},
+        "acc_top5": {6: 0.9, 7: 0.8},
+    }
 
 
 def test_config_never_refuses_a_value() -> None:

@@ -77,6 +77,38 @@ def scalars(
     return out
 
 
+def log_scalars(run: Run, values: Mapping[str, Any], step: int) -> None:
+    """``run.log(scalars(values), step=step)`` for a logger called on every step.
+
+    A dict whose names :func:`scalars` kept as they were (the same keys, in the same
+    order, all Heron keys) and whose values are all plain ``float`` or ``int`` goes to
+    ``run.log`` as it is: what :func:`scalars` would build is an equal dict, and with
+    the caches cold after a training step building it cost more than the log itself.
+    An int too big for a float64 is refused by ``run.log`` after the rest is logged,
+    as :func:`scalars` leaves it out."""
+    names = tuple(values)
+    if names in _plain_names:
+        for value in values.values():
+            kind = type(value)
+            if kind is not float and kind is not int:
+                break
+        else:
+            try:  # noqa: SIM105 - contextlib.suppress is three calls more, cold
+                run.log(values, step=step)
+            except InvalidValue:
+                pass
+            return
+    out = scalars(values)
+    if out and list(out) == list(names):
+        if len(_plain_names) >= _MAX_REMEMBERED_KEYS:
+            _plain_names.clear()
+        _plain_names.add(names)
+    if out:
+        run.log(out, step=step)
+
+
+# The names of the metrics dicts that log_scalars passes as they are.
+_plain_names: set[tuple[Any, ...]] = set()
 # A framework's metric name -> its Heron key (``metric_key``), for the names of the
 # last few thousand calls: the same names come every step.
 _metric_keys: dict[str, str] = {}

@@ -26,7 +26,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
-from heron.integrations.common import OwnedRun, config_dict, init_kwargs, scalars
+from heron.integrations.common import OwnedRun, config_dict, init_kwargs, log_scalars, scalars
 from heron.sdk.run import Run
 
 
@@ -103,13 +103,16 @@ class HeronLogger(Logger):
         # step, more than the rest of this method (issue 19). A rank not set yet is 0.
         if getattr(rank_zero_only, "rank", 0) != 0:
             return
-        values = scalars(metrics, self._prefix)
         run = self._run.get()  # (``experiment`` without its rank check: this method has one)
         if step is None:
             step = max(run.step - 1, 0)
         self._last_step = step
-        if values:
-            run.log(values, step=step)
+        if self._prefix:
+            values = scalars(metrics, self._prefix)
+            if values:
+                run.log(values, step=step)
+        else:
+            log_scalars(run, metrics, step)
 
     @rank_zero_only
     def after_save_checkpoint(self, checkpoint_callback: ModelCheckpoint) -> None:
