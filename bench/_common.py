@@ -598,11 +598,14 @@ def run_worker(
     result.setdefault("ok", True)
     result["worker_wall_s"] = wall
     # Heron reports trouble in its background shipper on stderr (and carries on: the
-    # spool keeps the points); a figure taken while it was failing must say so
+    # spool keeps the points); a figure taken while it was failing must say so. Its
+    # reproducibility warning is not such trouble: the workers' data folders are
+    # outside any repository, so every run says no git commit was recorded.
     problems = [
         line.strip()
         for line in err_path.read_text(errors="replace").splitlines()
-        if line.startswith("heron:") or "could not be fully shipped" in line
+        if (line.startswith("heron:") and "may not be reproducible" not in line)
+        or "could not be fully shipped" in line
     ]
     if problems:
         result["heron_problems"] = problems[:5]

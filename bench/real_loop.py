@@ -15,24 +15,31 @@ Two loops, both on CPU with ``torch.set_num_threads(1)``:
 The method. Wall time of one run each cannot resolve 1 % on a shared 2-core machine
 (rounds differ by ±20 %). So each worker process (fresh, one per tool and repeat, the
 tools interleaved) starts its tool, logs 300 warm-up steps, waits for the tool's
-one-off work (reported apart: ``_settle``), then alternates *blocks* of steps with
-the tool's logging switched on (A) and off (B), in the order ABBA BAAB ... so that
-drift inside the process cancels. For every block it takes the CPU time of the
-training thread (``time.thread_time``), the CPU time of the process's other threads
-(Heron's shipper and sampler, TensorBoard's writer thread, MLflow's async queue:
-process CPU minus the training thread's) and of its child processes (W&B's
-``wandb-core``). The cost of a pair is ``(training thread A − training thread B)``
-plus an equal share of everything the process's other threads and children used,
-in A and B blocks alike and in the work the tool deferred past the last block (done
-then by a flush: Heron's shipper, TensorBoard's writer, MLflow's queue): every bit
-of a tool's background work is charged to it. The overhead is the cost over the
-untracked block's training-thread CPU; the figure is the mean over all pairs, with a
-95 % bootstrap confidence interval (10,000 resamples of the processes, and of each
-drawn process's pairs: a process's calls can cost more than another's throughout).
-Heron's rows and the no-op get twice the pairs per process and twice the processes
-(4 processes of 48 pairs on the torch loop). The "no
-tracking" row runs the same procedure with a no-op (its interval shows what the
-method resolves: it must hold 0).
+one-off work (reported apart: ``_settle``), then alternates short *blocks* of 5
+steps (about 6 ms on the torch loop) with the tool's logging switched on (A) and off
+(B), in the order ABBA BAAB ... so that drift inside the process cancels. This
+machine's speed changes by up to 40 % for seconds at a time (another tenant on the
+same physical core); two adjacent blocks of a few ms share the change, where blocks
+of 200 steps straddled it (at the same number of steps the no-op's interval was
+about 0.3 points wide with blocks of 5 steps, 0.4-0.7 with 20, 2.8-3.5 with 200).
+Each block starts with a guard step, logged as its block is but measured in neither
+(:class:`Schedule`): the cold caches a logging call leaves for the next step are
+charged to A, not to the B block after it. For every block it takes the CPU time of
+the training thread (``time.thread_time``); over the process,
+the CPU time of its other threads (Heron's shipper and sampler, TensorBoard's writer
+thread, MLflow's async queue: process CPU minus the training thread's) and of its
+child processes (W&B's ``wandb-core``). The cost of a pair is ``(training thread A −
+training thread B)`` plus an equal share of everything the process's other threads
+and children used, over the blocks and in the work the tool deferred past the last
+block (done then by a flush: Heron's shipper, TensorBoard's writer, MLflow's queue):
+every bit of a tool's background work is charged to it. The overhead is the cost
+over the untracked block's training-thread CPU; the figure is the mean over all
+pairs, with a 95 % bootstrap confidence interval (10,000 resamples of the processes,
+and of each drawn process's pairs: a process's calls can cost more than another's
+throughout). Heron's rows and the no-op get twice the pairs per process and twice
+the processes (4 processes of 1,680 pairs on the torch loop). The "no tracking" row
+runs the same procedure with a no-op (its interval shows what the method resolves:
+it must hold 0).
 
     python bench/real_loop.py [--quick] [--tools heron,tensorboard] [--loops torch]
 """
@@ -40,7 +47,6 @@ method resolves: it must hold 0).
 from __future__ import annotations
 
 import functools
-import random
 import sys
 import time
 from collections.abc import Callable
@@ -59,17 +65,18 @@ LABELS = {
     "wandb": "W&B offline",
     "mlflow": "MLflow (async log_metrics)",
 }
-# (steps per block, pairs per process, processes per tool)
-# A process spans several of Heron's shipper periods (up to 10 s): its per-pass costs are
-# then spread as in a run, not over the few blocks before one final flush.
-SIZES_FULL = {"torch": (200, 24, 2), "lightning": (150, 12, 2)}
-SIZES_QUICK = {"torch": (100, 4, 1), "lightning": (60, 3, 1)}
+# (steps per block, pairs per process, processes per tool, steps of the tail)
+# A tail spans a few of Heron's shipper periods (about 10 s): its per-pass costs are
+# then spread as in a run, not over the few steps before one final flush.
+SIZES_FULL = {"torch": (5, 840, 2, 8000), "lightning": (5, 320, 2, 2500)}
+SIZES_QUICK = {"torch": (5, 60, 1, 500), "lightning": (5, 30, 1, 200)}
 # The rows whose interval decides a verdict (Heron's, and the no-op that shows what the
 # method resolves) get this many times the pairs per process and the processes; the
 # peers' costs are 10-600 %.
 CLOSE_ROWS = ("none", "heron", "heron-defaults")
 CLOSE_PAIRS = 2
 CLOSE_PROCS = 2
+PEER_TAIL = 0.25  # of the tail, for the peers (MLflow's steps take 8 times as long)
 WARMUP = 300
 # The torch loop times its logging calls (wall, for the 'log call' column) in these
 # warm-up steps only: two clock reads and a list append cost about 1.7 µs a step with
@@ -84,17 +91,21 @@ TARGET_PCT = 1.0
 
 
 class Meter:
-    """CPU clocks at block boundaries: the training thread, the other threads of the
-    process, and the process's children (W&B's wandb-core)."""
+    """CPU clocks of the process apart from its training thread: its other threads and
+    its children (W&B's wandb-core; scanned only for a tool that starts one: the scan
+    of /proc takes some 3 ms)."""
 
-    def __init__(self) -> None:
+    def __init__(self, children: bool) -> None:
         import psutil
 
         self._me = psutil.Process()
+        self._children = children
 
     def children_cpu(self) -> float:
         import psutil
 
+        if not self._children:
+            return 0.0
         total = 0.0
         for child in self._me.children(recursive=True):
             try:
@@ -104,10 +115,15 @@ class Meter:
             total += t.user + t.system
         return total
 
-    def read(self) -> tuple[float, float, float]:
-        thread = time.thread_time()
+    def background(self) -> float:
+        """CPU seconds so far of every thread but the calling one, and of the children."""
+        children = self.children_cpu()
         process = time.process_time()
-        return thread, process - thread, self.children_cpu()
+        return process - time.thread_time() + children
+
+    def total(self) -> float:
+        """CPU seconds so far of every thread and child."""
+        return time.process_time() + self.children_cpu()
 
 
 def _settle(meter: Meter, drain: Callable[[], Any]) -> float:
@@ -121,12 +137,12 @@ def _settle(meter: Meter, drain: Callable[[], Any]) -> float:
     service and MLflow's run are started before, as Heron's run is)."""
     import threading
 
-    before = sum(meter.read())
+    before = meter.total()
     for thread in threading.enumerate():
         if thread.name.startswith(("heron-capture", "heron-reproducibility")):
             thread.join(60)
     drain()
-    return sum(meter.read()) - before
+    return meter.total() - before
 
 
 def _drained(meter: Meter, drain: Callable[[], Any]) -> float:
@@ -134,17 +150,88 @@ def _drained(meter: Meter, drain: Callable[[], Any]) -> float:
     measured block, done now: Heron's shipper passes are up to 10 s apart and
     TensorBoard's writer flushes every 2 minutes, so blocks of a few seconds would
     miss their cost. It is charged to the tool, spread over the process's pairs."""
-    before = sum(meter.read())
+    before = meter.total()
     drain()
-    return sum(meter.read()) - before
+    return meter.total() - before
 
 
-def _blocks_order(pairs: int) -> list[bool]:
-    """ABBA BAAB ...: True = logging on."""
-    out: list[bool] = []
-    for i in range(pairs):
-        out += [True, False] if i % 2 == 0 else [False, True]
-    return out
+class Schedule:
+    """Which steps log, and the CPU clocks around them: the blocks, then the tail.
+
+    Blocks alternate logging on (A) and off (B) in the order ABBA BAAB ..., so that
+    drift inside the process cancels. Each block starts with one *guard* step, which
+    logs as its block does but is measured in neither block: the last logging call of
+    an A block leaves the caches cold for the step after it, and that cost belongs to
+    A, not to the B block that follows (in a run every step logs). So each measured
+    A block holds as many calls as cold-cache aftermaths, a B block none, whatever
+    the block's length. Short blocks pair well: this machine's speed changes by up
+    to 40 % for seconds at a time (another tenant on the physical core), which two
+    adjacent blocks of a few ms share.
+
+    The *tail* measures the tool's background as a run meets it: ``tail`` steps that
+    all log, after a flush of what the blocks left (``drain``), and a flush at the
+    end that is counted. In the blocks, work a tool does on a clock (Heron's shipper
+    passes, at most 0.1 % of a core between them; its heartbeat) runs through the B
+    blocks too and would be charged to half the steps a run spreads it over; that
+    figure is kept as ``blocks_background_cpu_s``."""
+
+    def __init__(self, meter: Meter, pairs: int, block: int, tail: int) -> None:
+        self.meter, self.block, self.tail = meter, block, tail
+        self.drain: Callable[[], Any] = _nothing  # the tool's flush, set once started
+        self.order: list[bool] = []
+        for i in range(pairs):
+            self.order += [True, False] if i % 2 == 0 else [False, True]
+        self.blocks_steps = len(self.order) * (block + 1)  # guard steps included
+        self.steps = self.blocks_steps + tail
+        self.starts: list[float] = []  # training thread's CPU after each guard step
+        self.ends: list[float] = []  # ... as each block's last step ends
+        self.blocks_background = 0.0  # other threads' and children's CPU in the blocks
+        self.tail_background = 0.0  # ... in the tail, its final flush included
+        self.on = True
+
+    def step(self, j: int) -> bool:
+        """Called at the start of the ``j``-th step after the warm-up; whether it logs."""
+        if j >= self.blocks_steps:
+            if j == self.blocks_steps:
+                self._end_blocks()
+            return self.on
+        k, r = divmod(j, self.block + 1)
+        if r == 0:  # a guard step: the previous block ends
+            if k:
+                self.ends.append(time.thread_time())
+            else:
+                self.blocks_background = -self.meter.background()
+            self.on = self.order[k]
+        elif r == 1:
+            self.starts.append(time.thread_time())
+        return self.on
+
+    def _end_blocks(self) -> None:
+        self.ends.append(time.thread_time())
+        self.blocks_background += self.meter.background() + _drained(self.meter, self.drain)
+        self.tail_background = -self.meter.background()
+        self.on = True
+
+    def close(self) -> None:
+        """After the last step (the tail's)."""
+        if self.tail == 0:
+            self._end_blocks()
+        self.tail_background += self.meter.background() + _drained(self.meter, self.drain)
+
+    def result(self) -> c.JSON:
+        """Per block (logging on, training-thread CPU); the background of the blocks and
+        of the tail (other threads and children, and the flush after each)."""
+        blocks = [
+            [on, end - start]
+            for on, start, end in zip(self.order, self.starts, self.ends, strict=True)
+        ]
+        return {
+            "blocks": blocks,
+            "block_steps": self.block,
+            "blocks_background_cpu_s": self.blocks_background,
+            "tail_steps": self.tail,
+            "tail_background_cpu_s": self.tail_background,
+        }
 
 
 Logger = tuple[Callable[[dict[str, float], int], Any], Callable[[], Any], Callable[[], Any]]
@@ -208,7 +295,7 @@ def torch_worker(tool: str, cfg: c.JSON) -> c.JSON:
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    block, pairs = int(cfg["block"]), int(cfg["pairs"])
+    block, pairs, tail = int(cfg["block"]), int(cfg["pairs"]), int(cfg["tail"])
     n_samples, batch = 8192, 64
     x_all = torch.randn(n_samples, 128)
     teacher = nn.Sequential(nn.Linear(128, 64), nn.Tanh(), nn.Linear(64, 10))
@@ -218,16 +305,16 @@ def torch_worker(tool: str, cfg: c.JSON) -> c.JSON:
         nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
     )
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    total = WARMUP + 2 * pairs * block
+    meter = Meter(children=tool == "wandb")
+    schedule = Schedule(meter, pairs, block, tail)
+    total = WARMUP + schedule.steps
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
     loss_fn = nn.CrossEntropyLoss()
     t_start = time.perf_counter()
     log, finish, drain = _tool_logger(tool, cfg["data_dir"])
+    schedule.drain = drain
     start_s = time.perf_counter() - t_start
-    meter = Meter()
     settle_cpu_s = 0.0
-    order = _blocks_order(pairs)
-    marks: list[tuple[float, float, float]] = []
     perm = torch.randperm(n_samples)
     on = True
     clock = time.perf_counter_ns
@@ -235,9 +322,8 @@ def torch_worker(tool: str, cfg: c.JSON) -> c.JSON:
     for i in range(total):
         if i == WARMUP:
             settle_cpu_s = _settle(meter, drain)
-        if i >= WARMUP and (i - WARMUP) % block == 0:
-            marks.append(meter.read())
-            on = order[(i - WARMUP) // block]
+        if i >= WARMUP:
+            on = schedule.step(i - WARMUP)
         lo = (i * batch) % (n_samples - batch)
         idx = perm[lo : lo + batch]
         x, y = x_all[idx], y_all[idx]
@@ -260,14 +346,12 @@ def torch_worker(tool: str, cfg: c.JSON) -> c.JSON:
             call_ns.append(clock() - t_log)
         elif on:
             log(values, i)
-    marks.append(meter.read())
-    drain_cpu_s = _drained(meter, drain)
+    schedule.close()
     t1 = time.perf_counter()
     finish()
     call_ns.sort()
     return {
-        **_blocks(marks, order, block),
-        "drain_cpu_s": drain_cpu_s,
+        **schedule.result(),
         "settle_cpu_s": settle_cpu_s,
         "call_us_median": call_ns[len(call_ns) // 2] / 1e3 if call_ns else None,
         "start_s": start_s,
@@ -286,8 +370,10 @@ def lightning_worker(tool: str, cfg: c.JSON) -> c.JSON:
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    block, pairs = int(cfg["block"]), int(cfg["pairs"])
-    steps = WARMUP + 2 * pairs * block
+    block, pairs, tail = int(cfg["block"]), int(cfg["pairs"]), int(cfg["tail"])
+    meter = Meter(children=tool == "wandb")
+    schedule = Schedule(meter, pairs, block, tail)
+    steps = WARMUP + schedule.steps
     n = 64 * 256
     x = torch.randn(n, 128)
     teacher = nn.Sequential(nn.Linear(128, 64), nn.Tanh(), nn.Linear(64, 10))
@@ -318,15 +404,13 @@ def lightning_worker(tool: str, cfg: c.JSON) -> c.JSON:
     if logger is not False:
         logger.experiment  # noqa: B018 - the run starts here, not in the first block
     start_s = time.perf_counter() - t_start
-    meter = Meter()
-    order = _blocks_order(pairs)
-    marks: list[tuple[float, float, float]] = []
     state = {"on": True}
     drain: Callable[[], Any] = _nothing
     if tool in ("heron", "heron-defaults"):
         drain = _heron_flush
     elif tool == "tensorboard":
         drain = logger.experiment.flush
+    schedule.drain = drain  # (MLFlowLogger logs synchronously; W&B: its service)
     settled: list[float] = []
     if logger is not False:  # logging switched off in B blocks: log_metrics skipped
         original = logger.log_metrics
@@ -342,12 +426,13 @@ def lightning_worker(tool: str, cfg: c.JSON) -> c.JSON:
             i = trainer.global_step
             if i == WARMUP:
                 settled.append(_settle(meter, drain))
-            if i >= WARMUP and (i - WARMUP) % block == 0 and (i - WARMUP) // block < len(order):
-                marks.append(meter.read())
-                state["on"] = order[(i - WARMUP) // block]
+            if i >= WARMUP:
+                state["on"] = schedule.step(i - WARMUP)
 
         def on_train_end(self, trainer: Any, module: Any) -> None:
-            marks.append(meter.read())
+            # with its flush, before the loggers' finalize (after this hook), which
+            # would ship or flush what the tool deferred outside the measurement
+            schedule.close()
 
     trainer = lightning.Trainer(
         max_steps=steps,
@@ -363,15 +448,13 @@ def lightning_worker(tool: str, cfg: c.JSON) -> c.JSON:
     t_fit = time.perf_counter()
     trainer.fit(Model(), loader)
     fit_s = time.perf_counter() - t_fit
-    drain_cpu_s = _drained(meter, drain)  # MLFlowLogger logs synchronously; W&B: its service
     t1 = time.perf_counter()
     if tool == "wandb":
         import wandb
 
         wandb.finish()
     return {
-        **_blocks(marks, order, block),
-        "drain_cpu_s": drain_cpu_s,
+        **schedule.result(),
         "settle_cpu_s": sum(settled),
         "start_s": start_s,
         "fit_s": fit_s,
@@ -416,15 +499,6 @@ def _lightning_logger(tool: str, data_dir: str) -> Any:
     raise ValueError(tool)
 
 
-def _blocks(marks: list[tuple[float, float, float]], order: list[bool], block: int) -> c.JSON:
-    """Per block: (logging on, training-thread CPU, other threads' CPU, children's CPU)."""
-    out = []
-    for k, on in enumerate(order[: len(marks) - 1]):
-        (t0, o0, ch0), (t1, o1, ch1) = marks[k], marks[k + 1]
-        out.append([on, t1 - t0, o1 - o0, ch1 - ch0])
-    return {"blocks": out, "block_steps": block}
-
-
 WORKERS = {
     f"{loop}:{tool}": (
         lambda cfg, loop=loop, tool=tool: (torch_worker if loop == "torch" else lightning_worker)(
@@ -444,15 +518,16 @@ Pair = tuple[float, float, float]  # (training thread on − off, background sha
 
 def pair_costs(result: c.JSON) -> list[Pair]:
     """Per pair of blocks, CPU seconds: the training thread's difference (on − off),
-    the pair's share of the process's background CPU, and the untracked block's
+    the pair's share of the tool's background, and the untracked block's
     training-thread CPU.
 
-    The share is an equal part of everything the process's other threads and children
-    used over all its blocks, and of the work deferred past them (``_drained``).
-    Background work comes in bursts (a shipper pass every few seconds, a writer's
-    flush) whose cost belongs to all the steps logged before it, not to the pair it
-    happens to land in: charged where it landed, one pass in a dozen pairs widened the
-    interval several-fold without changing the mean. The total charged is the same."""
+    The share is the background CPU per logged step of the process's tail (every step
+    logging, its final flush counted: :class:`Schedule`) times a block's steps: the
+    background of a run spread over the steps it logged. Background work comes in
+    bursts (a shipper pass every few seconds, a writer's flush) whose cost belongs to
+    all the steps logged before it, not to the pair it happens to land in: charged
+    where it landed, one pass in a dozen pairs widened the interval several-fold
+    without changing the mean."""
     blocks = result["blocks"]
     out = []
     for k in range(0, len(blocks) - 1, 2):
@@ -461,12 +536,24 @@ def pair_costs(result: c.JSON) -> list[Pair]:
             continue
         on, off = (a, b) if a[0] else (b, a)
         out.append((on[1] - off[1], off[1]))
-    background = sum(b[2] + b[3] for b in blocks) + result.get("drain_cpu_s", 0.0)
-    share = background / max(1, len(out))
+    share = background_per_step(result) * result["block_steps"]
     return [(diff, share, base) for diff, base in out]
 
 
-def overhead_pct(pairs: list[Pair]) -> float:
+def background_per_step(result: c.JSON) -> float:
+    """CPU seconds of the tool's background per logged step, in the tail."""
+    return float(result["tail_background_cpu_s"]) / max(1, int(result["tail_steps"]))
+
+
+def blocks_background_per_step(result: c.JSON) -> float:
+    """The same over the blocks: everything the background did from the first block
+    to the flush after the last, over the steps the A blocks logged (their guard
+    steps included). It errs against the tool (:class:`Schedule`)."""
+    logged = sum(1 for b in result["blocks"] if b[0]) * (int(result["block_steps"]) + 1)
+    return float(result["blocks_background_cpu_s"]) / max(1, logged)
+
+
+def overhead_pct(pairs: Any) -> float:
     """The tool's cost over the untracked training-thread CPU, in %: the training
     thread's differences by their TRIM-trimmed mean, the background in full.
 
@@ -477,13 +564,14 @@ def overhead_pct(pairs: list[Pair]) -> float:
     tails equally leaves the mean of a constant cost unchanged while the interval
     narrows several-fold. The background, charged in equal shares, is not trimmed:
     every bit of it counts."""
-    n = len(pairs)
+    import numpy as np
+
+    table = np.asarray(pairs, dtype=np.float64).reshape(-1, 3)
+    n = len(table)
     cut = int(n * TRIM)
-    diffs = sorted(p[0] for p in pairs)[cut : n - cut]
-    trimmed = sum(diffs) / len(diffs)
-    background = sum(p[1] for p in pairs) / n
-    untracked = sum(p[2] for p in pairs) / n
-    return (trimmed + background) / untracked * 100
+    trimmed = np.sort(table[:, 0])[cut : n - cut].mean()
+    background, untracked = table[:, 1].mean(), table[:, 2].mean()
+    return float((trimmed + background) / untracked * 100)
 
 
 def bootstrap_pct(processes: list[list[Pair]], seed: int = 0) -> tuple[float, float, float]:
@@ -492,20 +580,19 @@ def bootstrap_pct(processes: list[list[Pair]], seed: int = 0) -> tuple[float, fl
     own share of background and its own memory layout (one process's calls can cost
     more than another's throughout), which resampling the pairs alone would leave out
     of the interval."""
-    processes = [pairs for pairs in processes if pairs]
-    if not processes:
-        return float("nan"), float("nan"), float("nan")
-    rng = random.Random(seed)
+    import numpy as np
 
-    def resample() -> list[Pair]:
-        out: list[Pair] = []
-        for _ in processes:
-            pairs = processes[rng.randrange(len(processes))]
-            out += [pairs[rng.randrange(len(pairs))] for _ in pairs]
-        return out
+    tables = [np.asarray(pairs, dtype=np.float64) for pairs in processes if pairs]
+    if not tables:
+        return float("nan"), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+
+    def resample() -> Any:
+        drawn = (tables[k] for k in rng.integers(len(tables), size=len(tables)))
+        return np.concatenate([t[rng.integers(len(t), size=len(t))] for t in drawn])
 
     stats = sorted(overhead_pct(resample()) for _ in range(BOOTSTRAP))
-    whole = overhead_pct([p for pairs in processes for p in pairs])
+    whole = overhead_pct(np.concatenate(tables))
     return whole, stats[int(0.025 * BOOTSTRAP)], stats[int(0.975 * BOOTSTRAP) - 1]
 
 
@@ -517,14 +604,20 @@ def main() -> int:
     extra.add_argument("--block", type=int, default=0, help="steps per block")
     extra.add_argument("--pairs", type=int, default=0, help="pairs of blocks per process")
     extra.add_argument("--procs", type=int, default=0, help="processes per tool and loop")
+    extra.add_argument("--tail", type=int, default=0, help="steps of each process's tail")
     known, rest = extra.parse_known_args()
     args = c.parse_args(__doc__ or NAME, rest)
     if args.worker:
         return c.worker_main(args, WORKERS)
     loops = [loop for loop in LOOPS if loop in known.loops.split(",")]
     sizes = dict(SIZES_QUICK if args.quick else SIZES_FULL)
-    for loop, (block, pairs, procs) in list(sizes.items()):
-        sizes[loop] = (known.block or block, known.pairs or pairs, known.procs or procs)
+    for loop, (block, pairs, procs, tail) in list(sizes.items()):
+        sizes[loop] = (
+            known.block or block,
+            known.pairs or pairs,
+            known.procs or procs,
+            known.tail or tail,
+        )
     tools = c.selected(args, TOOLS)
     if "none" not in tools:
         tools.insert(0, "none")
@@ -536,12 +629,13 @@ def main() -> int:
         partial=bool(args.tools) or loops != LOOPS,
         params={
             "loops": loops,
-            "block_steps_pairs_processes": {k: sizes[k] for k in loops},
+            "block_steps_pairs_processes_tail": {k: sizes[k] for k in loops},
             "pairs_and_processes_factors_for": {
                 "tools": list(CLOSE_ROWS),
                 "pairs": CLOSE_PAIRS,
                 "processes": CLOSE_PROCS,
             },
+            "tail_factor_for_the_peers": PEER_TAIL,
             "warmup_steps": WARMUP,
             "bootstrap": BOOTSTRAP,
             "torch_threads": 1,
@@ -554,6 +648,7 @@ def main() -> int:
             "log call µs (median, in the loop)",
             "in-loop µs/step",
             "background CPU µs/step",
+            "background, blocks (errs against the tool)",
             "untracked step (CPU)",
             "pairs",
             "start",
@@ -564,7 +659,7 @@ def main() -> int:
     results: dict[str, dict[str, list[c.JSON]]] = {loop: {t: [] for t in tools} for loop in loops}
     with c.Workspace(NAME, args) as ws:
         for loop in loops:
-            block, pairs, procs = sizes[loop]
+            block, pairs, procs, tail = sizes[loop]
             close_procs = 1 if args.quick else CLOSE_PROCS
             rounds = procs * close_procs
             for rep in range(rounds):
@@ -573,8 +668,13 @@ def main() -> int:
                     if tool not in CLOSE_ROWS and rep % close_procs:
                         continue  # the peers: one round in close_procs
                     print(f"  {loop} {rep + 1}/{rounds}: {tool} ...", file=sys.stderr, flush=True)
-                    n = pairs * (CLOSE_PAIRS if tool in CLOSE_ROWS and not args.quick else 1)
-                    cfg = {"block": block, "pairs": n}
+                    close = tool in CLOSE_ROWS
+                    n = pairs * (CLOSE_PAIRS if close and not args.quick else 1)
+                    cfg = {
+                        "block": block,
+                        "pairs": n,
+                        "tail": tail if close else int(tail * PEER_TAIL),
+                    }
                     r = c.run_worker(__file__, f"{loop}:{tool}", cfg, ws.new(tool), timeout=1800)
                     results[loop][tool].append(r)
     summary: dict[str, dict[str, c.JSON]] = {}
@@ -601,6 +701,9 @@ def main() -> int:
                 if any(r.get("call_us_median") for r in ok)
                 else None,
                 "background_us": sum(p[1] for p in pairs_all) / steps * 1e6 if steps else None,
+                "blocks_background_us": c.median([blocks_background_per_step(r) for r in ok]) * 1e6
+                if ok
+                else None,
                 "step_cpu_s": sum(p[2] for p in pairs_all) / n_pairs / block_steps,
                 "start_s": c.median([r["start_s"] for r in ok]) if ok else None,
                 "settle_cpu_s": c.median([r.get("settle_cpu_s", 0.0) for r in ok]) if ok else None,
@@ -611,7 +714,7 @@ def main() -> int:
         for tool in tools:
             s = summary[loop][tool]
             if s["error"]:
-                report.rows.append([loop, LABELS[tool], s["error"], *["–"] * 9])
+                report.rows.append([loop, LABELS[tool], s["error"], *["–"] * 10])
                 continue
             ratio = (
                 f"{s['pct'] / heron_pct:.1f}×"
@@ -627,6 +730,7 @@ def main() -> int:
                     c.fmt_num(s["call_us"], 3),
                     c.fmt_num(s["in_loop_us"], 3),
                     c.fmt_num(s["background_us"], 3),
+                    c.fmt_num(s["blocks_background_us"], 3),
                     c.fmt_time(s["step_cpu_s"]),
                     str(s["pairs"]),
                     c.fmt_time(s["start_s"]),
@@ -655,9 +759,21 @@ def main() -> int:
         "training thread's differences are averaged with the 20 % at each end left out "
         "(a trimmed mean: another tenant's bursts put 10-30 % into single blocks of this "
         "virtual machine, tracked and untracked alike); the background is counted in full. "
-        "The background CPU of a process (its blocks and the deferred work after them) "
-        "is shared equally among its pairs: it comes in bursts that belong to every "
-        "step logged before them.",
+        "The background is measured in each process's tail, after the blocks: steps that "
+        "all log, as in a run (8,000 on torch, 2,500 on Lightning; a quarter of that for "
+        "the peers), with the flush of what the tool deferred at its end counted. It is "
+        "charged per logged step, an equal share to every pair: it comes in bursts (a "
+        "shipper pass, a writer's flush) that belong to every step logged before them.",
+        "'background, blocks' is the same CPU over the blocks (from the first to the "
+        "flush after the last) per step the tracked blocks logged, the method until "
+        "2026-12-07: it errs against the tool, since work its threads do on a clock (a "
+        "shipper pass at most every 10 s, a heartbeat) goes on through the untracked "
+        "blocks and is charged to half the steps a run spreads it over.",
+        "Blocks are short (5 steps) and each starts "
+        "with a guard step measured in neither block (it logs as its block does): the "
+        "cold caches a logging call leaves for the next step are charged to the tracked "
+        "block. This machine's speed changes by up to 40 % for seconds at a time; two "
+        "adjacent short blocks share the change.",
         "The blocks follow 300 warm-up steps, logged; the tool's one-off work (Heron's "
         "capture and first shipper passes: the store's opening and the first batch's "
         "statements; the peers' first flush) is then waited for and reported as "
@@ -667,10 +783,9 @@ def main() -> int:
         "'in-loop µs/step' is the training thread's extra CPU per logged step (the "
         "trimmed mean); "
         "'background CPU µs/step' is what the other threads and child processes used "
-        "per step over the measured blocks, plus the work the tool deferred past them, "
-        "done at the end by a flush and charged to the tool (Heron's shipper passes are "
-        "up to 10 s apart, TensorBoard's writer flushes every 2 minutes, MLflow's async "
-        "queue).",
+        "per step of the tail, plus the work the tool deferred past it, done at the end "
+        "by a flush and charged to the tool (Heron's shipper passes are up to 10 s "
+        "apart, TensorBoard's writer flushes every 2 minutes, MLflow's async queue).",
         "'log call µs' is the median wall time of one logging call (4 values) timed "
         "inside the torch loop, where the step's work leaves the caches cold: in warm-up "
         "steps 100-299 only, so that the timing itself (two clock reads and an append, "
