@@ -53,7 +53,8 @@ def test_scalars_plain_numbers_take_the_same_rules_every_call() -> None:
 
 def test_log_scalars_logs_what_scalars_makes_on_either_path(store_dir: Path) -> None:
     """A dict whose names are Heron keys and whose values are plain numbers goes to
-    run.log as it is once its names are known; anything else takes scalars(). Either
+    run.log as it is once its names are known (without a prefix); anything else takes
+    scalars(). Either
     way the same points land: names made valid, non-numbers left out, an int too big
     for a float64 skipped with the rest logged, nothing raised."""
     calls = [
@@ -69,6 +70,8 @@ def test_log_scalars_logs_what_scalars_makes_on_either_path(store_dir: Path) -> 
     with heron.init(project="own", dir=store_dir, **QUIET) as run:
         for step, values in enumerate(calls):
             log_scalars(run, values, step)
+        for step in (8, 9):  # a prefix: the names change, so never as they are
+            log_scalars(run, {"loss": 0.1 * step}, step, "val/")
     with read(store_dir) as api:
         got = api.run(run.id).series()
     points = {
@@ -80,6 +83,7 @@ def test_log_scalars_logs_what_scalars_makes_on_either_path(store_dir: Path) -> 
         "epoch": {0: 1.0, 1: 2.0, 3: 4.0, 4: 1.0, 5: 6.0, 6: 7.0, 7: 8.0},
         "loss/inner": {5: 1.0},
         "acc_top5": {6: 0.9, 7: 0.8},
+        "val/loss": {8: 0.8, 9: 0.9},
     }
 
 

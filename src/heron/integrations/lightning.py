@@ -26,7 +26,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
-from heron.integrations.common import OwnedRun, config_dict, init_kwargs, log_scalars, scalars
+from heron.integrations.common import OwnedRun, config_dict, init_kwargs, log_scalars
 from heron.sdk.run import Run
 
 
@@ -107,12 +107,7 @@ class HeronLogger(Logger):
         if step is None:
             step = max(run.step - 1, 0)
         self._last_step = step
-        if self._prefix:
-            values = scalars(metrics, self._prefix)
-            if values:
-                run.log(values, step=step)
-        else:
-            log_scalars(run, metrics, step)
+        log_scalars(run, metrics, step, self._prefix)
 
     @rank_zero_only
     def after_save_checkpoint(self, checkpoint_callback: ModelCheckpoint) -> None:
