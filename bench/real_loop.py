@@ -25,14 +25,15 @@ about 0.3 points wide with blocks of 5 steps, 0.4-0.7 with 20, 2.8-3.5 with 200)
 Each block starts with a guard step, logged as its block is but measured in neither
 (:class:`Schedule`): the cold caches a logging call leaves for the next step are
 charged to A, not to the B block after it. For every block it takes the CPU time of
-the training thread (``time.thread_time``); over the process,
-the CPU time of its other threads (Heron's shipper and sampler, TensorBoard's writer
+the training thread (``time.thread_time``). The tool's background — the CPU time of
+the process's other threads (Heron's shipper and sampler, TensorBoard's writer
 thread, MLflow's async queue: process CPU minus the training thread's) and of its
-child processes (W&B's ``wandb-core``). The cost of a pair is ``(training thread A −
-training thread B)`` plus an equal share of everything the process's other threads
-and children used, over the blocks and in the work the tool deferred past the last
-block (done then by a flush: Heron's shipper, TensorBoard's writer, MLflow's queue):
-every bit of a tool's background work is charged to it. The overhead is the cost
+child processes (W&B's ``wandb-core``) — is measured after the blocks, in a *tail*
+of steps that all log as in a run, ending with a flush of the work the tool deferred
+(Heron's shipper, TensorBoard's writer, MLflow's queue), counted: every bit of a
+tool's background work is charged to it. The cost of a pair is ``(training thread A
+− training thread B)`` plus the tail's background per logged step times the block's
+steps. The overhead is the cost
 over the untracked block's training-thread CPU; the figure is the mean over all
 pairs, with a 95 % bootstrap confidence interval (10,000 resamples of the processes,
 and of each drawn process's pairs: a process's calls can cost more than another's
@@ -176,6 +177,8 @@ class Schedule:
     figure is kept as ``blocks_background_cpu_s``."""
 
     def __init__(self, meter: Meter, pairs: int, block: int, tail: int) -> None:
+        if tail < 1:
+            raise ValueError("the tail measures the background: at least one step")
         self.meter, self.block, self.tail = meter, block, tail
         self.drain: Callable[[], Any] = _nothing  # the tool's flush, set once started
         self.order: list[bool] = []
@@ -214,8 +217,6 @@ class Schedule:
 
     def close(self) -> None:
         """After the last step (the tail's)."""
-        if self.tail == 0:
-            self._end_blocks()
         self.tail_background += self.meter.background() + _drained(self.meter, self.drain)
 
     def result(self) -> c.JSON:
