@@ -3,16 +3,25 @@ checkpoints with retention, and a resumed run."""
 
 from __future__ import annotations
 
+import gc
+import pickle
+import weakref
 from pathlib import Path
+from typing import Any
 
 import lightning
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+import heron.sdk.run as run_module
 from heron.integrations.lightning import HeronLogger
+from tests.compiled import compiled
 
 from .conftest import QUIET, read
+
+fastlog, needs_fastlog = compiled("heron.sdk._fastlog")
 
 pytestmark = [
     # Lightning 2.6 on torch 2.13 (lightning/pytorch/utilities/_pytree.py)
@@ -164,10 +173,86 @@ def test_only_rank_zero_logs_metrics(
     with heron.init(project="pl", dir=store_dir, **QUIET) as run:
         logger = HeronLogger()
         logger.log_metrics({"x": 1.0}, step=0)
+        logger.log_metrics({"x": 1.5}, step=1)  # (straight to the run where compiled)
         monkeypatch.setattr(rank_zero_only, "rank", 1)
-        logger.log_metrics({"x": 2.0, "y": 1.0}, step=1)
+        logger.log_metrics({"x": 2.0}, step=2)
+        logger.log_metrics({"x": 2.0, "y": 1.0}, step=3)
         monkeypatch.setattr(rank_zero_only, "rank", 0)
-        logger.log_metrics({"x": 3.0}, step=2)
+        logger.log_metrics({"x": 3.0}, step=4)
     with read(store_dir) as api:
         history = api.run(run.id).history(["x", "y"])
-    assert history["x"].tolist() == [1.0, 3.0] and history["y"].dropna().tolist() == []
+    assert history["x"].tolist() == [1.0, 1.5, 3.0] and history["y"].dropna().tolist() == []
+
+
+# What Lightning's calls may hold: plain numbers (straight to the run where compiled,
+# once the run has the keys' shape), numpy, bools, no step, names Heron renames, nests.
+CALLS: list[tuple[dict[str, Any], int | None]] = [
+    ({"a": 1.0, "b": 2}, 0),
+    ({"a": 1.5, "b": 3}, 1),
+    ({"a": np.float32(2.0), "b": 4}, 2),
+    ({"a": 2.5, "b": True}, 3),
+    ({"a": 3.0, "b": 5}, None),  # the step of the last call
+    ({"a b?": 1.0}, 5),
+    ({"a b?": 2.0}, 6),
+    ({"nested": {"x": 1.0}, "a": 4.0}, 7),
+    ({"a": 5.0, "b": 6}, 8),
+]
+
+
+@needs_fastlog
+def test_log_metrics_logs_the_same_with_the_compiled_relay_as_without(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where built, a ``_fastlog.Relay`` is the logger's ``log_metrics`` and writes a
+    plain dict under names the run has seen itself; the history is the method's."""
+    method = HeronLogger.log_metrics
+    through_method = []
+
+    def counted(self: HeronLogger, metrics: Any, step: int | None = None) -> None:
+        through_method.append(step)
+        method(self, metrics, step)
+
+    monkeypatch.setattr(HeronLogger, "log_metrics", counted)
+    histories = []
+    for fast in (fastlog, None):
+        monkeypatch.setattr(run_module, "_fast", fast)
+        through_method.clear()
+        logger = HeronLogger(project="pl", dir=store_dir, **QUIET)
+        assert isinstance(logger.log_metrics, fastlog.Relay) is (fast is not None)
+        for metrics, step in CALLS:
+            logger.log_metrics(metrics, step)
+        assert logger._relay.last_step == 8
+        # straight: the last call only. The first made the shape of ("a", "b") with
+        # b a float (log_scalars' dict), so the second's int b went through the method
+        # (which passed it on as it was: the shape has an int b since), as did the rest.
+        assert through_method == (
+            [0, 1, 2, 3, None, 5, 6, 7] if fast else [step for _, step in CALLS]
+        )
+        logger.finalize("success")
+        with read(store_dir) as api:
+            run = api.run(logger.version)
+            series = run.series(sorted(run.metrics))
+            histories.append({k: (list(s.steps), list(s.values)) for k, s in series.items()})
+    assert histories[0] == histories[1]
+    assert histories[0]["a"] == ([0, 1, 2, 3, 3, 7, 8], [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0])
+    assert set(histories[0]) == {"a", "b", "a b_", "nested/x"}
+
+
+def test_a_logger_pickles_and_its_copy_logs(store_dir: Path) -> None:
+    """Lightning's spawn strategies pickle the trainer's loggers: the compiled relay
+    is made again in the copy, with the last step logged."""
+    logger = HeronLogger(project="pl", dir=store_dir, **QUIET)
+    logger._relay.last_step = 4
+    copy = pickle.loads(pickle.dumps(logger))
+    assert copy._relay is not logger._relay and copy._relay.last_step == 4
+    assert isinstance(copy.log_metrics, type(logger.log_metrics))
+    copy.log_metrics({"x": 1.0}, step=5)
+    copy.log_metrics({"x": 2.0}, step=6)
+    copy.finalize("success")
+    with read(store_dir) as api:
+        assert api.run(copy.version).history(["x"])["x"].tolist() == [1.0, 2.0]
+    # the relay and the logger refer to each other: the collector frees them
+    gone = weakref.ref(copy)
+    del copy
+    gc.collect()
+    assert gone() is None

@@ -547,3 +547,72 @@ def test_the_time_of_a_point_is_time_time(
         (recorded,) = struct.unpack_from("<d", writer.mm, off + i * SLOT + 16)
         assert before <= recorded <= after
     run.finish()
+
+
+@needs_fastlog
+def test_a_relay_writes_what_its_logger_takes_as_it_is_and_hands_on_the_rest(
+    store_dir: Path, clock: list[float], compiled: None, declined: list[tuple[Any, Any]]
+) -> None:
+    """``_fastlog.Relay``, a framework logger's ``log_metrics`` (integrations.common.
+    relay): with a target, a plain dict of float/int values under keys the run has a
+    shape for, at an int step, rank 0, is written by the target Logger; anything else
+    goes to the fallback untouched, with the arguments as given."""
+    run = start_run(store_dir, mode="offline", capture_console=False)
+    handed: list[tuple[Any, Any]] = []
+
+    class Rank:
+        rank = 0
+
+    relay = fastlog.Relay(lambda metrics, step: handed.append((metrics, step)), Rank)
+    assert relay.target is None and relay.last_step is None
+    relay({"loss": 1.0, "n": 2}, 0)  # no target yet
+    assert handed == [({"loss": 1.0, "n": 2}, 0)]
+    relay.target = "not a run's log"
+    assert relay.target is None
+    relay.target = run.log
+    assert relay.target is run.log
+    run.log({"loss": 1.0, "n": 2}, step=0)  # the run's shape for these keys
+    off, _ = parked(run)
+    calls = len(declined)
+    relay(metrics={"loss": 2.0, "n": 3}, step=5)  # Lightning's call
+    relay({"loss": 2.5, "n": 10**12}, 6)
+    assert handed == [({"loss": 1.0, "n": 2}, 0)] and len(declined) == calls
+    assert relay.last_step == 6 and run.step == 7
+    assert parked(run) == (off + 4 * SLOT, 7)
+    handed.clear()
+    not_straight: list[tuple[Any, Any]] = [
+        ({"loss": np.float64(2), "n": 3}, 7),  # numpy: log_scalars converts
+        ({"loss": 2.0, "n": True}, 7),  # a bool
+        ({"loss": 2.0, "n": 10**400}, 7),  # past a float64
+        ({"loss": 2.0, "n": 3}, None),  # no step: the method finds it
+        ({"loss": 2.0, "n": 3}, np.int64(7)),
+        ({"loss": 2.0, "n": 3}, 2**63),
+        ({"n": 3, "loss": 2.0}, 7),  # keys of no shape
+        ({"loss": 2.0}, 7),
+        ({"loss": {"x": 1.0}, "n": 3}, 7),  # nested
+        (MappingProxyType({"loss": 2.0, "n": 3}), 7),  # not a dict
+    ]
+    for metrics, at in not_straight:
+        relay(metrics, at)
+        assert handed[-1] == (metrics, at)
+    assert len(handed) == len(not_straight) and parked(run) == (off + 4 * SLOT, 7)
+    Rank.rank = 1  # another rank (or a rank that is not an int): the method decides
+    relay({"loss": 2.0, "n": 3}, 7)
+    Rank.rank = "0"  # type: ignore[assignment]
+    relay({"loss": 2.0, "n": 3}, 7)
+    assert len(handed) == len(not_straight) + 2
+    unranked = fastlog.Relay(lambda metrics, step: handed.append((metrics, step)), object())
+    unranked.target = run.log  # no ``rank`` at all: rank 0, as getattr(..., "rank", 0)
+    unranked({"loss": 3.0, "n": 3}, 7)
+    assert len(handed) == len(not_straight) + 2 and unranked.last_step == 7
+    for args, kwargs in [
+        (({"loss": 2.0},), {"stride": 1}),
+        (({"loss": 2.0}, 1), {"step": 1}),
+        ((), {"step": 1}),
+        (({"loss": 2.0}, 1, 2), {}),
+    ]:
+        with pytest.raises(TypeError, match="step=None"):
+            relay(*args, **kwargs)
+    run.finish()  # a finished run's Logger declines: the method reopens or refuses
+    relay({"loss": 2.0, "n": 3}, 8)
+    assert handed[-1] == ({"loss": 2.0, "n": 3}, 8)

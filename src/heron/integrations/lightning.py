@@ -26,7 +26,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
-from heron.integrations.common import OwnedRun, config_dict, init_kwargs, log_scalars
+from heron.integrations.common import OwnedRun, config_dict, init_kwargs, log_scalars, relay
 from heron.sdk.run import Run
 
 
@@ -66,7 +66,20 @@ class HeronLogger(Logger):
         self._checkpoint_name = checkpoint_name
         self._prefix = prefix
         self._logged: dict[str, float] = {}  # checkpoint path -> its mtime when logged
-        self._last_step = 0
+        # where compiled, the relay is this instance's log_metrics (common.relay)
+        self._relay = relay(self, rank_zero_only, self._prefix)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # (the compiled relay does not pickle: Lightning's spawn strategies pickle loggers)
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_relay", "log_metrics")}
+        state["_relay"] = self._relay.last_step
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        last_step = state.pop("_relay")
+        self.__dict__.update(state)
+        self._relay = relay(self, rank_zero_only, self._prefix)
+        self._relay.last_step = last_step
 
     # -- what Lightning asks ------------------------------------------------------
     @property
@@ -98,16 +111,19 @@ class HeronLogger(Logger):
             self.experiment.config.update(config_dict(params))
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        # Where built, a compiled relay (``common.relay``) is this instance's
+        # ``log_metrics`` and logs a step's plain dict itself; it calls this for the rest.
         # ``@rank_zero_only``'s check, written here: its wrapper (a call through *args
         # and **kwargs) cost about 5 us a step with the caches cold after a training
-        # step, more than the rest of this method (issue 19). A rank not set yet is 0.
+        # step (issue 19). A rank not set yet is 0.
         if getattr(rank_zero_only, "rank", 0) != 0:
             return
         run = self._run.get()  # (``experiment`` without its rank check: this method has one)
         if step is None:
             step = max(run.step - 1, 0)
-        self._last_step = step
+        self._relay.last_step = step
         log_scalars(run, metrics, step, self._prefix)
+        self._relay.target = run.log
 
     @rank_zero_only
     def after_save_checkpoint(self, checkpoint_callback: ModelCheckpoint) -> None:
@@ -146,7 +162,7 @@ class HeronLogger(Logger):
             metrics = {metric: float(score)} if metric and score is not None else None
             run.log_checkpoint(
                 path,
-                step=self._last_step,
+                step=self._relay.last_step or 0,
                 metrics=metrics,
                 keep_last=self._keep_last,
                 keep_best=self._keep_best,

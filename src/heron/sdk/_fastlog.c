@@ -57,6 +57,10 @@
  * as under the lock. A build without the GIL (Py_GIL_DISABLED) does not import this
  * module: run.log stays in pure Python there. A forked child's run is ``disown``-ed:
  * its Logger declines everything without putting anything back.
+ *
+ * Relay: a framework logger's ``log_metrics``, in front of a run's Logger (see the
+ * type below): one C call from the framework to the spool instead of three Python
+ * frames.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -690,6 +694,175 @@ static PyTypeObject LoggerType = {
     .tp_descr_get = Logger_descr_get,
 };
 
+/* -- Relay(fallback, rank_source): a framework logger's log_metrics -- */
+
+/* A framework calls its logger's ``log_metrics(metrics, step)`` once a step, from
+ * Python that has just run the step: each Python frame between it and the Logger
+ * costs microseconds with the caches cold (HeronLogger's method, the run's lookup,
+ * log_scalars: about 5 us a call of the 10 a Lightning step paid, issue 19). A Relay
+ * is that method's instance attribute: a call whose dict the target Logger takes as
+ * it is goes straight to it, everything else to ``fallback(metrics, step)`` (the
+ * Python method), which also sets ``target`` to the run it logged to.
+ *
+ * Straight to the Logger only when the framework's dict is what the Python path
+ * would log unchanged: a plain dict of plain ``float``/``int`` values (log_scalars
+ * would build an equal dict), an exact int step, ``rank_source.rank`` 0 or unset
+ * (the fallback checks the rank itself, as Lightning's rank_zero_only), and keys of
+ * a shape the run already has: a shape is only made for keys run.log accepted, and
+ * log_scalars keeps a valid key as it is. The Logger declines a closed run (the
+ * fallback reopens or raises), a full spool, a value of another type than its
+ * shape's, as for run.log. ``last_step`` is the step of the last call handled. */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    Logger *target;       /* or NULL */
+    PyObject *fallback;   /* fallback(metrics, step) */
+    PyObject *rank_source; /* or NULL */
+    PyObject *last_step;  /* an int, or None */
+} Relay;
+
+static PyTypeObject RelayType;
+static PyObject *s_rank;
+static PyObject *Relay_call(PyObject *, PyObject *const *, size_t, PyObject *);
+
+static PyObject *Relay_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *fallback, *rank_source = Py_None;
+    if (!PyArg_ParseTuple(args, "O|O:Relay", &fallback, &rank_source)) return NULL;
+    Relay *self = (Relay *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->vectorcall = Relay_call;
+    self->fallback = Py_NewRef(fallback);
+    self->rank_source = rank_source == Py_None ? NULL : Py_NewRef(rank_source);
+    self->last_step = Py_NewRef(Py_None);
+    return (PyObject *)self;
+}
+
+static int Relay_traverse(Relay *self, visitproc visit, void *arg) {
+    Py_VISIT(self->target);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->rank_source);
+    Py_VISIT(self->last_step);
+    return 0;
+}
+
+static int Relay_clear(Relay *self) {
+    Py_CLEAR(self->target);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->rank_source);
+    Py_CLEAR(self->last_step);
+    return 0;
+}
+
+static void Relay_dealloc(Relay *self) {
+    PyObject_GC_UnTrack(self);
+    Relay_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* 1 when rank_source says rank 0 (or has no rank), 0 otherwise: the fallback decides. */
+static int rank_zero(Relay *self) {
+    if (self->rank_source == NULL) return 1;
+    PyObject *rank = PyObject_GetAttr(self->rank_source, s_rank);
+    if (rank == NULL) {
+        int missing = PyErr_ExceptionMatches(PyExc_AttributeError);
+        PyErr_Clear();
+        return missing;
+    }
+    int zero = PyLong_CheckExact(rank) && PyLong_AsLong(rank) == 0;
+    Py_DECREF(rank);
+    return zero;
+}
+
+/* 1 when every value of the dict is an exact float or int. */
+static int plain_values(PyObject *data) {
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(data, &pos, &key, &value)) {
+        if (!PyFloat_CheckExact(value) && !PyLong_CheckExact(value)) return 0;
+    }
+    return 1;
+}
+
+/* relay(metrics, step=None): the framework's log_metrics */
+static PyObject *Relay_call(PyObject *obj, PyObject *const *args, size_t nargsf,
+                            PyObject *kwnames) {
+    Relay *self = (Relay *)obj;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    /* log_metrics' signature: (metrics, step=None), either by keyword too */
+    PyObject *found[2] = {nargs > 0 ? args[0] : NULL, nargs > 1 ? args[1] : NULL};
+    int bad = nargs > 2;
+    for (Py_ssize_t k = 0; k < nkw && !bad; k++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, k);
+        int slot = PyUnicode_CompareWithASCIIString(name, "metrics") == 0 ? 0
+                   : PyUnicode_CompareWithASCIIString(name, "step") == 0  ? 1
+                                                                          : -1;
+        bad = slot < 0 || found[slot] != NULL;
+        if (!bad) found[slot] = args[nargs + k];
+    }
+    if (bad || found[0] == NULL) {
+        PyErr_SetString(PyExc_TypeError, "log_metrics(metrics, step=None)");
+        return NULL;
+    }
+    PyObject *metrics = found[0], *step = found[1] == NULL ? Py_None : found[1];
+    if (self->target != NULL && PyLong_CheckExact(step) && PyDict_CheckExact(metrics) &&
+        rank_zero(self) && plain_values(metrics)) {
+        int handled = log_fast(self->target, metrics, step);
+        if (handled < 0) return NULL;
+        if (handled) {
+            Py_SETREF(self->last_step, Py_NewRef(step));
+            Py_RETURN_NONE;
+        }
+    }
+    return PyObject_CallFunctionObjArgs(self->fallback, metrics, step, NULL);
+}
+
+static PyObject *Relay_get_target(Relay *self, void *closure) {
+    return Py_NewRef(self->target == NULL ? Py_None : (PyObject *)self->target);
+}
+
+/* target = a run's log: its Logger (the compiled path), else None (nothing straight) */
+static int Relay_set_target(Relay *self, PyObject *value, void *closure) {
+    Logger *target = value != NULL && Py_TYPE(value) == &LoggerType ? (Logger *)value : NULL;
+    Py_XINCREF(target);
+    Py_XSETREF(self->target, target);
+    return 0;
+}
+
+static PyObject *Relay_get_last_step(Relay *self, void *closure) {
+    return Py_NewRef(self->last_step);
+}
+
+static int Relay_set_last_step(Relay *self, PyObject *value, void *closure) {
+    Py_XSETREF(self->last_step, Py_NewRef(value == NULL ? Py_None : value));
+    return 0;
+}
+
+static PyGetSetDef Relay_getset[] = {
+    {"target", (getter)Relay_get_target, (setter)Relay_set_target,
+     "the run's log (a Logger) that calls go straight to, or None", NULL},
+    {"last_step", (getter)Relay_get_last_step, (setter)Relay_set_last_step,
+     "the step of the last call logged (the fallback sets it too), or None", NULL},
+    {NULL},
+};
+
+static PyTypeObject RelayType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "heron.sdk._fastlog.Relay",
+    .tp_basicsize = sizeof(Relay),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Relay(fallback, rank_source=None): a framework logger's log_metrics(metrics, "
+              "step=None): a dict its target Logger takes as it is goes straight there, the "
+              "rest to fallback(metrics, step).",
+    .tp_new = Relay_new,
+    .tp_dealloc = (destructor)Relay_dealloc,
+    .tp_traverse = (traverseproc)Relay_traverse,
+    .tp_clear = (inquiry)Relay_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Relay, vectorcall),
+    .tp_getset = Relay_getset,
+};
+
 /* -- ParkingLock(lock, logger): the run's lock on the compiled path -- */
 
 /* The run's lock (a ``_thread.lock``), which has ``logger`` put its cursor back each
@@ -813,13 +986,14 @@ PyMODINIT_FUNC PyInit__fastlog(void) {
     } names[] = {
         {&s_closed, "_closed"}, {&s_step, "_step"},       {&s_mm, "mm"},
         {&s_off, "off"},        {&s_end, "end"},          {&s_locked, "locked"},
+        {&s_rank, "rank"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (*names[i].slot == NULL && (*names[i].slot = PyUnicode_InternFromString(names[i].name)) == NULL)
             return NULL;
     }
     if (PyType_Ready(&ShapeType) < 0 || PyType_Ready(&LoggerType) < 0 ||
-        PyType_Ready(&ParkingLockType) < 0)
+        PyType_Ready(&ParkingLockType) < 0 || PyType_Ready(&RelayType) < 0)
         return NULL;
     if (time_time == NULL) {
         PyObject *time_module = PyImport_ImportModule("time");
@@ -845,6 +1019,12 @@ PyMODINIT_FUNC PyInit__fastlog(void) {
     Py_INCREF(&ParkingLockType);
     if (PyModule_AddObject(m, "ParkingLock", (PyObject *)&ParkingLockType) < 0) {
         Py_DECREF(&ParkingLockType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&RelayType);
+    if (PyModule_AddObject(m, "Relay", (PyObject *)&RelayType) < 0) {
+        Py_DECREF(&RelayType);
         Py_DECREF(m);
         return NULL;
     }
