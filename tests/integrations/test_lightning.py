@@ -238,6 +238,24 @@ def test_log_metrics_logs_the_same_with_the_compiled_relay_as_without(
     assert set(histories[0]) == {"a", "b", "a b_", "nested/x"}
 
 
+def test_a_subclass_s_log_metrics_sees_every_call(store_dir: Path) -> None:
+    """A subclass that overrides ``log_metrics`` keeps it: no relay goes around it."""
+    seen = []
+
+    class Doubling(HeronLogger):
+        def log_metrics(self, metrics: Any, step: int | None = None) -> None:
+            seen.append(step)
+            super().log_metrics({k: 2 * v for k, v in metrics.items()}, step)
+
+    logger = Doubling(project="pl", dir=store_dir, **QUIET)
+    for step in range(3):
+        logger.log_metrics({"x": float(step)}, step=step)
+    assert seen == [0, 1, 2] and logger._relay.last_step == 2
+    logger.finalize("success")
+    with read(store_dir) as api:
+        assert api.run(logger.version).history(["x"])["x"].tolist() == [0.0, 2.0, 4.0]
+
+
 def test_a_logger_pickles_and_its_copy_logs(store_dir: Path) -> None:
     """Lightning's spawn strategies pickle the trainer's loggers: the compiled relay
     is made again in the copy, with the last step logged."""

@@ -118,20 +118,23 @@ class _Steps:
         self.target: Any = None
 
 
-def relay(logger: Any, rank_source: Any = None, prefix: str = "") -> Any:
+def relay(logger: Any, base: type, rank_source: Any = None, prefix: str = "") -> Any:
     """Put a compiled ``_fastlog.Relay`` in front of ``logger.log_metrics`` (an instance
     attribute over the method) and return it: a step's dict of plain numbers under
     names the run has seen goes from the framework straight to the run's compiled
     ``log``, skipping the method's Python (about 5 µs a call with the caches cold after
     a training step, issue 19); anything else calls the method. The method logs with
     :func:`log_scalars`, then sets the relay's ``target`` to ``run.log`` and its
-    ``last_step``. Where nothing is compiled (or with a ``prefix``, the logger's: its
-    dicts are renamed), the method stays and the returned object only holds those two."""
+    ``last_step``. Where nothing is compiled, with a ``prefix`` (the logger's: its dicts
+    are renamed), or when the logger's class overrides ``base.log_metrics`` (a user's
+    subclass: its method must see every call), the method stays and the returned
+    object only holds those two."""
     fast = run_module._fast
-    if fast is None or prefix:
+    method = type(logger).log_metrics
+    overridden = method is not vars(base).get("log_metrics")
+    if fast is None or prefix or overridden:
         return _Steps()
-    method = type(logger).log_metrics.__get__(logger)
-    compiled = fast.Relay(method, rank_source)
+    compiled = fast.Relay(method.__get__(logger), rank_source)
     logger.log_metrics = compiled
     return compiled
 

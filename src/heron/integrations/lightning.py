@@ -67,7 +67,7 @@ class HeronLogger(Logger):
         self._prefix = prefix
         self._logged: dict[str, float] = {}  # checkpoint path -> its mtime when logged
         # where compiled, the relay is this instance's log_metrics (common.relay)
-        self._relay = relay(self, rank_zero_only, self._prefix)
+        self._relay = relay(self, HeronLogger, rank_zero_only, self._prefix)
 
     def __getstate__(self) -> dict[str, Any]:
         # (the compiled relay does not pickle: Lightning's spawn strategies pickle loggers)
@@ -78,7 +78,7 @@ class HeronLogger(Logger):
     def __setstate__(self, state: dict[str, Any]) -> None:
         last_step = state.pop("_relay")
         self.__dict__.update(state)
-        self._relay = relay(self, rank_zero_only, self._prefix)
+        self._relay = relay(self, HeronLogger, rank_zero_only, self._prefix)
         self._relay.last_step = last_step
 
     # -- what Lightning asks ------------------------------------------------------
