@@ -552,28 +552,40 @@ out:
     return result;
 }
 
-/* logger(data, step=None): Run.log */
-static PyObject *Logger_call(PyObject *obj, PyObject *const *args, size_t nargsf,
-                             PyObject *kwnames) {
-    Logger *self = (Logger *)obj;
+/* The arguments of a call (first, step=None), either by keyword too (``first`` names
+ * the first): 0 with *values and *step set (step None when not given), else -1 with a
+ * TypeError that shows ``usage``. */
+static int two_arguments(PyObject *const *args, size_t nargsf, PyObject *kwnames,
+                         const char *first, const char *usage, PyObject **values,
+                         PyObject **step) {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
-    /* Run.log's signature: (data, step=None), either by keyword too */
     PyObject *found[2] = {nargs > 0 ? args[0] : NULL, nargs > 1 ? args[1] : NULL};
     int bad = nargs > 2;
     for (Py_ssize_t k = 0; k < nkw && !bad; k++) {
         PyObject *name = PyTuple_GET_ITEM(kwnames, k);
-        int slot = PyUnicode_CompareWithASCIIString(name, "data") == 0   ? 0
+        int slot = PyUnicode_CompareWithASCIIString(name, first) == 0    ? 0
                    : PyUnicode_CompareWithASCIIString(name, "step") == 0 ? 1
                                                                          : -1;
         bad = slot < 0 || found[slot] != NULL;
         if (!bad) found[slot] = args[nargs + k];
     }
     if (bad || found[0] == NULL) {
-        PyErr_SetString(PyExc_TypeError, "log(data, step=None)");
-        return NULL;
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
     }
-    PyObject *data = found[0], *step = found[1] == NULL ? Py_None : found[1];
+    *values = found[0];
+    *step = found[1] == NULL ? Py_None : found[1];
+    return 0;
+}
+
+/* logger(data, step=None): Run.log */
+static PyObject *Logger_call(PyObject *obj, PyObject *const *args, size_t nargsf,
+                             PyObject *kwnames) {
+    Logger *self = (Logger *)obj;
+    PyObject *data, *step;
+    if (two_arguments(args, nargsf, kwnames, "data", "log(data, step=None)", &data, &step) < 0)
+        return NULL;
     int handled = log_fast(self, data, step);
     if (handled < 0) return NULL;
     if (handled) Py_RETURN_NONE;
@@ -787,24 +799,10 @@ static int plain_values(PyObject *data) {
 static PyObject *Relay_call(PyObject *obj, PyObject *const *args, size_t nargsf,
                             PyObject *kwnames) {
     Relay *self = (Relay *)obj;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
-    /* log_metrics' signature: (metrics, step=None), either by keyword too */
-    PyObject *found[2] = {nargs > 0 ? args[0] : NULL, nargs > 1 ? args[1] : NULL};
-    int bad = nargs > 2;
-    for (Py_ssize_t k = 0; k < nkw && !bad; k++) {
-        PyObject *name = PyTuple_GET_ITEM(kwnames, k);
-        int slot = PyUnicode_CompareWithASCIIString(name, "metrics") == 0 ? 0
-                   : PyUnicode_CompareWithASCIIString(name, "step") == 0  ? 1
-                                                                          : -1;
-        bad = slot < 0 || found[slot] != NULL;
-        if (!bad) found[slot] = args[nargs + k];
-    }
-    if (bad || found[0] == NULL) {
-        PyErr_SetString(PyExc_TypeError, "log_metrics(metrics, step=None)");
+    PyObject *metrics, *step;
+    if (two_arguments(args, nargsf, kwnames, "metrics", "log_metrics(metrics, step=None)",
+                      &metrics, &step) < 0)
         return NULL;
-    }
-    PyObject *metrics = found[0], *step = found[1] == NULL ? Py_None : found[1];
     if (self->target != NULL && PyLong_CheckExact(step) && PyDict_CheckExact(metrics) &&
         rank_zero(self) && plain_values(metrics)) {
         int handled = log_fast(self->target, metrics, step);
