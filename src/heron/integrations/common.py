@@ -16,9 +16,8 @@ from heron.errors import HeronError, InvalidValue
 from heron.keys import MAX_KEY_LENGTH, key_problem
 from heron.media import Table
 from heron.media.limits import MAX_TABLE_ROWS
-from heron.sdk import run as run_module
 from heron.sdk.init import current_run, init
-from heron.sdk.run import Run
+from heron.sdk.run import Run, fast_path
 from heron.sdk.values import to_float, to_json_value
 
 _BAD_KEY_CHARS = re.compile(r"[^\w\-./:()\[\]@=,+ ]")
@@ -129,7 +128,7 @@ def relay(logger: Any, base: type, rank_source: Any = None, prefix: str = "") ->
     are renamed), or when the logger's class overrides ``base.log_metrics`` (a user's
     subclass: its method must see every call), the method stays and the returned
     object only holds those two."""
-    fast = run_module._fast
+    fast = fast_path()
     method = type(logger).log_metrics
     overridden = method is not vars(base).get("log_metrics")
     if fast is None or prefix or overridden:

@@ -64,6 +64,13 @@ _now = time.time
 # the pure-Python path).
 _fast: Any = compiled.load("heron.sdk._fastlog")
 
+
+def fast_path() -> Any:
+    """The compiled fast path a run started now takes (``heron.sdk._fastlog``), or None:
+    for code that builds on it (an integration's compiled ``log_metrics``)."""
+    return _fast
+
+
 DEFAULT_FINISH_TIMEOUT = 120.0
 # How long a console line waits for the run's lock before it is kept for the next
 # write: long enough for any other thread, short for this one (a signal handler that
