@@ -17,8 +17,8 @@ The method. Wall time of one run each cannot resolve 1 % on a shared 2-core mach
 tools interleaved) starts its tool, logs 300 warm-up steps, waits for the tool's
 one-off work (reported apart: ``_settle``), then alternates short *blocks* of 5
 steps (about 6 ms on the torch loop) with the tool's logging switched on (A) and off
-(B), in pairs (AB or BA, drawn at random: a fixed pattern lines up with what recurs in
-the loop) so that drift inside the process cancels. This
+(B), in pairs whose order (AB or BA) is drawn at random (a fixed pattern lines up
+with what recurs in the loop), so that drift inside the process cancels. This
 machine's speed changes by up to 40 % for seconds at a time (another tenant on the
 same physical core); two adjacent blocks of a few ms share the change, where blocks
 of 200 steps straddled it (at the same number of steps the no-op's interval was
@@ -167,14 +167,14 @@ class Schedule:
     loop at a period its 4 blocks share (Lightning's epoch end every 256 steps, the
     cyclic collector, which runs every so many allocations): the no-op row on
     Lightning came out at +0.12 … +0.36 % in five runs, its interval above 0 in two.
-    Each block starts with one *guard* step, which
-    logs as its block does but is measured in neither block: the last logging call of
-    an A block leaves the caches cold for the step after it, and that cost belongs to
-    A, not to the B block that follows (in a run every step logs). So each measured
-    A block holds as many calls as cold-cache aftermaths, a B block none, whatever
-    the block's length. Short blocks pair well: this machine's speed changes by up
-    to 40 % for seconds at a time (another tenant on the physical core), which two
-    adjacent blocks of a few ms share.
+
+    Each block starts with one *guard* step, which logs as its block does but is
+    measured in neither block: the last logging call of an A block leaves the caches
+    cold for the step after it, and that cost belongs to A, not to the B block that
+    follows (in a run every step logs). So each measured A block holds as many calls
+    as cold-cache aftermaths, a B block none, whatever the block's length. Short
+    blocks pair well: this machine's speed changes by up to 40 % for seconds at a time
+    (another tenant on the physical core), which two adjacent blocks of a few ms share.
 
     The *tail* measures the tool's background as a run meets it: ``tail`` steps that
     all log, after a flush of what the blocks left (``drain``), and a flush at the
